@@ -1,0 +1,42 @@
+import { createServer, type Server } from 'node:http';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+
+export interface ReadinessCheck {
+  /** Resolves with extra detail when ready; rejects (with a public reason) when not. */
+  (): Promise<Record<string, unknown>>;
+}
+
+/** /metrics, /healthz and /readyz on their own listener, never on the public proxy port. */
+export function createAdminServer(metrics: GatewayMetrics, ready: ReadinessCheck): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method_not_allowed' });
+    switch (path) {
+      case '/metrics':
+        metrics.registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': metrics.registry.contentType });
+            res.end(text);
+          },
+          () => json(res, 500, { error: 'metrics_failed' }),
+        );
+        return;
+      case '/healthz':
+        return json(res, 200, { status: 'ok' });
+      case '/readyz':
+        ready().then(
+          (detail) => json(res, 200, { status: 'ready', ...detail }),
+          (err: unknown) => json(res, 503, { status: 'not_ready', reason: err instanceof Error ? err.message : String(err) }),
+        );
+        return;
+      default:
+        return json(res, 404, { error: 'not_found' });
+    }
+  });
+}
+
+function json(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}

@@ -1,0 +1,37 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GatewayConfig } from '../config/schema.js';
+import type { TokenClaims } from '../token/format.js';
+
+/** Identity header name/value pairs for one verified token, built once and cached with it. */
+export type IdentityHeaders = readonly (readonly [string, string])[];
+
+/** Header values must be visible ASCII; a login outside that is sent percent-encoded (documented). */
+function headerSafe(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}
+
+export function createIdentityBuilder(cfg: GatewayConfig['identity']): (claims: TokenClaims) => IdentityHeaders {
+  const h = cfg.headers;
+  return (c) => [
+    [h.userId, headerSafe(c.userId)],
+    [h.login, headerSafe(c.login)],
+    [h.companyId, c.companyId],
+    [h.tokenId, c.tokenId],
+    [h.authMethod, 'bearer'],
+  ];
+}
+
+/**
+ * Swaps the client's Bearer credential for the identity (the upstream never sees the token),
+ * plus the configured service credential when the upstream still wants an Authorization header.
+ */
+export function createIdentityInjector(serviceAuthorization: string | undefined) {
+  return function injectIdentity(headers: IncomingHttpHeaders, identity: IdentityHeaders): void {
+    if (serviceAuthorization === undefined) delete headers.authorization;
+    else headers.authorization = serviceAuthorization;
+    for (let i = 0; i < identity.length; i++) {
+      const pair = identity[i]!;
+      headers[pair[0]] = pair[1];
+    }
+  };
+}

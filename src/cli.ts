@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, resolveConfigPath } from './config/load.js';
+import { banner, serve } from './serve.js';
+
+/**
+ * The `hlgw` command. Subcommands are thin: they parse flags (commander: a well-kept parser
+ * with generated help, rather than our own) and call the library.
+ */
+const program = new Command()
+  .name('hlgw')
+  .description('Highlight token gateway: a reverse proxy that validates user tokens and forwards an identity upstream.')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Start the gateway (proxy listener, admin listener with /metrics, /healthz, /readyz).')
+  .option('-c, --config <file>', `YAML config file (default: $HLGW_CONFIG, else ${DEFAULT_CONFIG_PATH} when present, else the embedded defaults)`)
+  .addHelpText('after', '\nEnvironment:\n  HLGW_CONFIG       config file when --config is not given\n  HLGW_MASTER_KEY   base64 master key sealing portfolio keys at rest (else secrets.masterKeyFile)\n')
+  .action(async (opts: { config?: string }) => {
+    const source = resolveConfigPath(opts.config, process.env);
+    const running = await serve({ configPath: opts.config });
+    process.stdout.write(banner(running.gateway.config, running, source) + '\n');
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`hlgw: ${signal}, shutting down\n`);
+      running.stop().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program
+  .command('check-config')
+  .description('Validate a config file and print the effective configuration (secrets from the environment not shown).')
+  .option('-c, --config <file>', 'YAML config file (same lookup as serve)')
+  .action((opts: { config?: string }) => {
+    const source = resolveConfigPath(opts.config, process.env);
+    const cfg = loadConfigFile(source, process.env);
+    process.stdout.write(`config ok: ${source ?? '<embedded defaults>'}\n${JSON.stringify(cfg, null, 2)}\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Known start-up failures print one clear line, never a stack trace.
+  if (err instanceof ConfigError) process.stderr.write(err.message + '\n');
+  else if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(`hlgw: cannot listen: ${err.message} (is another gateway running? change server.port / admin.port)\n`);
+  } else process.stderr.write(`hlgw: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+
+/**
+ * The gateway's configuration: every key, its type, its default and what it is for.
+ * Objects are strict, so a misspelt key stops the start instead of being ignored.
+ */
+
+export const DEFAULTS = Object.freeze({
+  proxyPort: 8080,
+  adminPort: 9464,
+  upstreamUrl: 'http://127.0.0.1:8081',
+  upstreamTimeoutMs: 30_000,
+  upstreamConnections: 128,
+  cacheMaxEntries: 100_000,
+  negativeCacheMaxEntries: 10_000,
+  negativeCacheTtlSeconds: 10,
+  maxTokenBytes: 4096,
+  clockSkewSeconds: 30,
+  realm: 'highlight',
+  sqlitePath: './data/hlgw.db',
+  masterKeyFile: './data/master.key',
+  lastUsedFlushMs: 5_000,
+});
+
+const host = z.string().min(1, 'expected a host name or address');
+const port = z.number({ error: 'expected a port number' }).int('expected an integer port').min(0).max(65535);
+const httpUrl = z
+  .string({ error: 'expected an http(s) URL' })
+  .refine((s) => /^https?:\/\/[^/\s]+/i.test(s) && URL.canParse(s), 'expected an http(s) URL');
+/** Header names are stored lowercase: Node gives us lowercase names. */
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name')
+  .transform((s) => s.toLowerCase());
+
+const serverSchema = z.strictObject({
+  /** Interface the proxy listens on. */
+  host: host.default('127.0.0.1'),
+  /** Proxy port; 0 picks a free one (tests). */
+  port: port.default(DEFAULTS.proxyPort),
+  /** Exact peer addresses whose X-Forwarded-* headers are believed; others are overwritten. */
+  trustedProxies: z.array(z.string().min(1)).default([]),
+  /** Processes sharing the port (node:cluster); `auto` = one per CPU. */
+  workers: z.union([z.number().int().min(1).max(64), z.literal('auto')]).default(1),
+});
+
+const adminSchema = z.strictObject({
+  /** /metrics, /healthz and /readyz listen here, never on the public port. */
+  host: host.default('127.0.0.1'),
+  port: port.default(DEFAULTS.adminPort),
+});
+
+const upstreamSchema = z.strictObject({
+  /** The unchanged Highlight API. */
+  url: httpUrl.default(DEFAULTS.upstreamUrl),
+  /** No byte from the upstream for this long → 504 (or the connection closed if headers were sent). */
+  timeoutMs: z.number().int().min(1).max(3_600_000).default(DEFAULTS.upstreamTimeoutMs),
+  /** Which forwarder carries requests: `undici` (faster, default) or `http-proxy`. */
+  client: z.enum(['undici', 'http-proxy']).default('undici'),
+  /** Keep-alive connections to the upstream. */
+  connections: z.number().int().min(1).max(10_000).default(DEFAULTS.upstreamConnections),
+  /** Send the client's Host header upstream (true) or the upstream URL's host (false). */
+  preserveHost: z.boolean().default(false),
+});
+
+const demoUpstreamSchema = z.strictObject({
+  /** Start the embedded echo API (for trying hlgw without the real API). */
+  enabled: z.boolean().default(false),
+  host: host.default('127.0.0.1'),
+  port: port.default(8081),
+});
+
+const storeSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('sqlite'),
+    /** Database file; its directory is created when missing. `:memory:` for throwaway runs. */
+    path: z.string().min(1).default(DEFAULTS.sqlitePath),
+  }),
+  z.strictObject({
+    type: z.literal('redis'),
+    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL'),
+    /** Full resync interval, the safety net for missed pub/sub messages. */
+    resyncSeconds: z.number().positive().max(3600).default(30),
+    /** How long the proxy keeps serving Bearer traffic on its last known state while Redis is down. */
+    staleMaxSeconds: z.number().min(0).max(86_400).default(60),
+    /** /readyz turns not-ready when the shared state is older than this. */
+    maxLagSeconds: z.number().positive().max(3600).default(5),
+    /** At start-up, wait this long for Redis before failing (0 = fail at once). */
+    connectWaitSeconds: z.number().min(0).max(3600).default(0),
+  }),
+]);
+
+const cacheSchema = z.strictObject({
+  /** Verified tokens kept in memory (keyed by a hash of the token). */
+  maxEntries: z.number().int().min(1).max(10_000_000).default(DEFAULTS.cacheMaxEntries),
+  /** Recently failed tokens remembered so a flood of forgeries costs one verification each. */
+  negativeMaxEntries: z.number().int().min(0).max(1_000_000).default(DEFAULTS.negativeCacheMaxEntries),
+  negativeTtlSeconds: z.number().min(0).max(3600).default(DEFAULTS.negativeCacheTtlSeconds),
+});
+
+const tokensSchema = z.strictObject({
+  /** realm= in WWW-Authenticate challenges. */
+  realm: z.string().min(1).regex(/^[^"\\\r\n]*$/, 'must not contain quotes or backslashes').default(DEFAULTS.realm),
+  /** Longer Bearer tokens are refused with 400 before any parsing. */
+  maxTokenBytes: z.number().int().min(256).max(65_536).default(DEFAULTS.maxTokenBytes),
+  /** Tolerated clock difference when checking expiry. */
+  clockSkewSeconds: z.number().int().min(0).max(600).default(DEFAULTS.clockSkewSeconds),
+});
+
+const upstreamAuthorizationSchema = z.union([
+  z.literal('none'),
+  z.strictObject({
+    /** Name of the environment variable holding the full header value, e.g. `Basic c3ZjOnB3`. */
+    fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+  }),
+]);
+
+const identitySchema = z.strictObject({
+  /** Header names the upstream reads the caller's identity from. Clients can never set them. */
+  headers: z
+    .strictObject({
+      userId: headerName.default('x-highlight-user-id'),
+      login: headerName.default('x-highlight-login'),
+      companyId: headerName.default('x-highlight-company-id'),
+      tokenId: headerName.default('x-highlight-token-id'),
+      authMethod: headerName.default('x-highlight-auth-method'),
+    })
+    .prefault({}),
+  /** Extra names stripped from every request (the rest of the identity namespace). */
+  alsoStrip: z.array(headerName).default([]),
+  /** Authorization sent upstream on Bearer requests: none, or a service credential from the environment. */
+  upstreamAuthorization: upstreamAuthorizationSchema.default('none'),
+});
+
+const portfoliosSchema = z.strictObject({
+  /** Companies the operator allows to use user tokens: a list of company ids, or "*". */
+  allowed: z.union([z.literal('*'), z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a company id'))]).default('*'),
+});
+
+const secretsSchema = z.strictObject({
+  /** Master key file (32 random bytes, base64), created with mode 0600 when missing. HLGW_MASTER_KEY wins. */
+  masterKeyFile: z.string().min(1).default(DEFAULTS.masterKeyFile),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  admin: adminSchema.prefault({}),
+  upstream: upstreamSchema.prefault({}),
+  demoUpstream: demoUpstreamSchema.prefault({}),
+  store: storeSchema.default({ type: 'sqlite', path: DEFAULTS.sqlitePath }),
+  cache: cacheSchema.prefault({}),
+  tokens: tokensSchema.prefault({}),
+  identity: identitySchema.prefault({}),
+  portfolios: portfoliosSchema.prefault({}),
+  secrets: secretsSchema.prefault({}),
+  log: logSchema.prefault({}),
+});
+
+export type GatewayConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

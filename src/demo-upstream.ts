@@ -1,0 +1,35 @@
+import { createServer, type Server } from 'node:http';
+
+/**
+ * A tiny echo API standing in for Highlight when `demoUpstream.enabled` is true, so a newcomer
+ * sees the whole flow with nothing else running. It answers every request with what it got:
+ * method, path, query, the identity headers, and the Authorization *scheme* (never its value).
+ */
+export function createDemoUpstream(identityHeaderNames: readonly string[]): Server {
+  return createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (c: Buffer) => (bytes += c.length));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://demo');
+      const identity: Record<string, string> = {};
+      for (const name of identityHeaderNames) {
+        const v = req.headers[name];
+        if (typeof v === 'string') identity[name] = v;
+      }
+      const auth = req.headers.authorization;
+      const body = JSON.stringify({
+        upstream: 'hlgw demo echo API',
+        method: req.method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        authorization: auth ? `${auth.split(' ')[0]} (value not shown)` : null,
+        identity,
+        requestId: req.headers['x-request-id'] ?? null,
+        forwardedFor: req.headers['x-forwarded-for'] ?? null,
+        bodyBytes: bytes,
+      }, null, 2);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(body + '\n');
+    });
+  });
+}

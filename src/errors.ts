@@ -1,0 +1,56 @@
+/**
+ * Every failure the gateway answers itself carries a stable code from this closed union.
+ * The code decides the HTTP status, the OAuth error and the short public reason, in exactly
+ * one place: src/http/error-responses.ts. A test checks every code is mapped and documented.
+ */
+export const ERROR_CODES = [
+  // RFC 6750 §3.1 invalid_request: the Bearer credential itself is unusable.
+  'bearer_malformed',
+  'token_too_large',
+  'token_in_query',
+  // RFC 6750 §3.1 invalid_token: a well-formed token that does not authenticate.
+  'token_malformed',
+  'token_invalid_seal',
+  'token_expired',
+  'token_revoked',
+  'token_wrong_portfolio',
+  'token_auth_disabled',
+  'token_store_stale',
+  // The gateway's own endpoints (token lifecycle).
+  'unauthorized',
+  'forbidden',
+  'portfolio_not_allowed',
+  'portfolio_not_enabled',
+  'not_found',
+  'method_not_allowed',
+  'validation_failed',
+  'payload_too_large',
+  'rate_limited',
+  'user_source_unavailable',
+  'store_unavailable',
+  // Forwarding.
+  'upstream_unreachable',
+  'upstream_timeout',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  /** Extra public detail (a field name, a retry delay); never a secret. */
+  readonly detail: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, detail?: string, opts?: { retryAfterSeconds?: number; cause?: unknown }) {
+    super(detail ? `${code}: ${detail}` : code, opts?.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.detail = detail;
+    this.retryAfterSeconds = opts?.retryAfterSeconds;
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}

@@ -1,0 +1,189 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createIdentityBuilder, createIdentityInjector, type IdentityHeaders } from '../auth/identity-headers.js';
+import { createIdentityStripper } from '../auth/strip-identity.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ConfigError } from '../config/load.js';
+import { DEFAULTS, type GatewayConfig } from '../config/schema.js';
+import { createAdminServer } from '../admin/admin-server.js';
+import { GatewayError } from '../errors.js';
+import { ErrorResponder } from '../http/error-responses.js';
+import { createForwardedHeaders } from '../http/forwarded-headers.js';
+import { PortfolioService } from '../lifecycle/portfolio-service.js';
+import { TokenService } from '../lifecycle/token-service.js';
+import { UsageRecorder } from '../lifecycle/usage-recorder.js';
+import type { Logger } from '../log.js';
+import { GatewayMetrics, type UpstreamErrorKind } from '../metrics/metrics.js';
+import type { Forwarder, ForwarderName, ForwarderOptions } from '../proxy/forwarder.js';
+import { createHttpProxyForwarder } from '../proxy/http-proxy-forwarder.js';
+import { createUndiciForwarder } from '../proxy/undici-forwarder.js';
+import type { MasterKey } from '../secrets/master-key.js';
+import { StateSync } from '../state/state-sync.js';
+import { TokenState } from '../state/token-state.js';
+import type { Store } from '../store/types.js';
+import { TokenValidator } from '../token/validator.js';
+import { createRequestHandler } from './handle-request.js';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  store: Store;
+  masterKey: MasterKey;
+  logger: Logger;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides `upstream.client` (the parameterised test suite runs both). */
+  forwarder?: ForwarderName;
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly state: TokenState;
+  readonly store: Store;
+  readonly metrics: GatewayMetrics;
+  readonly validator: TokenValidator<IdentityHeaders>;
+  readonly portfolios: PortfolioService;
+  readonly tokens: TokenService;
+  readonly sync: StateSync;
+  readonly forwarderName: ForwarderName;
+  readonly proxyServer: Server;
+  readonly adminServer: Server;
+  /** Binds both listeners; resolves with their URLs (port 0 in config picks a free port). */
+  listen(): Promise<{ proxy: string; admin: string }>;
+  close(): Promise<void>;
+}
+
+const UPSTREAM_FAILURE: Record<UpstreamErrorKind, 'upstream_timeout' | 'upstream_unreachable'> = {
+  timeout: 'upstream_timeout',
+  unreachable: 'upstream_unreachable',
+  reset: 'upstream_unreachable',
+};
+
+/** The composition root: everything the gateway is made of is created here, from `deps`. */
+export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
+  const { config, store, logger: log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const env = deps.env ?? process.env;
+  const now = () => clock.now();
+
+  const serviceAuthorization = resolveServiceAuthorization(config, env);
+  const state = new TokenState(config.portfolios.allowed);
+  const sync = new StateSync(store, state, deps.masterKey, log, now);
+  await sync.start();
+
+  let validator: TokenValidator<IdentityHeaders> | undefined;
+  const metrics = new GatewayMetrics({ cacheEntries: () => validator?.size ?? 0, revokedEntries: () => state.revokedCount });
+  validator = new TokenValidator<IdentityHeaders>({
+    state, clock,
+    skewSeconds: config.tokens.clockSkewSeconds,
+    maxEntries: config.cache.maxEntries,
+    negativeMaxEntries: config.cache.negativeMaxEntries,
+    negativeTtlSeconds: config.cache.negativeTtlSeconds,
+    prepare: createIdentityBuilder(config.identity),
+    observer: metrics,
+  });
+
+  const errors = new ErrorResponder(config.tokens.realm);
+  const target = new URL(config.upstream.url);
+  const forwarderOptions: ForwarderOptions = {
+    target,
+    timeoutMs: config.upstream.timeoutMs,
+    connections: config.upstream.connections,
+    onUpstreamResponse: (s) => metrics.upstreamDuration.observe(s),
+    onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind) {
+      metrics.upstreamError(kind);
+      log.warn({ requestId: req.headers['x-request-id'], kind }, 'upstream request failed');
+      errors.send(res, new GatewayError(UPSTREAM_FAILURE[kind]));
+    },
+  };
+  const forwarderName = deps.forwarder ?? config.upstream.client;
+  const forwarder: Forwarder =
+    forwarderName === 'undici' ? createUndiciForwarder(forwarderOptions) : createHttpProxyForwarder(forwarderOptions);
+
+  const usage = new UsageRecorder(store, now, (err) => log.warn({ err: String(err) }, 'could not record token last use'));
+  usage.start(DEFAULTS.lastUsedFlushMs);
+  const portfolios = new PortfolioService(store, state, deps.masterKey, now);
+  const tokens = new TokenService(store, state, now);
+
+  const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip];
+  const handler = createRequestHandler({
+    maxTokenBytes: config.tokens.maxTokenBytes,
+    stripIdentity: createIdentityStripper(identityNames),
+    setForwardedHeaders: createForwardedHeaders({
+      trustedProxies: config.server.trustedProxies,
+      upstreamHost: config.upstream.preserveHost ? undefined : target.host,
+    }),
+    injectIdentity: createIdentityInjector(serviceAuthorization),
+    validator, forwarder, errors, metrics,
+    onTokenUse: (id) => usage.touch(id),
+  });
+
+  const proxyServer = createServer({ keepAliveTimeout: 65_000 }, handler);
+  // A malformed request line or header never reaches the handler: answer it in our JSON shape.
+  proxyServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
+    const body = JSON.stringify({ error: 'invalid_request', error_description: 'malformed HTTP request', code: 'bad_request' });
+    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  const adminServer = createAdminServer(metrics, async () => {
+    await withTimeout(store.ping(), 2000, 'store unreachable');
+    return { store: store.type, portfolios: 'loaded' };
+  });
+
+  const pruner = setInterval(() => state.pruneRevoked(now() / 1000, config.tokens.clockSkewSeconds), 60_000);
+  pruner.unref();
+
+  return {
+    config, state, store, metrics, validator, portfolios, tokens, sync, forwarderName, proxyServer, adminServer,
+    async listen() {
+      const proxy = await listenOn(proxyServer, config.server.host, config.server.port);
+      const admin = await listenOn(adminServer, config.admin.host, config.admin.port);
+      return { proxy, admin };
+    },
+    async close() {
+      clearInterval(pruner);
+      sync.stop();
+      await Promise.all([closeServer(proxyServer), closeServer(adminServer)]);
+      await usage.stop().catch(() => undefined);
+      await forwarder.close();
+    },
+  };
+}
+
+function resolveServiceAuthorization(config: GatewayConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const ua = config.identity.upstreamAuthorization;
+  if (ua === 'none') return undefined;
+  const value = env[ua.fromEnv];
+  if (!value) {
+    throw new ConfigError('<environment>', [
+      { path: 'identity.upstreamAuthorization.fromEnv', message: `environment variable ${ua.fromEnv} is not set` },
+    ]);
+  }
+  return value;
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      resolve(`http://${h}:${a.port}`);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, reason: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(reason)), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, () => { clearTimeout(t); reject(new Error(reason)); });
+  });
+}

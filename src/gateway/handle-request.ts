@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { classifyAuthorization } from '../auth/classify-authorization.js';
+import type { IdentityHeaders } from '../auth/identity-headers.js';
+import { GatewayError, type ErrorCode } from '../errors.js';
+import type { ErrorResponder } from '../http/error-responses.js';
+import type { AuthLabel, GatewayMetrics, OutcomeLabel } from '../metrics/metrics.js';
+import type { Forwarder } from '../proxy/forwarder.js';
+import type { TokenValidator, VerifiedToken } from '../token/validator.js';
+
+export interface RequestPathDeps {
+  maxTokenBytes: number;
+  stripIdentity(headers: IncomingMessage['headers']): void;
+  setForwardedHeaders(req: IncomingMessage, res: ServerResponse): void;
+  injectIdentity(headers: IncomingMessage['headers'], identity: IdentityHeaders): void;
+  validator: TokenValidator<IdentityHeaders>;
+  forwarder: Forwarder;
+  errors: ErrorResponder;
+  metrics: GatewayMetrics;
+  /** Called for each successful Bearer use (last_used_at, batched off the hot path). */
+  onTokenUse?(tokenId: string): void;
+  /** When the token state is too stale to trust (store down too long), Bearer requests get 503. */
+  isStateStale?(): boolean;
+  /** The gateway's own endpoints (/auth/...), tried before proxying. */
+  endpoints?: { matches(url: string): boolean; handle(req: IncomingMessage, res: ServerResponse): void };
+}
+
+/**
+ * The hot path, as a fixed sequence of named steps:
+ *   1. classify the credential   2. strip spoofed identity   3. refuse tokens in URLs
+ *   4. set X-Forwarded-* / X-Request-Id   5. authenticate (Bearer only)   6. inject identity
+ *   7. forward
+ * Basic, other schemes and anonymous requests skip 5 and 6: the upstream decides as before.
+ */
+export function createRequestHandler(d: RequestPathDeps) {
+  const { validator, forwarder, errors, metrics } = d;
+
+  function record(res: ServerResponse, auth: AuthLabel, outcome: OutcomeLabel, t0: number): void {
+    res.once('close', () => metrics.request(auth, outcome, (performance.now() - t0) / 1000));
+  }
+
+  function reject(res: ServerResponse, auth: AuthLabel, code: ErrorCode | GatewayError, t0: number): void {
+    record(res, auth, 'rejected', t0);
+    errors.send(res, typeof code === 'string' ? new GatewayError(code) : code);
+  }
+
+  function authenticated(req: IncomingMessage, res: ServerResponse, r: VerifiedToken<IdentityHeaders> | GatewayError, t0: number): void {
+    if (r instanceof GatewayError) return reject(res, 'bearer', r, t0);
+    if (res.destroyed) return; // the client left while we verified
+    d.injectIdentity(req.headers, r.extra);
+    d.onTokenUse?.(r.claims.tokenId);
+    record(res, 'bearer', 'forwarded', t0);
+    forwarder.forward(req, res);
+  }
+
+  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const t0 = performance.now();
+    const url = req.url ?? '/';
+    if (d.endpoints !== undefined && d.endpoints.matches(url)) {
+      record(res, 'none', 'endpoint', t0);
+      return d.endpoints.handle(req, res);
+    }
+
+    const credential = classifyAuthorization(req.headers.authorization, d.maxTokenBytes); // 1
+    d.stripIdentity(req.headers); // 2
+    const auth: AuthLabel = credential.kind;
+    // 4 before any answer, so rejections carry the request id too.
+    d.setForwardedHeaders(req, res);
+    if (url.includes('access_token') && hasAccessTokenParam(url)) return reject(res, auth, 'token_in_query', t0); // 3, RFC 6750 §5.3
+
+    switch (credential.kind) {
+      case 'malformed':
+        return reject(res, 'malformed', credential.code, t0);
+      case 'bearer': {
+        if (d.isStateStale?.()) return reject(res, 'bearer', 'token_store_stale', t0);
+        const r = validator.validate(credential.token); // 5
+        if (r instanceof Promise) {
+          r.then((v) => authenticated(req, res, v, t0), () => reject(res, 'bearer', 'internal', t0));
+          return;
+        }
+        return authenticated(req, res, r, t0); // 6, 7
+      }
+      default:
+        record(res, auth, 'forwarded', t0);
+        return forwarder.forward(req, res); // 7: Authorization untouched
+    }
+  };
+}
+
+function hasAccessTokenParam(url: string): boolean {
+  const q = url.indexOf('?');
+  return q !== -1 && new URLSearchParams(url.slice(q + 1)).has('access_token');
+}

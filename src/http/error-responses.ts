@@ -1,0 +1,100 @@
+import type { ServerResponse } from 'node:http';
+import { ERROR_CODES, type ErrorCode, type GatewayError } from '../errors.js';
+
+/** How one error code is answered. `oauth` set means an RFC 6750 Bearer challenge. */
+export interface ErrorSpec {
+  status: number;
+  error: string;
+  description: string;
+  oauth?: 'invalid_request' | 'invalid_token';
+}
+
+/**
+ * The one table mapping codes to HTTP. Descriptions are short, stable and public: they
+ * never carry a token, a pass phrase or a user name. docs/ERRORS.md lists the same table
+ * (a test keeps the two in step).
+ */
+export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
+  bearer_malformed: { status: 400, error: 'invalid_request', oauth: 'invalid_request', description: 'malformed Bearer credential' },
+  token_too_large: { status: 400, error: 'invalid_request', oauth: 'invalid_request', description: 'token too large' },
+  token_in_query: { status: 400, error: 'invalid_request', oauth: 'invalid_request', description: 'access_token must not be sent in the URL' },
+  token_malformed: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'malformed' },
+  token_invalid_seal: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'invalid seal' },
+  token_expired: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'expired' },
+  token_revoked: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'revoked' },
+  token_wrong_portfolio: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'not valid for this portfolio' },
+  token_auth_disabled: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'token authentication disabled' },
+  token_store_stale: { status: 503, error: 'temporarily_unavailable', description: 'token state unavailable, retry later' },
+  unauthorized: { status: 401, error: 'unauthorized', description: 'valid credentials required' },
+  forbidden: { status: 403, error: 'forbidden', description: 'not allowed for this user' },
+  portfolio_not_allowed: { status: 403, error: 'portfolio_not_allowed', description: 'user tokens are not allowed for this portfolio' },
+  portfolio_not_enabled: { status: 403, error: 'portfolio_not_enabled', description: 'user tokens are not enabled for this portfolio' },
+  not_found: { status: 404, error: 'not_found', description: 'not found' },
+  method_not_allowed: { status: 405, error: 'method_not_allowed', description: 'method not allowed' },
+  validation_failed: { status: 400, error: 'invalid_request', description: 'invalid request' },
+  payload_too_large: { status: 413, error: 'payload_too_large', description: 'request body too large' },
+  rate_limited: { status: 429, error: 'rate_limited', description: 'too many failed attempts, retry later' },
+  user_source_unavailable: { status: 502, error: 'bad_gateway', description: 'user directory unavailable' },
+  store_unavailable: { status: 503, error: 'store_unavailable', description: 'token store unavailable, retry later' },
+  upstream_unreachable: { status: 502, error: 'bad_gateway', description: 'upstream unreachable' },
+  upstream_timeout: { status: 504, error: 'gateway_timeout', description: 'upstream timed out' },
+  internal: { status: 500, error: 'internal_error', description: 'internal error' },
+});
+
+interface Prebuilt {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * Renders errors. Bodies without a detail are built once at start-up, so rejecting a forged
+ * token on the hot path costs a table lookup and one write.
+ */
+export class ErrorResponder {
+  private readonly prebuilt = new Map<ErrorCode, Prebuilt>();
+
+  constructor(private readonly realm: string, private readonly basicRealm: string = realm) {
+    for (const code of ERROR_CODES) this.prebuilt.set(code, this.build(code, undefined));
+  }
+
+  send(res: ServerResponse, err: GatewayError, extraHeaders?: Record<string, string>): void {
+    const p = err.detail === undefined ? this.prebuilt.get(err.code)! : this.build(err.code, err.detail);
+    if (res.headersSent) {
+      // Too late for a clean answer: closing is the only honest signal left.
+      res.destroy();
+      return;
+    }
+    res.writeHead(p.status, extraHeaders ? { ...p.headers, ...extraHeaders, ...this.retryAfter(err) } : { ...p.headers, ...this.retryAfter(err) });
+    res.end(p.body);
+  }
+
+  private retryAfter(err: GatewayError): Record<string, string> | undefined {
+    return err.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterSeconds))) };
+  }
+
+  private build(code: ErrorCode, detail: string | undefined): Prebuilt {
+    const spec = ERROR_SPECS[code];
+    const description = detail ? `${spec.description}: ${detail}` : spec.description;
+    const body = Buffer.from(JSON.stringify({ error: spec.error, error_description: description, code }));
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(body.length),
+      'cache-control': 'no-store',
+    };
+    if (spec.oauth) {
+      // RFC 6750 §3: the challenge names the realm, the error and a human-readable reason.
+      headers['www-authenticate'] =
+        `Bearer realm="${quote(this.realm)}", error="${spec.oauth}", error_description="${quote(description)}"`;
+    } else if (code === 'unauthorized') {
+      // RFC 7617 §2: our own endpoints take Basic; say so.
+      headers['www-authenticate'] = `Basic realm="${quote(this.basicRealm)}", charset="UTF-8"`;
+    }
+    return { status: spec.status, headers, body };
+  }
+}
+
+/** RFC 7230 §3.2.6 quoted-string: escape backslash and double quote. */
+function quote(s: string): string {
+  return s.replace(/[\\"]/g, (c) => `\\${c}`);
+}

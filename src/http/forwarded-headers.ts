@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * RFC 9110 §7.6.1: hop-by-hop headers belong to one connection and are never forwarded.
+ * `expect` too: Node has already answered `100-continue` to the client.
+ * `proxy-authorization` is addressed to this proxy, not the origin.
+ */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect',
+]);
+
+/** Names listed in a Connection header are hop-by-hop for this message too. */
+export function connectionListed(connection: string | string[] | undefined): string[] {
+  if (connection === undefined) return [];
+  const v = Array.isArray(connection) ? connection.join(',') : connection;
+  return v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+}
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ForwardingOptions {
+  trustedProxies: readonly string[];
+  /** Host header sent upstream, or undefined to keep the client's. */
+  upstreamHost: string | undefined;
+}
+
+/**
+ * Rewrites the request headers for the upstream: hop-by-hop removed, X-Forwarded-* and
+ * X-Request-Id set. An incoming X-Forwarded-* is believed only from a trusted proxy: rate
+ * limits and the audit trail read the client address from it.
+ */
+export function createForwardedHeaders(o: ForwardingOptions) {
+  const trusted = new Set(o.trustedProxies);
+  return function setForwardedHeaders(req: IncomingMessage, res: ServerResponse): void {
+    const h = req.headers;
+    if (h.connection !== undefined) {
+      for (const name of connectionListed(h.connection)) delete h[name];
+    }
+    for (const name of HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
+
+    const peer = req.socket.remoteAddress ?? '';
+    const fromTrusted = trusted.size > 0 && trusted.has(peer);
+    const priorFor = fromTrusted ? h['x-forwarded-for'] : undefined;
+    h['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
+    if (!fromTrusted || h['x-forwarded-proto'] === undefined) {
+      h['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    }
+    if ((!fromTrusted || h['x-forwarded-host'] === undefined) && h.host !== undefined) h['x-forwarded-host'] = h.host;
+    if (o.upstreamHost !== undefined) h.host = o.upstreamHost;
+
+    const given = h['x-request-id'];
+    const id = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    h['x-request-id'] = id;
+    res.setHeader('x-request-id', id);
+  };
+}
+
+/** The client address as the gateway believes it (first hop added by a trusted proxy, else the peer). */
+export function clientAddress(req: IncomingMessage, trusted: ReadonlySet<string>): string {
+  const peer = req.socket.remoteAddress ?? '';
+  if (!trusted.has(peer)) return peer;
+  const xff = req.headers['x-forwarded-for'];
+  const parts = typeof xff === 'string' ? xff.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  // Walk right to left past our trusted proxies; the first untrusted hop is the client.
+  for (let i = parts.length - 1; i >= 0; i--) if (!trusted.has(parts[i]!)) return parts[i]!;
+  return parts[0] ?? peer;
+}

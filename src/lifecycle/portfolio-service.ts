@@ -1,0 +1,108 @@
+import { GatewayError } from '../errors.js';
+import type { MasterKey } from '../secrets/master-key.js';
+import type { PortfolioRecord, Store } from '../store/types.js';
+import { derivePortfolioKey } from '../token/derive-key.js';
+import type { TokenState } from '../state/token-state.js';
+
+export const PASSPHRASE_MIN = 10;
+export const PASSPHRASE_MAX = 255;
+export const DURATION_MAX_MINUTES = 1_000_000;
+/** Duration of a portfolio that never set one: 90 days. */
+export const DEFAULT_DURATION_MINUTES = 90 * 24 * 60;
+
+export interface PolicyUpdate {
+  enabled?: boolean;
+  passphrase?: string;
+  durationMinutes?: number;
+}
+
+export interface PolicyView {
+  companyId: string;
+  allowed: boolean;
+  enabled: boolean;
+  passphraseSet: boolean;
+  durationMinutes: number;
+  generation: number;
+  updatedAt: string | null;
+}
+
+/**
+ * A portfolio's token policy. Disabling or re-enabling, or a new pass phrase, bumps the key
+ * generation: every token sealed under an older generation is void at once.
+ */
+export class PortfolioService {
+  constructor(
+    private readonly store: Store,
+    private readonly state: TokenState,
+    private readonly masterKey: MasterKey,
+    private readonly now: () => number,
+  ) {}
+
+  async get(companyId: string): Promise<PolicyView> {
+    const r = await this.store.getPortfolio(companyId);
+    return view(companyId, this.state.isAllowed(companyId), r);
+  }
+
+  /** Validates every field (all errors at once, each naming its field), then writes. */
+  async update(companyId: string, u: PolicyUpdate): Promise<{ view: PolicyView; changed: string[] }> {
+    if (!this.state.isAllowed(companyId)) throw new GatewayError('portfolio_not_allowed');
+    const problems = validatePolicyUpdate(u);
+    if (problems.length > 0) throw new GatewayError('validation_failed', problems.join('; '));
+
+    const cur = await this.store.getPortfolio(companyId);
+    const next: PortfolioRecord = cur
+      ? { ...cur }
+      : { companyId, enabled: false, generation: 0, durationMinutes: DEFAULT_DURATION_MINUTES, sealedKey: null, updatedAt: 0 };
+    const changed: string[] = [];
+    let bump = false;
+    if (u.passphrase !== undefined) {
+      next.sealedKey = this.masterKey.seal(await derivePortfolioKey(u.passphrase, companyId), companyId);
+      changed.push('passphrase');
+      bump = true;
+    }
+    if (u.enabled !== undefined && u.enabled !== next.enabled) {
+      next.enabled = u.enabled;
+      changed.push('enabled');
+      bump = true;
+    }
+    if (u.durationMinutes !== undefined && u.durationMinutes !== next.durationMinutes) {
+      next.durationMinutes = u.durationMinutes;
+      changed.push('durationMinutes');
+    }
+    if (next.enabled && !next.sealedKey) throw new GatewayError('validation_failed', 'passphrase: required to enable user tokens');
+    if (bump || next.generation === 0) next.generation += 1;
+    next.updatedAt = this.now();
+    await this.store.putPortfolio(next);
+    return { view: view(companyId, true, next), changed };
+  }
+}
+
+export function validatePolicyUpdate(u: PolicyUpdate): string[] {
+  const problems: string[] = [];
+  if (u.enabled !== undefined && typeof u.enabled !== 'boolean') problems.push('enabled: expected true or false');
+  if (u.passphrase !== undefined) {
+    if (typeof u.passphrase !== 'string') problems.push('passphrase: expected a string');
+    else {
+      // Characters, not bytes: a non-ASCII pass phrase counts like any other.
+      const n = [...u.passphrase].length;
+      if (n < PASSPHRASE_MIN || n > PASSPHRASE_MAX) problems.push(`passphrase: expected ${PASSPHRASE_MIN} to ${PASSPHRASE_MAX} characters`);
+    }
+  }
+  if (u.durationMinutes !== undefined &&
+      (typeof u.durationMinutes !== 'number' || !Number.isInteger(u.durationMinutes) || u.durationMinutes < 1 || u.durationMinutes > DURATION_MAX_MINUTES)) {
+    problems.push(`durationMinutes: expected an integer from 1 to ${DURATION_MAX_MINUTES}`);
+  }
+  return problems;
+}
+
+function view(companyId: string, allowed: boolean, r: PortfolioRecord | undefined): PolicyView {
+  return {
+    companyId,
+    allowed,
+    enabled: r?.enabled ?? false,
+    passphraseSet: Boolean(r?.sealedKey),
+    durationMinutes: r?.durationMinutes ?? DEFAULT_DURATION_MINUTES,
+    generation: r?.generation ?? 0,
+    updatedAt: r && r.updatedAt ? new Date(r.updatedAt).toISOString() : null,
+  };
+}

@@ -1,0 +1,74 @@
+import { GatewayError } from '../errors.js';
+import type { TokenState } from '../state/token-state.js';
+import type { Store, TokenRecord } from '../store/types.js';
+import { mintToken } from '../token/mint.js';
+import { DURATION_MAX_MINUTES } from './portfolio-service.js';
+
+export interface TokenOwner {
+  userId: string;
+  login: string;
+  companyId: string;
+}
+
+export interface IssuedToken {
+  token: string;
+  record: TokenRecord;
+  /** Ids of the user's previous tokens revoked by this renewal. */
+  revoked: string[];
+}
+
+export type TokenStatus = 'active' | 'expired' | 'revoked';
+
+/** Issuing (one active personal token per user), listing and revoking tokens. */
+export class TokenService {
+  constructor(
+    private readonly store: Store,
+    private readonly state: TokenState,
+    private readonly now: () => number,
+  ) {}
+
+  /** Seals a new token for `owner`, revoking the previous one (renewal). */
+  async issue(owner: TokenOwner, validityMinutes?: number): Promise<IssuedToken> {
+    if (!this.state.isAllowed(owner.companyId)) throw new GatewayError('portfolio_not_allowed');
+    const p = this.state.portfolio(owner.companyId);
+    if (!p || !p.enabled || !p.key) throw new GatewayError('portfolio_not_enabled');
+    if (validityMinutes !== undefined &&
+        (!Number.isInteger(validityMinutes) || validityMinutes < 1 || validityMinutes > DURATION_MAX_MINUTES)) {
+      throw new GatewayError('validation_failed', `validity: expected an integer number of minutes from 1 to ${DURATION_MAX_MINUTES}`);
+    }
+    // Capped by the portfolio's duration; the portfolio's duration by default.
+    const minutes = Math.min(validityMinutes ?? p.durationMinutes, p.durationMinutes);
+    const nowMs = this.now();
+    const { token, claims } = await mintToken({
+      companyId: owner.companyId, generation: p.generation, key: p.key, userId: owner.userId, login: owner.login,
+      now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60,
+    });
+    const record: TokenRecord = {
+      tokenId: claims.tokenId, companyId: owner.companyId, userId: owner.userId, login: owner.login, generation: p.generation,
+      createdAt: claims.issuedAt * 1000, expiresAt: claims.expiresAt * 1000, revokedAt: null, lastUsedAt: null,
+    };
+    const revoked = await this.store.insertToken(record, { revokePreviousOfUser: true, now: nowMs });
+    return { token, record, revoked };
+  }
+
+  async list(companyId: string, userId?: string): Promise<TokenRecord[]> {
+    return this.store.listTokens(companyId, userId);
+  }
+
+  async get(tokenId: string): Promise<TokenRecord | undefined> {
+    return this.store.getToken(tokenId);
+  }
+
+  /** True when this call revoked it. */
+  async revoke(tokenId: string): Promise<boolean> {
+    return this.store.revokeToken(tokenId, this.now());
+  }
+
+  /** `revoked` also covers tokens of an older key generation or of a disabled portfolio. */
+  status(r: TokenRecord): TokenStatus {
+    if (r.revokedAt !== null) return 'revoked';
+    const p = this.state.portfolio(r.companyId);
+    if (!p || !p.enabled || p.generation !== r.generation) return 'revoked';
+    return r.expiresAt <= this.now() ? 'expired' : 'active';
+  }
+}

@@ -1,0 +1,40 @@
+import type { Store } from '../store/types.js';
+
+/**
+ * last_used_at without touching the store per request: the hot path sets one map entry,
+ * a timer writes the batch. At most one flush interval of last-use times is lost on a crash,
+ * which is acceptable for an informational field.
+ */
+export class UsageRecorder {
+  private pending = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: Store, private readonly now: () => number, private readonly onError: (err: unknown) => void) {}
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer.unref();
+  }
+
+  touch(tokenId: string): void {
+    this.pending.set(tokenId, this.now());
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.store.touchTokens(batch);
+    } catch (err) {
+      // Keep the newer of the two times for the next attempt.
+      for (const [id, at] of batch) if ((this.pending.get(id) ?? 0) < at) this.pending.set(id, at);
+      this.onError(err);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+  }
+}

@@ -1,0 +1,94 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ErrorCode } from '../errors.js';
+import type { CacheOutcome, ValidatorObserver } from '../token/validator.js';
+
+/** Auth method label values: closed, never user data. */
+export type AuthLabel = 'none' | 'basic' | 'bearer' | 'other' | 'malformed';
+/** What the gateway decided; upstream failures are counted in hlgw_upstream_errors_total. */
+export type OutcomeLabel = 'forwarded' | 'rejected' | 'endpoint';
+export type UpstreamErrorKind = 'unreachable' | 'timeout' | 'reset';
+export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'invalid' | 'wrong_portfolio' | 'disabled' | 'malformed' | 'unavailable';
+
+const AUTHS: readonly AuthLabel[] = ['none', 'basic', 'bearer', 'other', 'malformed'];
+const OUTCOMES: readonly OutcomeLabel[] = ['forwarded', 'rejected', 'endpoint'];
+const UPSTREAM_ERRORS: readonly UpstreamErrorKind[] = ['unreachable', 'timeout', 'reset'];
+const VALIDATIONS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'invalid', 'wrong_portfolio', 'disabled', 'malformed', 'unavailable'];
+
+/** Error code → the `result` label of hlgw_token_validations_total. */
+export function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
+  switch (code) {
+    case 'valid': return 'valid';
+    case 'token_expired': return 'expired';
+    case 'token_revoked': return 'revoked';
+    case 'token_invalid_seal': return 'invalid';
+    case 'token_wrong_portfolio': return 'wrong_portfolio';
+    case 'token_auth_disabled': return 'disabled';
+    case 'token_store_stale': return 'unavailable';
+    default: return 'malformed';
+  }
+}
+
+type Inc = { inc(): void };
+type Obs = { observe(v: number): void };
+
+/**
+ * The gateway's metrics, on a Registry of its own (prom-client's global one leaks between
+ * gateways in one process). Label children are resolved once here, so the hot path calls
+ * `.inc()` on a prepared child: no label object is built per request.
+ */
+export class GatewayMetrics implements ValidatorObserver {
+  readonly registry = new Registry();
+  private readonly requests = new Map<AuthLabel, Map<OutcomeLabel, Inc>>();
+  private readonly durations = new Map<AuthLabel, Obs>();
+  private readonly validations = new Map<ValidationLabel, Inc>();
+  private readonly cacheOutcomes = new Map<CacheOutcome, Inc>();
+  private readonly upstreamErrors = new Map<UpstreamErrorKind, Inc>();
+  readonly upstreamDuration: Obs;
+
+  constructor(opts: { cacheEntries: () => number; revokedEntries: () => number; defaultMetrics?: boolean }) {
+    const registers = [this.registry];
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'hlgw_' });
+
+    const requests = new Counter({ name: 'hlgw_requests_total', help: 'Requests on the proxy port by auth method and outcome', labelNames: ['auth', 'outcome'], registers });
+    for (const a of AUTHS) this.requests.set(a, new Map(OUTCOMES.map((o) => [o, requests.labels(a, o)])));
+
+    const duration = new Histogram({
+      name: 'hlgw_request_duration_seconds', help: 'Time from request to response end, by auth method',
+      labelNames: ['auth'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    });
+    for (const a of AUTHS) this.durations.set(a, duration.labels(a));
+
+    this.upstreamDuration = new Histogram({
+      name: 'hlgw_upstream_duration_seconds', help: 'Time from forwarding to upstream response headers',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    });
+    const upErr = new Counter({ name: 'hlgw_upstream_errors_total', help: 'Upstream failures by kind', labelNames: ['kind'], registers });
+    for (const k of UPSTREAM_ERRORS) this.upstreamErrors.set(k, upErr.labels(k));
+
+    const val = new Counter({ name: 'hlgw_token_validations_total', help: 'Bearer token validations by result', labelNames: ['result'], registers });
+    for (const v of VALIDATIONS) this.validations.set(v, val.labels(v));
+
+    const cache = new Counter({ name: 'hlgw_token_cache_requests_total', help: 'Verified-token cache lookups by outcome', labelNames: ['result'], registers });
+    for (const c of ['hit', 'miss', 'negative_hit'] as const) this.cacheOutcomes.set(c, cache.labels(c));
+
+    new Gauge({ name: 'hlgw_token_cache_entries', help: 'Verified tokens in the cache', registers, collect() { this.set(opts.cacheEntries()); } });
+    new Gauge({ name: 'hlgw_revoked_tokens', help: 'Revoked, unexpired token ids held in memory', registers, collect() { this.set(opts.revokedEntries()); } });
+  }
+
+  request(auth: AuthLabel, outcome: OutcomeLabel, seconds: number): void {
+    this.requests.get(auth)!.get(outcome)!.inc();
+    this.durations.get(auth)!.observe(seconds);
+  }
+
+  upstreamError(kind: UpstreamErrorKind): void {
+    this.upstreamErrors.get(kind)!.inc();
+  }
+
+  cache(outcome: CacheOutcome): void {
+    this.cacheOutcomes.get(outcome)!.inc();
+  }
+
+  result(code: ErrorCode | 'valid'): void {
+    this.validations.get(validationLabel(code))!.inc();
+  }
+}

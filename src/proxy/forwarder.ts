@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { UpstreamErrorKind } from '../metrics/metrics.js';
+
+/**
+ * The forwarding seam: send a request whose headers are already rewritten to the upstream
+ * and stream the answer back. Two implementations, chosen by `upstream.client`.
+ *
+ * Both must behave alike: status and reason kept, repeated headers kept, hop-by-hop headers
+ * dropped both ways, bodies streamed with backpressure, client gone → upstream request
+ * aborted, failure before response headers → `onFailure` (the gateway answers 502/504),
+ * failure after → the client connection is closed.
+ */
+export interface Forwarder {
+  readonly name: ForwarderName;
+  forward(req: IncomingMessage, res: ServerResponse): void;
+  close(): Promise<void>;
+}
+
+export type ForwarderName = 'undici' | 'http-proxy';
+
+export interface ForwarderOptions {
+  target: URL;
+  timeoutMs: number;
+  connections: number;
+  /** Response headers arrived after `seconds`. */
+  onUpstreamResponse(seconds: number): void;
+  /** The upstream failed; `res.headersSent` tells whether the client can still get an error body. */
+  onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind): void;
+}
+
+/** Classifies a transport error from either client. */
+export function upstreamErrorKind(err: unknown): UpstreamErrorKind {
+  const code = (err as { code?: string } | undefined)?.code ?? '';
+  if (code === 'HLGW_UPSTREAM_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset';
+  return 'unreachable';
+}

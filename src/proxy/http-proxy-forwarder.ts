@@ -1,0 +1,54 @@
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import httpProxy from 'http-proxy';
+import { HOP_BY_HOP, connectionListed } from '../http/forwarded-headers.js';
+import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forwarder.js';
+
+/**
+ * Forwarding with http-proxy (the package the design card names). It has had no release
+ * since 2020, so it stays behind this one file. It copies req.headers when it builds the
+ * upstream request: the gateway has rewritten them before `forward` is called.
+ */
+export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
+  const agent = new Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: 'lifo' });
+  const proxy = httpProxy.createProxyServer({ target: o.target.origin, agent, xfwd: false, changeOrigin: false, ws: false });
+  const started = new WeakMap<IncomingMessage, number>();
+
+  proxy.on('proxyReq', (proxyReq, req) => {
+    started.set(req, performance.now());
+    // Idle timeout on the upstream socket; a named code so the error handler can tell it apart.
+    proxyReq.setTimeout(o.timeoutMs, () => {
+      proxyReq.destroy(Object.assign(new Error('upstream timeout'), { code: 'HLGW_UPSTREAM_TIMEOUT' }));
+    });
+  });
+
+  proxy.on('proxyRes', (proxyRes, req, res) => {
+    const t0 = started.get(req);
+    if (t0 !== undefined) o.onUpstreamResponse((performance.now() - t0) / 1000);
+    // http-proxy copies proxyRes.headers into the response after this event.
+    const h = proxyRes.headers;
+    for (const name of connectionListed(h.connection)) delete h[name];
+    for (const name of HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
+    // The upstream died mid-body: headers are out, so closing the client connection is the only signal left.
+    proxyRes.on('aborted', () => res.destroy());
+  });
+
+  proxy.on('error', (err, req, res) => {
+    const response = res as ServerResponse;
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    o.onFailure(req, response, upstreamErrorKind(err));
+  });
+
+  return {
+    name: 'http-proxy',
+    forward(req: IncomingMessage, res: ServerResponse) {
+      proxy.web(req, res);
+    },
+    async close() {
+      proxy.close();
+      agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * The master key seals portfolio keys at rest (AES-256-GCM), so a copy of the store alone
+ * cannot forge tokens. It comes from HLGW_MASTER_KEY (base64 of 32 bytes) or a key file,
+ * created with mode 0600 on first start.
+ */
+export class MasterKey {
+  private constructor(private readonly key: Buffer) {}
+
+  static fromBase64(b64: string, origin: string): MasterKey {
+    const key = Buffer.from(b64.trim(), 'base64');
+    if (key.length !== 32) throw new Error(`master key from ${origin} must be 32 bytes in base64 (got ${key.length} bytes)`);
+    return new MasterKey(key);
+  }
+
+  /** HLGW_MASTER_KEY wins; otherwise the file, created when missing. */
+  static load(file: string, env: NodeJS.ProcessEnv = process.env): { key: MasterKey; created: boolean } {
+    if (env.HLGW_MASTER_KEY) return { key: MasterKey.fromBase64(env.HLGW_MASTER_KEY, 'HLGW_MASTER_KEY'), created: false };
+    if (existsSync(file)) return { key: MasterKey.fromBase64(readFileSync(file, 'utf8'), file), created: false };
+    mkdirSync(dirname(file), { recursive: true });
+    const b64 = randomBytes(32).toString('base64');
+    // 'wx': never overwrite a key another process just created.
+    writeFileSync(file, b64 + '\n', { mode: 0o600, flag: 'wx' });
+    return { key: MasterKey.fromBase64(b64, file), created: true };
+  }
+
+  seal(plain: Buffer, context: string): string {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.key, iv);
+    c.setAAD(Buffer.from(context));
+    const ct = Buffer.concat([c.update(plain), c.final()]);
+    return ['v1', iv.toString('base64url'), ct.toString('base64url'), c.getAuthTag().toString('base64url')].join('.');
+  }
+
+  /** `context` binds the sealed value to its owner (the company id): a sealed key cannot be moved to another portfolio. */
+  unseal(sealed: string, context: string): Buffer {
+    const [v, iv, ct, tag] = sealed.split('.');
+    if (v !== 'v1' || !iv || !ct || !tag) throw new MasterKeyMismatch(context);
+    try {
+      const d = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+      d.setAAD(Buffer.from(context));
+      d.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]);
+    } catch {
+      throw new MasterKeyMismatch(context);
+    }
+  }
+}
+
+export class MasterKeyMismatch extends Error {
+  constructor(readonly companyId: string) {
+    super(
+      `cannot unseal the key of portfolio ${companyId}: the master key is not the one it was sealed with. ` +
+        'Restore the original master key (HLGW_MASTER_KEY or secrets.masterKeyFile), or set the pass phrase again ' +
+        'for this portfolio: its tokens must then be re-issued.',
+    );
+    this.name = 'MasterKeyMismatch';
+  }
+}

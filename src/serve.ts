@@ -1,0 +1,63 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfigFile, resolveConfigPath } from './config/load.js';
+import type { GatewayConfig } from './config/schema.js';
+import { createDemoUpstream } from './demo-upstream.js';
+import { createGateway, type Gateway } from './gateway/create-gateway.js';
+import { createLogger, type Logger } from './log.js';
+import { MasterKey } from './secrets/master-key.js';
+import { openStore } from './store/open-store.js';
+
+export interface Running {
+  gateway: Gateway;
+  urls: { proxy: string; admin: string };
+  demo?: Server;
+  stop(): Promise<void>;
+}
+
+/** `hlgw serve`: load and validate the config, open the store, start the listeners. */
+export async function serve(opts: { configPath?: string; env?: NodeJS.ProcessEnv; logger?: Logger }): Promise<Running> {
+  const env = opts.env ?? process.env;
+  const source = resolveConfigPath(opts.configPath, env);
+  const config = loadConfigFile(source, env);
+  const log = opts.logger ?? createLogger(config.log.level);
+
+  let demo: Server | undefined;
+  if (config.demoUpstream.enabled) {
+    demo = createDemoUpstream([...Object.values(config.identity.headers), 'x-forwarded-host']);
+    await new Promise<void>((resolve, reject) => {
+      demo!.once('error', reject).listen(config.demoUpstream.port, config.demoUpstream.host, () => resolve());
+    });
+  }
+  const { key: masterKey, created } = MasterKey.load(config.secrets.masterKeyFile, env);
+  if (created) log.info({ file: config.secrets.masterKeyFile }, 'created a new master key (mode 0600); back it up: losing it means re-issuing every token');
+  const store = await openStore(config, log);
+  const gateway = await createGateway({ config, store, masterKey, logger: log, env });
+  const urls = await gateway.listen();
+  log.info({ proxy: urls.proxy, admin: urls.admin, upstream: config.upstream.url, forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
+  return {
+    gateway, urls, demo,
+    async stop() {
+      await gateway.close();
+      await store.close();
+      if (demo) await new Promise<void>((r) => { demo!.close(() => r()); demo!.closeAllConnections(); });
+    },
+  };
+}
+
+/** The human banner printed by the CLI (stdout), next to the JSON log line. */
+export function banner(config: GatewayConfig, r: Running, source: string | undefined): string {
+  const demoUrl = r.demo ? `http://${(r.demo.address() as AddressInfo).address}:${(r.demo.address() as AddressInfo).port}` : undefined;
+  return [
+    '',
+    `hlgw is listening on ${r.urls.proxy}  (metrics and health: ${r.urls.admin}/metrics, /healthz, /readyz)`,
+    `  config:   ${source ?? '<embedded defaults>'}`,
+    `  upstream: ${config.upstream.url} via ${r.gateway.forwarderName}` + (demoUrl ? `  <- the embedded demo echo API (${demoUrl})` : ''),
+    `  store:    ${config.store.type}${config.store.type === 'sqlite' ? ` (${config.store.path})` : ''}`,
+    demoUrl
+      ? '  To front the real Highlight API: set upstream.url to it and demoUpstream.enabled: false in your config, then `hlgw serve --config <file>`.'
+      : '',
+    '  Try:  curl -i ' + r.urls.proxy + '/WS2/ping -u user@example.com:secret   (see README.md for the token walk-through)',
+    '',
+  ].filter((l) => l !== '').join('\n');
+}

@@ -1,0 +1,65 @@
+import { createSecretKey } from 'node:crypto';
+import type { Logger } from 'pino';
+import { MasterKeyMismatch, type MasterKey } from '../secrets/master-key.js';
+import type { PortfolioRecord, StateChange, Store } from '../store/types.js';
+import type { PortfolioRuntime, TokenState } from './token-state.js';
+
+/**
+ * Keeps TokenState equal to the store: a full load at start (and on every resync), then the
+ * store's change events. Everything here is off the request path.
+ */
+export class StateSync {
+  private unsubscribe: (() => void) | undefined;
+  /** Milliseconds since the epoch of the last full load (for lag metrics). */
+  lastFullLoadAt = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly state: TokenState,
+    private readonly masterKey: MasterKey,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.store.onChange((c) => this.apply(c));
+    await this.fullLoad();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  async fullLoad(): Promise<void> {
+    const [portfolios, revoked] = await Promise.all([this.store.listPortfolios(), this.store.listRevoked(this.now())]);
+    for (const p of portfolios) this.applyPortfolio(p);
+    for (const r of revoked) this.state.revoke(r.tokenId, r.expiresAt / 1000);
+    this.lastFullLoadAt = this.now();
+  }
+
+  apply(c: StateChange): void {
+    if (c.kind === 'portfolio') this.applyPortfolio(c.record);
+    else this.state.revoke(c.tokenId, c.expiresAt / 1000);
+  }
+
+  private applyPortfolio(r: PortfolioRecord): void {
+    const current = this.state.portfolio(r.companyId);
+    // Never step back: a late or replayed message must not resurrect an older generation.
+    if (current && current.generation > r.generation) return;
+    this.state.setPortfolio(toRuntime(r, this.masterKey, this.log));
+  }
+}
+
+export function toRuntime(r: PortfolioRecord, masterKey: MasterKey, log: Logger): PortfolioRuntime {
+  let key: PortfolioRuntime['key'];
+  if (r.sealedKey) {
+    try {
+      key = createSecretKey(masterKey.unseal(r.sealedKey, r.companyId));
+    } catch (err) {
+      if (!(err instanceof MasterKeyMismatch)) throw err;
+      // Tokens of this portfolio are refused until the key is restored or a new pass phrase is set.
+      log.error({ companyId: r.companyId }, err.message);
+    }
+  }
+  return { companyId: r.companyId, enabled: r.enabled, generation: r.generation, durationMinutes: r.durationMinutes, key };
+}

@@ -1,0 +1,60 @@
+import type { KeyObject } from 'node:crypto';
+
+/** What the hot path needs to know about one portfolio, kept in memory. */
+export interface PortfolioRuntime {
+  readonly companyId: string;
+  readonly enabled: boolean;
+  /** Bumped on every disable/enable and pass-phrase change: older tokens are void. */
+  readonly generation: number;
+  readonly durationMinutes: number;
+  /** Derived portfolio key (unsealed with the master key); absent until a pass phrase is set. */
+  readonly key: KeyObject | undefined;
+}
+
+/**
+ * The in-memory truth the request path reads: portfolio policies and revoked token ids.
+ * It is filled from the store at start and kept current by store change events, so a
+ * request never waits for the store (STYLE habit 10).
+ */
+export class TokenState {
+  private readonly portfolios = new Map<string, PortfolioRuntime>();
+  /** Revoked token id → its expiry (seconds): once expired, the entry is no longer needed. */
+  private readonly revoked = new Map<string, number>();
+  private readonly allowAll: boolean;
+  private readonly allowed: ReadonlySet<string>;
+
+  constructor(allowed: '*' | readonly string[]) {
+    this.allowAll = allowed === '*';
+    this.allowed = new Set(allowed === '*' ? [] : allowed);
+  }
+
+  /** Operator's allow-list (config `portfolios.allowed`). */
+  isAllowed(companyId: string): boolean {
+    return this.allowAll || this.allowed.has(companyId);
+  }
+
+  portfolio(companyId: string): PortfolioRuntime | undefined {
+    return this.portfolios.get(companyId);
+  }
+
+  setPortfolio(p: PortfolioRuntime): void {
+    this.portfolios.set(p.companyId, p);
+  }
+
+  isRevoked(tokenId: string): boolean {
+    return this.revoked.has(tokenId);
+  }
+
+  revoke(tokenId: string, expiresAt: number): void {
+    this.revoked.set(tokenId, expiresAt);
+  }
+
+  get revokedCount(): number {
+    return this.revoked.size;
+  }
+
+  /** Drops revocations of tokens that have expired anyway (plus the skew), keeping memory bounded. */
+  pruneRevoked(nowSeconds: number, skewSeconds: number): void {
+    for (const [id, exp] of this.revoked) if (exp + skewSeconds < nowSeconds) this.revoked.delete(id);
+  }
+}

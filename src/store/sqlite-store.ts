@@ -1,0 +1,208 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditEvent, PortfolioRecord, StateChange, Store, TokenRecord } from './types.js';
+
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
+ * Append, never edit: a shipped migration is history.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE portfolios (
+     company_id TEXT PRIMARY KEY,
+     enabled INTEGER NOT NULL,
+     generation INTEGER NOT NULL,
+     duration_minutes INTEGER NOT NULL,
+     sealed_key TEXT,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE tokens (
+     token_id TEXT PRIMARY KEY,
+     company_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     login TEXT NOT NULL,
+     generation INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     revoked_at INTEGER,
+     last_used_at INTEGER
+   );
+   CREATE INDEX tokens_by_user ON tokens(company_id, user_id);
+   CREATE INDEX tokens_revoked ON tokens(revoked_at, expires_at) WHERE revoked_at IS NOT NULL;
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     company_id TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     detail TEXT NOT NULL,
+     client_address TEXT
+   );
+   CREATE INDEX audit_by_company ON audit(company_id, id);`,
+];
+
+interface TokenRow {
+  token_id: string; company_id: string; user_id: string; login: string; generation: number;
+  created_at: number; expires_at: number; revoked_at: number | null; last_used_at: number | null;
+}
+interface PortfolioRow {
+  company_id: string; enabled: number; generation: number; duration_minutes: number; sealed_key: string | null; updated_at: number;
+}
+
+/** The embedded store: one file, WAL, every acknowledged write fsynced (synchronous=FULL). */
+export class SqliteStore implements Store {
+  readonly type = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly listeners = new Set<(c: StateChange) => void>();
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a write acknowledged to a client survives a crash of the process and of the machine.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async getPortfolio(companyId: string): Promise<PortfolioRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM portfolios WHERE company_id = ?').get(companyId) as PortfolioRow | undefined;
+    return row && toPortfolio(row);
+  }
+
+  async listPortfolios(): Promise<PortfolioRecord[]> {
+    return (this.db.prepare('SELECT * FROM portfolios').all() as PortfolioRow[]).map(toPortfolio);
+  }
+
+  async putPortfolio(r: PortfolioRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO portfolios (company_id, enabled, generation, duration_minutes, sealed_key, updated_at)
+         VALUES (@companyId, @enabled, @generation, @durationMinutes, @sealedKey, @updatedAt)
+         ON CONFLICT(company_id) DO UPDATE SET enabled = excluded.enabled, generation = excluded.generation,
+           duration_minutes = excluded.duration_minutes, sealed_key = excluded.sealed_key, updated_at = excluded.updated_at`,
+      )
+      .run({ ...r, enabled: r.enabled ? 1 : 0 });
+    this.emit({ kind: 'portfolio', record: r });
+  }
+
+  async insertToken(r: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> {
+    const revoked = this.db.transaction(() => {
+      let ids: { token_id: string; expires_at: number }[] = [];
+      if (opts.revokePreviousOfUser) {
+        ids = this.db
+          .prepare('SELECT token_id, expires_at FROM tokens WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?')
+          .all(r.companyId, r.userId, opts.now) as typeof ids;
+        this.db
+          .prepare('UPDATE tokens SET revoked_at = ? WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?')
+          .run(opts.now, r.companyId, r.userId, opts.now);
+      }
+      this.db
+        .prepare(
+          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, last_used_at)
+           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @lastUsedAt)`,
+        )
+        .run(r);
+      return ids;
+    })();
+    for (const t of revoked) this.emit({ kind: 'revoked', tokenId: t.token_id, expiresAt: t.expires_at });
+    return revoked.map((t) => t.token_id);
+  }
+
+  async getToken(tokenId: string): Promise<TokenRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM tokens WHERE token_id = ?').get(tokenId) as TokenRow | undefined;
+    return row && toToken(row);
+  }
+
+  async listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> {
+    const rows = (userId === undefined
+      ? this.db.prepare('SELECT * FROM tokens WHERE company_id = ? ORDER BY created_at DESC').all(companyId)
+      : this.db.prepare('SELECT * FROM tokens WHERE company_id = ? AND user_id = ? ORDER BY created_at DESC').all(companyId, userId)) as TokenRow[];
+    return rows.map(toToken);
+  }
+
+  async revokeToken(tokenId: string, now: number): Promise<boolean> {
+    const row = this.db
+      .prepare('UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL RETURNING expires_at')
+      .get(now, tokenId) as { expires_at: number } | undefined;
+    if (row) this.emit({ kind: 'revoked', tokenId, expiresAt: row.expires_at });
+    return row !== undefined;
+  }
+
+  async listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]> {
+    const rows = this.db
+      .prepare('SELECT token_id, expires_at FROM tokens WHERE revoked_at IS NOT NULL AND expires_at > ?')
+      .all(now) as { token_id: string; expires_at: number }[];
+    return rows.map((r) => ({ tokenId: r.token_id, expiresAt: r.expires_at }));
+  }
+
+  async touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void> {
+    const stmt = this.db.prepare('UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE token_id = ?');
+    this.db.transaction(() => {
+      for (const [id, at] of lastUsed) stmt.run(at, id);
+    })();
+  }
+
+  async appendAudit(e: AuditEvent): Promise<void> {
+    this.db
+      .prepare('INSERT INTO audit (at, company_id, actor, action, detail, client_address) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(e.at, e.companyId, e.actor, e.action, JSON.stringify(e.detail), e.clientAddress);
+  }
+
+  async listAudit(companyId: string, opts: { limit: number; before?: number }) {
+    const rows = this.db
+      .prepare('SELECT * FROM audit WHERE company_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+      .all(companyId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit + 1) as {
+      id: number; at: number; company_id: string; actor: string; action: AuditEvent['action']; detail: string; client_address: string | null;
+    }[];
+    const page = rows.slice(0, opts.limit);
+    return {
+      events: page.map((r) => ({
+        id: r.id, at: r.at, companyId: r.company_id, actor: r.actor, action: r.action,
+        detail: JSON.parse(r.detail) as Record<string, unknown>, clientAddress: r.client_address,
+      })),
+      next: rows.length > opts.limit ? page[page.length - 1]!.id : null,
+    };
+  }
+
+  onChange(listener: (c: StateChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(c: StateChange): void {
+    for (const l of this.listeners) l(c);
+  }
+}
+
+function toPortfolio(r: PortfolioRow): PortfolioRecord {
+  return {
+    companyId: r.company_id, enabled: r.enabled === 1, generation: r.generation,
+    durationMinutes: r.duration_minutes, sealedKey: r.sealed_key, updatedAt: r.updated_at,
+  };
+}
+
+function toToken(r: TokenRow): TokenRecord {
+  return {
+    tokenId: r.token_id, companyId: r.company_id, userId: r.user_id, login: r.login, generation: r.generation,
+    createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The store seam: everything durable (portfolio policies, token records, revocations, audit)
+ * goes through this async interface. SQLite (one instance) and Redis (many instances)
+ * implement it; the request path never calls it, it reads TokenState instead.
+ */
+
+export interface PortfolioRecord {
+  companyId: string;
+  enabled: boolean;
+  generation: number;
+  durationMinutes: number;
+  /** The derived portfolio key, encrypted with the master key (src/secrets/master-key.ts). Never the pass phrase. */
+  sealedKey: string | null;
+  updatedAt: number;
+}
+
+export interface TokenRecord {
+  tokenId: string;
+  companyId: string;
+  userId: string;
+  login: string;
+  generation: number;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export interface AuditEvent {
+  at: number;
+  companyId: string;
+  /** Who did it: a login, or `operator` for the CLI against the store. */
+  actor: string;
+  action: 'policy.update' | 'token.issue' | 'token.renew' | 'token.revoke';
+  /** Public details only (token id, fields changed); never a secret. */
+  detail: Record<string, unknown>;
+  clientAddress: string | null;
+}
+
+/** Pushed to every instance's TokenState after a durable write. */
+export type StateChange =
+  | { kind: 'portfolio'; record: PortfolioRecord }
+  | { kind: 'revoked'; tokenId: string; expiresAt: number };
+
+export interface Store {
+  readonly type: 'sqlite' | 'redis';
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  getPortfolio(companyId: string): Promise<PortfolioRecord | undefined>;
+  listPortfolios(): Promise<PortfolioRecord[]>;
+  /** Writes the policy; when `generation` grew, every token of older generations is void. */
+  putPortfolio(record: PortfolioRecord): Promise<void>;
+
+  /** Inserts a token; with `revokePreviousOfUser`, the user's other active tokens of the portfolio are revoked atomically (renewal). Returns the ids revoked. */
+  insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]>;
+  getToken(tokenId: string): Promise<TokenRecord | undefined>;
+  listTokens(companyId: string, userId?: string): Promise<TokenRecord[]>;
+  /** Marks it revoked; false when unknown or already revoked. */
+  revokeToken(tokenId: string, now: number): Promise<boolean>;
+  /** Revoked tokens not yet expired at `now` (to rebuild TokenState). */
+  listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]>;
+  /** Batched last-use times (off the hot path). */
+  touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+
+  appendAudit(event: AuditEvent): Promise<void>;
+  /** Newest first; `before` is an exclusive cursor returned as `next`. */
+  listAudit(companyId: string, opts: { limit: number; before?: number }): Promise<{ events: (AuditEvent & { id: number })[]; next: number | null }>;
+
+  /** Subscribe to changes written by this or (with a shared store) any other instance. */
+  onChange(listener: (change: StateChange) => void): () => void;
+}

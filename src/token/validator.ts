@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../clock.js';
+import { ERROR_CODES, GatewayError, type ErrorCode } from '../errors.js';
+import type { TokenState } from '../state/token-state.js';
+import { checkClaims } from './check-claims.js';
+import type { TokenClaims } from './format.js';
+import { openToken } from './open-token.js';
+
+/** A verified token as cached: its claims and whatever the caller precomputed from them. */
+export interface VerifiedToken<T> {
+  readonly claims: TokenClaims;
+  readonly extra: T;
+}
+
+export type CacheOutcome = 'hit' | 'miss' | 'negative_hit';
+
+export interface ValidatorObserver {
+  cache(outcome: CacheOutcome): void;
+  result(code: ErrorCode | 'valid'): void;
+}
+
+export interface ValidatorOptions<T> {
+  state: TokenState;
+  clock: Clock;
+  skewSeconds: number;
+  maxEntries: number;
+  negativeMaxEntries: number;
+  negativeTtlSeconds: number;
+  /** Built once per verified token and cached with it (the identity headers). */
+  prepare(claims: TokenClaims): T;
+  observer?: ValidatorObserver;
+}
+
+/** Only failures that depend on the token's bytes alone are remembered; state-dependent ones are not. */
+const NEGATIVE_CACHEABLE: ReadonlySet<ErrorCode> = new Set(['token_malformed', 'token_invalid_seal']);
+
+/** One shared, frozen error per code: rejecting a token allocates nothing. */
+const REJECTIONS = new Map<ErrorCode, GatewayError>(ERROR_CODES.map((c) => [c, Object.freeze(new GatewayError(c))]));
+export function rejection(code: ErrorCode): GatewayError {
+  return REJECTIONS.get(code)!;
+}
+
+/**
+ * Token validation = cache lookup (hash of the token → verified claims) or full opening on a
+ * miss, then checkClaims on every request. Returns synchronously on a hit, a promise on a miss.
+ *
+ * The key is SHA-256 of the whole token: a tampered token hashes elsewhere, so it can never
+ * land on another token's entry, and the raw token is not kept in memory.
+ */
+export class TokenValidator<T> {
+  private readonly cache: LRUCache<string, VerifiedToken<T>>;
+  private readonly negative: LRUCache<string, ErrorCode> | undefined;
+  /** Concurrent first uses of one token share one verification. */
+  private readonly inflight = new Map<string, Promise<VerifiedToken<T> | GatewayError>>();
+
+  constructor(private readonly o: ValidatorOptions<T>) {
+    const perf = { now: () => o.clock.now() };
+    this.cache = new LRUCache({ max: o.maxEntries, ttlAutopurge: false, perf });
+    this.negative =
+      o.negativeMaxEntries > 0 && o.negativeTtlSeconds > 0
+        ? new LRUCache({ max: o.negativeMaxEntries, ttl: o.negativeTtlSeconds * 1000, perf })
+        : undefined;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  validate(token: string): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
+    const key = createHash('sha256').update(token).digest('base64');
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      this.o.observer?.cache('hit');
+      return this.finish(hit);
+    }
+    const known = this.negative?.get(key);
+    if (known !== undefined) {
+      this.o.observer?.cache('negative_hit');
+      return this.fail(known);
+    }
+    this.o.observer?.cache('miss');
+    let pending = this.inflight.get(key);
+    if (pending === undefined) {
+      pending = this.verify(key, token);
+      this.inflight.set(key, pending);
+    }
+    return pending.then((r) => (r instanceof GatewayError ? r : this.finish(r)));
+  }
+
+  /** Drop everything (tests, or a key rotation the state cannot express). */
+  clear(): void {
+    this.cache.clear();
+    this.negative?.clear();
+  }
+
+  private async verify(key: string, token: string): Promise<VerifiedToken<T> | GatewayError> {
+    const now = this.o.clock.now() / 1000;
+    try {
+      const claims = await openToken(token, this.o.state, now, this.o.skewSeconds);
+      const entry: VerifiedToken<T> = { claims, extra: this.o.prepare(claims) };
+      // The entry never outlives the token (STYLE habit 9).
+      const ttl = Math.max(1, (claims.expiresAt + this.o.skewSeconds - now) * 1000);
+      this.cache.set(key, entry, { ttl });
+      return entry;
+    } catch (err) {
+      const code = err instanceof GatewayError ? err.code : 'token_malformed';
+      if (NEGATIVE_CACHEABLE.has(code)) this.negative?.set(key, code);
+      return this.fail(code);
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  private finish(entry: VerifiedToken<T>): VerifiedToken<T> | GatewayError {
+    const bad = checkClaims(entry.claims, this.o.state, this.o.clock.now() / 1000, this.o.skewSeconds);
+    if (bad !== undefined) return this.fail(bad);
+    this.o.observer?.result('valid');
+    return entry;
+  }
+
+  private fail(code: ErrorCode): GatewayError {
+    this.o.observer?.result(code);
+    return rejection(code);
+  }
+}

@@ -115,6 +115,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     injectIdentity: createIdentityInjector(serviceAuthorization),
     validator, forwarder, errors, metrics,
     onTokenUse: (id) => usage.touch(id),
+    // The path only: a query string could carry a token (that request is refused, but not logged with it).
+    onReject: log.isLevelEnabled('debug')
+      ? (req, code) => log.debug({ requestId: req.headers['x-request-id'], method: req.method, path: (req.url ?? '').split('?')[0], code }, 'request rejected')
+      : undefined,
   });
 
   const proxyServer = createServer({ keepAliveTimeout: 65_000 }, handler);

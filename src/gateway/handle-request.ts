@@ -18,6 +18,8 @@ export interface RequestPathDeps {
   metrics: GatewayMetrics;
   /** Called for each successful Bearer use (last_used_at, batched off the hot path). */
   onTokenUse?(tokenId: string): void;
+  /** Set only when debug logging is on: nothing is logged per request at the default level. */
+  onReject?(req: IncomingMessage, code: ErrorCode): void;
   /** When the token state is too stale to trust (store down too long), Bearer requests get 503. */
   isStateStale?(): boolean;
   /** The gateway's own endpoints (/auth/...), tried before proxying. */
@@ -38,13 +40,15 @@ export function createRequestHandler(d: RequestPathDeps) {
     res.once('close', () => metrics.request(auth, outcome, (performance.now() - t0) / 1000));
   }
 
-  function reject(res: ServerResponse, auth: AuthLabel, code: ErrorCode | GatewayError, t0: number): void {
+  function reject(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, code: ErrorCode | GatewayError, t0: number): void {
+    const err = typeof code === 'string' ? new GatewayError(code) : code;
     record(res, auth, 'rejected', t0);
-    errors.send(res, typeof code === 'string' ? new GatewayError(code) : code);
+    d.onReject?.(req, err.code);
+    errors.send(res, err);
   }
 
   function authenticated(req: IncomingMessage, res: ServerResponse, r: VerifiedToken<IdentityHeaders> | GatewayError, t0: number): void {
-    if (r instanceof GatewayError) return reject(res, 'bearer', r, t0);
+    if (r instanceof GatewayError) return reject(req, res, 'bearer', r, t0);
     if (res.destroyed) return; // the client left while we verified
     d.injectIdentity(req.headers, r.extra);
     d.onTokenUse?.(r.claims.tokenId);
@@ -65,16 +69,16 @@ export function createRequestHandler(d: RequestPathDeps) {
     const auth: AuthLabel = credential.kind;
     // 4 before any answer, so rejections carry the request id too.
     d.setForwardedHeaders(req, res);
-    if (url.includes('access_token') && hasAccessTokenParam(url)) return reject(res, auth, 'token_in_query', t0); // 3, RFC 6750 §5.3
+    if (url.includes('access_token') && hasAccessTokenParam(url)) return reject(req, res, auth, 'token_in_query', t0); // 3, RFC 6750 §5.3
 
     switch (credential.kind) {
       case 'malformed':
-        return reject(res, 'malformed', credential.code, t0);
+        return reject(req, res, 'malformed', credential.code, t0);
       case 'bearer': {
-        if (d.isStateStale?.()) return reject(res, 'bearer', 'token_store_stale', t0);
+        if (d.isStateStale?.()) return reject(req, res, 'bearer', 'token_store_stale', t0);
         const r = validator.validate(credential.token); // 5
         if (r instanceof Promise) {
-          r.then((v) => authenticated(req, res, v, t0), () => reject(res, 'bearer', 'internal', t0));
+          r.then((v) => authenticated(req, res, v, t0), () => reject(req, res, 'bearer', 'internal', t0));
           return;
         }
         return authenticated(req, res, r, t0); // 6, 7

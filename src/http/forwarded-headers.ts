@@ -5,11 +5,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * RFC 9110 §7.6.1: hop-by-hop headers belong to one connection and are never forwarded.
  * `expect` too: Node has already answered `100-continue` to the client.
  * `proxy-authorization` is addressed to this proxy, not the origin.
+ * `transfer-encoding` is hop-by-hop as well, but each forwarder re-frames the body itself and
+ * needs it to know a body follows, so forwarders drop it (REQUEST_HOP_BY_HOP leaves it).
  */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect',
 ]);
+const REQUEST_HOP_BY_HOP: readonly string[] = [...HOP_BY_HOP].filter((h) => h !== 'transfer-encoding');
 
 /** Names listed in a Connection header are hop-by-hop for this message too. */
 export function connectionListed(connection: string | string[] | undefined): string[] {
@@ -38,7 +41,7 @@ export function createForwardedHeaders(o: ForwardingOptions) {
     if (h.connection !== undefined) {
       for (const name of connectionListed(h.connection)) delete h[name];
     }
-    for (const name of HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
+    for (const name of REQUEST_HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
 
     const peer = req.socket.remoteAddress ?? '';
     const fromTrusted = trusted.size > 0 && trusted.has(peer);

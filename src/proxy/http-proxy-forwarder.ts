@@ -13,8 +13,12 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
   const proxy = httpProxy.createProxyServer({ target: o.target.origin, agent, xfwd: false, changeOrigin: false, ws: false });
   const started = new WeakMap<IncomingMessage, number>();
 
-  proxy.on('proxyReq', (proxyReq, req) => {
+  proxy.on('proxyReq', (proxyReq, req, res) => {
     started.set(req, performance.now());
+    // http-proxy only listens for 'aborted', which a request whose body has ended never emits.
+    res.once('close', () => {
+      if (!res.writableFinished) proxyReq.destroy();
+    });
     // Idle timeout on the upstream socket; a named code so the error handler can tell it apart.
     proxyReq.setTimeout(o.timeoutMs, () => {
       proxyReq.destroy(Object.assign(new Error('upstream timeout'), { code: 'HLGW_UPSTREAM_TIMEOUT' }));

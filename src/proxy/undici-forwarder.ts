@@ -22,14 +22,19 @@ export function createUndiciForwarder(o: ForwarderOptions): Forwarder {
   return {
     name: 'undici',
     forward(req, res) {
-      const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+      // RFC 9112 §6.3: a request has a body iff it has Content-Length or Transfer-Encoding.
+      // undici frames the body itself and refuses a transfer-encoding header.
+      const h = req.headers;
+      const chunked = h['transfer-encoding'] !== undefined;
+      if (chunked) delete h['transfer-encoding'];
+      const hasBody = chunked || (h['content-length'] !== undefined && h['content-length'] !== '0');
       const handler = new ResponseHandler(req, res, o);
       pool.dispatch(
         {
           origin: o.target.origin,
           path: basePath + (req.url ?? '/'),
           method: req.method as Dispatcher.HttpMethod,
-          headers: req.headers as Record<string, string | string[]>,
+          headers: h as Record<string, string | string[]>,
           body: hasBody ? req : null,
         },
         handler,

@@ -1,0 +1,170 @@
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mintToken } from '../../src/token/mint.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { algNone, sealWith, tamperSegment } from '../support/forge.js';
+import { call } from '../support/http-call.js';
+import { RecordingUpstream } from '../support/recording-upstream.js';
+import { PASSPHRASE, enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
+
+/** Every way a Bearer credential can be bad: answered by the gateway, never by the upstream. */
+describe('Bearer validation', () => {
+  let up: RecordingUpstream;
+  let t: TestGateway;
+  let clock: FakeClock;
+  let token: string;
+  let key: KeyObject;
+  const now = () => Math.floor(clock.now() / 1000);
+
+  beforeAll(async () => {
+    up = await new RecordingUpstream().start();
+    clock = new FakeClock();
+    t = await startGateway({ upstreamUrl: up.url, clock, config: { portfolios: { allowed: ['acme', 'globex', 'initech'] } } });
+    token = (await enableAndIssue(t)).token;
+    await enableAndIssue(t, 'globex', { userId: 'g-1', login: 'gina@globex.example' });
+    key = t.gw.state.portfolio('acme')!.key!;
+  });
+  afterAll(async () => {
+    await t.close();
+    await up.stop();
+  });
+  beforeEach(() => {
+    up.requests.length = 0;
+  });
+
+  async function expectRejected(authorization: string, status: number, error: string, description: string) {
+    const r = await call(t.url, '/WS2/x', { headers: { authorization } });
+    expect(r.status).toBe(status);
+    expect(r.headers['www-authenticate']).toBe(`Bearer realm="highlight", error="${error}", error_description="${description}"`);
+    expect(r.json()).toMatchObject({ error, error_description: description });
+    expect(r.headers['content-type']).toContain('application/json');
+    expect(up.requests).toHaveLength(0);
+    return r;
+  }
+
+  const sealed = (header: Record<string, unknown>, claims?: Record<string, unknown>) => sealWith(key, header, claims);
+  const acme = { alg: 'dir', enc: 'A256GCM', typ: 'hlgw-at', cid: 'acme', kgen: 1 };
+
+  it.each<[string, () => Promise<string> | string, string]>([
+    ['tampered header', () => tamperSegment(token, 0), 'malformed'],
+    ['tampered encrypted-key segment', () => tamperSegment(token, 1), 'malformed'],
+    ['tampered iv', () => tamperSegment(token, 2), 'invalid seal'],
+    ['tampered ciphertext', () => tamperSegment(token, 3), 'invalid seal'],
+    ['tampered tag', () => tamperSegment(token, 4), 'invalid seal'],
+    ['truncated', () => token.split('.').slice(0, 4).join('.'), 'malformed'],
+    ['not a JWE at all', () => 'abc.def', 'malformed'],
+    ['alg: none', () => algNone(), 'malformed'],
+    ['wrong alg (A256KW)', () => sealed({ ...acme, alg: 'A256KW' }), 'malformed'],
+    ['wrong enc (A128CBC-HS256)', () => sealed({ ...acme, enc: 'A128CBC-HS256' }), 'malformed'],
+    ['wrong typ', () => sealed({ ...acme, typ: 'JWT' }), 'malformed'],
+    ['missing typ', () => sealed({ alg: 'dir', enc: 'A256GCM', cid: 'acme', kgen: 1 }), 'malformed'],
+    ['strange cid', () => sealed({ ...acme, cid: '../../etc/passwd' }), 'malformed'],
+    ['cid __proto__', () => sealed({ ...acme, cid: '__proto__' }), 'not valid for this portfolio'],
+    ['non-integer kgen', () => sealed({ ...acme, kgen: '1' }), 'malformed'],
+    ['claims cid differs from header', () => sealed(acme, { cid: 'globex' }), 'malformed'],
+    ['sealed with another key', () => sealWith(createSecretKey(randomBytes(32)), acme), 'invalid seal'],
+    ['header names another portfolio', () => sealed({ ...acme, cid: 'globex' }), 'invalid seal'],
+    ['unknown portfolio', () => sealed({ ...acme, cid: 'nobody' }), 'not valid for this portfolio'],
+    ['portfolio the operator does not allow', () => sealed({ ...acme, cid: 'umbrella' }), 'not valid for this portfolio'],
+    ['portfolio allowed but never enabled', () => sealed({ ...acme, cid: 'initech' }), 'not valid for this portfolio'],
+  ])('%s → 401 invalid_token', async (_name, make, description) => {
+    await expectRejected(`Bearer ${await make()}`, 401, 'invalid_token', description);
+  });
+
+  it.each([
+    ['no token', 'Bearer', 'malformed Bearer credential'],
+    ['two tokens', 'Bearer eyJhbGc.a.b.c.d eyJhbGc.e.f.g.h', 'malformed Bearer credential'],
+    ['characters outside b64token', 'Bearer abc$def', 'malformed Bearer credential'],
+    ['oversized (4 KiB + 1)', `Bearer ${'a'.repeat(4097)}`, 'token too large'],
+  ])('%s → 400 invalid_request', async (_name, header, description) => {
+    await expectRejected(header, 400, 'invalid_request', description);
+  });
+
+  it('an expired token is refused (after the clock skew), even when cached', async () => {
+    const { token: short } = await mintToken({
+      companyId: 'acme', generation: 1, key, userId: 'u-7', login: 'bob@acme.example', now: now(), validitySeconds: 60,
+    });
+    expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${short}` } })).status).toBe(200);
+    clock.advance(60_000 + 29_000); // inside the 30 s skew
+    expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${short}` } })).status).toBe(200);
+    up.requests.length = 0;
+    clock.advance(2_000);
+    await expectRejected(`Bearer ${short}`, 401, 'invalid_token', 'expired');
+    clock.advance(-62_000 - 29_000);
+  });
+
+  it('a token that expired before it was ever seen is refused on the cold path too', async () => {
+    const { token: old } = await mintToken({
+      companyId: 'acme', generation: 1, key, userId: 'u-8', login: 'old@acme.example', now: now() - 7200, validitySeconds: 60,
+    });
+    await expectRejected(`Bearer ${old}`, 401, 'invalid_token', 'expired');
+  });
+
+  it('a cache hit still honours revocation', async () => {
+    const issued = await t.gw.tokens.issue({ userId: 'u-9', login: 'carol@acme.example', companyId: 'acme' });
+    const auth = `Bearer ${issued.token}`;
+    expect((await call(t.url, '/x', { headers: { authorization: auth } })).status).toBe(200);
+    expect((await call(t.url, '/x', { headers: { authorization: auth } })).status).toBe(200); // now cached
+    await t.gw.tokens.revoke(issued.record.tokenId);
+    up.requests.length = 0;
+    await expectRejected(auth, 401, 'invalid_token', 'revoked');
+  });
+
+  it('a portfolio disabled after caching refuses its tokens; re-enabling does not revive them', async () => {
+    const issued = await t.gw.tokens.issue({ userId: 'g-2', login: 'gus@globex.example', companyId: 'globex' });
+    const auth = `Bearer ${issued.token}`;
+    expect((await call(t.url, '/x', { headers: { authorization: auth } })).status).toBe(200);
+    await t.gw.portfolios.update('globex', { enabled: false });
+    up.requests.length = 0;
+    await expectRejected(auth, 401, 'invalid_token', 'token authentication disabled');
+    await t.gw.portfolios.update('globex', { enabled: true });
+    await expectRejected(auth, 401, 'invalid_token', 'revoked');
+  });
+
+  it('a new pass phrase voids tokens sealed with the old one, and forging the new generation fails the seal', async () => {
+    const issued = await t.gw.tokens.issue({ userId: 'u-10', login: 'dave@acme.example', companyId: 'acme' });
+    const auth = `Bearer ${issued.token}`;
+    expect((await call(t.url, '/x', { headers: { authorization: auth } })).status).toBe(200);
+    const oldKey = t.gw.state.portfolio('acme')!.key!;
+    await t.gw.portfolios.update('acme', { passphrase: `${PASSPHRASE} v2` });
+    up.requests.length = 0;
+    await expectRejected(auth, 401, 'invalid_token', 'revoked');
+    const gen = t.gw.state.portfolio('acme')!.generation;
+    const forged = await sealWith(oldKey, { ...acme, kgen: gen }, { sub: 'u-10', login: 'dave@acme.example' });
+    await expectRejected(`Bearer ${forged}`, 401, 'invalid_token', 'invalid seal');
+    // Fresh tokens under the new pass phrase work.
+    const fresh = await t.gw.tokens.issue({ userId: 'u-10', login: 'dave@acme.example', companyId: 'acme' });
+    expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${fresh.token}` } })).status).toBe(200);
+  });
+
+  it('the token is opaque: no segment, base64url-decoded, shows the login or user id', () => {
+    for (const seg of token.split('.')) {
+      const decoded = Buffer.from(seg, 'base64url').toString('latin1');
+      expect(decoded).not.toContain('alice');
+      expect(decoded).not.toContain('u-42');
+    }
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual(
+      { alg: 'dir', enc: 'A256GCM', typ: 'hlgw-at', cid: 'acme', kgen: expect.any(Number) },
+    );
+  });
+
+  it('a flood of one forged token is verified once, then answered from the negative cache', async () => {
+    const fresh = await t.gw.tokens.issue({ userId: 'u-12', login: 'frank@acme.example', companyId: 'acme' });
+    const forged = tamperSegment(fresh.token, 3);
+    const before = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');
+    for (let i = 0; i < 5; i++) await call(t.url, '/x', { headers: { authorization: `Bearer ${forged}` } });
+    const after = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');
+    const count = (text: string, result: string) => Number(text.match(new RegExp(`result="${result}"} (\\d+)`))?.[1] ?? 0);
+    expect(count(after, 'miss') - count(before, 'miss')).toBe(1);
+    expect(count(after, 'negative_hit') - count(before, 'negative_hit')).toBe(4);
+    expect(up.requests).toHaveLength(0);
+  });
+
+  it('concurrent first uses of one token are verified once', async () => {
+    const issued = await t.gw.tokens.issue({ userId: 'u-11', login: 'erin@acme.example', companyId: 'acme' });
+    const results = await Promise.all(Array.from({ length: 8 }, () => t.gw.validator.validate(issued.token)));
+    expect(results[0]).not.toBeInstanceOf(Error);
+    // One verification → one cached entry object shared by every caller.
+    for (const r of results) expect(r).toBe(results[0]);
+  });
+});

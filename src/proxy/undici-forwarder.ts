@@ -73,11 +73,14 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       out[name] = headers[name];
     }
     this.res.writeHead(statusCode, statusMessage || undefined, out);
-    this.res.on('drain', () => controller.resume());
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.res.write(chunk)) controller.pause();
+    // Backpressure: stop reading the upstream until the client has drained.
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once('drain', () => controller.resume());
+    }
   }
 
   onResponseEnd(): void {

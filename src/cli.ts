@@ -2,6 +2,9 @@
 import { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, resolveConfigPath } from './config/load.js';
 import { banner, serve } from './serve.js';
+import { serveClustered } from './cluster/serve-cluster.js';
+import { CliError } from './cli/cli-error.js';
+import { registerLifecycleCommands } from './cli/lifecycle-commands.js';
 
 /**
  * The `hlgw` command. Subcommands are thin: they parse flags (commander: a well-kept parser
@@ -18,6 +21,8 @@ program
   .option('-c, --config <file>', `YAML config file (default: $HLGW_CONFIG, else ${DEFAULT_CONFIG_PATH} when present, else the embedded defaults)`)
   .addHelpText('after', '\nEnvironment:\n  HLGW_CONFIG       config file when --config is not given\n  HLGW_MASTER_KEY   base64 master key sealing portfolio keys at rest (else secrets.masterKeyFile)\n')
   .action(async (opts: { config?: string }) => {
+    // server.workers > 1: node:cluster primary or worker (src/cluster/serve-cluster.ts).
+    if (await serveClustered(opts.config)) return;
     const source = resolveConfigPath(opts.config, process.env);
     const running = await serve({ configPath: opts.config });
     process.stdout.write(banner(running.gateway.config, running, source) + '\n');
@@ -42,9 +47,11 @@ program
     process.stdout.write(`config ok: ${source ?? '<embedded defaults>'}\n${JSON.stringify(cfg, null, 2)}\n`);
   });
 
+registerLifecycleCommands(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Known start-up failures print one clear line, never a stack trace.
-  if (err instanceof ConfigError) process.stderr.write(err.message + '\n');
+  if (err instanceof ConfigError || err instanceof CliError) process.stderr.write((err instanceof CliError ? 'hlgw: ' : '') + err.message + '\n');
   else if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     process.stderr.write(`hlgw: cannot listen: ${err.message} (is another gateway running? change server.port / admin.port)\n`);
   } else process.stderr.write(`hlgw: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -7,6 +7,7 @@ import { createGateway, type Gateway } from './gateway/create-gateway.js';
 import { createLogger, type Logger } from './log.js';
 import { MasterKey } from './secrets/master-key.js';
 import { openStore } from './store/open-store.js';
+import type { Store } from './store/types.js';
 
 export interface Running {
   gateway: Gateway;
@@ -16,14 +17,22 @@ export interface Running {
 }
 
 /** `hlgw serve`: load and validate the config, open the store, start the listeners. */
-export async function serve(opts: { configPath?: string; env?: NodeJS.ProcessEnv; logger?: Logger }): Promise<Running> {
+export interface ServeOptions {
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** A node:cluster worker (server.workers > 1): the primary serves the admin port and the demo upstream. */
+  worker?: { wrapStore?(store: Store): Store };
+}
+
+export async function serve(opts: ServeOptions): Promise<Running> {
   const env = opts.env ?? process.env;
   const source = resolveConfigPath(opts.configPath, env);
   const config = loadConfigFile(source, env);
   const log = opts.logger ?? createLogger(config.log.level);
 
   let demo: Server | undefined;
-  if (config.demoUpstream.enabled) {
+  if (config.demoUpstream.enabled && !opts.worker) {
     demo = createDemoUpstream([...Object.values(config.identity.headers), 'x-forwarded-host']);
     await new Promise<void>((resolve, reject) => {
       demo!.once('error', reject).listen(config.demoUpstream.port, config.demoUpstream.host, () => resolve());
@@ -31,9 +40,10 @@ export async function serve(opts: { configPath?: string; env?: NodeJS.ProcessEnv
   }
   const { key: masterKey, created } = MasterKey.load(config.secrets.masterKeyFile, env);
   if (created) log.info({ file: config.secrets.masterKeyFile }, 'created a new master key (mode 0600); back it up: losing it means re-issuing every token');
-  const store = await openStore(config, log);
+  const opened = await openStore(config, log);
+  const store = opts.worker?.wrapStore ? opts.worker.wrapStore(opened) : opened;
   const gateway = await createGateway({ config, store, masterKey, logger: log, env });
-  const urls = await gateway.listen();
+  const urls = await gateway.listen({ admin: !opts.worker });
   log.info({ proxy: urls.proxy, admin: urls.admin, upstream: config.upstream.url, forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
   return {
     gateway, urls, demo,

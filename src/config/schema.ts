@@ -20,6 +20,16 @@ export const DEFAULTS = Object.freeze({
   sqlitePath: './data/hlgw.db',
   masterKeyFile: './data/master.key',
   lastUsedFlushMs: 5_000,
+  redisResyncSeconds: 30,
+  redisStaleMaxSeconds: 60,
+  redisMaxLagSeconds: 5,
+  managerRole: 'portfolioManager',
+  userSourceTimeoutMs: 5_000,
+  userCacheSeconds: 60,
+  endpointsPrefix: '/auth',
+  endpointsMaxBodyBytes: 16_384,
+  maxFailedLogins: 10,
+  failedLoginWindowSeconds: 300,
 });
 
 const host = z.string().min(1, 'expected a host name or address');
@@ -80,11 +90,11 @@ const storeSchema = z.discriminatedUnion('type', [
     type: z.literal('redis'),
     url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL'),
     /** Full resync interval, the safety net for missed pub/sub messages. */
-    resyncSeconds: z.number().positive().max(3600).default(30),
+    resyncSeconds: z.number().positive().max(3600).default(DEFAULTS.redisResyncSeconds),
     /** How long the proxy keeps serving Bearer traffic on its last known state while Redis is down. */
-    staleMaxSeconds: z.number().min(0).max(86_400).default(60),
+    staleMaxSeconds: z.number().min(0).max(86_400).default(DEFAULTS.redisStaleMaxSeconds),
     /** /readyz turns not-ready when the shared state is older than this. */
-    maxLagSeconds: z.number().positive().max(3600).default(5),
+    maxLagSeconds: z.number().positive().max(3600).default(DEFAULTS.redisMaxLagSeconds),
     /** At start-up, wait this long for Redis before failing (0 = fail at once). */
     connectWaitSeconds: z.number().min(0).max(3600).default(0),
   }),
@@ -137,6 +147,61 @@ const portfoliosSchema = z.strictObject({
   allowed: z.union([z.literal('*'), z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a company id'))]).default('*'),
 });
 
+/** RFC 6901 JSON Pointer into the directory's answer. */
+const jsonPointer = z.string().refine((p) => p === '' || (p.startsWith('/') && !/~[^01]|~$/.test(p)), 'expected a JSON pointer like /user/id');
+
+const usersSchema = z.discriminatedUnion('source', [
+  z.strictObject({
+    /** No directory: the /auth endpoints refuse every Basic login (a start-up warning says so). */
+    source: z.literal('none'),
+  }),
+  z.strictObject({
+    /** A YAML file whose `users` list holds {login, passwordHash, userId, companyId, roles}. */
+    source: z.literal('file'),
+    /** Path of that file (read once at start). Hashes come from `hlgw hash-password`. */
+    file: z.string().min(1),
+    /** Role marking a portfolio manager of the user's company. */
+    managerRole: z.string().min(1).default(DEFAULTS.managerRole),
+  }),
+  z.strictObject({
+    /** Ask the real API: the Basic credential is sent to upstream.url + path; 2xx valid, 401/403 invalid, else 502. */
+    source: z.literal('upstream'),
+    /** Path on the upstream that answers the caller's own user record, e.g. /WS2/user. */
+    path: z.string().regex(/^\/[^\s]*$/, 'expected a path starting with /'),
+    method: z.enum(['GET', 'POST']).default('GET'),
+    /** No answer from the directory in this long → 502. */
+    timeoutMs: z.number().int().min(1).max(60_000).default(DEFAULTS.userSourceTimeoutMs),
+    /** Positive answers are cached this long, keyed by a keyed hash of the credential; 0 = no cache. */
+    cacheSeconds: z.number().int().min(0).max(3600).default(DEFAULTS.userCacheSeconds),
+    /** Where the identity is in the JSON answer (RFC 6901 pointers). */
+    pointers: z
+      .strictObject({
+        userId: jsonPointer.default('/id'),
+        login: jsonPointer.default('/login'),
+        companyId: jsonPointer.default('/companyId'),
+        /** An array of role names (or one string). */
+        roles: jsonPointer.default('/roles'),
+      })
+      .prefault({}),
+    /** Role marking a portfolio manager of the user's company. */
+    managerRole: z.string().min(1).default(DEFAULTS.managerRole),
+  }),
+]);
+
+const endpointsSchema = z.strictObject({
+  /** Path prefix of the gateway's own endpoints (token issuing, lists, policy, audit); every other path is proxied. */
+  prefix: z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path like /auth').default(DEFAULTS.endpointsPrefix),
+  /** Larger request bodies on these endpoints are refused with 413. */
+  maxBodyBytes: z.number().int().min(1024).max(1_048_576).default(DEFAULTS.endpointsMaxBodyBytes),
+  /** Failed logins tolerated per login and per client address within the window, then 429. */
+  failedLogins: z
+    .strictObject({
+      maxFailures: z.number().int().min(1).max(10_000).default(DEFAULTS.maxFailedLogins),
+      windowSeconds: z.number().int().min(1).max(86_400).default(DEFAULTS.failedLoginWindowSeconds),
+    })
+    .prefault({}),
+});
+
 const secretsSchema = z.strictObject({
   /** Master key file (32 random bytes, base64), created with mode 0600 when missing. HLGW_MASTER_KEY wins. */
   masterKeyFile: z.string().min(1).default(DEFAULTS.masterKeyFile),
@@ -156,6 +221,8 @@ export const configSchema = z.strictObject({
   tokens: tokensSchema.prefault({}),
   identity: identitySchema.prefault({}),
   portfolios: portfoliosSchema.prefault({}),
+  users: usersSchema.default({ source: 'none' }),
+  endpoints: endpointsSchema.prefault({}),
   secrets: secretsSchema.prefault({}),
   log: logSchema.prefault({}),
 });

@@ -19,10 +19,17 @@ import { createHttpProxyForwarder } from '../proxy/http-proxy-forwarder.js';
 import { createUndiciForwarder } from '../proxy/undici-forwarder.js';
 import type { MasterKey } from '../secrets/master-key.js';
 import { StateSync } from '../state/state-sync.js';
+import { freshnessFor, type StateFreshness } from '../state/state-freshness.js';
+import { registerSyncMetrics } from '../metrics/sync-metrics.js';
 import { TokenState } from '../state/token-state.js';
 import type { Store } from '../store/types.js';
 import { TokenValidator } from '../token/validator.js';
 import { createRequestHandler } from './handle-request.js';
+import { createEndpoints } from '../endpoints/router.js';
+import { AuditTrail } from '../lifecycle/audit-trail.js';
+import { LoginRateLimiter } from '../users/login-rate-limiter.js';
+import { managerRoleOf, openUserSource } from '../users/open-user-source.js';
+import type { UserSource } from '../users/types.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -43,12 +50,20 @@ export interface Gateway {
   readonly validator: TokenValidator<IdentityHeaders>;
   readonly portfolios: PortfolioService;
   readonly tokens: TokenService;
+  /** Who may log in to the /auth endpoints (users.source). */
+  readonly users: UserSource;
+  /** Batched last_used_at writes; `flush()` writes now (tests, shutdown). */
+  readonly usage: UsageRecorder;
   readonly sync: StateSync;
+  /** How current the state is, with a shared store (Redis); undefined with SQLite. */
+  readonly freshness: StateFreshness | undefined;
+  /** The /readyz check: resolves with detail when ready, rejects with the reason when not. */
+  ready(): Promise<Record<string, unknown>>;
   readonly forwarderName: ForwarderName;
   readonly proxyServer: Server;
   readonly adminServer: Server;
   /** Binds both listeners; resolves with their URLs (port 0 in config picks a free port). */
-  listen(): Promise<{ proxy: string; admin: string }>;
+  listen(opts?: { admin?: boolean }): Promise<{ proxy: string; admin: string }>;
   close(): Promise<void>;
 }
 
@@ -69,9 +84,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const state = new TokenState(config.portfolios.allowed);
   const sync = new StateSync(store, state, deps.masterKey, log, now);
   await sync.start();
+  // Shared store: lag, staleness (503 token_store_stale past store.staleMaxSeconds), resync after a reconnect.
+  const freshness = freshnessFor(store, sync, config.store, log);
+  freshness?.start();
 
   let validator: TokenValidator<IdentityHeaders> | undefined;
   const metrics = new GatewayMetrics({ cacheEntries: () => validator?.size ?? 0, revokedEntries: () => state.revokedCount });
+  const stopSyncMetrics = registerSyncMetrics(metrics.registry, store, freshness);
   validator = new TokenValidator<IdentityHeaders>({
     state, clock,
     skewSeconds: config.tokens.clockSkewSeconds,
@@ -103,6 +122,21 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   usage.start(DEFAULTS.lastUsedFlushMs);
   const portfolios = new PortfolioService(store, state, deps.masterKey, now);
   const tokens = new TokenService(store, state, now);
+  const users = await openUserSource(config);
+  if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
+  const endpoints = createEndpoints({
+    prefix: config.endpoints.prefix,
+    maxBodyBytes: config.endpoints.maxBodyBytes,
+    maxTokenBytes: config.tokens.maxTokenBytes,
+    managerRole: managerRoleOf(config),
+    users,
+    limiter: new LoginRateLimiter(clock, config.endpoints.failedLogins),
+    validator,
+    tokens, portfolios, store, state, errors, clock,
+    audit: new AuditTrail(store, now, log),
+    trustedProxies: new Set(config.server.trustedProxies),
+    log,
+  });
 
   const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip];
   const handler = createRequestHandler({
@@ -115,6 +149,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     injectIdentity: createIdentityInjector(serviceAuthorization),
     validator, forwarder, errors, metrics,
     onTokenUse: (id) => usage.touch(id),
+    endpoints,
+    isStateStale: freshness ? () => freshness.isStale() : undefined,
     // The path only: a query string could carry a token (that request is refused, but not logged with it).
     onReject: log.isLevelEnabled('debug')
       ? (req, code) => log.debug({ requestId: req.headers['x-request-id'], method: req.method, path: (req.url ?? '').split('?')[0], code }, 'request rejected')
@@ -128,27 +164,35 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     const body = JSON.stringify({ error: 'invalid_request', error_description: 'malformed HTTP request', code: 'bad_request' });
     socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
   });
-  const adminServer = createAdminServer(metrics, async () => {
+  const ready = async (): Promise<Record<string, unknown>> => {
+    // Not ready while the shared state may lag: a load balancer then stops sending traffic here.
+    const reason = freshness?.notReadyReason();
+    if (reason) throw new Error(reason);
     await withTimeout(store.ping(), 2000, 'store unreachable');
-    return { store: store.type, portfolios: 'loaded' };
-  });
+    return { store: store.type, portfolios: 'loaded', ...(freshness ? { lagSeconds: Number(freshness.lagSeconds().toFixed(3)) } : {}) };
+  };
+  const adminServer = createAdminServer(metrics, ready);
 
   const pruner = setInterval(() => state.pruneRevoked(now() / 1000, config.tokens.clockSkewSeconds), 60_000);
   pruner.unref();
 
   return {
-    config, state, store, metrics, validator, portfolios, tokens, sync, forwarderName, proxyServer, adminServer,
-    async listen() {
+    config, state, store, metrics, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
+    async listen(opts) {
       const proxy = await listenOn(proxyServer, config.server.host, config.server.port);
-      const admin = await listenOn(adminServer, config.admin.host, config.admin.port);
+      // With server.workers the primary serves the admin port; workers pass { admin: false }.
+      const admin = opts?.admin === false ? '' : await listenOn(adminServer, config.admin.host, config.admin.port);
       return { proxy, admin };
     },
     async close() {
       clearInterval(pruner);
       sync.stop();
+      freshness?.stop();
+      stopSyncMetrics();
       await Promise.all([closeServer(proxyServer), closeServer(adminServer)]);
       await usage.stop().catch(() => undefined);
       await forwarder.close();
+      users.close();
     },
   };
 }

@@ -31,7 +31,11 @@ export class TokenService {
   async issue(owner: TokenOwner, validityMinutes?: number): Promise<IssuedToken> {
     if (!this.state.isAllowed(owner.companyId)) throw new GatewayError('portfolio_not_allowed');
     const p = this.state.portfolio(owner.companyId);
-    if (!p || !p.enabled || !p.key) throw new GatewayError('portfolio_not_enabled');
+    if (!p || !p.enabled) throw new GatewayError('portfolio_not_enabled');
+    if (!p.key) {
+      // The sealed key did not open with this master key (src/secrets/master-key.ts MasterKeyMismatch).
+      throw new GatewayError('portfolio_not_enabled', 'the portfolio key cannot be unsealed with the current master key: restore it, or set the pass phrase again and re-issue every token');
+    }
     if (validityMinutes !== undefined &&
         (!Number.isInteger(validityMinutes) || validityMinutes < 1 || validityMinutes > DURATION_MAX_MINUTES)) {
       throw new GatewayError('validation_failed', `validity: expected an integer number of minutes from 1 to ${DURATION_MAX_MINUTES}`);

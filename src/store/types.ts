@@ -70,5 +70,23 @@ export interface Store {
   listAudit(companyId: string, opts: { limit: number; before?: number }): Promise<{ events: (AuditEvent & { id: number })[]; next: number | null }>;
 
   /** Subscribe to changes written by this or (with a shared store) any other instance. */
-  onChange(listener: (change: StateChange) => void): () => void;
+  onChange(listener: (change: StateChange, origin?: ChangeOrigin) => void): () => void;
+
+  /** Present on stores shared by many instances (Redis): their connection, for lag, staleness and resync. */
+  readonly connection?: StoreConnection;
+}
+
+/** Set on changes pushed by another instance or process; absent for this instance's own writes. */
+export interface ChangeOrigin {
+  /** Wall-clock milliseconds when the writer published it (propagation delay = receipt time - this). */
+  publishedAt: number;
+}
+
+export interface StoreConnection {
+  /** Commands can be sent and the change channel is subscribed. */
+  readonly up: boolean;
+  /** Called on every up/down transition. */
+  onStatus(listener: (up: boolean) => void): () => void;
+  /** Resolves once every change published before the call has been delivered to onChange listeners. */
+  confirmPush(): Promise<void>;
 }

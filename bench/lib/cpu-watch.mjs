@@ -1,0 +1,39 @@
+// Busy CPU time of the whole machine versus the bench's own processes during a run, from
+// /proc: on a shared machine, "foreign" CPU time (other processes) disturbs the numbers.
+import { readFileSync } from 'node:fs';
+import { livePids } from './children.mjs';
+
+function machineBusyTicks() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = f;
+  // irq and softirq (loopback networking) are not charged to any process: left out on both sides.
+  const busy = user + nice + system;
+  return { busy, steal, total: busy + idle + iowait + irq + softirq + steal };
+}
+
+function processTicks(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]); // utime + stime (fields 14, 15)
+  } catch {
+    return 0;
+  }
+}
+
+export function cpuSnapshot() {
+  if (process.platform !== 'linux') return null;
+  const pids = [process.pid, ...livePids()];
+  return { m: machineBusyTicks(), own: Object.fromEntries(pids.map((p) => [p, processTicks(p)])) };
+}
+
+/** Share of all CPU time between two snapshots used by processes other than the bench's (%), and steal. */
+export function foreignCpu(a, b) {
+  if (!a || !b) return null;
+  const total = b.m.total - a.m.total;
+  if (total <= 0) return null;
+  let own = 0;
+  for (const [pid, t] of Object.entries(b.own)) own += t - (a.own[pid] ?? 0);
+  const foreign = Math.max(0, b.m.busy - a.m.busy - own);
+  return { foreignPct: (100 * foreign) / total, stealPct: (100 * (b.m.steal - a.m.steal)) / total };
+}

@@ -1,0 +1,69 @@
+// Gateway children, started the way users run hlgw: `node dist/cli.js serve --config <file>`,
+// each with its own copy of the seeded SQLite file and a generated bench config.
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, spawnNode, waitHttp } from './children.mjs';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'dist', 'cli.js');
+
+/** True when the built gateway implements server.workers > 1 (issue 4): it must use node:cluster. */
+export function workersSupported() {
+  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).some((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.js') && /['"]node:cluster['"]/.test(readFileSync(join(dir, e.name), 'utf8')));
+  return existsSync(join(ROOT, 'dist')) && walk(join(ROOT, 'dist'));
+}
+
+/**
+ * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, cpuProfDir, nodeArgs }.
+ * Returns { name, info, url, admin, config }.
+ */
+export async function startGateway(spec, ctx) {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const db = join(ctx.tmp, `${spec.name}.db`);
+  copyFileSync(ctx.seedDb, db);
+  const config = {
+    server: { host: '127.0.0.1', port, workers: spec.workers ?? 1 },
+    admin: { host: '127.0.0.1', port: adminPort },
+    upstream: { url: ctx.upstreamUrl, client: spec.client ?? 'undici' },
+    store: { type: 'sqlite', path: db },
+    cache: { maxEntries: spec.cacheMaxEntries ?? 100_000 },
+    secrets: { masterKeyFile: join(ctx.tmp, 'unused-master.key') },
+    log: { level: 'warn' },
+  };
+  const file = join(ctx.tmp, `${spec.name}.yaml`);
+  // JSON is YAML: the config loader reads it as is.
+  writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
+  const nodeArgs = [...(spec.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir] : []), ...(spec.nodeArgs ?? [])];
+  const info = spawnNode(spec.name, [...nodeArgs, CLI, 'serve', '--config', file], {
+    plan: ctx.plan, cwd: ROOT, env: { HLGW_MASTER_KEY: ctx.masterKeyB64 },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const admin = `http://127.0.0.1:${adminPort}`;
+  await waitHttp(info, `${url}/bench-ready`, 200);
+  return { name: spec.name, info, url, admin, config };
+}
+
+/** Prometheus text → Map('name{labels}' → value). Best effort: null when the admin port does not answer. */
+export async function scrape(admin) {
+  try {
+    const r = await fetch(`${admin}/metrics`, { signal: AbortSignal.timeout(3000) });
+    if (r.status !== 200) return null;
+    const m = new Map();
+    for (const line of (await r.text()).split('\n')) {
+      if (line === '' || line.startsWith('#')) continue;
+      const sp = line.lastIndexOf(' ');
+      m.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+    }
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+export function cacheCounters(m) {
+  if (!m) return null;
+  const get = (r) => m.get(`hlgw_token_cache_requests_total{result="${r}"}`) ?? 0;
+  return { hit: get('hit'), miss: get('miss'), negative: get('negative_hit') };
+}

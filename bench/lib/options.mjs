@@ -1,0 +1,68 @@
+// Command-line flags of `npm run bench -- ...`.
+import { parseArgs } from 'node:util';
+import { ROW_NAMES } from './rows.mjs';
+
+export const USAGE = `usage: npm run bench -- [flags]
+  --quick              ~20 s smoke run (1 round, 1 s per row, no memory phase, RESULTS.md untouched)
+  --rounds N           interleaved rounds (default 3)
+  --duration S         measured seconds per row per round (default 3)
+  --warmup S           warm-up seconds per row per round (default 1)
+  --connections N      keep-alive connections of the load generator (default 10)
+  --max-retries N      runs disturbed by other processes (>10% CPU) measured again, at most N (default 12)
+  --rows a,b,c         only these rows (default: all): ${ROW_NAMES.join(', ')}
+  --no-memory          skip the RSS / 100k cached tokens phase
+  --profile            instead of the table: CPU-profile the gateway under bearer-hot and bearer-cold
+  --profile-duration S seconds of load per profile (default 8)
+  --out FILE           JSON results file (default bench/results/bench-<date>.json)
+  --no-write           do not rewrite bench/RESULTS.md
+  -h, --help`;
+
+export function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'max-retries': { type: 'string' },
+      rows: { type: 'string' },
+      memory: { type: 'boolean' },
+      'no-memory': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      'profile-duration': { type: 'string' },
+      out: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const num = (name, v, dflt, min) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name}: expected a number >= ${min}, got ${v}`);
+    return n;
+  };
+  const quick = values.quick;
+  const rows = values.rows === undefined ? ROW_NAMES : values.rows.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = rows.filter((r) => !ROW_NAMES.includes(r));
+  if (unknown.length > 0) throw new Error(`--rows: unknown row(s) ${unknown.join(', ')}; known: ${ROW_NAMES.join(', ')}`);
+  return {
+    help: values.help,
+    quick,
+    rounds: Math.floor(num('rounds', values.rounds, quick ? 1 : 3, 1)),
+    durationS: num('duration', values.duration, quick ? 1 : 3, 0.2),
+    warmupS: num('warmup', values.warmup, quick ? 0.5 : 1, 0),
+    connections: Math.floor(num('connections', values.connections, 10, 1)),
+    // Re-measurements of runs disturbed by other processes, in the whole invocation.
+    maxRetries: Math.floor(num('max-retries', values['max-retries'], quick ? 0 : 12, 0)),
+    rows: ROW_NAMES.filter((r) => rows.includes(r)),
+    memory: values['no-memory'] ? false : (values.memory ?? !quick),
+    profile: values.profile,
+    profileDurationS: num('profile-duration', values['profile-duration'], 8, 1),
+    out: values.out,
+    // A smoke run never replaces the committed full-run table.
+    writeResultsMd: !values['no-write'] && !quick,
+  };
+}

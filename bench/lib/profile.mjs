@@ -1,0 +1,58 @@
+// `--profile`: CPU profiles (node --cpu-prof) of the gateway child under bearer-hot and
+// bearer-cold, and of bare-undici for reference, each under the same autocannon load.
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnNode, stop, waitReady } from './children.mjs';
+import { startGateway } from './gateways.mjs';
+import { buildClientRequests, runLoad } from './load.mjs';
+import { analyzeProfile, profileMarkdown } from './profile-analyze.mjs';
+import { GATEWAYS } from './rows.mjs';
+
+const BARE_UNDICI = fileURLToPath(new URL('../servers/bare-undici.mjs', import.meta.url));
+
+export async function runProfiles(session, o) {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const root = join(o.resultsDir, `profile-${stamp}`);
+  const cases = [
+    { label: 'gateway-bearer-hot', start: (dir) => startGateway({ ...GATEWAYS.gw, name: 'profile-hot', cpuProfDir: dir }, session.ctx), tokens: session.tokens.hot },
+    { label: 'gateway-bearer-cold', start: (dir) => startGateway({ ...GATEWAYS.gwCold, name: 'profile-cold', cpuProfDir: dir }, session.ctx), tokens: session.tokens.cold },
+    {
+      label: 'bare-undici (reference)', tokens: null,
+      start: async (dir) => {
+        const info = spawnNode('profile-bare-undici', ['--cpu-prof', '--cpu-prof-dir', dir, BARE_UNDICI, session.ctx.upstreamUrl], { plan: session.plan });
+        return { info, url: `http://127.0.0.1:${await waitReady(info)}` };
+      },
+    },
+  ];
+  const sections = [
+    `### CPU profiles (${new Date().toISOString()})`, '',
+    `\`npm run bench -- --profile\`: \`node --cpu-prof\` on the server child; only the ${o.profileDurationS} s measured run is counted (start-up and a 1 s warm-up cut off), ` +
+      `${o.connections} connections${session.plan.enabled ? ', server pinned to CPU 1 and load generator to CPU 0' : ''}. ` +
+      'Native frames (no URL) are counted in the component of their nearest JavaScript caller. Raw profiles: bench/results/profile-*/.', '',
+  ];
+  for (const c of cases) {
+    const dir = join(root, c.label.split(' ')[0]);
+    mkdirSync(dir, { recursive: true });
+    const server = await c.start(dir);
+    let run;
+    let window;
+    try {
+      const spec = { url: server.url, connections: o.connections, clientRequests: c.tokens ? buildClientRequests(c.tokens, o.connections) : undefined };
+      await runLoad({ ...spec, durationS: 1 });
+      // Only the measured run counts: start-up (module compilation) and warm-up are cut off.
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
+      run = await runLoad({ ...spec, durationS: o.profileDurationS });
+      window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
+    } finally {
+      await stop(server.info, 15_000);
+    }
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`${c.label}: no .cpuprofile written in ${dir} (${server.info.stderr.trim().slice(-500)})`);
+    const a = analyzeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), 15, window);
+    o.log(`profiled ${c.label}: ${Math.round(run.rps)} req/s, busy ${a.busyMs.toFixed(0)} ms, profile ${join(dir, file)}`);
+    const extra = `${Math.round(run.rps).toLocaleString('en-US')} req/s under the profiler (status ${JSON.stringify(run.status)}). `;
+    sections.push(profileMarkdown(c.label, a, extra, run.requests), '');
+  }
+  return sections.join('\n');
+}

@@ -1,0 +1,42 @@
+// The rows of the table (issue 5): what each one sends, to which server, and what it expects.
+// `target` names a server started by the bench; `tokens` names a token set from the seed.
+
+export const ROWS = [
+  { name: 'direct', target: 'upstream', what: 'the upstream itself, no proxy' },
+  { name: 'bare-http-proxy', target: 'bareHttpProxy', what: 'http-proxy 1.18, keep-alive Agent (128 sockets, lifo), no auth' },
+  { name: 'bare-undici', target: 'bareUndici', what: 'node:http + undici Pool.dispatch (128 connections, pipelining 1), no auth' },
+  { name: 'gateway-anonymous', target: 'gw', what: 'no Authorization header' },
+  { name: 'gateway-basic', target: 'gw', what: 'Basic credentials, forwarded untouched', headers: { authorization: 'Basic YmVuY2hAZXhhbXBsZS5jb206c2VjcmV0' } },
+  { name: 'gateway-bearer-hot', target: 'gw', what: 'one valid token (cache hit)', tokens: 'hot' },
+  { name: 'gateway-bearer-10k', target: 'gw', what: '10,000 distinct valid tokens cycling, all cached (primed before round 1)', tokens: 'tenK' },
+  { name: 'gateway-bearer-cold', target: 'gwCold', what: '20,000 distinct valid tokens cycling through a 1,000-entry cache: every request misses and is fully verified', tokens: 'cold' },
+  { name: 'gateway-invalid', target: 'gw', what: '100 well-formed tokens sealed with a wrong key (bad seal), 401 without the upstream', tokens: 'forged', expect: 401 },
+  { name: 'gateway-revoked', target: 'gw', what: '100 revoked tokens, 401 without the upstream', tokens: 'revoked', expect: 401 },
+  { name: 'gateway-bearer-hot@http-proxy', target: 'gwHttpProxy', what: 'bearer-hot on the non-default forwarder (upstream.client: http-proxy)', tokens: 'hot' },
+  { name: 'gateway-workers-2', target: 'gwWorkers', what: 'bearer-hot with server.workers: 2 (2 cores shared with the load generator)', tokens: 'hot' },
+];
+
+export const ROW_NAMES = ROWS.map((r) => r.name);
+
+/** Gateway children by target name. cacheMaxEntries 1000 on the cold child makes every request of a 20k cycle a miss. */
+export const GATEWAYS = {
+  gw: { name: 'gateway', client: 'undici', cacheMaxEntries: 100_000 },
+  gwCold: { name: 'gateway-cold', client: 'undici', cacheMaxEntries: 1_000 },
+  gwHttpProxy: { name: 'gateway-http-proxy', client: 'http-proxy', cacheMaxEntries: 100_000 },
+  gwWorkers: { name: 'gateway-workers-2', client: 'undici', cacheMaxEntries: 100_000, workers: 2 },
+};
+
+export const TOKEN_COUNTS = { tenK: 10_000, cold: 20_000, revoked: 100, forged: 100, memory: 100_000 };
+
+/** Slices of the seeded valid tokens: 10k for bearer-10k, the next 20k for cold; memory reuses them from 0 (its own child). */
+export function tokenSets(seeded) {
+  const { valid, revoked, forged } = seeded;
+  return {
+    hot: [valid[0]],
+    tenK: valid.slice(0, TOKEN_COUNTS.tenK),
+    cold: valid.slice(TOKEN_COUNTS.tenK, TOKEN_COUNTS.tenK + TOKEN_COUNTS.cold),
+    revoked,
+    forged,
+    memory: valid.slice(0, TOKEN_COUNTS.memory),
+  };
+}

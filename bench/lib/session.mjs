@@ -1,0 +1,57 @@
+// Everything a bench invocation runs against: pinning, a seeded store, the upstream, the bare
+// baselines and the gateway children its rows need. close() stops them all and removes the temp dir.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pinSelf, pinning, spawnNode, stopAll, waitReady } from './children.mjs';
+import { startGateway, workersSupported } from './gateways.mjs';
+import { GATEWAYS, ROWS, TOKEN_COUNTS, tokenSets } from './rows.mjs';
+import { seed } from './seed.mjs';
+
+const SERVERS = fileURLToPath(new URL('../servers/', import.meta.url));
+
+async function startBare(name, script, plan, args = []) {
+  const info = spawnNode(name, [join(SERVERS, script), ...args], { plan });
+  return { name, info, url: `http://127.0.0.1:${await waitReady(info)}`, admin: null };
+}
+
+/** o: { rows: row names, memory: boolean, log(line) }. */
+export async function openSession(o) {
+  const plan = pinning(cpus().length);
+  await pinSelf(plan);
+  const tmp = mkdtempSync(join(tmpdir(), 'hlgw-bench-'));
+  const session = { plan, tmp, targets: {}, skipped: [], tokens: null, ctx: null };
+  session.close = async () => {
+    await stopAll();
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    const validCount = Math.max(TOKEN_COUNTS.tenK + TOKEN_COUNTS.cold, o.memory ? TOKEN_COUNTS.memory : 0);
+    const t0 = performance.now();
+    const seedDb = join(tmp, 'seed.db');
+    const seeded = await seed(seedDb, { valid: validCount, revoked: TOKEN_COUNTS.revoked, forged: TOKEN_COUNTS.forged });
+    session.tokens = tokenSets(seeded.tokens);
+    o.log(`seeded ${seedDb}: 1 portfolio, ${validCount.toLocaleString('en-US')} valid, ${TOKEN_COUNTS.revoked} revoked, ${TOKEN_COUNTS.forged} forged tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const upstream = await startBare('upstream', 'upstream.mjs', plan);
+    session.targets.upstream = upstream;
+    session.ctx = { plan, tmp, seedDb, masterKeyB64: seeded.masterKeyB64, upstreamUrl: upstream.url };
+
+    const rows = ROWS.filter((r) => o.rows.includes(r.name));
+    const needed = new Set(rows.map((r) => r.target));
+    if (needed.has('gwWorkers') && !workersSupported()) {
+      session.skipped.push({ row: 'gateway-workers-2', reason: 'server.workers > 1 is not implemented in this build yet (issue 4: no node:cluster in dist/)' });
+      needed.delete('gwWorkers');
+    }
+    if (needed.has('bareHttpProxy')) session.targets.bareHttpProxy = await startBare('bare-http-proxy', 'bare-http-proxy.mjs', plan, [upstream.url]);
+    if (needed.has('bareUndici')) session.targets.bareUndici = await startBare('bare-undici', 'bare-undici.mjs', plan, [upstream.url]);
+    for (const [target, spec] of Object.entries(GATEWAYS)) {
+      if (needed.has(target)) session.targets[target] = await startGateway(spec, session.ctx);
+    }
+    return session;
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}

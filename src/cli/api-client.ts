@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { CliError, type CliIo } from './io.js';
+
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+export const DEFAULT_PREFIX = '/auth';
+
+export interface ConnectionFlags {
+  url?: string;
+  login?: string;
+  prefix?: string;
+}
+
+/** Adds the flags every command talking to a running gateway shares. */
+export function withConnectionFlags(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', `gateway URL (env HLGW_URL, default ${DEFAULT_URL})`)
+    .option('--login <login>', 'login for Basic authentication (env HLGW_LOGIN); the password comes from HLGW_PASSWORD or a prompt')
+    .option('--prefix <path>', `endpoint prefix (default ${DEFAULT_PREFIX})`);
+}
+
+/** A tiny client for the gateway's /auth endpoints, authenticating with Basic. */
+export class ApiClient {
+  private constructor(private readonly base: string, private readonly authorization: string) {}
+
+  static async connect(flags: ConnectionFlags, io: CliIo): Promise<ApiClient> {
+    const url = (flags.url ?? io.env.HLGW_URL ?? DEFAULT_URL).replace(/\/+$/, '');
+    if (!URL.canParse(url) || !/^https?:/.test(url)) throw new CliError(`not an http(s) URL: ${url}`);
+    const login = flags.login ?? io.env.HLGW_LOGIN;
+    if (!login) throw new CliError('no login: pass --login or set HLGW_LOGIN');
+    const password = io.env.HLGW_PASSWORD ?? (await io.readSecret(`Password for ${login}: `));
+    const prefix = flags.prefix ?? DEFAULT_PREFIX;
+    return new ApiClient(url + prefix, 'Basic ' + Buffer.from(`${login}:${password}`, 'utf8').toString('base64'));
+  }
+
+  /** JSON in, JSON out; a non-2xx answer becomes a CliError with the gateway's own description. */
+  async send<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers: { authorization: this.authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new CliError(`cannot reach the gateway at ${this.base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let reason = text;
+      try {
+        const j = JSON.parse(text) as { error_description?: string; code?: string };
+        reason = `${j.error_description ?? ''} (${j.code ?? res.status})`;
+      } catch { /* not JSON: show as is */ }
+      const retry = res.headers.get('retry-after');
+      throw new CliError(`HTTP ${res.status}: ${reason}${retry ? `; retry after ${retry} s` : ''}`);
+    }
+    return (text === '' ? {} : JSON.parse(text)) as T;
+  }
+}

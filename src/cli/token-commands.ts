@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { ApiClient, withConnectionFlags, type ConnectionFlags } from './api-client.js';
+import { CliError } from './cli-error.js';
+import type { CliIo } from './io.js';
+
+interface TokenView {
+  token_id: string; user_id: string; login: string; created_at: string; expires_at: string; last_used_at: string | null; status: string;
+}
+
+/** `hlgw token create|list|revoke`: the token endpoints, from a shell. */
+export function registerTokenCommands(program: Command, io: CliIo): void {
+  const token = program.command('token').description('Create, list and revoke personal tokens on a running gateway.');
+
+  withConnectionFlags(token.command('create'))
+    .description('Create (or renew) your personal token. Prints the token response as JSON.')
+    .option('--validity <minutes>', 'validity in minutes (capped by the portfolio\'s duration)')
+    .option('--token-only', 'print only the token (for TOKEN=$(hlgw token create --token-only))')
+    .action(async (o: ConnectionFlags & { validity?: string; tokenOnly?: boolean }) => {
+      if (o.validity !== undefined && !/^[0-9]+$/.test(o.validity)) throw new CliError('--validity: expected a whole number of minutes');
+      const api = await ApiClient.connect(o, io);
+      const q = o.validity === undefined ? '' : `?validity=${o.validity}`;
+      const r = await api.send<{ access_token: string }>('POST', `/oauth/authorize${q}`);
+      io.out(o.tokenOnly ? `${r.access_token}\n` : `${JSON.stringify(r, null, 2)}\n`);
+    });
+
+  withConnectionFlags(token.command('list'))
+    .description('List tokens: every token of the portfolio for a portfolio manager, your own otherwise.')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (o: ConnectionFlags & { json?: boolean }) => {
+      const api = await ApiClient.connect(o, io);
+      const { tokens } = await api.send<{ tokens: TokenView[] }>('GET', '/tokens');
+      if (o.json) return io.out(`${JSON.stringify(tokens, null, 2)}\n`);
+      io.out(table(['TOKEN ID', 'STATUS', 'LOGIN', 'EXPIRES', 'LAST USED'],
+        tokens.map((t) => [t.token_id, t.status, t.login, t.expires_at, t.last_used_at ?? '-'])));
+    });
+
+  withConnectionFlags(token.command('revoke'))
+    .description('Revoke a token by its id (yours, or any of your portfolio as its manager).')
+    .argument('<tokenId>', 'the token_id shown by `hlgw token list`')
+    .action(async (tokenId: string, o: ConnectionFlags) => {
+      const api = await ApiClient.connect(o, io);
+      await api.send('DELETE', `/tokens/${encodeURIComponent(tokenId)}`);
+      io.out(`revoked ${tokenId}\n`);
+    });
+}
+
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}

@@ -1,0 +1,56 @@
+import type { AuditEvent, ChangeOrigin, PortfolioRecord, StateChange, Store, TokenRecord } from '../store/types.js';
+import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
+
+type Listener = (change: StateChange, origin?: ChangeOrigin) => void;
+
+/**
+ * SQLite under `server.workers`: every worker opens the same database file (WAL is safe across
+ * processes), but SQLite has no change feed. This wrapper sends each change its worker wrote to
+ * the primary, which passes it to every other worker (src/cluster/primary.ts); changes arriving
+ * that way reach this worker's listeners like a Redis push. Everything else is the inner store.
+ */
+export class ClusterRelayStore implements Store {
+  readonly type: Store['type'];
+  private readonly listeners = new Set<Listener>();
+  private readonly onMessage = (m: unknown) => {
+    if (!isHlgwMessage<PrimaryMessage>(m) || m.hlgw !== 'change') return;
+    this.emit(m.change, { publishedAt: m.publishedAt });
+  };
+  private readonly unsubscribeInner: () => void;
+
+  constructor(private readonly inner: Store, private readonly send: (m: WorkerMessage) => void, private readonly channel: NodeJS.Process = process) {
+    this.type = inner.type;
+    this.unsubscribeInner = inner.onChange((change, origin) => {
+      this.emit(change, origin);
+      if (!origin) this.send({ hlgw: 'change', change, publishedAt: Date.now() });
+    });
+    channel.on('message', this.onMessage);
+  }
+
+  ping(): Promise<void> { return this.inner.ping(); }
+  async close(): Promise<void> {
+    this.channel.off('message', this.onMessage);
+    this.unsubscribeInner();
+    await this.inner.close();
+  }
+  getPortfolio(companyId: string): Promise<PortfolioRecord | undefined> { return this.inner.getPortfolio(companyId); }
+  listPortfolios(): Promise<PortfolioRecord[]> { return this.inner.listPortfolios(); }
+  putPortfolio(record: PortfolioRecord): Promise<void> { return this.inner.putPortfolio(record); }
+  insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> { return this.inner.insertToken(record, opts); }
+  getToken(tokenId: string): Promise<TokenRecord | undefined> { return this.inner.getToken(tokenId); }
+  listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> { return this.inner.listTokens(companyId, userId); }
+  revokeToken(tokenId: string, now: number): Promise<boolean> { return this.inner.revokeToken(tokenId, now); }
+  listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]> { return this.inner.listRevoked(now); }
+  touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void> { return this.inner.touchTokens(lastUsed); }
+  appendAudit(event: AuditEvent): Promise<void> { return this.inner.appendAudit(event); }
+  listAudit(companyId: string, opts: { limit: number; before?: number }) { return this.inner.listAudit(companyId, opts); }
+
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: StateChange, origin?: ChangeOrigin): void {
+    for (const l of this.listeners) l(change, origin);
+  }
+}

@@ -1,0 +1,45 @@
+import cluster from 'node:cluster';
+import { loadConfigFile, resolveConfigPath } from '../config/load.js';
+import { createLogger } from '../log.js';
+import { resolveWorkers, runPrimary } from './primary.js';
+import { runWorker } from './worker.js';
+
+/**
+ * `hlgw serve` with `server.workers` > 1: as the primary, fork and supervise the workers; as a
+ * worker (the same command, re-run by node:cluster), serve. Returns false when the config asks
+ * for one process: the caller then serves as usual.
+ */
+export async function serveClustered(configPath: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (cluster.isWorker) {
+    await runWorker(configPath);
+    return true;
+  }
+  const source = resolveConfigPath(configPath, env);
+  const config = loadConfigFile(source, env);
+  const workers = resolveWorkers(config.server.workers);
+  if (workers <= 1) return false;
+
+  const log = createLogger(config.log.level);
+  const running = await runPrimary(config, workers, env, log);
+  log.info({ proxy: running.proxy, admin: running.admin, workers, store: config.store.type, config: source ?? '<defaults>' }, 'hlgw listening');
+  process.stdout.write([
+    '',
+    `hlgw is listening on ${running.proxy}  (metrics and health: ${running.admin}/metrics, /healthz, /readyz)`,
+    `  workers:  ${workers} processes sharing the port (node:cluster)`,
+    `  config:   ${source ?? '<embedded defaults>'}`,
+    `  upstream: ${config.upstream.url}` + (running.demo ? `  <- the embedded demo echo API (${running.demo})` : ''),
+    `  store:    ${config.store.type}${config.store.type === 'sqlite' ? ` (${config.store.path})` : ''}`,
+    '',
+  ].join('\n'));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`hlgw: ${signal}, shutting down\n`);
+    running.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  return true;
+}

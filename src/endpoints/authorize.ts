@@ -1,0 +1,53 @@
+import { GatewayError } from '../errors.js';
+import { DURATION_MAX_MINUTES } from '../lifecycle/portfolio-service.js';
+import type { AuthenticateCaller } from './authenticate-caller.js';
+import type { EndpointDeps, EndpointHandler } from './context.js';
+import { readFields, type Fields } from './read-body.js';
+import { sendJson } from './respond.js';
+
+/**
+ * `GET|POST {prefix}/oauth/authorize`: a user of an enabled portfolio gets a personal token.
+ * Calling again renews it: a new token, the previous one revoked. Basic only: a token that
+ * could mint its own successor would never have to die.
+ */
+export function authorizeEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
+  return async ({ req, res, url, address }) => {
+    const caller = await authenticate(req, address, { bearer: false });
+    const body = req.method === 'POST' ? await readFields(req, d.maxBodyBytes, ['json', 'form']) : {};
+    const validity = parseValidity(url.searchParams, body);
+    const issued = await d.tokens.issue({ userId: caller.userId, login: caller.login, companyId: caller.companyId }, validity);
+    const r = issued.record;
+    await d.audit.record({
+      companyId: r.companyId,
+      actor: caller.login,
+      action: issued.revoked.length > 0 ? 'token.renew' : 'token.issue',
+      detail: { tokenId: r.tokenId, userId: r.userId, expiresAt: new Date(r.expiresAt).toISOString(), ...(issued.revoked.length > 0 ? { revoked: issued.revoked } : {}) },
+      clientAddress: address,
+    });
+    // RFC 6749 §5.1 shape; token_id lets the holder find it in the list.
+    sendJson(res, 200, {
+      access_token: issued.token,
+      token_type: 'Bearer',
+      expires_in: Math.round((r.expiresAt - r.createdAt) / 1000),
+      expires_at: new Date(r.expiresAt).toISOString(),
+      token_id: r.tokenId,
+    });
+  };
+}
+
+const VALIDITY_PROBLEM = `validity: expected an integer number of minutes from 1 to ${DURATION_MAX_MINUTES}`;
+
+/** `validity` in minutes from the query string or the body (not both); undefined = the portfolio's duration. */
+export function parseValidity(query: URLSearchParams, body: Fields): number | undefined {
+  const inQuery = query.getAll('validity');
+  const inBody = body.validity;
+  if (inQuery.length > 1 || (inQuery.length === 1 && inBody !== undefined)) throw new GatewayError('validation_failed', 'validity: given more than once');
+  const v: unknown = inQuery.length === 1 ? inQuery[0] : inBody;
+  if (v === undefined) return undefined;
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^[0-9]{1,9}$/.test(v)) n = Number(v);
+  else throw new GatewayError('validation_failed', VALIDITY_PROBLEM);
+  if (!Number.isInteger(n) || n < 1 || n > DURATION_MAX_MINUTES) throw new GatewayError('validation_failed', VALIDITY_PROBLEM);
+  return n;
+}

@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../clock.js';
+import type { ErrorResponder } from '../http/error-responses.js';
+import type { AuditTrail } from '../lifecycle/audit-trail.js';
+import type { PortfolioService } from '../lifecycle/portfolio-service.js';
+import type { TokenService } from '../lifecycle/token-service.js';
+import type { Logger } from '../log.js';
+import type { TokenState } from '../state/token-state.js';
+import type { Store } from '../store/types.js';
+import type { GatewayError } from '../errors.js';
+import type { VerifiedToken } from '../token/validator.js';
+import type { LoginRateLimiter } from '../users/login-rate-limiter.js';
+import type { UserSource } from '../users/types.js';
+
+/** Everything the /auth endpoints are made of; built by the composition root. */
+export interface EndpointDeps {
+  prefix: string;
+  maxBodyBytes: number;
+  maxTokenBytes: number;
+  managerRole: string;
+  users: UserSource;
+  limiter: LoginRateLimiter;
+  /** The proxy path's validator: same cache, same never-stale checks. */
+  validator: { validate(token: string): VerifiedToken<unknown> | GatewayError | Promise<VerifiedToken<unknown> | GatewayError> };
+  tokens: TokenService;
+  portfolios: PortfolioService;
+  audit: AuditTrail;
+  store: Store;
+  state: TokenState;
+  errors: ErrorResponder;
+  clock: Clock;
+  trustedProxies: ReadonlySet<string>;
+  log: Logger;
+}
+
+/** One request to an endpoint, with what the router already worked out. */
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** The client address (src/http/forwarded-headers.ts clientAddress). */
+  address: string;
+  /** Decoded path parameters, in order. */
+  params: string[];
+}
+
+export type EndpointHandler = (x: Exchange) => Promise<void>;
+
+/** An authenticated caller of the endpoints. */
+export interface Caller {
+  userId: string;
+  login: string;
+  companyId: string;
+  manager: boolean;
+  via: 'basic' | 'bearer';
+  /** Set when the caller used a Bearer token: its id. */
+  tokenId?: string;
+}

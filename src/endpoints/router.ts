@@ -1,0 +1,90 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, isGatewayError } from '../errors.js';
+import { clientAddress } from '../http/forwarded-headers.js';
+import { auditEndpoint } from './audit.js';
+import { createCallerAuthenticator } from './authenticate-caller.js';
+import { authorizeEndpoint } from './authorize.js';
+import type { EndpointDeps, EndpointHandler } from './context.js';
+import { oauthIntrospectEndpoint } from './oauth-introspect.js';
+import { oauthRevokeEndpoint } from './oauth-revoke.js';
+import { getPolicyEndpoint, putPolicyEndpoint } from './token-policy.js';
+import { listTokensEndpoint, revokeTokenEndpoint } from './tokens.js';
+
+interface Route {
+  /** Path below the prefix; `([^/]+)` segments become params. */
+  pattern: RegExp;
+  methods: Readonly<Record<string, EndpointHandler>>;
+}
+
+/**
+ * The gateway's own endpoints under `prefix` (default /auth). They answer here and never
+ * reach the upstream. Unknown paths under the prefix are 404, known paths with another
+ * method 405 with Allow; every failure is rendered by the one ErrorResponder.
+ */
+export function createEndpoints(d: EndpointDeps) {
+  const auth = createCallerAuthenticator(d);
+  const routes: Route[] = [
+    { pattern: /^\/oauth\/authorize$/, methods: { GET: authorizeEndpoint(d, auth), POST: authorizeEndpoint(d, auth) } },
+    { pattern: /^\/oauth\/revoke$/, methods: { POST: oauthRevokeEndpoint(d, auth) } },
+    { pattern: /^\/oauth\/introspect$/, methods: { POST: oauthIntrospectEndpoint(d, auth) } },
+    { pattern: /^\/tokens$/, methods: { GET: listTokensEndpoint(d, auth) } },
+    { pattern: /^\/tokens\/([^/]+)$/, methods: { DELETE: revokeTokenEndpoint(d, auth) } },
+    { pattern: /^\/portfolios\/([^/]+)\/token-policy$/, methods: { GET: getPolicyEndpoint(d, auth), PUT: putPolicyEndpoint(d, auth) } },
+    { pattern: /^\/portfolios\/([^/]+)\/audit$/, methods: { GET: auditEndpoint(d, auth) } },
+  ];
+  const prefix = d.prefix;
+
+  function matches(url: string): boolean {
+    if (!url.startsWith(prefix)) return false;
+    const next = url.charCodeAt(prefix.length);
+    return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
+  }
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const path = url.pathname.slice(prefix.length);
+    for (const route of routes) {
+      const m = route.pattern.exec(path);
+      if (!m) continue;
+      const handler = route.methods[req.method ?? ''];
+      if (!handler) {
+        return d.errors.send(res, new GatewayError('method_not_allowed'), { allow: Object.keys(route.methods).join(', ') });
+      }
+      const params = m.slice(1).map(decodeParam);
+      const address = clientAddress(req, d.trustedProxies);
+      return handler({ req, res, url, address, params });
+    }
+    throw new GatewayError('not_found');
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    dispatch(req, res).catch((err: unknown) => {
+      if (!isGatewayError(err)) {
+        d.log.error({ err: err instanceof Error ? err.message : String(err), path: pathOnly(req.url) }, 'endpoint failed');
+        return d.errors.send(res, new GatewayError('internal'));
+      }
+      if (err.code === 'user_source_unavailable') {
+        d.log.warn({ reason: err.cause instanceof Error ? err.cause.message : undefined }, 'user directory unavailable');
+      }
+      // An unread body would be drained before the next request: close instead.
+      d.errors.send(res, err, err.code === 'payload_too_large' ? { connection: 'close' } : undefined);
+    });
+  }
+
+  return { matches, handle };
+}
+
+function decodeParam(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new GatewayError('not_found');
+  }
+}
+
+/** The path without the query string (which may carry anything). */
+function pathOnly(url: string | undefined): string {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q === -1 ? u : u.slice(0, q);
+}

@@ -1,0 +1,55 @@
+import { GatewayError } from '../errors.js';
+import type { PolicyUpdate, PolicyView } from '../lifecycle/portfolio-service.js';
+import type { AuthenticateCaller } from './authenticate-caller.js';
+import type { Caller, EndpointDeps, EndpointHandler } from './context.js';
+import { readFields } from './read-body.js';
+import { sendJson } from './respond.js';
+
+const POLICY_FIELDS = ['enabled', 'passphrase', 'durationMinutes'] as const;
+
+/** Only a portfolio manager of that very company; everyone else gets the same 403. */
+export function requireManagerOf(caller: Caller, companyId: string): void {
+  if (!caller.manager || caller.companyId !== companyId) throw new GatewayError('forbidden');
+}
+
+/** `GET {prefix}/portfolios/{companyId}/token-policy`: the pass phrase is write-only, the view says only whether one is set. */
+export function getPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
+  return async ({ req, res, address, params }) => {
+    const companyId = params[0]!;
+    requireManagerOf(await authenticate(req, address, { bearer: true }), companyId);
+    if (!d.state.isAllowed(companyId)) throw new GatewayError('portfolio_not_allowed');
+    sendJson(res, 200, publicView(await d.portfolios.get(companyId)));
+  };
+}
+
+/**
+ * `PUT {prefix}/portfolios/{companyId}/token-policy` with any of {enabled, passphrase, durationMinutes}.
+ * Disabling, re-enabling or a new pass phrase voids every token of the portfolio.
+ */
+export function putPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
+  return async ({ req, res, address, params }) => {
+    const companyId = params[0]!;
+    const caller = await authenticate(req, address, { bearer: true });
+    requireManagerOf(caller, companyId);
+    if (!d.state.isAllowed(companyId)) throw new GatewayError('portfolio_not_allowed');
+    const body = await readFields(req, d.maxBodyBytes, ['json']);
+    const unknown = Object.keys(body).filter((k) => !(POLICY_FIELDS as readonly string[]).includes(k));
+    if (unknown.length > 0) throw new GatewayError('validation_failed', unknown.map((k) => `${k}: unknown field`).join('; '));
+    if (Object.keys(body).length === 0) throw new GatewayError('validation_failed', `body: expected at least one of ${POLICY_FIELDS.join(', ')}`);
+
+    const { view, changed } = await d.portfolios.update(companyId, body as PolicyUpdate);
+    if (changed.length > 0) {
+      await d.audit.record({
+        companyId, actor: caller.login, action: 'policy.update',
+        // Field names and public values only: a new pass phrase shows as "passphrase" in `changed`.
+        detail: { changed, enabled: view.enabled, durationMinutes: view.durationMinutes },
+        clientAddress: address,
+      });
+    }
+    sendJson(res, 200, publicView(view));
+  };
+}
+
+function publicView(v: PolicyView) {
+  return { companyId: v.companyId, enabled: v.enabled, passphraseSet: v.passphraseSet, durationMinutes: v.durationMinutes, updatedAt: v.updatedAt };
+}

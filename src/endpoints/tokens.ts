@@ -1,0 +1,47 @@
+import { GatewayError } from '../errors.js';
+import type { TokenRecord } from '../store/types.js';
+import type { AuthenticateCaller } from './authenticate-caller.js';
+import type { EndpointDeps, EndpointHandler } from './context.js';
+import { iso, sendEmpty, sendJson } from './respond.js';
+
+/** `GET {prefix}/tokens`: a portfolio manager sees every token of the portfolio, a user their own. Never the token itself. */
+export function listTokensEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
+  return async ({ req, res, address }) => {
+    const caller = await authenticate(req, address, { bearer: true });
+    const records = await d.tokens.list(caller.companyId, caller.manager ? undefined : caller.userId);
+    sendJson(res, 200, { tokens: records.map((r) => tokenView(d, r)) });
+  };
+}
+
+/**
+ * `DELETE {prefix}/tokens/{token_id}`: the owner or a manager of its portfolio revokes it.
+ * Anyone else gets 404, exactly as for an unknown id: no probing other portfolios.
+ */
+export function revokeTokenEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
+  return async ({ req, res, address, params }) => {
+    const caller = await authenticate(req, address, { bearer: true });
+    const r = await d.tokens.get(params[0]!);
+    if (!r || r.companyId !== caller.companyId || (!caller.manager && r.userId !== caller.userId)) throw new GatewayError('not_found');
+    // The store applies the revocation to this instance's TokenState before this resolves.
+    if (await d.tokens.revoke(r.tokenId)) {
+      await d.audit.record({
+        companyId: r.companyId, actor: caller.login, action: 'token.revoke',
+        detail: { tokenId: r.tokenId, userId: r.userId, via: 'delete' }, clientAddress: address,
+      });
+    }
+    sendEmpty(res, 204);
+  };
+}
+
+export function tokenView(d: EndpointDeps, r: TokenRecord) {
+  return {
+    token_id: r.tokenId,
+    user_id: r.userId,
+    login: r.login,
+    created_at: iso(r.createdAt),
+    expires_at: iso(r.expiresAt),
+    last_used_at: iso(r.lastUsedAt),
+    revoked_at: iso(r.revokedAt),
+    status: d.tokens.status(r),
+  };
+}

@@ -1,0 +1,55 @@
+import type { TokenRecord } from './types.js';
+
+/**
+ * Key layout of the Redis store. Everything about one portfolio shares the hash tag `{companyId}`,
+ * so it lives in one Redis Cluster slot and a renewal (revoke the user's tokens + insert) runs as
+ * one atomic script. Only the two global indexes below sit outside a portfolio's slot.
+ *
+ *   <p>:portfolios                  SET   company ids that have any data (global index)
+ *   <p>:token-portfolio             HASH  token id → company id (global index, for lookups by id)
+ *   <p>:{c}:portfolio               STRING the PortfolioRecord as JSON
+ *   <p>:{c}:tok:<tokenId>           HASH  one TokenRecord (null fields stored as '')
+ *   <p>:{c}:tokens                  ZSET  token ids by createdAt
+ *   <p>:{c}:user:<userId>           SET   token ids of one user
+ *   <p>:{c}:revoked                 ZSET  revoked token ids by expiresAt (rebuilds TokenState)
+ *   <p>:{c}:audit                   ZSET  "<id>|<json>" by id, newest = highest
+ *   <p>:{c}:audit-seq               STRING last audit id of the portfolio
+ *   <p>:changes                     pub/sub channel of StateChange messages
+ */
+export class RedisKeys {
+  constructor(private readonly p: string) {}
+
+  get portfolios(): string { return `${this.p}:portfolios`; }
+  get tokenPortfolio(): string { return `${this.p}:token-portfolio`; }
+  get channel(): string { return `${this.p}:changes`; }
+
+  portfolio(c: string): string { return `${this.p}:{${c}}:portfolio`; }
+  /** Prefix of the per-token hashes of a portfolio (the renewal script appends ids). */
+  tokenPrefix(c: string): string { return `${this.p}:{${c}}:tok:`; }
+  token(c: string, tokenId: string): string { return this.tokenPrefix(c) + tokenId; }
+  tokens(c: string): string { return `${this.p}:{${c}}:tokens`; }
+  user(c: string, userId: string): string { return `${this.p}:{${c}}:user:${userId}`; }
+  revoked(c: string): string { return `${this.p}:{${c}}:revoked`; }
+  audit(c: string): string { return `${this.p}:{${c}}:audit`; }
+  auditSeq(c: string): string { return `${this.p}:{${c}}:audit-seq`; }
+}
+
+/** TokenRecord ↔ hash fields. */
+export function tokenFields(r: TokenRecord): string[] {
+  return [
+    'tokenId', r.tokenId, 'companyId', r.companyId, 'userId', r.userId, 'login', r.login,
+    'generation', String(r.generation), 'createdAt', String(r.createdAt), 'expiresAt', String(r.expiresAt),
+    'revokedAt', r.revokedAt === null ? '' : String(r.revokedAt),
+    'lastUsedAt', r.lastUsedAt === null ? '' : String(r.lastUsedAt),
+  ];
+}
+
+export function tokenFromHash(h: Record<string, string>): TokenRecord | undefined {
+  if (!h.tokenId) return undefined;
+  return {
+    tokenId: h.tokenId, companyId: h.companyId ?? '', userId: h.userId ?? '', login: h.login ?? '',
+    generation: Number(h.generation), createdAt: Number(h.createdAt), expiresAt: Number(h.expiresAt),
+    revokedAt: h.revokedAt ? Number(h.revokedAt) : null,
+    lastUsedAt: h.lastUsedAt ? Number(h.lastUsedAt) : null,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Lua scripts of the Redis store. A script runs atomically, so "write, then publish the change"
+ * is one step: a change in Redis is always announced, and an announced change is always in Redis.
+ * Every key a script touches carries the same `{companyId}` hash tag (one Cluster slot); the
+ * renewal script also reaches the user's older token hashes by prefix, in that same slot.
+ *
+ * Published messages: {"v":1,"origin":"<instance>","ts":<ms>,"changes":[StateChange...]}.
+ * cjson prints numbers with 14 significant digits: millisecond timestamps (13 digits) are exact.
+ */
+
+/** KEYS: token hash, revoked zset. ARGV: now, tokenId, channel, origin, ts. Returns expiresAt, or nil. */
+export const REVOKE_LUA = `
+local rev = redis.call('HGET', KEYS[1], 'revokedAt')
+if rev == false or rev ~= '' then return false end
+local exp = redis.call('HGET', KEYS[1], 'expiresAt')
+redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1])
+redis.call('ZADD', KEYS[2], exp, ARGV[2])
+redis.call('PUBLISH', ARGV[3], cjson.encode({v = 1, origin = ARGV[4], ts = tonumber(ARGV[5]),
+  changes = {{kind = 'revoked', tokenId = ARGV[2], expiresAt = tonumber(exp)}}}))
+return exp
+`;
+
+/**
+ * Insert a token; with ARGV[1] = '1', first revoke the user's other active tokens (renewal).
+ * KEYS: new token hash, user set, revoked zset, tokens zset.
+ * ARGV: revokePrevious, now, tokenId, createdAt, token hash prefix, channel, origin, ts, field, value, ...
+ * Returns the tokens revoked, flat: id, expiresAt, id, expiresAt...
+ */
+export const INSERT_TOKEN_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR hlgw token id exists') end
+local revoked = {}
+local changes = {}
+if ARGV[1] == '1' then
+  local now = tonumber(ARGV[2])
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    local k = ARGV[5] .. id
+    local f = redis.call('HMGET', k, 'revokedAt', 'expiresAt')
+    if f[1] == '' and tonumber(f[2]) > now then
+      redis.call('HSET', k, 'revokedAt', ARGV[2])
+      redis.call('ZADD', KEYS[3], f[2], id)
+      revoked[#revoked + 1] = id
+      revoked[#revoked + 1] = f[2]
+      changes[#changes + 1] = {kind = 'revoked', tokenId = id, expiresAt = tonumber(f[2])}
+    end
+  end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 9))
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+if #changes > 0 then
+  redis.call('PUBLISH', ARGV[6], cjson.encode({v = 1, origin = ARGV[7], ts = tonumber(ARGV[8]), changes = changes}))
+end
+return revoked
+`;
+
+/** KEYS: token hash. ARGV: lastUsedAt. Keeps the later of the stored and the given time; unknown tokens are ignored. */
+export const TOUCH_LUA = `
+local cur = redis.call('HGET', KEYS[1], 'lastUsedAt')
+if cur == false then return 0 end
+if cur == '' or tonumber(cur) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1]) end
+return 1
+`;
+
+/** KEYS: audit-seq, audit zset. ARGV: event JSON. Returns the new id. */
+export const APPEND_AUDIT_LUA = `
+local id = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], id, id .. '|' .. ARGV[1])
+return id
+`;

@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { RedisConnection } from './redis-connection.js';
+import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
+import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
+import type { AuditEvent, ChangeOrigin, PortfolioRecord, StateChange, Store, TokenRecord } from './types.js';
+
+type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
+
+/** The scripts, loaded once per connection and called by SHA (ioredis falls back to EVAL on NOSCRIPT). */
+interface ScriptedRedis extends Redis {
+  hlgwRevoke(tokenKey: string, revokedKey: string, now: string, tokenId: string, channel: string, origin: string, ts: string): Promise<string | null>;
+  hlgwInsertToken(...args: string[]): Promise<string[]>;
+  hlgwTouch(tokenKey: string, at: string): Promise<number>;
+  hlgwAppendAudit(seqKey: string, auditKey: string, json: string): Promise<number>;
+}
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Key and channel prefix; several deployments (or test runs) can share one Redis. */
+  prefix?: string;
+  /** At start-up, keep trying this long before failing. */
+  connectWaitSeconds?: number;
+  log: Logger;
+}
+
+/**
+ * The shared store: many instances, one Redis. Every write is acknowledged only once Redis has
+ * executed it (with AOF, once it is in the log), and is published on the change channel in the
+ * same atomic step; each instance applies the changes it receives (onChange) and resyncs in full
+ * periodically and after a reconnect (src/state/state-freshness.ts).
+ */
+export class RedisStore implements Store {
+  readonly type = 'redis' as const;
+  /** This instance, to skip our own messages (our listeners already had them, synchronously). */
+  private readonly origin = randomBytes(8).toString('hex');
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly keys: RedisKeys;
+  private conn!: RedisConnection;
+
+  private constructor(prefix: string, private readonly log: Logger) {
+    this.keys = new RedisKeys(prefix);
+  }
+
+  static async open(o: RedisStoreOptions): Promise<RedisStore> {
+    const store = new RedisStore(o.prefix ?? 'hlgw', o.log);
+    store.conn = await RedisConnection.open(o.url, store.keys.channel, (t) => store.receive(t), o.log, o.connectWaitSeconds ?? 0);
+    const r = store.conn.cmd;
+    r.defineCommand('hlgwRevoke', { numberOfKeys: 2, lua: REVOKE_LUA });
+    r.defineCommand('hlgwInsertToken', { numberOfKeys: 4, lua: INSERT_TOKEN_LUA });
+    r.defineCommand('hlgwTouch', { numberOfKeys: 1, lua: TOUCH_LUA });
+    r.defineCommand('hlgwAppendAudit', { numberOfKeys: 2, lua: APPEND_AUDIT_LUA });
+    return store;
+  }
+
+  get connection(): RedisConnection {
+    return this.conn;
+  }
+
+  private get r(): ScriptedRedis {
+    return this.conn.cmd as ScriptedRedis;
+  }
+
+  async ping(): Promise<void> {
+    await this.conn.run(() => this.r.ping());
+  }
+
+  async close(): Promise<void> {
+    this.conn.close();
+  }
+
+  async getPortfolio(companyId: string): Promise<PortfolioRecord | undefined> {
+    const json = await this.conn.run(() => this.r.get(this.keys.portfolio(companyId)));
+    return json === null ? undefined : (JSON.parse(json) as PortfolioRecord);
+  }
+
+  async listPortfolios(): Promise<PortfolioRecord[]> {
+    return this.conn.run(async () => {
+      const ids = await this.r.smembers(this.keys.portfolios);
+      const p = this.r.pipeline();
+      for (const c of ids) p.get(this.keys.portfolio(c));
+      return results<string | null>(await p.exec()).flatMap((j) => (j === null ? [] : [JSON.parse(j) as PortfolioRecord]));
+    });
+  }
+
+  async putPortfolio(record: PortfolioRecord): Promise<void> {
+    await this.conn.run(async () => {
+      // The index first (idempotent): a reader that sees the record also finds it in the index.
+      await this.r.sadd(this.keys.portfolios, record.companyId);
+      // SET and PUBLISH in one transaction: written and announced together.
+      const res = await this.r
+        .multi()
+        .set(this.keys.portfolio(record.companyId), JSON.stringify(record))
+        .publish(this.keys.channel, this.message([{ kind: 'portfolio', record }]))
+        .exec();
+      results(res);
+    });
+    this.emit({ kind: 'portfolio', record });
+  }
+
+  async insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> {
+    const c = record.companyId;
+    const revoked = await this.conn.run(async () => {
+      await this.r.sadd(this.keys.portfolios, c);
+      await this.r.hset(this.keys.tokenPortfolio, record.tokenId, c);
+      return this.r.hlgwInsertToken(
+        this.keys.token(c, record.tokenId), this.keys.user(c, record.userId), this.keys.revoked(c), this.keys.tokens(c),
+        opts.revokePreviousOfUser ? '1' : '0', String(opts.now), record.tokenId, String(record.createdAt),
+        this.keys.tokenPrefix(c), this.keys.channel, this.origin, String(Date.now()), ...tokenFields(record),
+      );
+    });
+    const ids: string[] = [];
+    for (let i = 0; i + 1 < revoked.length; i += 2) {
+      ids.push(revoked[i]!);
+      this.emit({ kind: 'revoked', tokenId: revoked[i]!, expiresAt: Number(revoked[i + 1]) });
+    }
+    return ids;
+  }
+
+  async getToken(tokenId: string): Promise<TokenRecord | undefined> {
+    return this.conn.run(async () => {
+      const c = await this.r.hget(this.keys.tokenPortfolio, tokenId);
+      if (c === null) return undefined;
+      return tokenFromHash(await this.r.hgetall(this.keys.token(c, tokenId)));
+    });
+  }
+
+  async listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> {
+    return this.conn.run(async () => {
+      const ids = userId === undefined
+        ? await this.r.zrange(this.keys.tokens(companyId), '0', '-1')
+        : await this.r.smembers(this.keys.user(companyId, userId));
+      const p = this.r.pipeline();
+      for (const id of ids) p.hgetall(this.keys.token(companyId, id));
+      const records = results<Record<string, string>>(await p.exec()).flatMap((h) => { const t = tokenFromHash(h); return t ? [t] : []; });
+      return records.sort((a, b) => b.createdAt - a.createdAt || (a.tokenId < b.tokenId ? 1 : -1));
+    });
+  }
+
+  async revokeToken(tokenId: string, now: number): Promise<boolean> {
+    const result = await this.conn.run(async () => {
+      const c = await this.r.hget(this.keys.tokenPortfolio, tokenId);
+      if (c === null) return null;
+      return this.r.hlgwRevoke(this.keys.token(c, tokenId), this.keys.revoked(c), String(now), tokenId, this.keys.channel, this.origin, String(Date.now()));
+    });
+    if (result === null) return false;
+    this.emit({ kind: 'revoked', tokenId, expiresAt: Number(result) });
+    return true;
+  }
+
+  async listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]> {
+    return this.conn.run(async () => {
+      const ids = await this.r.smembers(this.keys.portfolios);
+      const p = this.r.pipeline();
+      for (const c of ids) p.zrangebyscore(this.keys.revoked(c), `(${now}`, '+inf', 'WITHSCORES');
+      const out: { tokenId: string; expiresAt: number }[] = [];
+      for (const flat of results<string[]>(await p.exec())) {
+        for (let i = 0; i + 1 < flat.length; i += 2) out.push({ tokenId: flat[i]!, expiresAt: Number(flat[i + 1]) });
+      }
+      return out;
+    });
+  }
+
+  async touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void> {
+    if (lastUsed.size === 0) return;
+    await this.conn.run(async () => {
+      const ids = [...lastUsed.keys()];
+      const companies = await this.r.hmget(this.keys.tokenPortfolio, ...ids);
+      const p = this.r.pipeline() as unknown as ScriptedRedis;
+      ids.forEach((id, i) => {
+        const c = companies[i];
+        if (c) p.hlgwTouch(this.keys.token(c, id), String(lastUsed.get(id)));
+      });
+      results(await (p as unknown as ReturnType<Redis['pipeline']>).exec());
+    });
+  }
+
+  async appendAudit(e: AuditEvent): Promise<void> {
+    const json = JSON.stringify({ at: e.at, companyId: e.companyId, actor: e.actor, action: e.action, detail: e.detail, clientAddress: e.clientAddress });
+    await this.conn.run(() => this.r.hlgwAppendAudit(this.keys.auditSeq(e.companyId), this.keys.audit(e.companyId), json));
+  }
+
+  async listAudit(companyId: string, opts: { limit: number; before?: number }) {
+    const members = await this.conn.run(() =>
+      this.r.zrevrangebyscore(this.keys.audit(companyId), opts.before === undefined ? '+inf' : `(${opts.before}`, '-inf', 'LIMIT', 0, opts.limit + 1),
+    );
+    const events = members.slice(0, opts.limit).map((m) => {
+      const bar = m.indexOf('|');
+      return { id: Number(m.slice(0, bar)), ...(JSON.parse(m.slice(bar + 1)) as AuditEvent) };
+    });
+    return { events, next: members.length > opts.limit ? events[events.length - 1]!.id : null };
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private message(changes: StateChange[]): string {
+    return JSON.stringify({ v: 1, origin: this.origin, ts: Date.now(), changes });
+  }
+
+  /** A message from the change channel (ours included: skipped, our listeners already had it). */
+  private receive(text: string): void {
+    let m: { v?: unknown; origin?: unknown; ts?: unknown; changes?: unknown };
+    try {
+      m = JSON.parse(text) as typeof m;
+    } catch {
+      return this.log.warn('ignored a malformed message on the change channel');
+    }
+    if (m.v !== 1 || m.origin === this.origin || !Array.isArray(m.changes)) return;
+    const origin: ChangeOrigin = { publishedAt: typeof m.ts === 'number' ? m.ts : Date.now() };
+    for (const c of m.changes as unknown[]) {
+      if (isStateChange(c)) this.emit(c, origin);
+      else this.log.warn('ignored a malformed change on the change channel');
+    }
+  }
+
+  private emit(c: StateChange, origin?: ChangeOrigin): void {
+    for (const l of this.listeners) {
+      try {
+        l(c, origin);
+      } catch (err) {
+        this.log.error({ err: String(err) }, 'state change listener failed');
+      }
+    }
+  }
+}
+
+/** Pipeline / MULTI results, throwing the first command error. */
+function results<T = unknown>(res: [Error | null, unknown][] | null): T[] {
+  if (res === null) throw new Error('redis transaction aborted');
+  return res.map(([err, v]) => {
+    if (err) throw err;
+    return v as T;
+  });
+}
+
+function isStateChange(c: unknown): c is StateChange {
+  if (typeof c !== 'object' || c === null) return false;
+  const o = c as Record<string, unknown>;
+  if (o.kind === 'revoked') return typeof o.tokenId === 'string' && typeof o.expiresAt === 'number';
+  if (o.kind === 'portfolio') {
+    const r = o.record as Record<string, unknown> | null;
+    return typeof r === 'object' && r !== null && typeof r.companyId === 'string' && typeof r.generation === 'number' && typeof r.enabled === 'boolean';
+  }
+  return false;
+}

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../config/load.js';
+import { COMPANY_ID_RE } from '../token/format.js';
+import { hashPassword, parsePasswordHash, verifyPassword } from './password-hash.js';
+import type { UserIdentity, UserSource } from './types.js';
+
+const userSchema = z.strictObject({
+  login: z.string().min(1).max(255),
+  /** `scrypt$N$r$p$salt$hash`, as printed by `hlgw hash-password`. */
+  passwordHash: z.string().refine((s) => parsePasswordHash(s) !== undefined, 'expected a hash printed by `hlgw hash-password`'),
+  userId: z.union([z.string().min(1), z.number().int()]).transform(String),
+  companyId: z.string().regex(COMPANY_ID_RE, 'expected a company id'),
+  roles: z.array(z.string().min(1)).default([]),
+});
+const fileSchema = z.strictObject({ users: z.array(userSchema) });
+
+type FileUser = z.infer<typeof userSchema>;
+
+/**
+ * `users.source: file`: a YAML list of users with scrypt password hashes, read once at start.
+ * Logins compare case-insensitively. An unknown login still costs one hash verification, so
+ * the answer time does not tell which logins exist.
+ */
+export class FileUserSource implements UserSource {
+  readonly kind = 'file' as const;
+
+  private constructor(private readonly byLogin: ReadonlyMap<string, FileUser>, private readonly dummyHash: string) {}
+
+  static async load(path: string): Promise<FileUserSource> {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError(path, [{ path: '', message: `cannot read users file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
+    }
+    return FileUserSource.fromYaml(text, path);
+  }
+
+  static async fromYaml(text: string, source: string): Promise<FileUserSource> {
+    const doc = parseDocument(text, { prettyErrors: false });
+    if (doc.errors.length > 0) throw new ConfigError(source, doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
+    const parsed = fileSchema.safeParse(doc.toJS() ?? {});
+    if (!parsed.success) {
+      throw new ConfigError(source, parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    }
+    const byLogin = new Map<string, FileUser>();
+    const problems: { path: string; message: string }[] = [];
+    parsed.data.users.forEach((u, i) => {
+      const key = u.login.toLowerCase();
+      if (byLogin.has(key)) problems.push({ path: `users.${i}.login`, message: 'duplicate login' });
+      byLogin.set(key, u);
+    });
+    if (problems.length > 0) throw new ConfigError(source, problems);
+    // Same cost as a real entry with the default parameters.
+    return new FileUserSource(byLogin, await hashPassword('hlgw-dummy-password'));
+  }
+
+  get size(): number {
+    return this.byLogin.size;
+  }
+
+  async verify(login: string, password: string): Promise<UserIdentity | undefined> {
+    const u = this.byLogin.get(login.toLowerCase());
+    const ok = await verifyPassword(password, u?.passwordHash ?? this.dummyHash);
+    if (!u || !ok) return undefined;
+    return { userId: u.userId, login: u.login, companyId: u.companyId, roles: u.roles };
+  }
+
+  rolesOf(userId: string, login: string, companyId: string): readonly string[] {
+    const u = this.byLogin.get(login.toLowerCase());
+    return u && u.userId === userId && u.companyId === companyId ? u.roles : [];
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,35 @@
+import type { GatewayConfig } from '../config/schema.js';
+import { FileUserSource } from './file-user-source.js';
+import { UpstreamUserSource } from './upstream-user-source.js';
+import type { UserSource } from './types.js';
+
+/** No directory configured: every Basic login on the /auth endpoints is refused. */
+const NO_USERS: UserSource = Object.freeze({
+  kind: 'none' as const,
+  verify: async () => undefined,
+  rolesOf: () => [],
+  close: () => undefined,
+});
+
+/** Builds the configured user source (`users.source`). */
+export async function openUserSource(config: GatewayConfig): Promise<UserSource> {
+  const u = config.users;
+  switch (u.source) {
+    case 'none':
+      return NO_USERS;
+    case 'file':
+      return FileUserSource.load(u.file);
+    case 'upstream':
+      return new UpstreamUserSource({
+        url: config.upstream.url.replace(/\/+$/, '') + u.path,
+        method: u.method,
+        timeoutMs: u.timeoutMs,
+        cacheSeconds: u.cacheSeconds,
+        pointers: u.pointers,
+      });
+  }
+}
+
+export function managerRoleOf(config: GatewayConfig): string {
+  return config.users.source === 'none' ? 'portfolioManager' : config.users.managerRole;
+}

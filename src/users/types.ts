@@ -1,0 +1,26 @@
+/** Who a verified Basic credential (or a Bearer token) belongs to. */
+export interface UserIdentity {
+  userId: string;
+  login: string;
+  companyId: string;
+  roles: readonly string[];
+}
+
+/** The role that makes a user a portfolio manager of their company. */
+export const PORTFOLIO_MANAGER_ROLE = 'portfolioManager';
+
+/**
+ * Checks Basic credentials for the gateway's own endpoints (never on the proxy path).
+ * `verify` resolves `undefined` for wrong credentials and throws GatewayError
+ * `user_source_unavailable` when it cannot tell.
+ */
+export interface UserSource {
+  readonly kind: 'file' | 'upstream' | 'none';
+  verify(login: string, password: string): Promise<UserIdentity | undefined>;
+  /**
+   * The current roles of a Bearer caller, when the source can tell without a password
+   * (the file can; the upstream cannot, so Bearer callers are plain users there).
+   */
+  rolesOf(userId: string, login: string, companyId: string): readonly string[];
+  close(): void;
+}

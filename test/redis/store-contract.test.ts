@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChangeOrigin, PortfolioRecord, StateChange, Store, TokenRecord } from '../../src/store/types.js';
+import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+
+const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
+const HOUR = 3_600_000;
+
+function portfolio(companyId: string, generation: number, enabled = true): PortfolioRecord {
+  return { companyId, enabled, generation, durationMinutes: 60, sealedKey: 'sealed', updatedAt: NOW };
+}
+
+function token(tokenId: string, userId: string, o: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    tokenId, companyId: 'acme', userId, login: `${userId}@acme.example`, generation: 1,
+    createdAt: NOW, expiresAt: NOW + HOUR, revokedAt: null, lastUsedAt: null, ...o,
+  };
+}
+
+/** The Store interface's promises, the same on every store (test/support/stores.ts lists them). */
+describe.each(STORE_FACTORIES)('Store contract: $name', (factory) => {
+  let location: StoreLocation;
+  let store: Store;
+  let changes: StateChange[];
+
+  beforeEach(async () => {
+    location = await factory.prepare();
+    store = await location.open();
+    changes = [];
+    store.onChange((c) => changes.push(c));
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await location.dispose();
+  });
+
+  it('portfolios: put, get, list; every write announced to this instance at once', async () => {
+    expect(await store.getPortfolio('acme')).toBeUndefined();
+    await store.putPortfolio(portfolio('acme', 1));
+    await store.putPortfolio(portfolio('globex', 3, false));
+    await store.putPortfolio(portfolio('acme', 2));
+    expect(await store.getPortfolio('acme')).toEqual(portfolio('acme', 2));
+    expect((await store.listPortfolios()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([portfolio('acme', 2), portfolio('globex', 3, false)]);
+    expect(changes.map((c) => c.kind === 'portfolio' && c.record.generation)).toEqual([1, 3, 2]);
+  });
+
+  it('insert, get, list newest first; renewal revokes the user\'s other active tokens atomically', async () => {
+    expect(await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: true, now: NOW })).toEqual([]);
+    await store.insertToken(token('t0', 'u1', { expiresAt: NOW - 1 }), { revokePreviousOfUser: false, now: NOW }); // expired
+    await store.insertToken(token('t2', 'u2', { createdAt: NOW + 1 }), { revokePreviousOfUser: true, now: NOW });
+    const revoked = await store.insertToken(token('t3', 'u1', { createdAt: NOW + 2 }), { revokePreviousOfUser: true, now: NOW + 5 });
+    expect(revoked).toEqual(['t1']);
+    expect(changes).toEqual([{ kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR }]);
+    expect((await store.getToken('t1'))?.revokedAt).toBe(NOW + 5);
+    expect(await store.getToken('t3')).toEqual(token('t3', 'u1', { createdAt: NOW + 2 }));
+    expect(await store.getToken('nope')).toBeUndefined();
+    expect((await store.listTokens('acme')).map((t) => t.tokenId)).toEqual(['t3', 't2', 't1', 't0']);
+    expect((await store.listTokens('acme', 'u1')).map((t) => t.tokenId)).toEqual(['t3', 't1', 't0']);
+    expect(await store.listTokens('globex')).toEqual([]);
+  });
+
+  it('revoke: true once, false when already revoked or unknown; listRevoked drops the expired', async () => {
+    await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
+    await store.insertToken(token('t2', 'u2', { expiresAt: NOW + 10 }), { revokePreviousOfUser: false, now: NOW });
+    expect(await store.revokeToken('t1', NOW + 1)).toBe(true);
+    expect(await store.revokeToken('t1', NOW + 2)).toBe(false);
+    expect(await store.revokeToken('unknown', NOW)).toBe(false);
+    expect(await store.revokeToken('t2', NOW + 3)).toBe(true);
+    expect(changes).toEqual([
+      { kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR },
+      { kind: 'revoked', tokenId: 't2', expiresAt: NOW + 10 },
+    ]);
+    expect((await store.getToken('t1'))?.revokedAt).toBe(NOW + 1);
+    expect((await store.listRevoked(NOW)).sort((a, b) => a.tokenId.localeCompare(b.tokenId))).toEqual([
+      { tokenId: 't1', expiresAt: NOW + HOUR }, { tokenId: 't2', expiresAt: NOW + 10 },
+    ]);
+    expect(await store.listRevoked(NOW + 10)).toEqual([{ tokenId: 't1', expiresAt: NOW + HOUR }]);
+  });
+
+  it('touchTokens keeps the latest last-use time and ignores unknown ids', async () => {
+    await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
+    await store.touchTokens(new Map([['t1', NOW + 100], ['ghost', NOW]]));
+    await store.touchTokens(new Map([['t1', NOW + 50]]));
+    expect((await store.getToken('t1'))?.lastUsedAt).toBe(NOW + 100);
+    expect(await store.getToken('ghost')).toBeUndefined();
+  });
+
+  it('audit: per portfolio, newest first, with a cursor', async () => {
+    for (let i = 0; i < 5; i++) {
+      await store.appendAudit({ at: NOW + i, companyId: 'acme', actor: 'maria', action: 'token.issue', detail: { n: i }, clientAddress: '127.0.0.1' });
+    }
+    await store.appendAudit({ at: NOW, companyId: 'globex', actor: 'operator', action: 'policy.update', detail: {}, clientAddress: null });
+    const p1 = await store.listAudit('acme', { limit: 2 });
+    expect(p1.events.map((e) => e.detail.n)).toEqual([4, 3]);
+    expect(p1.events[0]).toMatchObject({ at: NOW + 4, companyId: 'acme', actor: 'maria', action: 'token.issue', clientAddress: '127.0.0.1' });
+    const p2 = await store.listAudit('acme', { limit: 2, before: p1.next! });
+    const p3 = await store.listAudit('acme', { limit: 2, before: p2.next! });
+    expect([...p2.events, ...p3.events].map((e) => e.detail.n)).toEqual([2, 1, 0]);
+    expect(p3.next).toBeNull();
+    expect((await store.listAudit('globex', { limit: 10 })).events).toHaveLength(1);
+  });
+
+  it('survives a restart: everything acknowledged is there when the store is opened again', async () => {
+    await store.putPortfolio(portfolio('acme', 4));
+    await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
+    await store.revokeToken('t1', NOW);
+    await store.close();
+    store = await location.open();
+    expect(await store.getPortfolio('acme')).toEqual(portfolio('acme', 4));
+    expect(await store.listRevoked(NOW)).toEqual([{ tokenId: 't1', expiresAt: NOW + HOUR }]);
+  });
+
+  it.runIf(factory.name === 'redis')('a second instance on the same data receives every change, with its publish time', async () => {
+    const other = await location.open();
+    const seen: [StateChange, ChangeOrigin | undefined][] = [];
+    other.onChange((c, o) => seen.push([c, o]));
+    try {
+      await store.putPortfolio(portfolio('acme', 1));
+      await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: true, now: NOW });
+      await store.insertToken(token('t2', 'u1'), { revokePreviousOfUser: true, now: NOW });
+      await store.insertToken(token('t3', 'u2'), { revokePreviousOfUser: false, now: NOW });
+      await store.revokeToken('t3', NOW);
+      await other.connection!.confirmPush(); // every message published before this has arrived
+      expect(seen.map(([c]) => c)).toEqual([
+        { kind: 'portfolio', record: portfolio('acme', 1) },
+        { kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR },
+        { kind: 'revoked', tokenId: 't3', expiresAt: NOW + HOUR },
+      ]);
+      for (const [, o] of seen) expect(o?.publishedAt).toBeTypeOf('number');
+    } finally {
+      await other.close();
+    }
+  });
+});

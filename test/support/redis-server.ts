@@ -1,0 +1,98 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inject } from 'vitest';
+
+/**
+ * A real redis-server on a free loopback port, for the Redis store's tests. It is not skipped
+ * when missing: the suite fails with a message saying how to install it (`.ci/run` does).
+ *
+ * With `persistent`, it keeps an append-only file (appendfsync always) in a temp directory, so
+ * `stop()` + `start()` is a Redis restart that keeps every acknowledged write.
+ */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'hlgw-redis-'));
+  port = 0;
+
+  constructor(private readonly opts: { persistent?: boolean } = {}) {
+    // Never leave a redis-server behind, even when a test run is cut short.
+    process.once('exit', () => {
+      this.child?.kill('SIGKILL');
+      rmSync(this.dir, { recursive: true, force: true });
+    });
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts it (on the same port after a stop). Throws a clear message when redis-server cannot run. */
+  async start(): Promise<this> {
+    if (this.port === 0) this.port = await freePort();
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, '--daemonize', 'no', '--protected-mode', 'yes'];
+    args.push(...(this.opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+    const bin = process.env.REDIS_SERVER ?? 'redis-server';
+    if (spawnSync(bin, ['--version']).error) {
+      throw new Error(`cannot start ${bin}: it is not installed (apt-get install -y redis-server; .ci/run does this). The Redis store's tests need a real Redis.`);
+    }
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (b: Buffer) => { output += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => { output += b.toString(); });
+    this.child = child;
+    const deadline = Date.now() + 15_000;
+    while (!(await canConnect(this.port))) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`redis-server did not start on 127.0.0.1:${this.port}:\n${output.slice(-2000)}`);
+      }
+      await sleep(50);
+    }
+    return this;
+  }
+
+  /** SIGKILL (an outage, not a shutdown) and wait for the port to close. */
+  async kill(): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+    this.child = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The run's redis-server (test/support/redis-global-setup.ts); each store gets its own key prefix. */
+export function sharedRedisUrl(): string {
+  const v = inject('hlgwRedis');
+  if (v.startsWith('error:')) throw new Error(v.slice('error:'.length));
+  return v;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('error', () => resolve(false));
+  });
+}

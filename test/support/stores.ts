@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '../../src/log.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { sharedRedisUrl } from './redis-server.js';
+import type { Store } from '../../src/store/types.js';
+
+/**
+ * One durable place for a store's data. `open()` may be called again after the previous
+ * handle was closed: that is a gateway restart, and everything acknowledged must still be there.
+ */
+export interface StoreLocation {
+  open(): Promise<Store>;
+  /** Removes the data (after every handle is closed). */
+  dispose(): Promise<void>;
+}
+
+export interface StoreFactory {
+  name: string;
+  prepare(): Promise<StoreLocation>;
+}
+
+/**
+ * The stores the lifecycle suite runs against (`describe.each(STORE_FACTORIES)`).
+ * Add a factory here and the whole suite runs on it too.
+ */
+export const STORE_FACTORIES: StoreFactory[] = [
+  {
+    name: 'sqlite',
+    async prepare() {
+      const dir = mkdtempSync(join(tmpdir(), 'hlgw-store-'));
+      const path = join(dir, 'hlgw.db');
+      return {
+        open: async () => new SqliteStore(path),
+        dispose: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    // A real redis-server (test/support/redis-server.ts); each location is its own key prefix.
+    name: 'redis',
+    async prepare() {
+      const url = sharedRedisUrl();
+      const prefix = `t${randomBytes(6).toString('hex')}`;
+      return {
+        open: async () => RedisStore.open({ url, prefix, log: createLogger('silent') }),
+        dispose: async () => undefined, // the run's server is discarded at the end (redis-global-setup.ts)
+      };
+    },
+  },
+];

@@ -67,7 +67,9 @@ export function banner(config: GatewayConfig, r: Running, source: string | undef
     demoUrl
       ? '  To front the real Highlight API: set upstream.url to it and demoUpstream.enabled: false in your config, then `hlgw serve --config <file>`.'
       : '',
-    '  Try:  curl -i ' + r.urls.proxy + '/WS2/ping -u user@example.com:secret   (see README.md for the token walk-through)',
+    demoUrl
+      ? `  Try:  curl ${r.urls.proxy}/WS2/ping -u user@acme.example:acme-user-demo   (README.md walks through tokens)`
+      : '',
     '',
   ].filter((l) => l !== '').join('\n');
 }

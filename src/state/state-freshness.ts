@@ -3,6 +3,9 @@ import type { Logger } from '../log.js';
 import type { Store, StoreConnection } from '../store/types.js';
 import type { StateSync } from './state-sync.js';
 
+/** A confirmation round (≤ 1 s) plus a command timeout (2 s), with room. */
+const HUNG_GRACE_MS = 5_000;
+
 export interface FreshnessOptions {
   /** Full resync interval: the safety net for a missed push. */
   resyncMs: number;
@@ -69,9 +72,16 @@ export class StateFreshness {
     return this.conn.up;
   }
 
-  /** True once Bearer requests must no longer be served from this state. */
+  /**
+   * True once Bearer requests must no longer be served from this state: the lag passed
+   * store.staleMaxSeconds while the store is down or not yet resynced. While connected and
+   * synced, the lag only grows past a confirmation round (Redis hung) after HUNG_GRACE_MS more,
+   * so `staleMaxSeconds: 0` means "stop at once when Redis goes away", not "always stale".
+   */
   isStale(): boolean {
-    return this.monotonic() - this.lastConfirmedAt > this.o.staleMaxMs;
+    const lag = this.monotonic() - this.lastConfirmedAt;
+    if (lag <= this.o.staleMaxMs) return false;
+    return !this.conn.up || !this.synced || lag > this.o.staleMaxMs + HUNG_GRACE_MS;
   }
 
   /** Why /readyz must say not ready, or undefined. */

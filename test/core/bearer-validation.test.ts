@@ -6,9 +6,13 @@ import { algNone, sealWith, tamperSegment } from '../support/forge.js';
 import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { PASSPHRASE, enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
+import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import type { Store } from '../../src/store/types.js';
 
-/** Every way a Bearer credential can be bad: answered by the gateway, never by the upstream. */
-describe('Bearer validation', () => {
+/** Every way a Bearer credential can be bad: answered by the gateway, never by the upstream. On every store. */
+describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
+  let location: StoreLocation;
+  let store: Store;
   let up: RecordingUpstream;
   let t: TestGateway;
   let clock: FakeClock;
@@ -19,13 +23,17 @@ describe('Bearer validation', () => {
   beforeAll(async () => {
     up = await new RecordingUpstream().start();
     clock = new FakeClock();
-    t = await startGateway({ upstreamUrl: up.url, clock, config: { portfolios: { allowed: ['acme', 'globex', 'initech'] } } });
+    location = await factory.prepare();
+    store = await location.open();
+    t = await startGateway({ upstreamUrl: up.url, clock, store, config: { portfolios: { allowed: ['acme', 'globex', 'initech'] } } });
     token = (await enableAndIssue(t)).token;
     await enableAndIssue(t, 'globex', { userId: 'g-1', login: 'gina@globex.example' });
     key = t.gw.state.portfolio('acme')!.key!;
   });
   afterAll(async () => {
     await t.close();
+    await store.close();
+    await location.dispose();
     await up.stop();
   });
   beforeEach(() => {

@@ -5,27 +5,37 @@ import { FakeClock } from '../support/fake-clock.js';
 import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
+import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import type { Store } from '../../src/store/types.js';
 
 const FORWARDERS: ForwarderName[] = ['undici', 'http-proxy'];
+/** Every forwarder on every store: one suite, parameterised. */
+const MATRIX = FORWARDERS.flatMap((f) => STORE_FACTORIES.map((s) => [f, s.name, s] as const));
 const IDENTITY = ['x-highlight-user-id', 'x-highlight-login', 'x-highlight-company-id', 'x-highlight-token-id', 'x-highlight-auth-method'];
 const BASIC = 'Basic YWxpY2VAYWNtZS5leGFtcGxlOnMzY3IzdA==';
 
-/** The request-path suite runs once per forwarder: both must behave the same. */
-describe.each(FORWARDERS)('request path via %s', (forwarder) => {
+/** The request-path suite runs once per forwarder and store: they must all behave the same. */
+describe.each(MATRIX)('request path via %s on %s', (forwarder, _storeName, factory) => {
   let up: RecordingUpstream;
   let t: TestGateway;
   let token: string;
   let tokenId: string;
+  let location: StoreLocation;
+  let store: Store;
 
   beforeAll(async () => {
     up = await new RecordingUpstream().start();
-    t = await startGateway({ upstreamUrl: up.url, forwarder, clock: new FakeClock() });
+    location = await factory.prepare();
+    store = await location.open();
+    t = await startGateway({ upstreamUrl: up.url, forwarder, clock: new FakeClock(), store });
     const issued = await enableAndIssue(t);
     token = issued.token;
     tokenId = issued.record.tokenId;
   });
   afterAll(async () => {
     await t.close();
+    await store.close();
+    await location.dispose();
     await up.stop();
   });
   beforeEach(() => {

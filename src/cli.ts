@@ -5,6 +5,7 @@ import { banner, serve } from './serve.js';
 import { serveClustered } from './cluster/serve-cluster.js';
 import { CliError } from './cli/cli-error.js';
 import { registerLifecycleCommands } from './cli/lifecycle-commands.js';
+import { stopOnSignals } from './cli/stop-on-signals.js';
 
 /**
  * The `hlgw` command. Subcommands are thin: they parse flags (commander: a well-kept parser
@@ -26,15 +27,7 @@ program
     const source = resolveConfigPath(opts.config, process.env);
     const running = await serve({ configPath: opts.config });
     process.stdout.write(banner(running.gateway.config, running, source) + '\n');
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.stderr.write(`hlgw: ${signal}, shutting down\n`);
-      running.stop().then(() => process.exit(0), () => process.exit(1));
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    stopOnSignals(() => running.stop());
   });
 
 program

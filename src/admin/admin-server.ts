@@ -1,21 +1,26 @@
-import { createServer, type Server } from 'node:http';
-import type { GatewayMetrics } from '../metrics/metrics.js';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 
 export interface ReadinessCheck {
   /** Resolves with extra detail when ready; rejects (with a public reason) when not. */
   (): Promise<Record<string, unknown>>;
 }
 
+/** Where /metrics comes from: one gateway's Registry, or the cluster primary's AggregatorRegistry. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
 /** /metrics, /healthz and /readyz on their own listener, never on the public proxy port. */
-export function createAdminServer(metrics: GatewayMetrics, ready: ReadinessCheck): Server {
+export function createAdminServer(source: MetricsSource, ready: ReadinessCheck): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method_not_allowed' });
     switch (path) {
       case '/metrics':
-        metrics.registry.metrics().then(
+        source.metrics().then(
           (text) => {
-            res.writeHead(200, { 'content-type': metrics.registry.contentType });
+            res.writeHead(200, { 'content-type': source.contentType });
             res.end(text);
           },
           () => json(res, 500, { error: 'metrics_failed' }),
@@ -35,7 +40,7 @@ export function createAdminServer(metrics: GatewayMetrics, ready: ReadinessCheck
   });
 }
 
-function json(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);

@@ -2,8 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/schema.js';
 import type { TokenClaims } from '../token/format.js';
 
-/** Identity header name/value pairs for one verified token, built once and cached with it. */
-export type IdentityHeaders = readonly (readonly [string, string])[];
+/**
+ * Identity headers for one verified token, built once and cached with it, as one flat
+ * `[name, value, name, value, ...]` array: half the memory of pairs per cached token.
+ */
+export type IdentityHeaders = readonly string[];
 
 /** Header values must be visible ASCII; a login outside that is sent percent-encoded (documented). */
 function headerSafe(value: string): string {
@@ -13,11 +16,11 @@ function headerSafe(value: string): string {
 export function createIdentityBuilder(cfg: GatewayConfig['identity']): (claims: TokenClaims) => IdentityHeaders {
   const h = cfg.headers;
   return (c) => [
-    [h.userId, headerSafe(c.userId)],
-    [h.login, headerSafe(c.login)],
-    [h.companyId, c.companyId],
-    [h.tokenId, c.tokenId],
-    [h.authMethod, 'bearer'],
+    h.userId, headerSafe(c.userId),
+    h.login, headerSafe(c.login),
+    h.companyId, c.companyId,
+    h.tokenId, c.tokenId,
+    h.authMethod, 'bearer',
   ];
 }
 
@@ -29,9 +32,6 @@ export function createIdentityInjector(serviceAuthorization: string | undefined)
   return function injectIdentity(headers: IncomingHttpHeaders, identity: IdentityHeaders): void {
     if (serviceAuthorization === undefined) delete headers.authorization;
     else headers.authorization = serviceAuthorization;
-    for (let i = 0; i < identity.length; i++) {
-      const pair = identity[i]!;
-      headers[pair[0]] = pair[1];
-    }
+    for (let i = 0; i < identity.length; i += 2) headers[identity[i]!] = identity[i + 1];
   };
 }

@@ -3,6 +3,7 @@ import { loadConfigFile, resolveConfigPath } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { resolveWorkers, runPrimary } from './primary.js';
 import { runWorker } from './worker.js';
+import { stopOnSignals } from '../cli/stop-on-signals.js';
 
 /**
  * `hlgw serve` with `server.workers` > 1: as the primary, fork and supervise the workers; as a
@@ -32,14 +33,6 @@ export async function serveClustered(configPath: string | undefined, env: NodeJS
     '',
   ].join('\n'));
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`hlgw: ${signal}, shutting down\n`);
-    running.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(() => running.stop());
   return true;
 }

@@ -107,6 +107,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     target,
     timeoutMs: config.upstream.timeoutMs,
     connections: config.upstream.connections,
+    onDone: (auth, startedAt) => metrics.request(auth, 'forwarded', (performance.now() - startedAt) / 1000),
     onUpstreamResponse: (s) => metrics.upstreamDuration.observe(s),
     onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind) {
       metrics.upstreamError(kind);
@@ -171,7 +172,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     await withTimeout(store.ping(), 2000, 'store unreachable');
     return { store: store.type, portfolios: 'loaded', ...(freshness ? { lagSeconds: Number(freshness.lagSeconds().toFixed(3)) } : {}) };
   };
-  const adminServer = createAdminServer(metrics, ready);
+  const adminServer = createAdminServer(metrics.registry, ready);
 
   const pruner = setInterval(() => state.pruneRevoked(now() / 1000, config.tokens.clockSkewSeconds), 60_000);
   pruner.unref();

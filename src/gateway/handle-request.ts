@@ -3,7 +3,7 @@ import { classifyAuthorization } from '../auth/classify-authorization.js';
 import type { IdentityHeaders } from '../auth/identity-headers.js';
 import { GatewayError, type ErrorCode } from '../errors.js';
 import type { ErrorResponder } from '../http/error-responses.js';
-import type { AuthLabel, GatewayMetrics, OutcomeLabel } from '../metrics/metrics.js';
+import type { AuthLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { Forwarder } from '../proxy/forwarder.js';
 import type { TokenValidator, VerifiedToken } from '../token/validator.js';
 
@@ -36,15 +36,13 @@ export interface RequestPathDeps {
 export function createRequestHandler(d: RequestPathDeps) {
   const { validator, forwarder, errors, metrics } = d;
 
-  function record(res: ServerResponse, auth: AuthLabel, outcome: OutcomeLabel, t0: number): void {
-    res.once('close', () => metrics.request(auth, outcome, (performance.now() - t0) / 1000));
-  }
-
+  // Rejections are answered synchronously: measured at once, no listener. Forwarded exchanges
+  // are measured by the forwarder (ForwarderOptions.onDone), which already watches the response.
   function reject(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, code: ErrorCode | GatewayError, t0: number): void {
     const err = typeof code === 'string' ? new GatewayError(code) : code;
-    record(res, auth, 'rejected', t0);
     d.onReject?.(req, err.code);
     errors.send(res, err);
+    metrics.request(auth, 'rejected', (performance.now() - t0) / 1000);
   }
 
   function authenticated(req: IncomingMessage, res: ServerResponse, r: VerifiedToken<IdentityHeaders> | GatewayError, t0: number): void {
@@ -52,15 +50,14 @@ export function createRequestHandler(d: RequestPathDeps) {
     if (res.destroyed) return; // the client left while we verified
     d.injectIdentity(req.headers, r.extra);
     d.onTokenUse?.(r.claims.tokenId);
-    record(res, 'bearer', 'forwarded', t0);
-    forwarder.forward(req, res);
+    forwarder.forward(req, res, 'bearer', t0);
   }
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const t0 = performance.now();
     const url = req.url ?? '/';
     if (d.endpoints !== undefined && d.endpoints.matches(url)) {
-      record(res, 'none', 'endpoint', t0);
+      res.once('close', () => metrics.request('none', 'endpoint', (performance.now() - t0) / 1000));
       return d.endpoints.handle(req, res);
     }
 
@@ -84,8 +81,7 @@ export function createRequestHandler(d: RequestPathDeps) {
         return authenticated(req, res, r, t0); // 6, 7
       }
       default:
-        record(res, auth, 'forwarded', t0);
-        return forwarder.forward(req, res); // 7: Authorization untouched
+        return forwarder.forward(req, res, auth, t0); // 7: Authorization untouched
     }
   };
 }

@@ -5,6 +5,8 @@ import type { Store } from '../store/types.js';
  * a timer writes the batch. At most one flush interval of last-use times is lost on a crash,
  * which is acceptable for an informational field.
  */
+const FLUSH_CHUNK = 500;
+
 export class UsageRecorder {
   private pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -24,10 +26,21 @@ export class UsageRecorder {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    // In chunks, yielding between them: SQLite writes synchronously, and one transaction for
+    // 10,000 active tokens would hold the event loop (and every request) for tens of ms.
+    let chunk = new Map<string, number>();
     try {
-      await this.store.touchTokens(batch);
+      for (const [id, at] of batch) {
+        chunk.set(id, at);
+        if (chunk.size === FLUSH_CHUNK) {
+          await this.store.touchTokens(chunk);
+          chunk = new Map();
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+      if (chunk.size > 0) await this.store.touchTokens(chunk);
     } catch (err) {
-      // Keep the newer of the two times for the next attempt.
+      // Keep the newer of the two times for the next attempt (chunks already written are harmless twice).
       for (const [id, at] of batch) if ((this.pending.get(id) ?? 0) < at) this.pending.set(id, at);
       this.onError(err);
     }

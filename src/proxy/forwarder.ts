@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { UpstreamErrorKind } from '../metrics/metrics.js';
+import type { AuthLabel, UpstreamErrorKind } from '../metrics/metrics.js';
 
 /**
  * The forwarding seam: send a request whose headers are already rewritten to the upstream
@@ -12,7 +12,8 @@ import type { UpstreamErrorKind } from '../metrics/metrics.js';
  */
 export interface Forwarder {
   readonly name: ForwarderName;
-  forward(req: IncomingMessage, res: ServerResponse): void;
+  /** `auth` and `startedAt` are handed back to `onDone` once the exchange is over (request metrics). */
+  forward(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, startedAt: number): void;
   close(): Promise<void>;
 }
 
@@ -22,6 +23,8 @@ export interface ForwarderOptions {
   target: URL;
   timeoutMs: number;
   connections: number;
+  /** The client connection is done with this exchange (finished, failed or aborted). */
+  onDone(auth: AuthLabel, startedAt: number): void;
   /** Response headers arrived after `seconds`. */
   onUpstreamResponse(seconds: number): void;
   /** The upstream failed; `res.headersSent` tells whether the client can still get an error body. */

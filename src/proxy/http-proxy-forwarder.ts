@@ -1,6 +1,7 @@
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import httpProxy from 'http-proxy';
 import { HOP_BY_HOP, connectionListed } from '../http/forwarded-headers.js';
+import type { AuthLabel } from '../metrics/metrics.js';
 import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forwarder.js';
 
 /**
@@ -9,18 +10,22 @@ import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forw
  * upstream request: the gateway has rewritten them before `forward` is called.
  */
 export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
-  const agent = new Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: 'lifo' });
+  const agent = new Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: 'lifo', timeout: o.timeoutMs });
   const proxy = httpProxy.createProxyServer({ target: o.target.origin, agent, xfwd: false, changeOrigin: false, ws: false });
   const started = new WeakMap<IncomingMessage, number>();
 
+  const exchanges = new WeakMap<IncomingMessage, { auth: AuthLabel; startedAt: number }>();
+
   proxy.on('proxyReq', (proxyReq, req, res) => {
     started.set(req, performance.now());
+    const x = exchanges.get(req);
     // http-proxy only listens for 'aborted', which a request whose body has ended never emits.
     res.once('close', () => {
       if (!res.writableFinished) proxyReq.destroy();
+      if (x) o.onDone(x.auth, x.startedAt);
     });
-    // Idle timeout on the upstream socket; a named code so the error handler can tell it apart.
-    proxyReq.setTimeout(o.timeoutMs, () => {
+    // The idle timeout is armed once per socket by the Agent (`timeout`); here only the reaction.
+    proxyReq.once('timeout', () => {
       proxyReq.destroy(Object.assign(new Error('upstream timeout'), { code: 'HLGW_UPSTREAM_TIMEOUT' }));
     });
   });
@@ -47,7 +52,8 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
 
   return {
     name: 'http-proxy',
-    forward(req: IncomingMessage, res: ServerResponse) {
+    forward(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, startedAt: number) {
+      exchanges.set(req, { auth, startedAt });
       proxy.web(req, res);
     },
     async close() {

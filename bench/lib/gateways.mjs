@@ -1,18 +1,20 @@
 // Gateway children, started the way users run hlgw: `node dist/cli.js serve --config <file>`,
 // each with its own copy of the seeded SQLite file and a generated bench config.
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnNode, waitHttp } from './children.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli.js');
+/** HLGW_BENCH_DIST: run the gateway children from another build (A/B of a hot-path change). */
+const DIST = process.env.HLGW_BENCH_DIST ? resolve(process.env.HLGW_BENCH_DIST) : join(ROOT, 'dist');
+const CLI = join(DIST, 'cli.js');
 
 /** True when the built gateway implements server.workers > 1 (issue 4): it must use node:cluster. */
 export function workersSupported() {
   const walk = (dir) => readdirSync(dir, { withFileTypes: true }).some((e) =>
     e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.js') && /['"]node:cluster['"]/.test(readFileSync(join(dir, e.name), 'utf8')));
-  return existsSync(join(ROOT, 'dist')) && walk(join(ROOT, 'dist'));
+  return existsSync(DIST) && walk(DIST);
 }
 
 /**

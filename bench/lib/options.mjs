@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 import { ROW_NAMES } from './rows.mjs';
 
 export const USAGE = `usage: npm run bench -- [flags]
-  --quick              ~20 s smoke run (1 round, 1 s per row, no memory phase, RESULTS.md untouched)
+  --quick              ~20 s smoke run (1 round, 1 s per row, no warm-up, no memory phase, RESULTS.md untouched)
   --rounds N           interleaved rounds (default 3)
-  --duration S         measured seconds per row per round (default 3)
-  --warmup S           warm-up seconds per row per round (default 1)
+  --duration S         measured seconds per row per round (default 3; whole seconds)
+  --warmup S           warm-up seconds per row per round (default 1; 0 = none)
   --connections N      keep-alive connections of the load generator (default 10)
   --max-retries N      runs disturbed by other processes (>10% CPU) measured again, at most N (default 12)
   --rows a,b,c         only these rows (default: all): ${ROW_NAMES.join(', ')}
@@ -15,7 +15,8 @@ export const USAGE = `usage: npm run bench -- [flags]
   --profile-duration S seconds of load per profile (default 8)
   --out FILE           JSON results file (default bench/results/bench-<date>.json)
   --no-write           do not rewrite bench/RESULTS.md
-  -h, --help`;
+  -h, --help
+environment: HLGW_BENCH_DIST=<dir> runs the gateway children from another build (A/B of a hot-path change)`;
 
 export function parseOptions(argv) {
   const { values } = parseArgs({
@@ -52,8 +53,9 @@ export function parseOptions(argv) {
     help: values.help,
     quick,
     rounds: Math.floor(num('rounds', values.rounds, quick ? 1 : 3, 1)),
-    durationS: num('duration', values.duration, quick ? 1 : 3, 0.2),
-    warmupS: num('warmup', values.warmup, quick ? 0.5 : 1, 0),
+    // autocannon stops on its once-a-second tick: durations are whole seconds in effect.
+    durationS: Math.ceil(num('duration', values.duration, quick ? 1 : 3, 1)),
+    warmupS: Math.ceil(num('warmup', values.warmup, quick ? 0 : 1, 0)),
     connections: Math.floor(num('connections', values.connections, 10, 1)),
     // Re-measurements of runs disturbed by other processes, in the whole invocation.
     maxRetries: Math.floor(num('max-retries', values['max-retries'], quick ? 0 : 12, 0)),

@@ -1,5 +1,5 @@
-// `--profile`: CPU profiles (node --cpu-prof) of the gateway child under bearer-hot and
-// bearer-cold, and of bare-undici for reference, each under the same autocannon load.
+// `--profile`: CPU profiles (node --cpu-prof) of the gateway child under bearer-hot,
+// anonymous, bearer-hot on http-proxy and bearer-cold, and of both bare baselines for reference.
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,21 +9,23 @@ import { buildClientRequests, runLoad } from './load.mjs';
 import { analyzeProfile, profileMarkdown } from './profile-analyze.mjs';
 import { GATEWAYS } from './rows.mjs';
 
-const BARE_UNDICI = fileURLToPath(new URL('../servers/bare-undici.mjs', import.meta.url));
+const SERVERS = fileURLToPath(new URL('../servers/', import.meta.url));
 
 export async function runProfiles(session, o) {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const root = join(o.resultsDir, `profile-${stamp}`);
   const cases = [
     { label: 'gateway-bearer-hot', start: (dir) => startGateway({ ...GATEWAYS.gw, name: 'profile-hot', cpuProfDir: dir }, session.ctx), tokens: session.tokens.hot },
+    { label: 'gateway-anonymous', start: (dir) => startGateway({ ...GATEWAYS.gw, name: 'profile-anonymous', cpuProfDir: dir }, session.ctx), tokens: null },
+    { label: 'gateway-bearer-hot@http-proxy', start: (dir) => startGateway({ ...GATEWAYS.gwHttpProxy, name: 'profile-hot-http-proxy', cpuProfDir: dir }, session.ctx), tokens: session.tokens.hot },
     { label: 'gateway-bearer-cold', start: (dir) => startGateway({ ...GATEWAYS.gwCold, name: 'profile-cold', cpuProfDir: dir }, session.ctx), tokens: session.tokens.cold },
-    {
-      label: 'bare-undici (reference)', tokens: null,
+    ...['bare-undici', 'bare-http-proxy'].map((name) => ({
+      label: `${name} (reference)`, tokens: null,
       start: async (dir) => {
-        const info = spawnNode('profile-bare-undici', ['--cpu-prof', '--cpu-prof-dir', dir, BARE_UNDICI, session.ctx.upstreamUrl], { plan: session.plan });
+        const info = spawnNode(`profile-${name}`, ['--cpu-prof', '--cpu-prof-dir', dir, join(SERVERS, `${name}.mjs`), session.ctx.upstreamUrl], { plan: session.plan });
         return { info, url: `http://127.0.0.1:${await waitReady(info)}` };
       },
-    },
+    })),
   ];
   const sections = [
     `### CPU profiles (${new Date().toISOString()})`, '',

@@ -1,7 +1,8 @@
 // Seeds the gateway's SQLite file before any gateway child starts (no HTTP API needed):
-// one enabled portfolio with a pass phrase, revoked token records, and sealed tokens minted
-// offline with the portfolio key (a valid token needs no store row: the gateway checks the
-// seal, the claims, the portfolio state and the revocation list).
+// one enabled portfolio with a pass phrase, token rows, revoked token rows, and sealed tokens
+// minted offline with the portfolio key. A valid token needs no store row to pass (the gateway
+// checks the seal, the claims, the portfolio state and the revocation list), but the rows make
+// the gateway's batched last-use writes real UPDATEs, as in production.
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { MasterKey } from '../../dist/secrets/master-key.js';
 import { SqliteStore } from '../../dist/store/sqlite-store.js';
@@ -13,7 +14,8 @@ const PASSPHRASE = 'bench pass phrase, not a secret';
 const VALIDITY_SECONDS = 24 * 3600;
 
 /**
- * counts: { valid: how many distinct valid tokens, revoked, forged (same header, wrong key) }.
+ * counts: { valid: how many distinct valid tokens, stored: how many of them (from the first) also get
+ * a store row, revoked, forged (same header, wrong key) }.
  * Returns { masterKeyB64, tokens: { valid[], revoked[], forged[] } }.
  */
 export async function seed(dbPath, counts) {
@@ -35,15 +37,21 @@ export async function seed(dbPath, counts) {
     });
 
     const valid = new Array(counts.valid);
-    for (let i = 0; i < counts.valid; i++) valid[i] = (await mint(key, i, 'user')).token;
+    const record = (claims) => ({
+      tokenId: claims.tokenId, companyId: COMPANY, userId: claims.userId, login: claims.login, generation: 1,
+      createdAt: now, expiresAt: claims.expiresAt * 1000, revokedAt: null, lastUsedAt: null,
+    });
+    for (let i = 0; i < counts.valid; i++) {
+      const { token, claims } = await mint(key, i, 'user');
+      // As issued by the gateway: the batched last-use writes then update real rows.
+      if (i < counts.stored) await store.insertToken(record(claims), { revokePreviousOfUser: false, now });
+      valid[i] = token;
+    }
 
     const revoked = [];
     for (let i = 0; i < counts.revoked; i++) {
       const { token, claims } = await mint(key, i, 'revoked');
-      await store.insertToken({
-        tokenId: claims.tokenId, companyId: COMPANY, userId: claims.userId, login: claims.login, generation: 1,
-        createdAt: now, expiresAt: claims.expiresAt * 1000, revokedAt: null, lastUsedAt: null,
-      }, { revokePreviousOfUser: false, now });
+      await store.insertToken(record(claims), { revokePreviousOfUser: false, now });
       if (!(await store.revokeToken(claims.tokenId, now))) throw new Error('seed: revokeToken returned false');
       revoked.push(token);
     }

@@ -24,7 +24,7 @@ describe('npm run bench -- --quick (plumbing)', () => {
   it('runs the selected rows and prints a table and JSON of the documented shape', async () => {
     const { stdout, stderr } = await run(
       process.execPath,
-      ['bench/run.mjs', '--quick', '--duration', '0.5', '--warmup', '0.2', '--rounds', '1', '--connections', '2',
+      ['bench/run.mjs', '--quick', '--duration', '1', '--warmup', '0', '--rounds', '1', '--connections', '2',
         '--rows', ROWS.join(','), '--no-memory', '--no-write', '--out', out],
       { cwd: ROOT, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
     );

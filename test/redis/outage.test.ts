@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { USERS } from '../support/lifecycle.js';
 import { RedisServer } from '../support/redis-server.js';
-import { GatewayProcess, eventually, within } from './gateway-process.js';
+import { GatewayProcess, eventually, within } from '../support/gateway-process.js';
 
 /** Small on purpose: the test waits through it. */
 const STALE_MAX_SECONDS = 2;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { USERS } from '../support/lifecycle.js';
 import { RedisServer } from '../support/redis-server.js';
-import { GatewayProcess, eventually, within } from './gateway-process.js';
+import { GatewayProcess, eventually, within } from '../support/gateway-process.js';
 
 /** The spec's bound: a change made through A is enforced by B within 1 s. */
 const BOUND_MS = 1000;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { USERS } from '../support/lifecycle.js';
 import { RedisServer } from '../support/redis-server.js';
-import { GatewayProcess } from './gateway-process.js';
+import { GatewayProcess } from '../support/gateway-process.js';
 
 const WORKERS = 3;
 const BOUND_MS = 1000;

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { basic, call, type Reply } from '../support/http-call.js';
-import { ALLOWED, PASS_PHRASE, USERS, usersFilePath, type DemoUser } from '../support/lifecycle.js';
+import { basic, call, type Reply } from './http-call.js';
+import { ALLOWED, PASS_PHRASE, USERS, usersFilePath, type DemoUser } from './lifecycle.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
 /** One master key per test process: every instance of a deployment shares it. */
@@ -106,6 +106,17 @@ export class GatewayProcess {
 
   admin_(path: string): Promise<Reply> {
     return call(this.admin, path);
+  }
+
+  /** SIGKILL: a crash, no shutdown code runs. */
+  async crash(): Promise<void> {
+    const c = this.child;
+    if (c.exitCode === null && c.signalCode === null) {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** SIGTERM, then SIGKILL after a grace period. */

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'user_source_unavailable',
   'store_unavailable',
   // Forwarding.
+  'request_target_invalid',
   'upstream_unreachable',
   'upstream_timeout',
   'internal',

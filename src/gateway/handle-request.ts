@@ -55,7 +55,14 @@ export function createRequestHandler(d: RequestPathDeps) {
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const t0 = performance.now();
-    const url = req.url ?? '/';
+    let url = req.url ?? '/';
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      // RFC 9112 §3.2.2: absolute-form is accepted and reduced to origin-form, so it can neither
+      // dodge the /auth prefix nor name another host upstream; anything else (`*`, authority-form) is refused.
+      const origin = toOriginForm(url);
+      if (origin === undefined) return reject(req, res, 'none', 'request_target_invalid', t0);
+      url = req.url = origin;
+    }
     if (d.endpoints !== undefined && d.endpoints.matches(url)) {
       res.once('close', () => metrics.request('none', 'endpoint', (performance.now() - t0) / 1000));
       return d.endpoints.handle(req, res);
@@ -84,6 +91,13 @@ export function createRequestHandler(d: RequestPathDeps) {
         return forwarder.forward(req, res, auth, t0); // 7: Authorization untouched
     }
   };
+}
+
+/** `http://host/p?q` → `/p?q`; undefined for anything that is not absolute-form. */
+function toOriginForm(target: string): string | undefined {
+  if (!/^https?:\/\//i.test(target) || !URL.canParse(target)) return undefined;
+  const u = new URL(target);
+  return u.pathname + u.search;
 }
 
 function hasAccessTokenParam(url: string): boolean {

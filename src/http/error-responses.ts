@@ -36,6 +36,7 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   rate_limited: { status: 429, error: 'rate_limited', description: 'too many failed attempts, retry later' },
   user_source_unavailable: { status: 502, error: 'bad_gateway', description: 'user directory unavailable' },
   store_unavailable: { status: 503, error: 'store_unavailable', description: 'token store unavailable, retry later' },
+  request_target_invalid: { status: 400, error: 'invalid_request', description: 'request target must be a path' },
   upstream_unreachable: { status: 502, error: 'bad_gateway', description: 'upstream unreachable' },
   upstream_timeout: { status: 504, error: 'gateway_timeout', description: 'upstream timed out' },
   internal: { status: 500, error: 'internal_error', description: 'internal error' },

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ForwarderName } from '../../src/proxy/forwarder.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -219,5 +220,52 @@ describe.each(MATRIX)('request path via %s on %s', (forwarder, _storeName, facto
     await arrivedP;
     req.destroy();
     await closed; // resolves only if the gateway closed its upstream request
+  });
+});
+
+/** Raw request lines a client library would never send: written on a socket by hand. */
+describe('request targets', () => {
+  let up: RecordingUpstream;
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    up = await new RecordingUpstream().start();
+    t = await startGateway({ upstreamUrl: up.url });
+  });
+  afterAll(async () => {
+    await t.close();
+    await up.stop();
+  });
+
+  function raw(requestLine: string): Promise<string> {
+    const { port } = new URL(t.url);
+    return new Promise((resolve, reject) => {
+      const s = connect(Number(port), '127.0.0.1', () => s.write(`${requestLine}\r\nHost: api.example\r\nConnection: close\r\n\r\n`));
+      let out = '';
+      s.on('data', (c: Buffer) => (out += c.toString()));
+      s.on('end', () => resolve(out));
+      s.on('error', reject);
+    });
+  }
+
+  it('reduces absolute-form to origin-form: the upstream sees a path, never another host', async () => {
+    const answer = await raw('GET http://evil.example/WS2/x?y=1 HTTP/1.1');
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(up.last!.url).toBe('/WS2/x?y=1');
+  });
+
+  it('absolute-form cannot dodge the gateway\'s own endpoints', async () => {
+    up.requests.length = 0;
+    const answer = await raw('GET http://evil.example/auth/tokens HTTP/1.1');
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    expect(up.requests).toHaveLength(0);
+  });
+
+  it.each(['OPTIONS * HTTP/1.1', 'GET ftp://x/y HTTP/1.1'])('%s → 400 without the upstream', async (line) => {
+    up.requests.length = 0;
+    const answer = await raw(line);
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(answer).toContain('"code":"request_target_invalid"');
+    expect(up.requests).toHaveLength(0);
   });
 });

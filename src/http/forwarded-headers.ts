@@ -38,8 +38,10 @@ export function createForwardedHeaders(o: ForwardingOptions) {
   const trusted = new Set(o.trustedProxies);
   return function setForwardedHeaders(req: IncomingMessage, res: ServerResponse): void {
     const h = req.headers;
-    if (h.connection !== undefined) {
-      for (const name of connectionListed(h.connection)) delete h[name];
+    const c = h.connection;
+    // `keep-alive` and `close` name no other header: skip the list parsing for them.
+    if (c !== undefined && c !== 'keep-alive' && c !== 'close') {
+      for (const name of connectionListed(c)) delete h[name];
     }
     for (const name of REQUEST_HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
 

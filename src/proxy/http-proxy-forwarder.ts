@@ -12,13 +12,12 @@ import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forw
 export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
   const agent = new Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: 'lifo', timeout: o.timeoutMs });
   const proxy = httpProxy.createProxyServer({ target: o.target.origin, agent, xfwd: false, changeOrigin: false, ws: false });
-  const started = new WeakMap<IncomingMessage, number>();
-
-  const exchanges = new WeakMap<IncomingMessage, { auth: AuthLabel; startedAt: number }>();
+  /** Per request: the metrics labels handed to forward(), and when the upstream request left. */
+  const exchanges = new WeakMap<IncomingMessage, { auth: AuthLabel; startedAt: number; sentAt: number }>();
 
   proxy.on('proxyReq', (proxyReq, req, res) => {
-    started.set(req, performance.now());
     const x = exchanges.get(req);
+    if (x) x.sentAt = performance.now();
     // http-proxy only listens for 'aborted', which a request whose body has ended never emits.
     res.once('close', () => {
       if (!res.writableFinished) proxyReq.destroy();
@@ -31,11 +30,12 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
   });
 
   proxy.on('proxyRes', (proxyRes, req, res) => {
-    const t0 = started.get(req);
-    if (t0 !== undefined) o.onUpstreamResponse((performance.now() - t0) / 1000);
+    const x = exchanges.get(req);
+    if (x) o.onUpstreamResponse((performance.now() - x.sentAt) / 1000);
     // http-proxy copies proxyRes.headers into the response after this event.
     const h = proxyRes.headers;
-    for (const name of connectionListed(h.connection)) delete h[name];
+    const c = h.connection;
+    if (c !== undefined && c !== 'keep-alive' && c !== 'close') for (const name of connectionListed(c)) delete h[name];
     for (const name of HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
     // The upstream died mid-body: headers are out, so closing the client connection is the only signal left.
     proxyRes.on('aborted', () => res.destroy());
@@ -53,7 +53,7 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
   return {
     name: 'http-proxy',
     forward(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, startedAt: number) {
-      exchanges.set(req, { auth, startedAt });
+      exchanges.set(req, { auth, startedAt, sentAt: startedAt });
       proxy.web(req, res);
     },
     async close() {

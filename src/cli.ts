@@ -6,6 +6,7 @@ import { serveClustered } from './cluster/serve-cluster.js';
 import { CliError } from './cli/cli-error.js';
 import { registerLifecycleCommands } from './cli/lifecycle-commands.js';
 import { stopOnSignals } from './cli/stop-on-signals.js';
+import { redactUrl } from './secrets/redact-url.js';
 
 /**
  * The `hlgw` command. Subcommands are thin: they parse flags (commander: a well-kept parser
@@ -32,12 +33,14 @@ program
 
 program
   .command('check-config')
-  .description('Validate a config file and print the effective configuration (secrets from the environment not shown).')
+  .description('Validate a config file and print the effective configuration (passwords in URLs masked).')
   .option('-c, --config <file>', 'YAML config file (same lookup as serve)')
   .action((opts: { config?: string }) => {
     const source = resolveConfigPath(opts.config, process.env);
     const cfg = loadConfigFile(source, process.env);
-    process.stdout.write(`config ok: ${source ?? '<embedded defaults>'}\n${JSON.stringify(cfg, null, 2)}\n`);
+    // A redis://:password@host URL may carry a secret interpolated from the environment.
+    const shown = JSON.stringify(cfg, (_k, v: unknown) => (typeof v === 'string' && v.includes('://') ? redactUrl(v) : v), 2);
+    process.stdout.write(`config ok: ${source ?? '<embedded defaults>'}\n${shown}\n`);
   });
 
 registerLifecycleCommands(program);

@@ -3,6 +3,7 @@ import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StoreConnection } from './types.js';
+import { redactUrl } from '../secrets/redact-url.js';
 
 /** Commands never wait long: a store endpoint answers 503 quickly instead of hanging. */
 const COMMAND_TIMEOUT_MS = 2_000;
@@ -143,16 +144,5 @@ export class RedisConnection implements StoreConnection {
     const msg = err.message || String(err);
     if (msg !== this.lastError && !this.starting) this.log.warn({ reason: msg }, 'redis error');
     this.lastError = msg;
-  }
-}
-
-/** The URL without its password, for logs and messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return 'redis://<invalid url>';
   }
 }

@@ -43,6 +43,15 @@ describe('hlgw CLI', () => {
     expect(r.stderr).toContain(`(in ${file})`);
   });
 
+  it('check-config prints the effective config with passwords in URLs masked', () => {
+    const file = join(dir, 'redis.yaml');
+    writeFileSync(file, 'store:\n  type: redis\n  url: redis://:${REDIS_PW}@127.0.0.1:6379\n');
+    const r = run(['check-config', '--config', file], { REDIS_PW: 'hunter2-secret' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('"url": "redis://:***@127.0.0.1:6379"');
+    expect(r.stdout).not.toContain('hunter2-secret');
+  });
+
   describe('serve', () => {
     let up: RecordingUpstream;
     beforeAll(async () => {

@@ -222,11 +222,19 @@ function listenOn(server: Server, host: string, port: number): Promise<string> {
   });
 }
 
+/** How long requests in flight may take to finish once a stop is asked for (SIGTERM). */
+const DRAIN_MS = 5_000;
+
+/** Stops accepting, lets requests in flight finish (idle keep-alive connections close at once), then cuts the rest. */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
+    const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
   });
 }
 

@@ -73,7 +73,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     if (this.res.destroyed) controller.abort(new Error('client closed the connection'));
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     this.o.onUpstreamResponse((performance.now() - this.t0) / 1000);
     const out: OutgoingHttpHeaders = {};
     const c = headers.connection;

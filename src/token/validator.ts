@@ -88,12 +88,6 @@ export class TokenValidator<T> {
     return pending.then((r) => (r instanceof GatewayError ? r : this.finish(r)));
   }
 
-  /** Drop everything (tests, or a key rotation the state cannot express). */
-  clear(): void {
-    this.cache.clear();
-    this.negative?.clear();
-  }
-
   private async verify(key: string, token: string): Promise<VerifiedToken<T> | GatewayError> {
     const now = this.o.clock.now() / 1000;
     try {

@@ -10,7 +10,7 @@ import type { TokenValidator, VerifiedToken } from '../token/validator.js';
 export interface RequestPathDeps {
   maxTokenBytes: number;
   stripIdentity(headers: IncomingMessage['headers']): void;
-  setForwardedHeaders(req: IncomingMessage, res: ServerResponse): void;
+  setForwardedHeaders(req: IncomingMessage): void;
   injectIdentity(headers: IncomingMessage['headers'], identity: IdentityHeaders): void;
   validator: TokenValidator<IdentityHeaders>;
   forwarder: Forwarder;
@@ -72,7 +72,7 @@ export function createRequestHandler(d: RequestPathDeps) {
     d.stripIdentity(req.headers); // 2
     const auth: AuthLabel = credential.kind;
     // 4 before any answer, so rejections carry the request id too.
-    d.setForwardedHeaders(req, res);
+    d.setForwardedHeaders(req);
     if (url.includes('access_token') && hasAccessTokenParam(url)) return reject(req, res, auth, 'token_in_query', t0); // 3, RFC 6750 §5.3
 
     switch (credential.kind) {

@@ -66,7 +66,9 @@ export class ErrorResponder {
       res.destroy();
       return;
     }
-    res.writeHead(p.status, extraHeaders ? { ...p.headers, ...extraHeaders, ...this.retryAfter(err) } : { ...p.headers, ...this.retryAfter(err) });
+    // The request id set on the way in (src/http/forwarded-headers.ts), when there is one.
+    const requestId = res.req?.headers['x-request-id'];
+    res.writeHead(p.status, { ...p.headers, ...extraHeaders, ...this.retryAfter(err), ...(requestId === undefined ? undefined : { 'x-request-id': requestId }) });
     res.end(p.body);
   }
 

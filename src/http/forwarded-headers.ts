@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 /**
  * RFC 9110 §7.6.1: hop-by-hop headers belong to one connection and are never forwarded.
@@ -36,7 +36,7 @@ export interface ForwardingOptions {
  */
 export function createForwardedHeaders(o: ForwardingOptions) {
   const trusted = new Set(o.trustedProxies);
-  return function setForwardedHeaders(req: IncomingMessage, res: ServerResponse): void {
+  return function setForwardedHeaders(req: IncomingMessage): void {
     const h = req.headers;
     const c = h.connection;
     // `keep-alive` and `close` name no other header: skip the list parsing for them.
@@ -57,8 +57,9 @@ export function createForwardedHeaders(o: ForwardingOptions) {
 
     const given = h['x-request-id'];
     const id = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    // Echoed on the response by whoever writes its head (forwarder or ErrorResponder), inside
+    // writeHead: a res.setHeader() here would push Node's writeHead onto its slow merging path.
     h['x-request-id'] = id;
-    res.setHeader('x-request-id', id);
   };
 }
 

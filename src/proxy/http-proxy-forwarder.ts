@@ -37,6 +37,7 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
     const c = h.connection;
     if (c !== undefined && c !== 'keep-alive' && c !== 'close') for (const name of connectionListed(c)) delete h[name];
     for (const name of HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
+    h['x-request-id'] = req.headers['x-request-id'];
     // The upstream died mid-body: headers are out, so closing the client connection is the only signal left.
     proxyRes.on('aborted', () => res.destroy());
   });

@@ -82,6 +82,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       if (HOP_BY_HOP.has(name) || (listed !== undefined && listed.includes(name))) continue;
       out[name] = headers[name];
     }
+    out['x-request-id'] = this.req.headers['x-request-id'];
     this.res.writeHead(statusCode, statusMessage || undefined, out);
   }
 

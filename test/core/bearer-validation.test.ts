@@ -6,13 +6,11 @@ import { algNone, sealWith, tamperSegment } from '../support/forge.js';
 import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { PASSPHRASE, enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
-import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
-import type { Store } from '../../src/store/types.js';
+import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 /** Every way a Bearer credential can be bad: answered by the gateway, never by the upstream. On every store. */
 describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
-  let location: StoreLocation;
-  let store: Store;
+  let fresh: Awaited<ReturnType<typeof freshStore>>;
   let up: RecordingUpstream;
   let t: TestGateway;
   let clock: FakeClock;
@@ -23,17 +21,15 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
   beforeAll(async () => {
     up = await new RecordingUpstream().start();
     clock = new FakeClock();
-    location = await factory.prepare();
-    store = await location.open();
-    t = await startGateway({ upstreamUrl: up.url, clock, store, config: { portfolios: { allowed: ['acme', 'globex', 'initech'] } } });
+    fresh = await freshStore(factory);
+    t = await startGateway({ upstreamUrl: up.url, clock, store: fresh.store, config: { portfolios: { allowed: ['acme', 'globex', 'initech'] } } });
     token = (await enableAndIssue(t)).token;
     await enableAndIssue(t, 'globex', { userId: 'g-1', login: 'gina@globex.example' });
     key = t.gw.state.portfolio('acme')!.key!;
   });
   afterAll(async () => {
     await t.close();
-    await store.close();
-    await location.dispose();
+    await fresh.close();
     await up.stop();
   });
   beforeEach(() => {
@@ -141,8 +137,8 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
     const forged = await sealWith(oldKey, { ...acme, kgen: gen }, { sub: 'u-10', login: 'dave@acme.example' });
     await expectRejected(`Bearer ${forged}`, 401, 'invalid_token', 'invalid seal');
     // Fresh tokens under the new pass phrase work.
-    const fresh = await t.gw.tokens.issue({ userId: 'u-10', login: 'dave@acme.example', companyId: 'acme' });
-    expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${fresh.token}` } })).status).toBe(200);
+    const renewed = await t.gw.tokens.issue({ userId: 'u-10', login: 'dave@acme.example', companyId: 'acme' });
+    expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${renewed.token}` } })).status).toBe(200);
   });
 
   it('the token is opaque: no segment, base64url-decoded, shows the login or user id', () => {
@@ -157,8 +153,8 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
   });
 
   it('a flood of one forged token is verified once, then answered from the negative cache', async () => {
-    const fresh = await t.gw.tokens.issue({ userId: 'u-12', login: 'frank@acme.example', companyId: 'acme' });
-    const forged = tamperSegment(fresh.token, 3);
+    const issued = await t.gw.tokens.issue({ userId: 'u-12', login: 'frank@acme.example', companyId: 'acme' });
+    const forged = tamperSegment(issued.token, 3);
     const before = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');
     for (let i = 0; i < 5; i++) await call(t.url, '/x', { headers: { authorization: `Bearer ${forged}` } });
     const after = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');

@@ -6,8 +6,7 @@ import { FakeClock } from '../support/fake-clock.js';
 import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
-import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
-import type { Store } from '../../src/store/types.js';
+import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 const FORWARDERS: ForwarderName[] = ['undici', 'http-proxy'];
 /** Every forwarder on every store: one suite, parameterised. */
@@ -21,22 +20,19 @@ describe.each(MATRIX)('request path via %s on %s', (forwarder, _storeName, facto
   let t: TestGateway;
   let token: string;
   let tokenId: string;
-  let location: StoreLocation;
-  let store: Store;
+  let fresh: Awaited<ReturnType<typeof freshStore>>;
 
   beforeAll(async () => {
     up = await new RecordingUpstream().start();
-    location = await factory.prepare();
-    store = await location.open();
-    t = await startGateway({ upstreamUrl: up.url, forwarder, clock: new FakeClock(), store });
+    fresh = await freshStore(factory);
+    t = await startGateway({ upstreamUrl: up.url, forwarder, clock: new FakeClock(), store: fresh.store });
     const issued = await enableAndIssue(t);
     token = issued.token;
     tokenId = issued.record.tokenId;
   });
   afterAll(async () => {
     await t.close();
-    await store.close();
-    await location.dispose();
+    await fresh.close();
     await up.stop();
   });
   beforeEach(() => {

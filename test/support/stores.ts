@@ -52,3 +52,16 @@ export const STORE_FACTORIES: StoreFactory[] = [
     },
   },
 ];
+
+/** A fresh store for one suite: `await freshStore(factory)` in beforeAll, `close()` in afterAll. */
+export async function freshStore(factory: StoreFactory): Promise<{ store: Store; close(): Promise<void> }> {
+  const location = await factory.prepare();
+  const store = await location.open();
+  return {
+    store,
+    async close() {
+      await store.close();
+      await location.dispose();
+    },
+  };
+}

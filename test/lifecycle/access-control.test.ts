@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/types.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { basic } from '../support/http-call.js';
 import { LifecycleGateway, startLifecycleGateway, USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
-import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 type Issued = Awaited<ReturnType<LifecycleGateway['issue']>>;
 
 describe.each(STORE_FACTORIES)('who may do what ($name store)', (factory) => {
   const upstream = new RecordingUpstream();
-  let location: StoreLocation;
-  let store: Store;
+  let fresh: Awaited<ReturnType<typeof freshStore>>;
   let g: LifecycleGateway;
   let alice: Issued;
   let gus: Issued;
@@ -19,9 +17,8 @@ describe.each(STORE_FACTORIES)('who may do what ($name store)', (factory) => {
 
   beforeAll(async () => {
     await upstream.start();
-    location = await factory.prepare();
-    store = await location.open();
-    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store, clock: new FakeClock() });
+    fresh = await freshStore(factory);
+    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store: fresh.store, clock: new FakeClock() });
     await g.enable(USERS.manager);
     await g.enable(USERS.globexManager);
     alice = await g.issue(USERS.alice);
@@ -30,8 +27,7 @@ describe.each(STORE_FACTORIES)('who may do what ($name store)', (factory) => {
   });
   afterAll(async () => {
     await g.close();
-    await store.close();
-    await location.dispose();
+    await fresh.close();
     await upstream.stop();
   });
 

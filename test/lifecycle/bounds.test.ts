@@ -1,27 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/types.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { LifecycleGateway, PASS_PHRASE, startLifecycleGateway, USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
-import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 describe.each(STORE_FACTORIES)('policy and validity bounds ($name store)', (factory) => {
   const upstream = new RecordingUpstream();
-  let location: StoreLocation;
-  let store: Store;
+  let fresh: Awaited<ReturnType<typeof freshStore>>;
   let g: LifecycleGateway;
 
   beforeAll(async () => {
     await upstream.start();
-    location = await factory.prepare();
-    store = await location.open();
-    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store, clock: new FakeClock() });
+    fresh = await freshStore(factory);
+    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store: fresh.store, clock: new FakeClock() });
     await g.enable(USERS.manager, 1_000_000);
   });
   afterAll(async () => {
     await g.close();
-    await store.close();
-    await location.dispose();
+    await fresh.close();
     await upstream.stop();
   });
 

@@ -1,30 +1,26 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/types.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { basic } from '../support/http-call.js';
 import { LifecycleGateway, startLifecycleGateway, USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
-import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 describe.each(STORE_FACTORIES)('failed logins are rate limited ($name store)', (factory) => {
   const upstream = new RecordingUpstream();
-  let location: StoreLocation;
-  let store: Store;
+  let fresh: Awaited<ReturnType<typeof freshStore>>;
   let clock: FakeClock;
   let g: LifecycleGateway;
 
   beforeEach(async () => {
     await upstream.start();
-    location = await factory.prepare();
-    store = await location.open();
+    fresh = await freshStore(factory);
     clock = new FakeClock();
     // Loopback is a trusted proxy here, so X-Forwarded-For picks the client address.
-    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store, clock, config: { server: { trustedProxies: ['127.0.0.1'] } } });
+    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store: fresh.store, clock, config: { server: { trustedProxies: ['127.0.0.1'] } } });
   });
   afterEach(async () => {
     await g.close();
-    await store.close();
-    await location.dispose();
+    await fresh.close();
     await upstream.stop();
   });
 

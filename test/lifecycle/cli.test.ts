@@ -2,12 +2,11 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLifecycleCommands } from '../../src/cli/lifecycle-commands.js';
 import type { CliIo } from '../../src/cli/io.js';
-import type { Store } from '../../src/store/types.js';
 import { verifyPassword } from '../../src/users/password-hash.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { LifecycleGateway, startLifecycleGateway, USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
-import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 /** Runs `hlgw <args>` in-process with the given environment and stdin lines. */
 async function hlgw(args: string[], env: NodeJS.ProcessEnv, stdin: string[] = []): Promise<{ out: string; prompts: string[] }> {
@@ -32,22 +31,19 @@ async function hlgw(args: string[], env: NodeJS.ProcessEnv, stdin: string[] = []
 
 describe.each(STORE_FACTORIES)('hlgw token|policy|hash-password against a running gateway ($name store)', (factory) => {
   const upstream = new RecordingUpstream();
-  let location: StoreLocation;
-  let store: Store;
+  let fresh: Awaited<ReturnType<typeof freshStore>>;
   let g: LifecycleGateway;
   let env: (user: (typeof USERS)[keyof typeof USERS], withPassword?: boolean) => NodeJS.ProcessEnv;
 
   beforeAll(async () => {
     await upstream.start();
-    location = await factory.prepare();
-    store = await location.open();
-    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store, clock: new FakeClock() });
+    fresh = await freshStore(factory);
+    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store: fresh.store, clock: new FakeClock() });
     env = (u, withPassword = true) => ({ HLGW_URL: g.url, HLGW_LOGIN: u.login, ...(withPassword ? { HLGW_PASSWORD: u.password } : {}) });
   });
   afterAll(async () => {
     await g.close();
-    await store.close();
-    await location.dispose();
+    await fresh.close();
     await upstream.stop();
   });
 

@@ -1,14 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/types.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { LifecycleGateway, PASS_PHRASE, startLifecycleGateway, USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
-import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (factory) => {
   const upstream = new RecordingUpstream();
-  let location: StoreLocation;
-  let store: Store;
+  let fresh: Awaited<ReturnType<typeof freshStore>>;
   let clock: FakeClock;
   let g: LifecycleGateway;
 
@@ -19,15 +17,13 @@ describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (fact
     await upstream.stop();
   });
   beforeEach(async () => {
-    location = await factory.prepare();
-    store = await location.open();
+    fresh = await freshStore(factory);
     clock = new FakeClock();
-    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store, clock });
+    g = await startLifecycleGateway({ upstreamUrl: upstream.url, store: fresh.store, clock });
   });
   afterEach(async () => {
     await g.close();
-    await store.close();
-    await location.dispose();
+    await fresh.close();
   });
 
   it('enable, create, use: the upstream sees the identity, never the token', async () => {
@@ -166,8 +162,8 @@ describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (fact
       expect(r.status).toBe(401);
       expect(r.json()).toMatchObject({ code: 'token_revoked' });
     }
-    const fresh = await g.issue(USERS.alice);
-    expect((await g.useToken(fresh.access_token)).status).toBe(200);
+    const reissued = await g.issue(USERS.alice);
+    expect((await g.useToken(reissued.access_token)).status).toBe(200);
     const list = (await g.request('GET', '/auth/tokens', { as: USERS.manager })).json<{ tokens: { token_id: string; status: string }[] }>();
     expect(list.tokens.find((t) => t.token_id === b.token_id)?.status).toBe('revoked');
   });
@@ -179,8 +175,8 @@ describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (fact
     const r = await g.useToken(a.access_token);
     expect(r.status).toBe(401);
     expect(r.json()).toMatchObject({ code: 'token_revoked' });
-    const fresh = await g.issue(USERS.alice);
-    expect((await g.useToken(fresh.access_token)).status).toBe(200);
+    const reissued = await g.issue(USERS.alice);
+    expect((await g.useToken(reissued.access_token)).status).toBe(200);
   });
 
   it('changing only the duration keeps existing tokens', async () => {

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/types.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { basic, call } from '../support/http-call.js';
 import { PASS_PHRASE } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
-import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 /** The fake directory: the upstream answers its own user record at /WS2/me for a valid Basic credential. */
 const DIRECTORY: Record<string, { password: string; record: unknown }> = {
@@ -19,8 +18,7 @@ type Mode = 'normal' | 'error500' | 'forbidden';
 
 describe.each(STORE_FACTORIES)('users.source: upstream, against a fake directory on loopback ($name store)', (factory) => {
   let directory: RecordingUpstream;
-  let location: StoreLocation;
-  let store: Store;
+  let fresh: Awaited<ReturnType<typeof freshStore>>;
   let t: TestGateway;
   let mode: Mode;
 
@@ -29,10 +27,9 @@ describe.each(STORE_FACTORIES)('users.source: upstream, against a fake directory
     directory = new RecordingUpstream();
     directory.respond = (req: IncomingMessage, res: ServerResponse) => answer(req, res, mode);
     await directory.start();
-    location = await factory.prepare();
-    store = await location.open();
+    fresh = await freshStore(factory);
     t = await startGateway({
-      upstreamUrl: directory.url, store, clock: new FakeClock(),
+      upstreamUrl: directory.url, store: fresh.store, clock: new FakeClock(),
       config: {
         users: { source: 'upstream', path: '/WS2/me', pointers: { userId: '/user/id', login: '/user/login', companyId: '/company/id', roles: '/user/roles' } },
       },
@@ -40,8 +37,7 @@ describe.each(STORE_FACTORIES)('users.source: upstream, against a fake directory
   });
   afterEach(async () => {
     await t.close();
-    await store.close();
-    await location.dispose();
+    await fresh.close();
     await directory.stop();
   });
 

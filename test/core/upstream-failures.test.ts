@@ -71,7 +71,7 @@ describe.each<ForwarderName>(['undici', 'http-proxy'])('upstream failures via %s
   });
 });
 
-describe('forwarding options', () => {
+describe.each<ForwarderName>(['undici', 'http-proxy'])('forwarding options via %s', (forwarder) => {
   let up: RecordingUpstream;
   beforeAll(async () => {
     up = await new RecordingUpstream().start();
@@ -79,7 +79,7 @@ describe('forwarding options', () => {
   afterAll(() => up.stop());
 
   it('believes X-Forwarded-* only from server.trustedProxies, appending the peer', async () => {
-    const t = await startGateway({ upstreamUrl: up.url, config: { server: { trustedProxies: ['127.0.0.1'] } } });
+    const t = await startGateway({ upstreamUrl: up.url, forwarder, config: { server: { trustedProxies: ['127.0.0.1'] } } });
     try {
       await call(t.url, '/x', { headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example' } });
       expect(up.last!.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
@@ -91,7 +91,7 @@ describe('forwarding options', () => {
   });
 
   it('upstream.preserveHost sends the client Host upstream', async () => {
-    const t = await startGateway({ upstreamUrl: up.url, config: { upstream: { preserveHost: true } } });
+    const t = await startGateway({ upstreamUrl: up.url, forwarder, config: { upstream: { preserveHost: true } } });
     try {
       await call(t.url, '/x', { headers: { host: 'api.highlight.example' } });
       expect(up.last!.headers.host).toBe('api.highlight.example');

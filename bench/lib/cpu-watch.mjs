@@ -1,6 +1,6 @@
 // Busy CPU time of the whole machine versus the bench's own processes during a run, from
 // /proc: on a shared machine, "foreign" CPU time (other processes) disturbs the numbers.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { livePids } from './children.mjs';
 
 function machineBusyTicks() {
@@ -21,9 +21,28 @@ function processTicks(pid) {
   }
 }
 
+/** `roots` and every process below them (a gateway child's node:cluster workers are the bench's too). */
+function withDescendants(roots) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const s = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const all = new Set(roots);
+  for (const pid of all) for (const c of children.get(pid) ?? []) all.add(c);
+  return [...all];
+}
+
 export function cpuSnapshot() {
   if (process.platform !== 'linux') return null;
-  const pids = [process.pid, ...livePids()];
+  const pids = withDescendants([process.pid, ...livePids()]);
   return { m: machineBusyTicks(), own: Object.fromEntries(pids.map((p) => [p, processTicks(p)])) };
 }
 

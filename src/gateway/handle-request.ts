@@ -27,11 +27,11 @@ export interface RequestPathDeps {
 }
 
 /**
- * The hot path, as a fixed sequence of named steps:
- *   1. classify the credential   2. strip spoofed identity   3. refuse tokens in URLs
- *   4. set X-Forwarded-* / X-Request-Id   5. authenticate (Bearer only)   6. inject identity
- *   7. forward
- * Basic, other schemes and anonymous requests skip 5 and 6: the upstream decides as before.
+ * The hot path, as a fixed sequence of named steps (docs/ARCHITECTURE.md, "The request path"):
+ *   0. origin-form request target   1. the gateway's own endpoints   2. classify the credential
+ *   3. strip spoofed identity   4. set X-Forwarded-* / X-Request-Id   5. refuse tokens in URLs
+ *   6. authenticate (Bearer only)   7. inject identity   8. forward
+ * Basic, other schemes and anonymous requests skip 6 and 7: the upstream decides as before.
  */
 export function createRequestHandler(d: RequestPathDeps) {
   const { validator, forwarder, errors, metrics } = d;
@@ -56,39 +56,38 @@ export function createRequestHandler(d: RequestPathDeps) {
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const t0 = performance.now();
     let url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 47 /* / */) {
+    if (url.charCodeAt(0) !== 47 /* / */) { // 0
       // RFC 9112 §3.2.2: absolute-form is accepted and reduced to origin-form, so it can neither
       // dodge the /auth prefix nor name another host upstream; anything else (`*`, authority-form) is refused.
       const origin = toOriginForm(url);
       if (origin === undefined) return reject(req, res, 'none', 'request_target_invalid', t0);
       url = req.url = origin;
     }
-    if (d.endpoints !== undefined && d.endpoints.matches(url)) {
+    if (d.endpoints !== undefined && d.endpoints.matches(url)) { // 1
       res.once('close', () => metrics.request('none', 'endpoint', (performance.now() - t0) / 1000));
       return d.endpoints.handle(req, res);
     }
 
-    const credential = classifyAuthorization(req.headers.authorization, d.maxTokenBytes); // 1
-    d.stripIdentity(req.headers); // 2
+    const credential = classifyAuthorization(req.headers.authorization, d.maxTokenBytes); // 2
+    d.stripIdentity(req.headers); // 3
     const auth: AuthLabel = credential.kind;
-    // 4 before any answer, so rejections carry the request id too.
-    d.setForwardedHeaders(req);
-    if (url.includes('access_token') && hasAccessTokenParam(url)) return reject(req, res, auth, 'token_in_query', t0); // 3, RFC 6750 §5.3
+    d.setForwardedHeaders(req); // 4, before any answer: rejections carry the request id too
+    if (url.includes('access_token') && hasAccessTokenParam(url)) return reject(req, res, auth, 'token_in_query', t0); // 5, RFC 6750 §5.3
 
     switch (credential.kind) {
       case 'malformed':
         return reject(req, res, 'malformed', credential.code, t0);
       case 'bearer': {
         if (d.isStateStale?.()) return reject(req, res, 'bearer', 'token_store_stale', t0);
-        const r = validator.validate(credential.token); // 5
+        const r = validator.validate(credential.token); // 6
         if (r instanceof Promise) {
           r.then((v) => authenticated(req, res, v, t0), () => reject(req, res, 'bearer', 'internal', t0));
           return;
         }
-        return authenticated(req, res, r, t0); // 6, 7
+        return authenticated(req, res, r, t0); // 7, 8
       }
       default:
-        return forwarder.forward(req, res, auth, t0); // 7: Authorization untouched
+        return forwarder.forward(req, res, auth, t0); // 8: Authorization untouched
     }
   };
 }

@@ -52,6 +52,12 @@ export class GatewayError extends Error {
   }
 }
 
+/** One shared, frozen error per code (no detail): rejecting on the hot path allocates nothing. */
+const REJECTIONS = new Map<ErrorCode, GatewayError>(ERROR_CODES.map((c) => [c, Object.freeze(new GatewayError(c))]));
+export function rejection(code: ErrorCode): GatewayError {
+  return REJECTIONS.get(code)!;
+}
+
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError;
 }

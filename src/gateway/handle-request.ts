@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyAuthorization } from '../auth/classify-authorization.js';
 import type { IdentityHeaders } from '../auth/identity-headers.js';
-import { GatewayError, type ErrorCode } from '../errors.js';
+import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { ErrorResponder } from '../http/error-responses.js';
 import type { AuthLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { Forwarder } from '../proxy/forwarder.js';
@@ -39,7 +39,7 @@ export function createRequestHandler(d: RequestPathDeps) {
   // Rejections are answered synchronously: measured at once, no listener. Forwarded exchanges
   // are measured by the forwarder (ForwarderOptions.onDone), which already watches the response.
   function reject(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, code: ErrorCode | GatewayError, t0: number): void {
-    const err = typeof code === 'string' ? new GatewayError(code) : code;
+    const err = typeof code === 'string' ? rejection(code) : code;
     d.onReject?.(req, err.code);
     errors.send(res, err);
     metrics.request(auth, 'rejected', (performance.now() - t0) / 1000);

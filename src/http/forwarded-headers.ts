@@ -14,9 +14,14 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 ]);
 const REQUEST_HOP_BY_HOP: readonly string[] = [...HOP_BY_HOP].filter((h) => h !== 'transfer-encoding');
 
-/** Names listed in a Connection header are hop-by-hop for this message too. */
-export function connectionListed(connection: string | string[] | undefined): string[] {
-  if (connection === undefined) return [];
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * Names listed in a Connection header are hop-by-hop for this message too. `keep-alive` and
+ * `close` (nearly every message) name no other header: answered without parsing or allocating.
+ */
+export function connectionListed(connection: string | string[] | undefined): readonly string[] {
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return NONE;
   const v = Array.isArray(connection) ? connection.join(',') : connection;
   return v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
 }
@@ -38,11 +43,7 @@ export function createForwardedHeaders(o: ForwardingOptions) {
   const trusted = new Set(o.trustedProxies);
   return function setForwardedHeaders(req: IncomingMessage): void {
     const h = req.headers;
-    const c = h.connection;
-    // `keep-alive` and `close` name no other header: skip the list parsing for them.
-    if (c !== undefined && c !== 'keep-alive' && c !== 'close') {
-      for (const name of connectionListed(c)) delete h[name];
-    }
+    for (const name of connectionListed(h.connection)) delete h[name];
     for (const name of REQUEST_HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
 
     const peer = req.socket.remoteAddress ?? '';

@@ -34,8 +34,7 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
     if (x) o.onUpstreamResponse((performance.now() - x.sentAt) / 1000);
     // http-proxy copies proxyRes.headers into the response after this event.
     const h = proxyRes.headers;
-    const c = h.connection;
-    if (c !== undefined && c !== 'keep-alive' && c !== 'close') for (const name of connectionListed(c)) delete h[name];
+    for (const name of connectionListed(h.connection)) delete h[name];
     for (const name of HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
     h['x-request-id'] = req.headers['x-request-id'];
     // The upstream died mid-body: headers are out, so closing the client connection is the only signal left.

@@ -76,10 +76,9 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     this.o.onUpstreamResponse((performance.now() - this.t0) / 1000);
     const out: OutgoingHttpHeaders = {};
-    const c = headers.connection;
-    const listed = c === undefined || c === 'keep-alive' || c === 'close' ? undefined : connectionListed(c);
+    const listed = connectionListed(headers.connection);
     for (const name in headers) {
-      if (HOP_BY_HOP.has(name) || (listed !== undefined && listed.includes(name))) continue;
+      if (HOP_BY_HOP.has(name) || listed.includes(name)) continue;
       out[name] = headers[name];
     }
     out['x-request-id'] = this.req.headers['x-request-id'];

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
-import { ERROR_CODES, GatewayError, type ErrorCode } from '../errors.js';
+import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
 import { checkClaims } from './check-claims.js';
 import type { TokenClaims } from './format.js';
@@ -35,11 +35,6 @@ export interface ValidatorOptions<T> {
 /** Only failures that depend on the token's bytes alone are remembered; state-dependent ones are not. */
 const NEGATIVE_CACHEABLE: ReadonlySet<ErrorCode> = new Set(['token_malformed', 'token_invalid_seal']);
 
-/** One shared, frozen error per code: rejecting a token allocates nothing. */
-const REJECTIONS = new Map<ErrorCode, GatewayError>(ERROR_CODES.map((c) => [c, Object.freeze(new GatewayError(c))]));
-export function rejection(code: ErrorCode): GatewayError {
-  return REJECTIONS.get(code)!;
-}
 
 /**
  * Token validation = cache lookup (hash of the token → verified claims) or full opening on a

@@ -7,7 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // One redis-server for the run (the Redis store factory); stopped by the main process.
-    globalSetup: ['test/support/redis-global-setup.ts'],
+    // System tools (installed when missing) and one redis-server for the run: test/support/global-setup.ts.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -3,6 +3,7 @@ import { RecordingUpstream } from '../support/recording-upstream.js';
 import { USERS } from '../support/lifecycle.js';
 import { RedisServer } from '../support/redis-server.js';
 import { GatewayProcess, eventually, within } from '../support/gateway-process.js';
+import { lacks } from '../support/requires.js';
 
 /** Small on purpose: the test waits through it. */
 const STALE_MAX_SECONDS = 2;
@@ -15,7 +16,7 @@ interface Sample { at: number; basic: number; bearer: number }
  * and then answered 503, the lifecycle endpoints answer 503 at once, and after the restart every
  * instance resyncs by itself without forgetting a revocation.
  */
-describe('Redis outage and recovery', () => {
+describe.skipIf(lacks('redis-server'))('Redis outage and recovery', () => {
   const redis = new RedisServer({ persistent: true });
   const upstream = new RecordingUpstream();
   let a: GatewayProcess;

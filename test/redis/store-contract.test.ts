@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeOrigin, PortfolioRecord, StateChange, Store, TokenRecord } from '../../src/store/types.js';
 import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import { lacks } from '../support/requires.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -112,7 +113,7 @@ describe.each(STORE_FACTORIES)('Store contract: $name', (factory) => {
 });
 
 /** Only a shared store has other instances to tell: Redis pushes every change to them. */
-describe('Redis store shared by instances', () => {
+describe.skipIf(lacks('redis-server'))('Redis store shared by instances', () => {
   const factory = STORE_FACTORIES.find((f) => f.name === 'redis')!;
   let location: StoreLocation;
   let store: Store;

@@ -3,11 +3,12 @@ import { RecordingUpstream } from '../support/recording-upstream.js';
 import { USERS } from '../support/lifecycle.js';
 import { RedisServer } from '../support/redis-server.js';
 import { GatewayProcess, eventually, within } from '../support/gateway-process.js';
+import { lacks } from '../support/requires.js';
 
 /** The spec's bound: a change made through A is enforced by B within 1 s. */
 const BOUND_MS = 1000;
 
-describe('two gateway processes sharing one Redis', () => {
+describe.skipIf(lacks('redis-server'))('two gateway processes sharing one Redis', () => {
   const redis = new RedisServer();
   const upstream = new RecordingUpstream();
   let a: GatewayProcess;

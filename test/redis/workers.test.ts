@@ -7,6 +7,7 @@ import { RecordingUpstream } from '../support/recording-upstream.js';
 import { USERS } from '../support/lifecycle.js';
 import { RedisServer } from '../support/redis-server.js';
 import { GatewayProcess } from '../support/gateway-process.js';
+import { lacks } from '../support/requires.js';
 
 const WORKERS = 3;
 const BOUND_MS = 1000;
@@ -18,7 +19,7 @@ const PROBES = 60;
  * reaches every worker within the bound, with Redis (each worker subscribes) and with SQLite
  * (through the primary).
  */
-describe.each(['redis', 'sqlite'] as const)('server.workers with %s', (kind) => {
+describe.each((['redis', 'sqlite'] as const).filter((k) => k !== 'redis' || !lacks('redis-server')))('server.workers with %s', (kind) => {
   const redis = new RedisServer();
   const upstream = new RecordingUpstream();
   const dir = mkdtempSync(join(tmpdir(), 'hlgw-workers-'));

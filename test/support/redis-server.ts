@@ -71,7 +71,7 @@ export class RedisServer {
   }
 }
 
-/** The run's redis-server (test/support/redis-global-setup.ts); each store gets its own key prefix. */
+/** The run's redis-server (test/support/global-setup.ts); each store gets its own key prefix. */
 export function sharedRedisUrl(): string {
   const v = inject('hlgwRedis');
   if (v.startsWith('error:')) throw new Error(v.slice('error:'.length));

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { sharedRedisUrl } from './redis-server.js';
+import { lacks } from './requires.js';
 import type { Store } from '../../src/store/types.js';
 
 /**
@@ -25,9 +26,10 @@ export interface StoreFactory {
 
 /**
  * The stores the lifecycle suite runs against (`describe.each(STORE_FACTORIES)`).
- * Add a factory here and the whole suite runs on it too.
+ * Add a factory here and the whole suite runs on it too. Redis is left out only when the run
+ * could not provide redis-server (test/system-tools.test.ts then fails with the command to run).
  */
-export const STORE_FACTORIES: StoreFactory[] = [
+const ALL_STORE_FACTORIES: StoreFactory[] = [
   {
     name: 'sqlite',
     async prepare() {
@@ -47,11 +49,13 @@ export const STORE_FACTORIES: StoreFactory[] = [
       const prefix = `t${randomBytes(6).toString('hex')}`;
       return {
         open: async () => RedisStore.open({ url, prefix, log: createLogger('silent') }),
-        dispose: async () => undefined, // the run's server is discarded at the end (redis-global-setup.ts)
+        dispose: async () => undefined, // the run's server is discarded at the end (global-setup.ts)
       };
     },
   },
 ];
+
+export const STORE_FACTORIES = ALL_STORE_FACTORIES.filter((f) => f.name !== 'redis' || !lacks('redis-server'));
 
 /** A fresh store for one suite: `await freshStore(factory)` in beforeAll, `close()` in afterAll. */
 export async function freshStore(factory: StoreFactory): Promise<{ store: Store; close(): Promise<void> }> {

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * The system programs the test suite runs for real, and where each comes from. This is the one
+ * place that provides them: the run's global setup (test/support/global-setup.ts) asks for
+ * REQUIRED_TOOLS before any test starts. Adding the next tool is one line in each list.
+ */
+interface ToolSource {
+  /** Debian package that ships it. */
+  debian: string;
+  /** The command to suggest elsewhere (macOS). */
+  elsewhere: string;
+  /** How to make it print its version (`--version` when absent). */
+  versionFlag?: string;
+}
+
+export const SYSTEM_TOOLS = {
+  'redis-server': { debian: 'redis-server', elsewhere: 'brew install redis' },
+  promtool: { debian: 'prometheus', elsewhere: 'brew install prometheus' },
+  chromium: { debian: 'chromium', elsewhere: 'install Chromium and set CHROMIUM_PATH' },
+  haproxy: { debian: 'haproxy', elsewhere: 'brew install haproxy', versionFlag: '-v' },
+} as const satisfies Record<string, ToolSource>;
+
+export type SystemTool = keyof typeof SYSTEM_TOOLS;
+
+/** What this suite needs today. */
+export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server'];
+
+/** `undefined` when the tool runs; otherwise the one line that says how to get it. */
+export type ToolStatus = string | undefined;
+
+function runs(tool: SystemTool): boolean {
+  const t: ToolSource = SYSTEM_TOOLS[tool];
+  const r = spawnSync(tool, [t.versionFlag ?? '--version'], { stdio: 'ignore' });
+  return r.error === undefined && r.status === 0;
+}
+
+function howToInstall(tool: SystemTool): string {
+  const t = SYSTEM_TOOLS[tool];
+  return `\`sudo apt-get install -y ${t.debian}\` (Debian/Ubuntu) or \`${t.elsewhere}\``;
+}
+
+/**
+ * Makes each tool available: already on PATH, or installed with Debian's apt-get when this
+ * process may (root, or password-less sudo), saying so in one line. Returns, per tool, nothing
+ * when it runs, or the one line naming the command to run when it cannot be had here.
+ */
+export function provideTools(tools: readonly SystemTool[], log: (line: string) => void = (l) => console.log(l)): Record<string, ToolStatus> {
+  const status: Record<string, ToolStatus> = {};
+  const missing = tools.filter((t) => !runs(t));
+  for (const t of tools) status[t] = undefined;
+  if (missing.length === 0) return status;
+
+  const sudo = process.getuid?.() === 0 ? [] : spawnSync('sudo', ['-n', 'true']).status === 0 ? ['sudo', '-n'] : undefined;
+  const aptGet = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).error === undefined;
+  if (sudo !== undefined && aptGet) {
+    const packages = [...new Set(missing.map((t) => SYSTEM_TOOLS[t].debian))];
+    log(`hlgw tests: ${missing.join(', ')} not found; installing Debian package(s) ${packages.join(' ')} with apt-get (once per machine)`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const apt = (args: string[]) => {
+      const [cmd, ...rest] = sudo.length > 0 ? [...sudo, 'apt-get', ...args] : ['apt-get', ...args];
+      return spawnSync(cmd!, rest, { env, encoding: 'utf8' });
+    };
+    // The package lists of a fresh machine may be empty: update once, then install.
+    apt(['update', '-qq']);
+    apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
+  }
+  for (const t of missing) {
+    if (!runs(t)) status[t] = `${t} is not installed and could not be installed here: run ${howToInstall(t)}, then npm test again`;
+  }
+  return status;
+}

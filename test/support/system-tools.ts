@@ -61,9 +61,10 @@ export function provideTools(tools: readonly SystemTool[], log: (line: string) =
       const [cmd, ...rest] = sudo.length > 0 ? [...sudo, 'apt-get', ...args] : ['apt-get', ...args];
       return spawnSync(cmd!, rest, { env, encoding: 'utf8' });
     };
-    // The package lists of a fresh machine may be empty: update once, then install.
-    apt(['update', '-qq']);
-    apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
+    // The package lists of a fresh machine may be empty: update once, then install. Parallel
+    // runs (CI shards, a second checkout) wait for dpkg's lock instead of failing.
+    apt(['update', '-qq', '-o', 'DPkg::Lock::Timeout=300']);
+    apt(['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=300', '--no-install-recommends', ...packages]);
   }
   for (const t of missing) {
     if (!runs(t)) status[t] = `${t} is not installed and could not be installed here: run ${howToInstall(t)}, then npm test again`;

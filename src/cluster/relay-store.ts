@@ -1,4 +1,4 @@
-import type { AuditEvent, ChangeOrigin, PortfolioRecord, StateChange, Store, TokenRecord } from '../store/types.js';
+import type { AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, StateChange, Store, TokenRecord } from '../store/types.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 type Listener = (change: StateChange, origin?: ChangeOrigin) => void;
@@ -44,6 +44,9 @@ export class ClusterRelayStore implements Store {
   touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void> { return this.inner.touchTokens(lastUsed); }
   appendAudit(event: AuditEvent): Promise<void> { return this.inner.appendAudit(event); }
   listAudit(companyId: string, opts: { limit: number; before?: number }) { return this.inner.listAudit(companyId, opts); }
+  // The shared database file is the shared count: every worker reserves in the same table.
+  reserveLoginAttempt(a: { member: string; budgets: readonly LoginBudget[]; now: number }): Promise<number> { return this.inner.reserveLoginAttempt(a); }
+  settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void> { return this.inner.settleLoginAttempt(a); }
 
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);

@@ -30,6 +30,8 @@ export const DEFAULTS = Object.freeze({
   endpointsMaxBodyBytes: 16_384,
   maxFailedLogins: 10,
   failedLoginWindowSeconds: 300,
+  maxFailedLoginsPerAddress: 100,
+  failedLoginAddressWindowSeconds: 300,
 });
 
 const host = z.string().min(1, 'expected a host name or address');
@@ -193,14 +195,35 @@ const endpointsSchema = z.strictObject({
   prefix: z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'expected a path like /auth').default(DEFAULTS.endpointsPrefix),
   /** Larger request bodies on these endpoints are refused with 413. */
   maxBodyBytes: z.number().int().min(1024).max(1_048_576).default(DEFAULTS.endpointsMaxBodyBytes),
-  /** Failed logins tolerated per login and per client address within the window, then 429. */
+  /**
+   * Failed-login limits of the Basic logins on these endpoints. Every password check first
+   * reserves a slot in both budgets, shared by all workers and (with Redis) all instances; a
+   * spent budget answers 429 with Retry-After until its oldest failure leaves the window. A right
+   * password clears its login's budget and costs the address nothing.
+   */
   failedLogins: z
     .strictObject({
-      maxFailures: z.number().int().min(1).max(10_000).default(DEFAULTS.maxFailedLogins),
-      windowSeconds: z.number().int().min(1).max(86_400).default(DEFAULTS.failedLoginWindowSeconds),
+      /** Per login (compared normalised: case, Unicode, form-encoding), from any address. Strict: once spent, the right password is refused too. */
+      perLogin: failedLoginBudget(DEFAULTS.maxFailedLogins, DEFAULTS.failedLoginWindowSeconds),
+      /**
+       * Per client address, over all logins: slows password spraying. Keep it well above
+       * `perLogin`: every user behind a NAT or a CI fleet shares it, and when it is spent nobody
+       * behind that address can log in until the window moves on.
+       */
+      perAddress: failedLoginBudget(DEFAULTS.maxFailedLoginsPerAddress, DEFAULTS.failedLoginAddressWindowSeconds),
     })
     .prefault({}),
 });
+
+/** One failed-login budget: `maxFailures` wrong passwords within a sliding window of `windowSeconds`. */
+function failedLoginBudget(maxFailures: number, windowSeconds: number) {
+  return z
+    .strictObject({
+      maxFailures: z.number().int().min(1).max(100_000).default(maxFailures),
+      windowSeconds: z.number().int().min(1).max(86_400).default(windowSeconds),
+    })
+    .prefault({});
+}
 
 const secretsSchema = z.strictObject({
   /** Master key file (32 random bytes, base64), created with mode 0600 when missing. HLGW_MASTER_KEY wins. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { classifyAuthorization } from '../auth/classify-authorization.js';
 import { GatewayError } from '../errors.js';
+import type { LoginTry } from '../users/login-rate-limiter.js';
 import type { UserIdentity } from '../users/types.js';
 import type { Caller, EndpointDeps } from './context.js';
 
@@ -52,25 +53,20 @@ export function createCallerAuthenticator(d: EndpointDeps) {
     const basic = credential.kind === 'basic' ? parseBasic(header) : undefined;
     if (basic === undefined) throw new GatewayError('unauthorized');
 
-    const wait = d.limiter.blockedFor(basic.login, address);
-    if (wait > 0) throw new GatewayError('rate_limited', undefined, { retryAfterSeconds: wait });
-    const identity = await verifyBasic(d, basic.login, basic.password, o.formEncodedBasic === true);
-    if (identity === undefined) {
-      d.limiter.recordFailure(basic.login, address);
-      throw new GatewayError('unauthorized');
-    }
-    d.limiter.recordSuccess(basic.login);
+    const identity = await d.limiter.attemptEach(address, basicTries(d, basic.login, basic.password, o.formEncodedBasic === true));
+    if (identity === undefined) throw new GatewayError('unauthorized');
     return { userId: identity.userId, login: identity.login, companyId: identity.companyId, manager: identity.roles.includes(d.managerRole), via: 'basic' };
   };
 }
 
-async function verifyBasic(d: EndpointDeps, login: string, password: string, formEncoded: boolean): Promise<UserIdentity | undefined> {
-  const raw = await d.users.verify(login, password);
-  if (raw !== undefined || !formEncoded) return raw;
+/** The credential as sent, then (where clients form-encode it) decoded, when that differs. */
+function basicTries(d: EndpointDeps, login: string, password: string, formEncoded: boolean): LoginTry<UserIdentity>[] {
+  const tries: LoginTry<UserIdentity>[] = [{ login, check: () => d.users.verify(login, password) }];
+  if (!formEncoded) return tries;
   const l = formDecode(login);
   const p = formDecode(password);
-  if (l === undefined || p === undefined || (l === login && p === password)) return undefined;
-  return d.users.verify(l, p);
+  if (l !== undefined && p !== undefined && (l !== login || p !== password)) tries.push({ login: l, check: () => d.users.verify(l, p) });
+  return tries;
 }
 
 export type AuthenticateCaller = ReturnType<typeof createCallerAuthenticator>;

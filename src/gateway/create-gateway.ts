@@ -131,7 +131,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     maxTokenBytes: config.tokens.maxTokenBytes,
     managerRole: managerRoleOf(config),
     users,
-    limiter: new LoginRateLimiter(clock, config.endpoints.failedLogins),
+    limiter: new LoginRateLimiter(store, clock, config.endpoints.failedLogins),
     validator,
     tokens, portfolios, store, state, errors, clock,
     audit: new AuditTrail(store, now, log),

@@ -14,6 +14,9 @@ import type { TokenRecord } from './types.js';
  *   <p>:{c}:revoked                 ZSET  revoked token ids by expiresAt (rebuilds TokenState)
  *   <p>:{c}:audit                   ZSET  "<id>|<json>" by id, newest = highest
  *   <p>:{c}:audit-seq               STRING last audit id of the portfolio
+ *   <p>:{<budget>}:login-attempts   ZSET  failed-login reservations by expiry; <budget> is the limiter's
+ *                                         opaque key (`l:<hash of login>`, `a:<hash of address>`), its own
+ *                                         hash tag: a login's budget is one slot, reserved by one script
  *   <p>:changes                     pub/sub channel of StateChange messages
  */
 export class RedisKeys {
@@ -32,6 +35,7 @@ export class RedisKeys {
   revoked(c: string): string { return `${this.p}:{${c}}:revoked`; }
   audit(c: string): string { return `${this.p}:{${c}}:audit`; }
   auditSeq(c: string): string { return `${this.p}:{${c}}:audit-seq`; }
+  loginAttempts(budget: string): string { return `${this.p}:{${budget}}:login-attempts`; }
 }
 
 /** TokenRecord ↔ hash fields. */

@@ -67,3 +67,22 @@ local id = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], id, id .. '|' .. ARGV[1])
 return id
 `;
+
+/**
+ * Reserve one failed-login slot. KEYS: the budget's zset (members scored by expiry, one hash tag
+ * per budget). ARGV: now, windowMs, max, member. Returns 0 when reserved, else the milliseconds
+ * until a slot frees (the (n - max + 1)th oldest member expires). The key's TTL is the window.
+ */
+export const RESERVE_LOGIN_LUA = `
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local n = redis.call('ZCARD', KEYS[1])
+local max = tonumber(ARGV[3])
+if n >= max then
+  local e = redis.call('ZRANGE', KEYS[1], n - max, n - max, 'WITHSCORES')
+  return tonumber(e[2]) - now
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 0
+`;

@@ -3,13 +3,14 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
-import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
-import type { AuditEvent, ChangeOrigin, PortfolioRecord, StateChange, Store, TokenRecord } from './types.js';
+import { reserveLogin, settleLogin, type LoginScriptedRedis } from './redis-login-attempts.js';
+import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
+import type { AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, StateChange, Store, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
 /** The scripts, loaded once per connection and called by SHA (ioredis falls back to EVAL on NOSCRIPT). */
-interface ScriptedRedis extends Redis {
+interface ScriptedRedis extends LoginScriptedRedis {
   hlgwRevoke(tokenKey: string, revokedKey: string, now: string, tokenId: string, channel: string, origin: string, ts: string): Promise<string | null>;
   hlgwInsertToken(...args: string[]): Promise<string[]>;
   hlgwTouch(tokenKey: string, at: string): Promise<number>;
@@ -51,6 +52,7 @@ export class RedisStore implements Store {
     r.defineCommand('hlgwInsertToken', { numberOfKeys: 4, lua: INSERT_TOKEN_LUA });
     r.defineCommand('hlgwTouch', { numberOfKeys: 1, lua: TOUCH_LUA });
     r.defineCommand('hlgwAppendAudit', { numberOfKeys: 2, lua: APPEND_AUDIT_LUA });
+    r.defineCommand('hlgwReserveLogin', { numberOfKeys: 1, lua: RESERVE_LOGIN_LUA });
     return store;
   }
 
@@ -190,6 +192,14 @@ export class RedisStore implements Store {
       return { id: Number(m.slice(0, bar)), ...(JSON.parse(m.slice(bar + 1)) as AuditEvent) };
     });
     return { events, next: members.length > opts.limit ? events[events.length - 1]!.id : null };
+  }
+
+  async reserveLoginAttempt(a: { member: string; budgets: readonly LoginBudget[]; now: number }): Promise<number> {
+    return this.conn.run(() => reserveLogin(this.r, this.keys, a.member, a.budgets, a.now));
+  }
+
+  async settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void> {
+    await this.conn.run(() => settleLogin(this.r, this.keys, a.release, a.clear));
   }
 
   onChange(listener: ChangeListener): () => void {

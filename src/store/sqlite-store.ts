@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditEvent, PortfolioRecord, StateChange, Store, TokenRecord } from './types.js';
+import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
+import type { AuditEvent, LoginBudget, PortfolioRecord, StateChange, Store, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -39,6 +40,7 @@ const MIGRATIONS: readonly string[] = [
      client_address TEXT
    );
    CREATE INDEX audit_by_company ON audit(company_id, id);`,
+  LOGIN_ATTEMPTS_MIGRATION,
 ];
 
 interface TokenRow {
@@ -54,6 +56,7 @@ export class SqliteStore implements Store {
   readonly type = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly listeners = new Set<(c: StateChange) => void>();
+  private readonly logins: SqliteLoginAttempts;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -63,6 +66,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.logins = new SqliteLoginAttempts(this.db);
   }
 
   private migrate(): void {
@@ -181,6 +185,14 @@ export class SqliteStore implements Store {
       })),
       next: rows.length > opts.limit ? page[page.length - 1]!.id : null,
     };
+  }
+
+  async reserveLoginAttempt(a: { member: string; budgets: readonly LoginBudget[]; now: number }): Promise<number> {
+    return this.logins.reserve(a.member, a.budgets, a.now);
+  }
+
+  async settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void> {
+    this.logins.settle(a.release, a.clear);
   }
 
   onChange(listener: (c: StateChange) => void): () => void {

@@ -38,6 +38,14 @@ export interface AuditEvent {
   clientAddress: string | null;
 }
 
+/** One failed-login budget: at most `max` members in `key` whose time is less than `windowMs` old. */
+export interface LoginBudget {
+  /** Opaque and free of secrets (a hash of the login or address, built by the limiter). */
+  key: string;
+  max: number;
+  windowMs: number;
+}
+
 /** Pushed to every instance's TokenState after a durable write. */
 export type StateChange =
   | { kind: 'portfolio'; record: PortfolioRecord }
@@ -68,6 +76,15 @@ export interface Store {
   appendAudit(event: AuditEvent): Promise<void>;
   /** Newest first; `before` is an exclusive cursor returned as `next`. */
   listAudit(companyId: string, opts: { limit: number; before?: number }): Promise<{ events: (AuditEvent & { id: number })[]; next: number | null }>;
+
+  /**
+   * Failed-login limits (src/users/login-rate-limiter.ts), shared by every worker and instance on
+   * this store. Atomically: when every budget has room, adds `member` to each and resolves 0;
+   * otherwise adds nothing and resolves the milliseconds until the fullest budget has room.
+   */
+  reserveLoginAttempt(a: { member: string; budgets: readonly LoginBudget[]; now: number }): Promise<number>;
+  /** After the check: `release` takes reserved members back out (not failures), `clear` empties whole budgets (a success). */
+  settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void>;
 
   /** Subscribe to changes written by this or (with a shared store) any other instance. */
   onChange(listener: (change: StateChange, origin?: ChangeOrigin) => void): () => void;

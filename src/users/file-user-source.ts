@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config/load.js';
 import { COMPANY_ID_RE } from '../token/format.js';
+import { normalizeLogin } from './normalize-login.js';
 import { hashPassword, parsePasswordHash, verifyPassword } from './password-hash.js';
 import type { UserIdentity, UserSource } from './types.js';
 
@@ -20,7 +21,8 @@ type FileUser = z.infer<typeof userSchema>;
 
 /**
  * `users.source: file`: a YAML list of users with scrypt password hashes, read once at start.
- * Logins compare case-insensitively. An unknown login still costs one hash verification, so
+ * Logins compare in their normalised form (normalizeLogin: NFKC, case-folded). An unknown login
+ * still costs one hash verification, so
  * the answer time does not tell which logins exist.
  */
 export class FileUserSource implements UserSource {
@@ -48,7 +50,7 @@ export class FileUserSource implements UserSource {
     const byLogin = new Map<string, FileUser>();
     const problems: { path: string; message: string }[] = [];
     parsed.data.users.forEach((u, i) => {
-      const key = u.login.toLowerCase();
+      const key = normalizeLogin(u.login);
       if (byLogin.has(key)) problems.push({ path: `users.${i}.login`, message: 'duplicate login' });
       byLogin.set(key, u);
     });
@@ -62,14 +64,14 @@ export class FileUserSource implements UserSource {
   }
 
   async verify(login: string, password: string): Promise<UserIdentity | undefined> {
-    const u = this.byLogin.get(login.toLowerCase());
+    const u = this.byLogin.get(normalizeLogin(login));
     const ok = await verifyPassword(password, u?.passwordHash ?? this.dummyHash);
     if (!u || !ok) return undefined;
     return { userId: u.userId, login: u.login, companyId: u.companyId, roles: u.roles };
   }
 
   rolesOf(userId: string, login: string, companyId: string): readonly string[] {
-    const u = this.byLogin.get(login.toLowerCase());
+    const u = this.byLogin.get(normalizeLogin(login));
     return u && u.userId === userId && u.companyId === companyId ? u.roles : [];
   }
 

@@ -1,74 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { GatewayConfig } from '../config/schema.js';
+import { GatewayError } from '../errors.js';
+import type { LoginBudget, Store } from '../store/types.js';
+import { normalizeLogin } from './normalize-login.js';
 
-export interface RateLimitOptions {
-  maxFailures: number;
-  windowSeconds: number;
-  /** Bound on remembered keys (logins + addresses); the oldest are dropped first. */
-  maxKeys?: number;
+/** `endpoints.failedLogins`: a strict budget per login, a larger one per client address. */
+export type FailedLoginLimits = GatewayConfig['endpoints']['failedLogins'];
+
+/** One password check of a login attempt; `check` resolves undefined for wrong credentials. */
+export interface LoginTry<T> {
+  login: string;
+  check: () => Promise<T | undefined>;
 }
 
 /**
- * Failed logins counted per login and per client address over a sliding window (the injected
- * clock decides the time). A key with `maxFailures` failures in the window is refused until
- * the oldest of them leaves it; `blockedFor` says how long, for Retry-After.
+ * Failed-login limits. Every password check first reserves a slot in two sliding-window
+ * budgets kept in the store, atomically: the login's (normalised, so every spelling of a login
+ * shares it) and the client address's. Only then does the check run. So concurrent guesses,
+ * guesses spread over `server.workers` or, with Redis, over instances, get at most `maxFailures`
+ * checks per window and budget; the rest are refused with `rate_limited` and Retry-After.
+ *
+ * The outcome settles the reservation: a wrong password keeps it (it is the failure); a right one
+ * clears the login's budget and gives the address its slot back, so typing one's own password
+ * right never costs the address; a check that throws (the user source could not tell) gives
+ * both back, since nobody learnt anything. The per-login budget is strict (the right password
+ * is refused too once it is spent); the per-address budget is larger and only slows spraying.
  */
 export class LoginRateLimiter {
-  /** key → failure times (ms), oldest first; never longer than maxFailures. */
-  private readonly failures = new Map<string, number[]>();
-  private readonly windowMs: number;
-  private readonly maxKeys: number;
+  constructor(
+    private readonly store: Pick<Store, 'reserveLoginAttempt' | 'settleLoginAttempt'>,
+    private readonly clock: Clock,
+    private limits: FailedLoginLimits,
+  ) {}
 
-  constructor(private readonly clock: Clock, private readonly o: RateLimitOptions) {
-    this.windowMs = o.windowSeconds * 1000;
-    this.maxKeys = o.maxKeys ?? 100_000;
+  /** Swaps the limits (a config reload); attempts under way keep the limits they started with. */
+  setLimits(limits: FailedLoginLimits): void {
+    this.limits = limits;
   }
 
-  /** Seconds until a login attempt is accepted again; 0 when it may proceed now. */
-  blockedFor(login: string, address: string): number {
-    return Math.max(this.waitFor(loginKey(login)), this.waitFor(addressKey(address)));
+  /** The entry point: one login, one check. Resolves the check's value, or undefined when the credentials were wrong. */
+  attempt<T>(login: string, address: string, check: () => Promise<T | undefined>): Promise<T | undefined> {
+    return this.attemptEach(address, [{ login, check }]);
   }
 
-  recordFailure(login: string, address: string): void {
-    this.add(loginKey(login));
-    this.add(addressKey(address));
-  }
-
-  /** A successful login clears that login's count (not the address's: one good account must not unlock guessing others). */
-  recordSuccess(login: string): void {
-    this.failures.delete(loginKey(login));
-  }
-
-  private waitFor(key: string): number {
-    const times = this.live(key);
-    if (times === undefined || times.length < this.o.maxFailures) return 0;
-    return Math.ceil((times[0]! + this.windowMs - this.clock.now()) / 1000);
-  }
-
-  private add(key: string): void {
-    const times = this.live(key) ?? [];
-    times.push(this.clock.now());
-    if (times.length > this.o.maxFailures) times.shift();
-    this.failures.delete(key); // re-insert: Map order = least recently failed first
-    this.failures.set(key, times);
-    if (this.failures.size > this.maxKeys) this.failures.delete(this.failures.keys().next().value!);
-  }
-
-  private live(key: string): number[] | undefined {
-    const times = this.failures.get(key);
-    if (times === undefined) return undefined;
-    const cutoff = this.clock.now() - this.windowMs;
-    while (times.length > 0 && times[0]! <= cutoff) times.shift();
-    if (times.length === 0) {
-      this.failures.delete(key);
-      return undefined;
+  /**
+   * Several spellings of one credential (raw, then form-decoded: RFC 6749 §2.3.1), tried in order
+   * until one verifies; each try is a check and reserves its own slot. On success the address
+   * gets back the slots of this request's earlier tries too: it was one person, spelled twice.
+   */
+  async attemptEach<T>(address: string, tries: readonly LoginTry<T>[]): Promise<T | undefined> {
+    const l = this.limits;
+    const addr: LoginBudget = { key: addressKey(address), max: l.perAddress.maxFailures, windowMs: l.perAddress.windowSeconds * 1000 };
+    const id = randomBytes(9).toString('base64url');
+    const spentByAddress: { key: string; member: string }[] = [];
+    for (const [i, t] of tries.entries()) {
+      const member = `${id}.${i}`;
+      const login: LoginBudget = { key: loginKey(t.login), max: l.perLogin.maxFailures, windowMs: l.perLogin.windowSeconds * 1000 };
+      const wait = await this.store.reserveLoginAttempt({ member, budgets: [login, addr], now: this.clock.now() });
+      if (wait > 0) throw new GatewayError('rate_limited', undefined, { retryAfterSeconds: Math.ceil(wait / 1000) });
+      let value: T | undefined;
+      try {
+        value = await t.check();
+      } catch (err) {
+        await this.store.settleLoginAttempt({ release: [{ key: login.key, member }, { key: addr.key, member }], clear: [] }).catch(() => undefined);
+        throw err;
+      }
+      if (value !== undefined) {
+        await this.store.settleLoginAttempt({ release: [...spentByAddress, { key: addr.key, member }], clear: [login.key] });
+        return value;
+      }
+      spentByAddress.push({ key: addr.key, member });
     }
-    return times;
+    return undefined;
   }
 }
 
+/**
+ * Budget keys are hashes: the store never holds a login as typed (people type passwords into the
+ * login field) nor a client address. Not a secret: a copy of the store can test guesses against them.
+ */
 function loginKey(login: string): string {
-  return `l:${login.toLowerCase()}`;
+  return 'l:' + digest(normalizeLogin(login));
 }
 function addressKey(address: string): string {
-  return `a:${address}`;
+  return 'a:' + digest(address);
+}
+function digest(s: string): string {
+  return createHash('sha256').update(s).digest('base64url').slice(0, 22);
 }

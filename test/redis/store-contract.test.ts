@@ -110,6 +110,50 @@ describe.each(STORE_FACTORIES)('Store contract: $name', (factory) => {
     expect(await store.getPortfolio('acme')).toEqual(portfolio('acme', 4));
     expect(await store.listRevoked(NOW)).toEqual([{ tokenId: 't1', expiresAt: NOW + HOUR }]);
   });
+
+  describe('failed-login budgets', () => {
+    const login = { key: 'l:alice', max: 3, windowMs: 60_000 };
+    const address = { key: 'a:nat', max: 5, windowMs: 120_000 };
+    const reserve = (member: string, now = NOW, s: Store = store) => s.reserveLoginAttempt({ member, budgets: [login, address], now });
+
+    it('reserves up to max, then answers the wait until the oldest slot frees, writing nothing', async () => {
+      expect(await reserve('m1', NOW)).toBe(0);
+      expect(await reserve('m2', NOW + 1_000)).toBe(0);
+      expect(await reserve('m3', NOW + 2_000)).toBe(0);
+      expect(await reserve('m4', NOW + 10_000)).toBe(50_000);
+      // The refusal left the address budget alone: 2 more fit there for another login.
+      const other = { ...login, key: 'l:bob' };
+      expect(await store.reserveLoginAttempt({ member: 'b1', budgets: [other, address], now: NOW + 10_000 })).toBe(0);
+      expect(await store.reserveLoginAttempt({ member: 'b2', budgets: [other, address], now: NOW + 10_000 })).toBe(0);
+      expect(await store.reserveLoginAttempt({ member: 'b3', budgets: [other, address], now: NOW + 10_000 })).toBe(110_000);
+      // Both budgets are full: the later one to free decides (login: m1 at NOW + 60 s; address: m1 at NOW + 120 s).
+      expect(await reserve('m5', NOW + 59_999)).toBe(60_001);
+      await store.settleLoginAttempt({ release: [{ key: address.key, member: 'm1' }], clear: [] });
+      expect(await reserve('m5', NOW + 59_999)).toBe(1);
+      // The window slides: m1 leaves the login budget at NOW + 60 s exactly.
+      expect(await reserve('m5', NOW + 60_000)).toBe(0);
+    });
+
+    it('settle: release gives one slot back, clear empties a budget', async () => {
+      for (const m of ['m1', 'm2', 'm3']) expect(await reserve(m)).toBe(0);
+      await store.settleLoginAttempt({ release: [{ key: login.key, member: 'm2' }], clear: [] });
+      expect(await reserve('m4')).toBe(0);
+      expect(await reserve('m5')).toBeGreaterThan(0);
+      await store.settleLoginAttempt({ release: [], clear: [login.key] });
+      expect(await reserve('m6')).toBe(0); // the address has 5 of 5 now
+      expect(await reserve('m7')).toBeGreaterThan(0);
+    });
+
+    it('two handles on the same data (two workers) racing: never more than max reserved', async () => {
+      const second = await location.open();
+      try {
+        const waits = await Promise.all(Array.from({ length: 20 }, (_, i) => reserve(`r${i}`, NOW, i % 2 === 0 ? store : second)));
+        expect(waits.filter((w) => w === 0)).toHaveLength(3);
+      } finally {
+        await second.close();
+      }
+    });
+  });
 });
 
 /** Only a shared store has other instances to tell: Redis pushes every change to them. */

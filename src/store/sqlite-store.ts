@@ -56,6 +56,8 @@ export class SqliteStore implements Store {
   readonly type = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly listeners = new Set<(c: StateChange) => void>();
+  /** The failed-login budgets' own connection (see its constructor). */
+  private readonly loginDb: Database.Database;
   private readonly logins: SqliteLoginAttempts;
 
   constructor(path: string) {
@@ -66,7 +68,15 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
-    this.logins = new SqliteLoginAttempts(this.db);
+    // A second connection to the same file with synchronous = NORMAL: in WAL mode its commits
+    // skip the fsync, which would otherwise block the event loop for milliseconds on every failed
+    // login. A process crash loses nothing; a machine crash can lose the last counts.
+    this.loginDb = path === ':memory:' ? this.db : new Database(path);
+    if (this.loginDb !== this.db) {
+      this.loginDb.pragma('synchronous = NORMAL');
+      this.loginDb.pragma('busy_timeout = 5000');
+    }
+    this.logins = new SqliteLoginAttempts(this.loginDb);
   }
 
   private migrate(): void {
@@ -84,6 +94,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.loginDb.open) this.loginDb.close();
     if (this.db.open) this.db.close();
   }
 

@@ -30,8 +30,16 @@ export const ERROR_CODES = [
   'store_unavailable',
   // Forwarding.
   'request_target_invalid',
+  // Framing: refused by Node's parser (request_malformed, and header_fields_too_large past
+  // server.maxHeaderBytes) or by src/http/check-framing.ts; nothing is forwarded, the connection closes.
+  'request_malformed',
+  'header_fields_too_large',
+  'connection_header_invalid',
+  'request_framing_invalid',
+  'transfer_coding_unsupported',
   'upstream_unreachable',
   'upstream_timeout',
+  'forward_failed',
   'internal',
 ] as const;
 

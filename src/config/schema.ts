@@ -7,6 +7,9 @@ import { z } from 'zod';
 
 export const DEFAULTS = Object.freeze({
   proxyPort: 8080,
+  maxHeaders: 100,
+  /** Node's default, made explicit: the whole request head, request line included. */
+  maxHeaderBytes: 16_384,
   adminPort: 9464,
   upstreamUrl: 'http://127.0.0.1:8081',
   upstreamTimeoutMs: 30_000,
@@ -52,6 +55,12 @@ const serverSchema = z.strictObject({
   port: port.default(DEFAULTS.proxyPort),
   /** Exact peer addresses whose X-Forwarded-* headers are believed; others are overwritten. */
   trustedProxies: z.array(z.string().min(1)).default([]),
+  /**
+   * Most header fields a request may carry; more is 431 (RFC 6585 §5). Node keeps only this many
+   * in `req.headers` and would silently drop the rest, framing headers included (issue 9). The
+   * default is Apache httpd's LimitRequestFields; the head is also capped at 16 KiB.
+   */
+  maxHeaders: z.number().int().min(16).max(1000).default(DEFAULTS.maxHeaders),
   /** Processes sharing the port (node:cluster); `auto` = one per CPU. */
   workers: z.union([z.number().int().min(1).max(64), z.literal('auto')]).default(1),
 });

@@ -8,6 +8,7 @@ import { DEFAULTS, type GatewayConfig } from '../config/schema.js';
 import { createAdminServer } from '../admin/admin-server.js';
 import { GatewayError } from '../errors.js';
 import { ErrorResponder } from '../http/error-responses.js';
+import { createFramingCheck } from '../http/check-framing.js';
 import { createForwardedHeaders } from '../http/forwarded-headers.js';
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
 import { TokenService } from '../lifecycle/token-service.js';
@@ -67,10 +68,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const UPSTREAM_FAILURE: Record<UpstreamErrorKind, 'upstream_timeout' | 'upstream_unreachable'> = {
+const UPSTREAM_FAILURE: Record<UpstreamErrorKind, 'upstream_timeout' | 'upstream_unreachable' | 'forward_failed'> = {
   timeout: 'upstream_timeout',
   unreachable: 'upstream_unreachable',
   reset: 'upstream_unreachable',
+  request: 'forward_failed',
 };
 
 /** The composition root: everything the gateway is made of is created here, from `deps`. */
@@ -142,6 +144,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip];
   const handler = createRequestHandler({
     maxTokenBytes: config.tokens.maxTokenBytes,
+    checkFraming: createFramingCheck({ maxHeaders: config.server.maxHeaders, identityNames }),
     stripIdentity: createIdentityStripper(identityNames),
     setForwardedHeaders: createForwardedHeaders({
       trustedProxies: config.server.trustedProxies,
@@ -158,12 +161,18 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       : undefined,
   });
 
-  const proxyServer = createServer({ keepAliveTimeout: 65_000 }, handler);
-  // A malformed request line or header never reaches the handler: answer it in our JSON shape.
+  const proxyServer = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: DEFAULTS.maxHeaderBytes }, handler);
+  // Node keeps this many headers in req.headers; step 0a refuses requests that carry more.
+  proxyServer.maxHeadersCount = config.server.maxHeaders;
+  // A request Node's parser refuses (bad framing, obs-fold, bare LF, head too large) never
+  // reaches the handler: answer it in our JSON shape and close (RFC 9112 §11.2).
+  const clientErrorAnswers = { overflow: errors.raw('header_fields_too_large'), malformed: errors.raw('request_malformed') };
   proxyServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
-    const body = JSON.stringify({ error: 'invalid_request', error_description: 'malformed HTTP request', code: 'bad_request' });
-    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    // As Node's own handler: never write into a response already under way (bytes pipelined
+    // after `Connection: close`, a broken chunked body): that would corrupt it for the client.
+    const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (!socket.writable || err.code === 'ECONNRESET' || inFlight?.headersSent) return socket.destroy();
+    socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? clientErrorAnswers.overflow : clientErrorAnswers.malformed);
   });
   const ready = async (): Promise<Record<string, unknown>> => {
     // Not ready while the shared state may lag: a load balancer then stops sending traffic here.

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyAuthorization } from '../auth/classify-authorization.js';
 import type { IdentityHeaders } from '../auth/identity-headers.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
+import type { Framing } from '../http/check-framing.js';
 import type { ErrorResponder } from '../http/error-responses.js';
 import type { AuthLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { Forwarder } from '../proxy/forwarder.js';
@@ -9,6 +10,8 @@ import type { TokenValidator, VerifiedToken } from '../token/validator.js';
 
 export interface RequestPathDeps {
   maxTokenBytes: number;
+  /** Step 0a: refuses framing the upstream could read differently (src/http/check-framing.ts). */
+  checkFraming(req: IncomingMessage): Framing | GatewayError;
   stripIdentity(headers: IncomingMessage['headers']): void;
   setForwardedHeaders(req: IncomingMessage): void;
   injectIdentity(headers: IncomingMessage['headers'], identity: IdentityHeaders): void;
@@ -28,13 +31,15 @@ export interface RequestPathDeps {
 
 /**
  * The hot path, as a fixed sequence of named steps (docs/ARCHITECTURE.md, "The request path"):
- *   0. origin-form request target   1. the gateway's own endpoints   2. classify the credential
+ *   0. framing (0a) and origin-form request target (0b)   1. the gateway's own endpoints   2. classify the credential
  *   3. strip spoofed identity   4. set X-Forwarded-* / X-Request-Id   5. refuse tokens in URLs
  *   6. authenticate (Bearer only)   7. inject identity   8. forward
  * Basic, other schemes and anonymous requests skip 6 and 7: the upstream decides as before.
  */
 export function createRequestHandler(d: RequestPathDeps) {
   const { validator, forwarder, errors, metrics } = d;
+  /** Connections that close after a framing refusal: Node still parses what was pipelined behind it. */
+  const closing = new WeakSet<object>();
 
   // Rejections are answered synchronously: measured at once, no listener. Forwarded exchanges
   // are measured by the forwarder (ForwarderOptions.onDone), which already watches the response.
@@ -45,18 +50,27 @@ export function createRequestHandler(d: RequestPathDeps) {
     metrics.request(auth, 'rejected', (performance.now() - t0) / 1000);
   }
 
-  function authenticated(req: IncomingMessage, res: ServerResponse, r: VerifiedToken<IdentityHeaders> | GatewayError, t0: number): void {
+  function authenticated(req: IncomingMessage, res: ServerResponse, framing: Framing, r: VerifiedToken<IdentityHeaders> | GatewayError, t0: number): void {
     if (r instanceof GatewayError) return reject(req, res, 'bearer', r, t0);
     if (res.destroyed) return; // the client left while we verified
     d.injectIdentity(req.headers, r.extra);
     d.onTokenUse?.(r.claims.tokenId);
-    forwarder.forward(req, res, 'bearer', t0);
+    forwarder.forward(req, res, framing, 'bearer', t0);
   }
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const t0 = performance.now();
+    // 0a. RFC 9112 §9.6: once a connection is closing, no further (pipelined) request on it is processed.
+    if (closing.has(req.socket)) return reject(req, res, 'none', 'request_framing_invalid', t0);
+    const framing = d.checkFraming(req);
+    if (framing instanceof GatewayError) {
+      // A request whose framing is refused ends its connection after the answer (RFC 9112 §11.2).
+      res.shouldKeepAlive = false;
+      closing.add(req.socket);
+      return reject(req, res, 'none', framing, t0);
+    }
     let url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 47 /* / */) { // 0
+    if (url.charCodeAt(0) !== 47 /* / */) { // 0b
       // RFC 9112 §3.2.2: absolute-form is accepted and reduced to origin-form, so it can neither
       // dodge the /auth prefix nor name another host upstream; anything else (`*`, authority-form) is refused.
       const origin = toOriginForm(url);
@@ -81,13 +95,13 @@ export function createRequestHandler(d: RequestPathDeps) {
         if (d.isStateStale?.()) return reject(req, res, 'bearer', 'token_store_stale', t0);
         const r = validator.validate(credential.token); // 6
         if (r instanceof Promise) {
-          r.then((v) => authenticated(req, res, v, t0), () => reject(req, res, 'bearer', 'internal', t0));
+          r.then((v) => authenticated(req, res, framing, v, t0), () => reject(req, res, 'bearer', 'internal', t0));
           return;
         }
-        return authenticated(req, res, r, t0); // 7, 8
+        return authenticated(req, res, framing, r, t0); // 7, 8
       }
       default:
-        return forwarder.forward(req, res, auth, t0); // 8: Authorization untouched
+        return forwarder.forward(req, res, framing, auth, t0); // 8: Authorization untouched
     }
   };
 }

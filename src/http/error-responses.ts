@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { ERROR_CODES, type ErrorCode, type GatewayError } from '../errors.js';
 
 /** How one error code is answered. `oauth` set means an RFC 6750 Bearer challenge. */
@@ -37,8 +37,17 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   user_source_unavailable: { status: 502, error: 'bad_gateway', description: 'user directory unavailable' },
   store_unavailable: { status: 503, error: 'store_unavailable', description: 'token store unavailable, retry later' },
   request_target_invalid: { status: 400, error: 'invalid_request', description: 'request target must be a path' },
+  request_malformed: { status: 400, error: 'invalid_request', description: 'malformed HTTP request' },
+  // RFC 6585 §5.
+  header_fields_too_large: { status: 431, error: 'invalid_request', description: 'too many or too large header fields' },
+  connection_header_invalid: { status: 400, error: 'invalid_request', description: 'Connection must not name framing, routing, credential or identity headers' },
+  // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request.
+  request_framing_invalid: { status: 400, error: 'invalid_request', description: 'message framing is invalid' },
+  // RFC 9112 §6.1: a transfer coding the gateway does not apply is answered 501.
+  transfer_coding_unsupported: { status: 501, error: 'not_implemented', description: 'only the chunked transfer coding is accepted' },
   upstream_unreachable: { status: 502, error: 'bad_gateway', description: 'upstream unreachable' },
   upstream_timeout: { status: 504, error: 'gateway_timeout', description: 'upstream timed out' },
+  forward_failed: { status: 502, error: 'bad_gateway', description: 'the request could not be forwarded' },
   internal: { status: 500, error: 'internal_error', description: 'internal error' },
 });
 
@@ -70,6 +79,18 @@ export class ErrorResponder {
     const requestId = res.req?.headers['x-request-id'];
     res.writeHead(p.status, { ...p.headers, ...extraHeaders, ...this.retryAfter(err), ...(requestId === undefined ? undefined : { 'x-request-id': requestId }) });
     res.end(p.body);
+  }
+
+  /**
+   * The whole answer as bytes, with `Connection: close`, for a connection whose request Node's
+   * parser refused (`clientError`): there is no ServerResponse, and after a framing error the
+   * rest of the connection's bytes cannot be trusted (RFC 9112 §11.2).
+   */
+  raw(code: ErrorCode): Buffer {
+    const p = this.prebuilt.get(code)!;
+    let head = `HTTP/1.1 ${p.status} ${STATUS_CODES[p.status] ?? ''}\r\n`;
+    for (const [name, value] of Object.entries(p.headers)) head += `${name}: ${value}\r\n`;
+    return Buffer.concat([Buffer.from(`${head}connection: close\r\n\r\n`, 'latin1'), p.body]);
   }
 
   private retryAfter(err: GatewayError): Record<string, string> | undefined {

@@ -1,8 +1,10 @@
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import httpProxy from 'http-proxy';
+import type { Framing } from '../http/check-framing.js';
 import { HOP_BY_HOP, connectionListed } from '../http/forwarded-headers.js';
 import type { AuthLabel } from '../metrics/metrics.js';
 import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forwarder.js';
+import { setFramingHeaders } from './framing-headers.js';
 
 /**
  * Forwarding with http-proxy (the package the design card names). It has had no release
@@ -12,6 +14,13 @@ import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forw
 export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
   const agent = new Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: 'lifo', timeout: o.timeoutMs });
   const proxy = httpProxy.createProxyServer({ target: o.target.origin, agent, xfwd: false, changeOrigin: false, ws: false });
+  // http-proxy's `deleteLength` pass turns a DELETE/OPTIONS without Content-Length into
+  // `Content-Length: 0` and drops Transfer-Encoding, then pipes the body anyway: a chunked
+  // DELETE's body would reach the upstream unframed, as the next request. Framing is ours.
+  const passes = proxy as unknown as { webPasses: Array<(...args: unknown[]) => unknown> };
+  passes.webPasses = passes.webPasses.filter((pass) => pass.name !== 'deleteLength');
+  // http-proxy is frozen at 1.18 (no release since 2020); a different one needs this reviewed.
+  if (passes.webPasses.map((p) => p.name).join() !== 'timeout,XHeaders,stream') throw new Error('http-proxy: unexpected web passes; review src/proxy/http-proxy-forwarder.ts');
   /** Per request: the metrics labels handed to forward(), and when the upstream request left. */
   const exchanges = new WeakMap<IncomingMessage, { auth: AuthLabel; startedAt: number; sentAt: number }>();
 
@@ -52,9 +61,21 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
 
   return {
     name: 'http-proxy',
-    forward(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, startedAt: number) {
+    forward(req: IncomingMessage, res: ServerResponse, framing: Framing, auth: AuthLabel, startedAt: number) {
+      // Node's ClientRequest frames from these: Content-Length as given, chunked when the
+      // header says so, nothing for a bodyless GET/DELETE (whose request stream is empty).
+      setFramingHeaders(req.headers, framing, true);
       exchanges.set(req, { auth, startedAt, sentAt: startedAt });
-      proxy.web(req, res);
+      try {
+        proxy.web(req, res);
+      } catch {
+        // http.request() validates header values synchronously; a throw here would otherwise
+        // escape the server's 'request' listener and end the process.
+        exchanges.delete(req); // the exchange ends here: no proxyReq listener reports it again
+        if (res.headersSent) res.destroy();
+        else o.onFailure(req, res, 'request');
+        o.onDone(auth, startedAt);
+      }
     },
     async close() {
       proxy.close();

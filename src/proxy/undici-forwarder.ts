@@ -3,6 +3,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { HOP_BY_HOP, connectionListed } from '../http/forwarded-headers.js';
 import type { AuthLabel } from '../metrics/metrics.js';
 import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forwarder.js';
+import { setFramingHeaders } from './framing-headers.js';
 
 /**
  * Forwarding with an undici Pool driven by dispatch(): no intermediate stream objects, the
@@ -22,24 +23,31 @@ export function createUndiciForwarder(o: ForwarderOptions): Forwarder {
 
   return {
     name: 'undici',
-    forward(req, res, auth, startedAt) {
-      // RFC 9112 §6.3: a request has a body iff it has Content-Length or Transfer-Encoding.
-      // undici frames the body itself and refuses a transfer-encoding header.
+    forward(req, res, framing, auth, startedAt) {
+      // RFC 9112 §6.3: the body Node parsed, framed as Node parsed it. undici frames a stream
+      // body itself: with the Content-Length given (exactly that many bytes, strictContentLength),
+      // else chunked; it refuses a Transfer-Encoding header. It sends a body on a GET or DELETE
+      // too, framed, and then closes that upstream connection (a body on those methods has no
+      // defined meaning, RFC 9110 §9.3.1); a request Node parsed without one gets `body: null`.
       const h = req.headers;
-      const chunked = h['transfer-encoding'] !== undefined;
-      if (chunked) delete h['transfer-encoding'];
-      const hasBody = chunked || (h['content-length'] !== undefined && h['content-length'] !== '0');
+      setFramingHeaders(h, framing, false);
       const handler = new ResponseHandler(req, res, o, auth, startedAt);
-      pool.dispatch(
-        {
-          origin: o.target.origin,
-          path: basePath + (req.url ?? '/'),
-          method: req.method as Dispatcher.HttpMethod,
-          headers: h as Record<string, string | string[]>,
-          body: hasBody ? req : null,
-        },
-        handler,
-      );
+      try {
+        pool.dispatch(
+          {
+            origin: o.target.origin,
+            path: basePath + (req.url ?? '/'),
+            method: req.method as Dispatcher.HttpMethod,
+            headers: h as Record<string, string | string[]>,
+            body: framing === 'none' || framing === '0' ? null : req,
+          },
+          handler,
+        );
+      } catch (err) {
+        // undici reports an invalid request through the handler; a throw is still never let
+        // out of the server's 'request' listener, where it would end the process.
+        handler.onResponseError(undefined, err instanceof Error ? err : new Error(String(err)), 'request');
+      }
     },
     async close() {
       await pool.close();
@@ -81,7 +89,8 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       if (HOP_BY_HOP.has(name) || listed.includes(name)) continue;
       out[name] = headers[name];
     }
-    out['x-request-id'] = this.req.headers['x-request-id'];
+    const requestId = this.req.headers['x-request-id'];
+    if (requestId !== undefined) out['x-request-id'] = requestId;
     this.res.writeHead(statusCode, statusMessage || undefined, out);
   }
 
@@ -98,12 +107,13 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     this.res.end();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error, kind = upstreamErrorKind(err)): void {
+    if (this.done) return;
     this.done = true;
     if (this.res.headersSent || this.res.destroyed) {
       this.res.destroy();
       return;
     }
-    this.o.onFailure(this.req, this.res, upstreamErrorKind(err));
+    this.o.onFailure(this.req, this.res, kind);
   }
 }

@@ -35,6 +35,8 @@ interface Case {
   upstream: Array<{ method: string; url: string; body: string }>;
   /** A body that fails to parse after its head was accepted: the head may reach the upstream, never a complete request. */
   headMayArrive?: true;
+  /** The upstream may have received only the first of `upstream` (a race with a refusal of later bytes). */
+  upstreamPrefix?: true;
 }
 
 const CASES: Case[] = [
@@ -74,6 +76,10 @@ const CASES: Case[] = [
   { name: 'pipelined: three GETs in one write', bytes: `GET /1 HTTP/1.1\r\n${H}\r\nGET /2 HTTP/1.1\r\n${H}\r\nGET /3 HTTP/1.1\r\n${H}\r\n`, statuses: [200, 200, 200], upstream: [{ method: 'GET', url: '/1', body: '' }, { method: 'GET', url: '/2', body: '' }, { method: 'GET', url: '/3', body: '' }] },
   { name: 'pipelined: a POST with a body, then a GET', bytes: `POST /1 HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\nhelloGET /2 HTTP/1.1\r\n${H}\r\n`, statuses: [200, 200], upstream: [{ method: 'POST', url: '/1', body: 'hello' }, { method: 'GET', url: '/2', body: '' }] },
   { name: 'pipelined: chunked POST, GET with a body, chunked DELETE', bytes: `POST /1 HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${chunk('a')}0\r\n\r\nGET /2 HTTP/1.1\r\n${H}Content-Length: 2\r\n\r\nbcDELETE /3 HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${chunk('def')}0\r\n\r\n`, statuses: [200, 200, 200], upstream: [{ method: 'POST', url: '/1', body: 'a' }, { method: 'GET', url: '/2', body: 'bc' }, { method: 'DELETE', url: '/3', body: 'def' }] },
+  // llhttp refuses bytes after `Connection: close` (HPE_CLOSED_CONNECTION): the first request may be forwarded before that.
+  { name: 'pipelined: Connection: close, then a request', bytes: `GET /1 HTTP/1.1\r\n${H}Connection: close\r\n\r\nGET /2 HTTP/1.1\r\n${H}\r\n`, statuses: [400], upstream: [{ method: 'GET', url: '/1', body: '' }], upstreamPrefix: true },
+  // Without an 'upgrade' listener Node answers the request and parses nothing after it.
+  { name: 'pipelined: an Upgrade request (not proxied), then a request', bytes: `GET /1 HTTP/1.1\r\n${H}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n${SMUGGLED}`, statuses: [200], upstream: [{ method: 'GET', url: '/1', body: '' }] },
   { name: 'pipelined: a Connection trick, then a request (the connection is closed after the refusal)', bytes: `GET /1 HTTP/1.1\r\n${H}Connection: content-length\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}GET /2 HTTP/1.1\r\n${H}\r\n`, statuses: [400], upstream: [] },
 ];
 
@@ -105,11 +111,11 @@ describe.each(FORWARDERS)('request smuggling via %s', (forwarder) => {
     expect(sentinel.status).toBe(200);
     expect(up.requests.at(-1)?.url).toBe('/sentinel');
     const got = up.requests.slice(0, -1).map((r) => ({ method: r.method, url: r.url, body: r.body.toString('latin1') }));
-    expect(got).toEqual(c.upstream);
+    expect(got).toEqual(c.upstreamPrefix ? c.upstream.slice(0, got.length) : c.upstream);
 
     const heads = up.arrived.slice(0, -1);
     if (c.headMayArrive) expect(heads.length).toBeLessThanOrEqual(1);
-    else expect(heads.length).toBe(c.upstream.length);
+    else expect(heads.length).toBe(got.length);
     for (const h of heads) {
       expect(h.url).not.toMatch(/smuggled|capture/);
       expect(Object.keys(h.headers).filter((n) => n.startsWith('x-highlight-'))).toEqual([]);

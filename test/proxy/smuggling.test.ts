@@ -122,4 +122,23 @@ describe.each(FORWARDERS)('request smuggling via %s', (forwarder) => {
     }
     expect(up.parseErrors).toBe(0);
   });
+
+  it('server.maxHeaders (default 100) header fields are forwarded; one more is 431 and nothing is forwarded', async () => {
+    const head = (n: number) => `GET /h${n} HTTP/1.1\r\n${H}${Array.from({ length: n - 1 }, (_, i) => `X-N${i}: ${i}\r\n`).join('')}\r\n`;
+    const ok = await rawExchange(t.url, head(100), 1);
+    expect(ok.responses.map((r) => r.status)).toEqual([200]);
+    expect(Object.keys(up.last!.headers).filter((n) => n.startsWith('x-n'))).toHaveLength(99);
+    const over = await rawExchange(t.url, head(101), 2); // waits for the close: only one answer comes
+    expect(over.responses.map((r) => r.status)).toEqual([431]);
+    expect(JSON.parse(over.responses[0]!.body.toString())).toMatchObject({ code: 'header_fields_too_large' });
+    expect(over.closed).toBe(true);
+    expect(up.requests.map((r) => r.url)).toEqual(['/h100']);
+  });
+
+  it('a head over 16 KiB is 431 from the parser, in the same JSON shape', async () => {
+    const x = await rawExchange(t.url, `GET / HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(17_000)}\r\n\r\n`, 1);
+    expect(x.responses.map((r) => r.status)).toEqual([431]);
+    expect(JSON.parse(x.responses[0]!.body.toString())).toMatchObject({ code: 'header_fields_too_large' });
+    expect(up.arrived).toEqual([]);
+  });
 });

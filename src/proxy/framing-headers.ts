@@ -19,7 +19,7 @@ export function setFramingHeaders(headers: IncomingHttpHeaders, framing: Framing
     if (teHeader) headers['transfer-encoding'] = 'chunked';
     else if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
   } else {
-    headers['content-length'] = framing;
+    if (headers['content-length'] !== framing) headers['content-length'] = framing; // a store costs more than the compare
     if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
   }
 }

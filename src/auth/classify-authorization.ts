@@ -21,14 +21,18 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 /**
  * Classifies one Authorization header value. Scheme names are case-insensitive (RFC 7235 §2.1).
  * A Bearer credential must be exactly one b64token of at most `maxTokenBytes`.
+ *
+ * Anything whose first word merely starts with "bearer" (`Bearer<TAB>t`, `Bearer,t`, `Bearert`)
+ * is malformed, never another scheme: an upstream or a proxy behind it may read it as Bearer
+ * leniently, and it must never see one of our tokens (RFC 6750 §2.1 allows only 1*SP).
  */
 export function classifyAuthorization(header: string | undefined, maxTokenBytes: number): Credential {
   if (header === undefined || header === '') return NONE;
   const sp = header.indexOf(' ');
   const scheme = sp === -1 ? header : header.slice(0, sp);
   if (scheme.length === 5 && scheme.toLowerCase() === 'basic') return BASIC;
-  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') return OTHER;
-  if (sp === -1) return MALFORMED;
+  if (!startsWithBearer(header)) return OTHER;
+  if (scheme.length !== 6 || sp === -1) return MALFORMED;
   let start = sp + 1;
   while (header.charCodeAt(start) === 32) start++; // 1*SP
   const token = header.slice(start);
@@ -37,4 +41,13 @@ export function classifyAuthorization(header: string | undefined, maxTokenBytes:
   if (token.length > maxTokenBytes) return TOO_LARGE;
   if (!B64TOKEN.test(token)) return MALFORMED; // includes "several tokens" (a space inside)
   return { kind: 'bearer', token };
+}
+
+const BEARER = [...'bearer'].map((c) => c.charCodeAt(0));
+
+/** Case-insensitive "bearer" prefix, without allocating a lowercased copy of the header. */
+function startsWithBearer(h: string): boolean {
+  if (h.length < 6) return false;
+  for (let i = 0; i < 6; i++) if ((h.charCodeAt(i) | 0x20) !== BEARER[i]) return false;
+  return true;
 }

@@ -4,6 +4,8 @@ import type { IdentityHeaders } from '../auth/identity-headers.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { Framing } from '../http/check-framing.js';
 import type { ErrorResponder } from '../http/error-responses.js';
+import { requestIdOf } from '../http/forwarded-headers.js';
+import { hasTokenInUrl } from '../http/token-in-url.js';
 import type { AuthLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { Forwarder } from '../proxy/forwarder.js';
 import type { TokenValidator, VerifiedToken } from '../token/validator.js';
@@ -78,6 +80,8 @@ export function createRequestHandler(d: RequestPathDeps) {
       url = req.url = origin;
     }
     if (d.endpoints !== undefined && d.endpoints.matches(url)) { // 1
+      // The proxy path's X-Request-Id rule (step 4) holds for these answers too.
+      req.headers['x-request-id'] = requestIdOf(req.headers['x-request-id']);
       res.once('close', () => metrics.request('none', 'endpoint', (performance.now() - t0) / 1000));
       return d.endpoints.handle(req, res);
     }
@@ -86,7 +90,7 @@ export function createRequestHandler(d: RequestPathDeps) {
     d.stripIdentity(req.headers); // 3
     const auth: AuthLabel = credential.kind;
     d.setForwardedHeaders(req); // 4, before any answer: rejections carry the request id too
-    if (url.includes('access_token') && hasAccessTokenParam(url)) return reject(req, res, auth, 'token_in_query', t0); // 5, RFC 6750 §5.3
+    if (hasTokenInUrl(url)) return reject(req, res, auth, 'token_in_query', t0); // 5, RFC 6750 §5.3, any spelling
 
     switch (credential.kind) {
       case 'malformed':
@@ -111,9 +115,4 @@ function toOriginForm(target: string): string | undefined {
   if (!/^https?:\/\//i.test(target) || !URL.canParse(target)) return undefined;
   const u = new URL(target);
   return u.pathname + u.search;
-}
-
-function hasAccessTokenParam(url: string): boolean {
-  const q = url.indexOf('?');
-  return q !== -1 && new URLSearchParams(url.slice(q + 1)).has('access_token');
 }

@@ -28,6 +28,18 @@ export function connectionListed(connection: string | string[] | undefined): rea
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The one X-Request-Id rule, on the proxy path and on /auth answers: a sane one is kept, anything else replaced. */
+export function requestIdOf(given: string | string[] | undefined): string {
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Headers an upstream may read the client's address, host or scheme from. A client's own values
+ * are believed only from `server.trustedProxies`. Their `_` spellings (which CGI, PHP, Rack and
+ * WSGI read as the same variable) are removed from every request by the identity stripper.
+ */
+export const FORWARDING_HEADERS: readonly string[] = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip'];
+
 export interface ForwardingOptions {
   trustedProxies: readonly string[];
   /** Host header sent upstream, or undefined to keep the client's. */
@@ -36,32 +48,51 @@ export interface ForwardingOptions {
 
 /**
  * Rewrites the request headers for the upstream: hop-by-hop removed, X-Forwarded-* and
- * X-Request-Id set. An incoming X-Forwarded-* is believed only from a trusted proxy: rate
- * limits and the audit trail read the client address from it.
+ * X-Request-Id set. From an untrusted peer, X-Forwarded-For/-Proto/-Host are replaced by what
+ * the socket and the request's own Host say (X-Forwarded-Host removed when there is no Host,
+ * as in HTTP/1.0), and Forwarded and X-Real-IP are removed. From a trusted proxy they are kept,
+ * X-Forwarded-For and Forwarded get this hop appended (RFC 7239 §4). Rate limits and the audit
+ * trail read the client address from them.
  */
 export function createForwardedHeaders(o: ForwardingOptions) {
   const trusted = new Set(o.trustedProxies);
   return function setForwardedHeaders(req: IncomingMessage): void {
     const h = req.headers;
+    // The request's own Host, read before a Connection list can remove it.
+    const host = h.host;
     for (const name of connectionListed(h.connection)) delete h[name];
     for (const name of REQUEST_HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
 
     const peer = req.socket.remoteAddress ?? '';
     const fromTrusted = trusted.size > 0 && trusted.has(peer);
+    const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const priorFor = fromTrusted ? h['x-forwarded-for'] : undefined;
     h['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
-    if (!fromTrusted || h['x-forwarded-proto'] === undefined) {
-      h['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    if (!fromTrusted || h['x-forwarded-proto'] === undefined) h['x-forwarded-proto'] = proto;
+    if (!fromTrusted || h['x-forwarded-host'] === undefined) {
+      if (host !== undefined) h['x-forwarded-host'] = host;
+      else if (h['x-forwarded-host'] !== undefined) delete h['x-forwarded-host'];
     }
-    if ((!fromTrusted || h['x-forwarded-host'] === undefined) && h.host !== undefined) h['x-forwarded-host'] = h.host;
+    if (h.forwarded !== undefined) {
+      if (fromTrusted) h.forwarded = `${h.forwarded}, ${forwardedElement(peer, host, proto)}`;
+      else delete h.forwarded;
+    }
+    if (!fromTrusted && h['x-real-ip'] !== undefined) delete h['x-real-ip'];
     if (o.upstreamHost !== undefined) h.host = o.upstreamHost;
 
-    const given = h['x-request-id'];
-    const id = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
     // Echoed on the response by whoever writes its head (forwarder or ErrorResponder), inside
     // writeHead: a res.setHeader() here would push Node's writeHead onto its slow merging path.
-    h['x-request-id'] = id;
+    h['x-request-id'] = requestIdOf(h['x-request-id']);
   };
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** This hop as a Forwarded element (RFC 7239 §4, §6: an IPv6 node and a non-token value are quoted). */
+function forwardedElement(peer: string, host: string | undefined, proto: string): string {
+  const node = peer.includes(':') ? `"[${peer}]"` : peer;
+  const hostPart = host === undefined ? '' : `;host=${TOKEN.test(host) ? host : `"${host.replace(/[\\"]/g, (c) => `\\${c}`)}"`}`;
+  return `for=${node}${hostPart};proto=${proto}`;
 }
 
 /** The client address as the gateway believes it (first hop added by a trusted proxy, else the peer). */

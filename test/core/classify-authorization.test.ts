@@ -13,7 +13,6 @@ describe('classifyAuthorization', () => {
     ['Basic', 'basic'],
     ['Digest username="a"', 'other'],
     ['Negotiate abc', 'other'],
-    ['Bearerx abc', 'other'],
   ])('%j is %s', (header, kind) => {
     expect(classifyAuthorization(header, MAX).kind).toBe(kind);
   });
@@ -37,6 +36,12 @@ describe('classifyAuthorization', () => {
     ['Bearer abc=def', 'bearer_malformed'],
     ['Bearer äbc', 'bearer_malformed'],
     ['Bearer abc\tdef', 'bearer_malformed'],
+    // A scheme that only starts with "bearer" is never another scheme (issue 9 §4).
+    ['Bearerx abc', 'bearer_malformed'],
+    ['Bearer\tabc', 'bearer_malformed'],
+    ['Bearer,abc', 'bearer_malformed'],
+    ['bearer\tabc', 'bearer_malformed'],
+    ['BearerToken abc', 'bearer_malformed'],
     [`Bearer ${'a'.repeat(MAX + 1)}`, 'token_too_large'],
   ])('%j is malformed (%s)', (header, code) => {
     expect(classifyAuthorization(header, MAX)).toEqual({ kind: 'malformed', code });

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startBanner, upstreamForLogs } from './cli/banner.js';
 import { loadConfigFile, resolveConfigPath } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { createDemoUpstream } from './demo-upstream.js';
@@ -44,7 +45,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   const store = opts.worker?.wrapStore ? opts.worker.wrapStore(opened) : opened;
   const gateway = await createGateway({ config, store, masterKey, logger: log, env });
   const urls = await gateway.listen({ admin: !opts.worker });
-  log.info({ proxy: urls.proxy, admin: urls.admin, upstream: config.upstream.url, forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
+  log.info({ proxy: urls.proxy, admin: urls.admin, upstream: upstreamForLogs(config), forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
   return {
     gateway, urls, demo,
     async stop() {
@@ -58,18 +59,5 @@ export async function serve(opts: ServeOptions): Promise<Running> {
 /** The human banner printed by the CLI (stdout), next to the JSON log line. */
 export function banner(config: GatewayConfig, r: Running, source: string | undefined): string {
   const demoUrl = r.demo ? `http://${(r.demo.address() as AddressInfo).address}:${(r.demo.address() as AddressInfo).port}` : undefined;
-  return [
-    '',
-    `hlgw is listening on ${r.urls.proxy}  (metrics and health: ${r.urls.admin}/metrics, /healthz, /readyz)`,
-    `  config:   ${source ?? '<embedded defaults>'}`,
-    `  upstream: ${config.upstream.url} via ${r.gateway.forwarderName}` + (demoUrl ? `  <- the embedded demo echo API (${demoUrl})` : ''),
-    `  store:    ${config.store.type}${config.store.type === 'sqlite' ? ` (${config.store.path})` : ''}`,
-    demoUrl
-      ? '  To front the real Highlight API: set upstream.url to it and demoUpstream.enabled: false in your config, then `hlgw serve --config <file>`.'
-      : '',
-    demoUrl
-      ? `  Try:  curl ${r.urls.proxy}/WS2/ping -u user@acme.example:acme-user-demo   (README.md walks through tokens)`
-      : '',
-    '',
-  ].filter((l) => l !== '').join('\n');
+  return startBanner(config, { proxy: r.urls.proxy, admin: r.urls.admin, source, forwarder: r.gateway.forwarderName, demoUrl });
 }

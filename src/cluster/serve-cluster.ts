@@ -4,6 +4,7 @@ import { createLogger } from '../log.js';
 import { resolveWorkers, runPrimary } from './primary.js';
 import { runWorker } from './worker.js';
 import { stopOnSignals } from '../cli/stop-on-signals.js';
+import { startBanner, upstreamForLogs } from '../cli/banner.js';
 
 /**
  * `hlgw serve` with `server.workers` > 1: as the primary, fork and supervise the workers; as a
@@ -22,16 +23,8 @@ export async function serveClustered(configPath: string | undefined, env: NodeJS
 
   const log = createLogger(config.log.level);
   const running = await runPrimary(config, workers, env, log);
-  log.info({ proxy: running.proxy, admin: running.admin, workers, store: config.store.type, config: source ?? '<defaults>' }, 'hlgw listening');
-  process.stdout.write([
-    '',
-    `hlgw is listening on ${running.proxy}  (metrics and health: ${running.admin}/metrics, /healthz, /readyz)`,
-    `  workers:  ${workers} processes sharing the port (node:cluster)`,
-    `  config:   ${source ?? '<embedded defaults>'}`,
-    `  upstream: ${config.upstream.url}` + (running.demo ? `  <- the embedded demo echo API (${running.demo})` : ''),
-    `  store:    ${config.store.type}${config.store.type === 'sqlite' ? ` (${config.store.path})` : ''}`,
-    '',
-  ].join('\n'));
+  log.info({ proxy: running.proxy, admin: running.admin, workers, upstream: upstreamForLogs(config), store: config.store.type, config: source ?? '<defaults>' }, 'hlgw listening');
+  process.stdout.write(startBanner(config, { proxy: running.proxy, admin: running.admin, source, workers, demoUrl: running.demo }) + '\n');
 
   stopOnSignals(() => running.stop());
   return true;

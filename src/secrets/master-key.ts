@@ -52,11 +52,18 @@ export class MasterKey {
 
 export class MasterKeyMismatch extends Error {
   constructor(readonly companyId: string) {
-    super(
-      `cannot unseal the key of portfolio ${companyId}: the master key is not the one it was sealed with. ` +
-        'Restore the original master key (HLGW_MASTER_KEY or secrets.masterKeyFile), or set the pass phrase again ' +
-        'for this portfolio: its tokens must then be re-issued.',
-    );
+    super(masterKeyMismatchMessage([companyId]));
     this.name = 'MasterKeyMismatch';
   }
+}
+
+/** What to tell the operator when the keys of these portfolios do not open (one line for all of them). */
+export function masterKeyMismatchMessage(companyIds: readonly string[]): string {
+  const shown = companyIds.slice(0, 10).join(', ') + (companyIds.length > 10 ? ` and ${companyIds.length - 10} more` : '');
+  const which = companyIds.length === 1 ? `the key of portfolio ${shown}` : `the keys of ${companyIds.length} portfolios (${shown})`;
+  return (
+    `cannot unseal ${which}: the master key is not the one it was sealed with. ` +
+    'Restore the original master key (HLGW_MASTER_KEY or secrets.masterKeyFile), or set the pass phrase again ' +
+    `for ${companyIds.length === 1 ? 'this portfolio' : 'each of them'}: its tokens must then be re-issued.`
+  );
 }

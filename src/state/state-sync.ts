@@ -1,6 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import type { Logger } from 'pino';
-import { MasterKeyMismatch, type MasterKey } from '../secrets/master-key.js';
+import { MasterKeyMismatch, masterKeyMismatchMessage, type MasterKey } from '../secrets/master-key.js';
 import type { PortfolioRecord, StateChange, Store } from '../store/types.js';
 import type { PortfolioRuntime, TokenState } from './token-state.js';
 
@@ -12,6 +12,12 @@ export class StateSync {
   private unsubscribe: (() => void) | undefined;
   /** Milliseconds since the epoch of the last full load (for lag metrics). */
   lastFullLoadAt = 0;
+  /**
+   * Portfolios whose sealed key does not open with this master key (MasterKeyMismatch): every
+   * Bearer of theirs would be refused, so the instance is not ready while any is left.
+   */
+  readonly unsealable = new Set<string>();
+  private reported = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -35,22 +41,33 @@ export class StateSync {
     for (const p of portfolios) this.applyPortfolio(p);
     for (const r of revoked) this.state.revoke(r.tokenId, r.expiresAt / 1000);
     this.lastFullLoadAt = this.now();
+    this.reportUnsealable();
   }
 
   apply(c: StateChange): void {
-    if (c.kind === 'portfolio') this.applyPortfolio(c.record);
-    else this.state.revoke(c.tokenId, c.expiresAt / 1000);
+    if (c.kind === 'portfolio') {
+      this.applyPortfolio(c.record);
+      this.reportUnsealable();
+    } else this.state.revoke(c.tokenId, c.expiresAt / 1000);
+  }
+
+  /** One error line naming every portfolio whose key does not open, when that list gained one (not per portfolio, not per resync). */
+  private reportUnsealable(): void {
+    const fresh = [...this.unsealable].some((id) => !this.reported.has(id));
+    this.reported = new Set(this.unsealable);
+    if (fresh) this.log.error({ companyIds: [...this.unsealable] }, masterKeyMismatchMessage([...this.unsealable]));
   }
 
   private applyPortfolio(r: PortfolioRecord): void {
     const current = this.state.portfolio(r.companyId);
     // Never step back: a late or replayed message must not resurrect an older generation.
     if (current && current.generation > r.generation) return;
-    this.state.setPortfolio(toRuntime(r, this.masterKey, this.log));
+    this.unsealable.delete(r.companyId);
+    this.state.setPortfolio(toRuntime(r, this.masterKey, () => this.unsealable.add(r.companyId)));
   }
 }
 
-export function toRuntime(r: PortfolioRecord, masterKey: MasterKey, log: Logger): PortfolioRuntime {
+export function toRuntime(r: PortfolioRecord, masterKey: MasterKey, onMismatch: (err: MasterKeyMismatch) => void): PortfolioRuntime {
   let key: PortfolioRuntime['key'];
   if (r.sealedKey) {
     try {
@@ -58,7 +75,7 @@ export function toRuntime(r: PortfolioRecord, masterKey: MasterKey, log: Logger)
     } catch (err) {
       if (!(err instanceof MasterKeyMismatch)) throw err;
       // Tokens of this portfolio are refused until the key is restored or a new pass phrase is set.
-      log.error({ companyId: r.companyId }, err.message);
+      onMismatch(err);
     }
   }
   return { companyId: r.companyId, enabled: r.enabled, generation: r.generation, durationMinutes: r.durationMinutes, key };

@@ -21,10 +21,15 @@ export async function openIfValid(d: EndpointDeps, token: string): Promise<Token
 }
 
 /**
- * `POST {prefix}/oauth/revoke`, RFC 7009. The caller authenticates with the token itself
- * (holding it is proof enough: whoever holds it can use it) or as its owner or a portfolio
- * manager via Basic or Bearer; credentials, when sent, must be valid. The answer is 200 also
- * for an unknown or already invalid token (§2.2), so it tells nothing about the token.
+ * `POST {prefix}/oauth/revoke`, RFC 7009. Whoever holds a token may revoke it (RFC 7009 §2.1
+ * leaves client authentication to the server; holding it is proof enough: whoever holds it can
+ * use it); credentials may also be sent, and when sent they must be valid. The answer is 200
+ * also for an unknown or already invalid token (§2.2), so it tells nothing about the token.
+ *
+ * The audit event goes to the token's portfolio, so its actor is the caller only when the caller
+ * belongs to that portfolio; credentials of another portfolio are ignored (the event is recorded
+ * as by the token's holder, with `foreignCredentials`), so one company's audit trail never shows
+ * another company's login.
  */
 export function oauthRevokeEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
   return async (x) => {
@@ -34,9 +39,11 @@ export function oauthRevokeEndpoint(d: EndpointDeps, authenticate: AuthenticateC
       : undefined;
     const claims = await openIfValid(d, token);
     if (claims !== undefined && (await d.tokens.revoke(claims.tokenId))) {
+      const sameCompany = caller !== undefined && caller.companyId === claims.companyId;
       await d.audit.record({
-        companyId: claims.companyId, actor: caller?.login ?? claims.login, action: 'token.revoke',
-        detail: { tokenId: claims.tokenId, userId: claims.userId, via: 'rfc7009' }, clientAddress: x.address,
+        companyId: claims.companyId, actor: sameCompany ? caller.login : claims.login, action: 'token.revoke',
+        detail: { tokenId: claims.tokenId, userId: claims.userId, via: 'rfc7009', ...(caller !== undefined && !sameCompany ? { foreignCredentials: true } : {}) },
+        clientAddress: x.address,
       });
     }
     sendEmpty(x.res, 200);

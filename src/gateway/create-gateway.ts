@@ -16,6 +16,7 @@ import { createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-he
 >>>>>>> 4b8848c (Edges (issue 9 §4): access_token in any spelling refused, bearer-prefixed schemes malformed, X-Forwarded-Host/Forwarded/X-Real-IP never believed from untrusted peers, one X-Request-Id rule on /auth too)
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
 import { TokenService } from '../lifecycle/token-service.js';
+import { revokeTokensOfRemovedUsers } from '../lifecycle/revoke-removed-users.js';
 import { UsageRecorder } from '../lifecycle/usage-recorder.js';
 import type { Logger } from '../log.js';
 import { GatewayMetrics, type UpstreamErrorKind } from '../metrics/metrics.js';
@@ -33,6 +34,7 @@ import { createRequestHandler } from './handle-request.js';
 import { createEndpoints } from '../endpoints/router.js';
 import { AuditTrail } from '../lifecycle/audit-trail.js';
 import { LoginRateLimiter } from '../users/login-rate-limiter.js';
+import { FileUserSource } from '../users/file-user-source.js';
 import { managerRoleOf, openUserSource } from '../users/open-user-source.js';
 import type { UserSource } from '../users/types.js';
 
@@ -131,6 +133,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const tokens = new TokenService(store, state, now);
   const users = await openUserSource(config);
   if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
+  const audit = new AuditTrail(store, now, log);
+  // A user removed from the users file must not keep a working token (an upstream source cannot be listed).
+  if (users instanceof FileUserSource) {
+    await revokeTokensOfRemovedUsers({ store, users, revoke: (id) => tokens.revoke(id), audit, now, log, actor: 'system' });
+  }
   const endpoints = createEndpoints({
     prefix: config.endpoints.prefix,
     maxBodyBytes: config.endpoints.maxBodyBytes,
@@ -140,7 +147,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     limiter: new LoginRateLimiter(store, clock, config.endpoints.failedLogins),
     validator,
     tokens, portfolios, store, state, errors, clock,
-    audit: new AuditTrail(store, now, log),
+    audit,
     trustedProxies: new Set(config.server.trustedProxies),
     log,
   });

@@ -75,5 +75,11 @@ export class FileUserSource implements UserSource {
     return u && u.userId === userId && u.companyId === companyId ? u.roles : [];
   }
 
+  /** Whether this login is still here with this user id and company (src/lifecycle/revoke-removed-users.ts). */
+  contains(owner: { userId: string; login: string; companyId: string }): boolean {
+    const u = this.byLogin.get(owner.login.toLowerCase());
+    return u !== undefined && u.userId === owner.userId && u.companyId === owner.companyId;
+  }
+
   close(): void {}
 }

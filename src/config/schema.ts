@@ -53,7 +53,11 @@ const serverSchema = z.strictObject({
   host: host.default('127.0.0.1'),
   /** Proxy port; 0 picks a free one (tests). */
   port: port.default(DEFAULTS.proxyPort),
-  /** Exact peer addresses whose X-Forwarded-* headers are believed; others are overwritten. */
+  /**
+   * Exact peer addresses whose X-Forwarded-*, Forwarded and X-Real-IP headers are believed. From any
+   * other peer X-Forwarded-For/-Proto/-Host are overwritten (-Host removed when the request has no
+   * Host) and Forwarded and X-Real-IP removed.
+   */
   trustedProxies: z.array(z.string().min(1)).default([]),
   /**
    * Most header fields a request may carry; more is 431 (RFC 6585 §5). Node keeps only this many
@@ -169,13 +173,19 @@ const usersSchema = z.discriminatedUnion('source', [
   z.strictObject({
     /** A YAML file whose `users` list holds {login, passwordHash, userId, companyId, roles}. */
     source: z.literal('file'),
-    /** Path of that file (read once at start). Hashes come from `hlgw hash-password`. */
+    /**
+     * Path of that file (read once at start). Hashes come from `hlgw hash-password`. At start, the
+     * live tokens of users no longer in it (same login, user id and company) are revoked and audited.
+     */
     file: z.string().min(1),
     /** Role marking a portfolio manager of the user's company. */
     managerRole: z.string().min(1).default(DEFAULTS.managerRole),
   }),
   z.strictObject({
-    /** Ask the real API: the Basic credential is sent to upstream.url + path; 2xx valid, 401/403 invalid, else 502. */
+    /**
+     * Ask the real API: the Basic credential is sent to upstream.url + path; 2xx valid, 401/403 invalid, else 502.
+     * Such a directory cannot be listed, so a user deleted upstream keeps their token until it expires or is revoked.
+     */
     source: z.literal('upstream'),
     /** Path on the upstream that answers the caller's own user record, e.g. /WS2/user. */
     path: z.string().regex(/^\/[^\s]*$/, 'expected a path starting with /'),

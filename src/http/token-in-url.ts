@@ -11,11 +11,15 @@
  */
 
 /**
- * The hot path's pre-check, one regex over what follows the first `?` or `;`: any spelling of
- * the name has to contain "tok" literally or hide a letter behind `%` or a non-ASCII character.
- * Nearly every query string fails it and costs no decoding.
+ * The hot path's pre-check, one native regex scan of what follows the first `?` or `;`: any
+ * spelling of the name has to contain "tok" literally or hide a letter behind `%` or a non-ASCII
+ * character. Most URLs fail it and cost no splitting or decoding. (A hand-written loop over the
+ * names only measured about twice as slow as this scan.)
  */
 const MAY_NAME_TOKEN = /tok|[%\u0080-\uffff]/i;
+const MAY_NAME_TOKEN_FROM = /tok|[%\u0080-\uffff]/gi;
+/** A separator, then a name (up to `=` or the next separator) holding such a hint. */
+const A_NAME_MAY_BE_TOKEN = /[?;&][^=&;?]*?(?:tok|[%\u0080-\uffff])/gi;
 const SEPARATOR = /[&;?]/;
 const ACCESS_TOKEN = /^access[_. +[]token(?:$|\[|[\s\0])/;
 const MAX_DECODE_ROUNDS = 3;
@@ -27,9 +31,12 @@ export function hasTokenInUrl(url: string): boolean {
   const semi = url.indexOf(';');
   if (q === -1 && semi === -1) return false;
   const start = (q === -1 ? semi : semi === -1 ? q : Math.min(q, semi)) + 1;
-  const params = url.slice(start);
-  if (!MAY_NAME_TOKEN.test(params)) return false;
-  for (const part of params.split(SEPARATOR)) {
+  MAY_NAME_TOKEN_FROM.lastIndex = start;
+  if (!MAY_NAME_TOKEN_FROM.test(url)) return false;
+  // The hint may sit in a value (`?q=a%20b`): look at the names alone before splitting anything.
+  A_NAME_MAY_BE_TOKEN.lastIndex = start - 1;
+  if (!A_NAME_MAY_BE_TOKEN.test(url)) return false;
+  for (const part of url.slice(start).split(SEPARATOR)) {
     const eq = part.indexOf('=');
     if (namesAccessToken(eq === -1 ? part : part.slice(0, eq))) return true;
   }

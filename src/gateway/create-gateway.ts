@@ -8,12 +8,8 @@ import { DEFAULTS, type GatewayConfig } from '../config/schema.js';
 import { createAdminServer } from '../admin/admin-server.js';
 import { GatewayError } from '../errors.js';
 import { ErrorResponder } from '../http/error-responses.js';
-<<<<<<< HEAD
 import { createFramingCheck } from '../http/check-framing.js';
-import { createForwardedHeaders } from '../http/forwarded-headers.js';
-=======
 import { createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-headers.js';
->>>>>>> 4b8848c (Edges (issue 9 §4): access_token in any spelling refused, bearer-prefixed schemes malformed, X-Forwarded-Host/Forwarded/X-Real-IP never believed from untrusted peers, one X-Request-Id rule on /auth too)
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
 import { TokenService } from '../lifecycle/token-service.js';
 import { revokeTokensOfRemovedUsers } from '../lifecycle/revoke-removed-users.js';
@@ -155,12 +151,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip];
   const handler = createRequestHandler({
     maxTokenBytes: config.tokens.maxTokenBytes,
-<<<<<<< HEAD
     checkFraming: createFramingCheck({ maxHeaders: config.server.maxHeaders, identityNames }),
-    stripIdentity: createIdentityStripper(identityNames),
-=======
     stripIdentity: createIdentityStripper(identityNames, FORWARDING_HEADERS),
->>>>>>> 4b8848c (Edges (issue 9 §4): access_token in any spelling refused, bearer-prefixed schemes malformed, X-Forwarded-Host/Forwarded/X-Real-IP never believed from untrusted peers, one X-Request-Id rule on /auth too)
     setForwardedHeaders: createForwardedHeaders({
       trustedProxies: config.server.trustedProxies,
       upstreamHost: config.upstream.preserveHost ? undefined : target.host,

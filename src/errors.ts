@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'token_invalid_seal',
   'token_expired',
   'token_revoked',
+  // Well sealed, but not what the store issued (unknown id, or claims that differ from the record).
+  'token_unknown',
   'token_wrong_portfolio',
   'token_auth_disabled',
   'token_store_stale',

@@ -1,12 +1,12 @@
 // Seeds the gateway's SQLite file before any gateway child starts (no HTTP API needed):
 // one enabled portfolio with a pass phrase, token rows, revoked token rows, and sealed tokens
-// minted offline with the portfolio key. A valid token needs no store row to pass (the gateway
-// checks the seal, the claims, the portfolio state and the revocation list), but the rows make
-// the gateway's batched last-use writes real UPDATEs, as in production.
+// minted offline with the portfolio key (the key schedule of src/token/derive-key.ts). Only issued
+// tokens are valid (issue 9): a token the rows send needs its store row, which the gateway reads
+// on a cache miss; the rows also make the batched last-use writes real UPDATEs.
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { MasterKey } from '../../dist/secrets/master-key.js';
 import { SqliteStore } from '../../dist/store/sqlite-store.js';
-import { derivePortfolioKey } from '../../dist/token/derive-key.js';
+import { stretchPassphrase, tokenKey } from '../../dist/token/derive-key.js';
 import { mintToken } from '../../dist/token/mint.js';
 
 export const COMPANY = 'bench';
@@ -21,10 +21,13 @@ const VALIDITY_SECONDS = 24 * 3600;
 export async function seed(dbPath, counts) {
   const masterKeyB64 = randomBytes(32).toString('base64');
   const master = MasterKey.fromBase64(masterKeyB64, 'bench');
-  const raw = await derivePortfolioKey(PASSPHRASE, COMPANY);
-  const key = createSecretKey(raw);
+  const raw = await stretchPassphrase(PASSPHRASE, COMPANY);
+  const key = tokenKey(raw, master, COMPANY, 1);
   const now = Date.now();
   const store = new SqliteStore(dbPath);
+  // Seeding is not measured and the file is thrown away: no fsync per row (the store's FULL
+  // durability would make 100,000 rows take minutes). The gateway children open it afterwards.
+  store.db.pragma('synchronous = OFF');
   try {
     await store.putPortfolio({
       companyId: COMPANY, enabled: true, generation: 1, durationMinutes: VALIDITY_SECONDS / 60,
@@ -39,7 +42,7 @@ export async function seed(dbPath, counts) {
     const valid = new Array(counts.valid);
     const record = (claims) => ({
       tokenId: claims.tokenId, companyId: COMPANY, userId: claims.userId, login: claims.login, generation: 1,
-      createdAt: now, expiresAt: claims.expiresAt * 1000, revokedAt: null, lastUsedAt: null,
+      createdAt: claims.issuedAt * 1000, expiresAt: claims.expiresAt * 1000, revokedAt: null, lastUsedAt: null,
     });
     for (let i = 0; i < counts.valid; i++) {
       const { token, claims } = await mint(key, i, 'user');

@@ -8,7 +8,12 @@ import type { TokenClaims } from '../token/format.js';
  */
 export type IdentityHeaders = readonly string[];
 
-/** Header values must be visible ASCII; a login outside that is sent percent-encoded (documented). */
+/**
+ * Header values must be visible ASCII; a login outside that is sent percent-encoded (documented).
+ * Every value was checked when the token was opened (src/token/open-token.ts: the token id and
+ * company id are base64url-like, user id and login have no controls and no lone surrogates), so
+ * nothing here can throw or split a header.
+ */
 function headerSafe(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }

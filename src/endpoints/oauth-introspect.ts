@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors.js';
+import { effectiveExpiry } from '../token/check-claims.js';
 import type { AuthenticateCaller } from './authenticate-caller.js';
 import type { EndpointDeps, EndpointHandler } from './context.js';
 import { openIfValid, tokenParameter } from './oauth-revoke.js';
@@ -15,7 +16,8 @@ export function oauthIntrospectEndpoint(d: EndpointDeps, authenticate: Authentic
     if (!caller.manager) throw new GatewayError('forbidden');
     const token = await tokenParameter(d, x);
     const c = await openIfValid(d, token);
-    if (c === undefined || c.companyId !== caller.companyId) return sendJson(x.res, 200, { active: false });
+    const p = c && d.state.portfolio(c.companyId);
+    if (c === undefined || p === undefined || c.companyId !== caller.companyId) return sendJson(x.res, 200, { active: false });
     sendJson(x.res, 200, {
       active: true,
       token_type: 'Bearer',
@@ -24,7 +26,7 @@ export function oauthIntrospectEndpoint(d: EndpointDeps, authenticate: Authentic
       company_id: c.companyId,
       jti: c.tokenId,
       iat: c.issuedAt,
-      exp: c.expiresAt,
+      exp: effectiveExpiry(c, p), // the duration in force caps the sealed exp
     });
   };
 }

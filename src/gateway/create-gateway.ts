@@ -101,6 +101,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     maxEntries: config.cache.maxEntries,
     negativeMaxEntries: config.cache.negativeMaxEntries,
     negativeTtlSeconds: config.cache.negativeTtlSeconds,
+    // Cache misses only; with server.workers and SQLite the relay store reads the shared file directly.
+    issuedRecord: (tokenId) => store.getToken(tokenId),
     prepare: createIdentityBuilder(config.identity),
     observer: metrics,
   });

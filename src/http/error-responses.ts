@@ -22,6 +22,7 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   token_invalid_seal: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'invalid seal' },
   token_expired: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'expired' },
   token_revoked: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'revoked' },
+  token_unknown: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'unknown token' },
   token_wrong_portfolio: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'not valid for this portfolio' },
   token_auth_disabled: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'token authentication disabled' },
   token_store_stale: { status: 503, error: 'temporarily_unavailable', description: 'token state unavailable, retry later' },

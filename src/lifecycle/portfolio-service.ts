@@ -1,7 +1,7 @@
 import { GatewayError } from '../errors.js';
 import type { MasterKey } from '../secrets/master-key.js';
 import type { PortfolioRecord, Store } from '../store/types.js';
-import { derivePortfolioKey } from '../token/derive-key.js';
+import { stretchPassphrase } from '../token/derive-key.js';
 import type { TokenState } from '../state/token-state.js';
 
 export const PASSPHRASE_MIN = 10;
@@ -56,7 +56,9 @@ export class PortfolioService {
     const changed: string[] = [];
     let bump = false;
     if (u.passphrase !== undefined) {
-      next.sealedKey = this.masterKey.seal(await derivePortfolioKey(u.passphrase, companyId), companyId);
+      // Sealed: the stretched pass phrase, not a key. The generation-bound token key is derived from it
+      // (and the master key's pepper) whenever the policy is loaded (src/state/state-sync.ts toRuntime).
+      next.sealedKey = this.masterKey.seal(await stretchPassphrase(u.passphrase, companyId), companyId);
       changed.push('passphrase');
       bump = true;
     }

@@ -1,6 +1,8 @@
 import { GatewayError } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
 import type { Store, TokenRecord } from '../store/types.js';
+import { effectiveExpiry } from '../token/check-claims.js';
+import { isIdentityValue } from '../token/format.js';
 import { mintToken } from '../token/mint.js';
 import { DURATION_MAX_MINUTES } from './portfolio-service.js';
 
@@ -36,6 +38,10 @@ export class TokenService {
       // The sealed key did not open with this master key (src/secrets/master-key.ts MasterKeyMismatch).
       throw new GatewayError('portfolio_not_enabled', 'the portfolio key cannot be unsealed with the current master key: restore it, or set the pass phrase again and re-issue every token');
     }
+    // The gateway refuses such values when the token comes back (src/token/open-token.ts): never issue one.
+    if (!isIdentityValue(owner.userId) || !isIdentityValue(owner.login)) {
+      throw new GatewayError('validation_failed', 'user: the user id or login cannot be sent as an identity header');
+    }
     if (validityMinutes !== undefined &&
         (!Number.isInteger(validityMinutes) || validityMinutes < 1 || validityMinutes > DURATION_MAX_MINUTES)) {
       throw new GatewayError('validation_failed', `validity: expected an integer number of minutes from 1 to ${DURATION_MAX_MINUTES}`);
@@ -68,11 +74,11 @@ export class TokenService {
     return this.store.revokeToken(tokenId, this.now());
   }
 
-  /** `revoked` also covers tokens of an older key generation or of a disabled portfolio. */
+  /** `revoked` also covers tokens of an older key generation or of a disabled portfolio; `expired` the duration in force. */
   status(r: TokenRecord): TokenStatus {
     if (r.revokedAt !== null) return 'revoked';
     const p = this.state.portfolio(r.companyId);
     if (!p || !p.enabled || p.generation !== r.generation) return 'revoked';
-    return r.expiresAt <= this.now() ? 'expired' : 'active';
+    return effectiveExpiry({ issuedAt: r.createdAt / 1000, expiresAt: r.expiresAt / 1000 }, p) * 1000 <= this.now() ? 'expired' : 'active';
   }
 }

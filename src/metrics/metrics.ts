@@ -9,12 +9,12 @@ export type AuthLabel = 'none' | 'basic' | 'bearer' | 'other' | 'malformed';
 export type OutcomeLabel = 'forwarded' | 'rejected' | 'endpoint';
 /** `request`: the upstream request could not be built (an invalid header value); nothing was sent. */
 export type UpstreamErrorKind = 'unreachable' | 'timeout' | 'reset' | 'request';
-export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'invalid' | 'wrong_portfolio' | 'disabled' | 'malformed' | 'unavailable';
+export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'unknown' | 'invalid' | 'wrong_portfolio' | 'disabled' | 'malformed' | 'unavailable';
 
 const AUTHS: readonly AuthLabel[] = ['none', 'basic', 'bearer', 'other', 'malformed'];
 const OUTCOMES: readonly OutcomeLabel[] = ['forwarded', 'rejected', 'endpoint'];
 const UPSTREAM_ERRORS: readonly UpstreamErrorKind[] = ['unreachable', 'timeout', 'reset', 'request'];
-const VALIDATIONS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'invalid', 'wrong_portfolio', 'disabled', 'malformed', 'unavailable'];
+const VALIDATIONS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'unknown', 'invalid', 'wrong_portfolio', 'disabled', 'malformed', 'unavailable'];
 
 /** Error code → the `result` label of hlgw_token_validations_total. */
 export function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
@@ -22,6 +22,7 @@ export function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
     case 'valid': return 'valid';
     case 'token_expired': return 'expired';
     case 'token_revoked': return 'revoked';
+    case 'token_unknown': return 'unknown';
     case 'token_invalid_seal': return 'invalid';
     case 'token_wrong_portfolio': return 'wrong_portfolio';
     case 'token_auth_disabled': return 'disabled';

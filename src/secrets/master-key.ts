@@ -1,10 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
- * The master key seals portfolio keys at rest (AES-256-GCM), so a copy of the store alone
- * cannot forge tokens. It comes from HLGW_MASTER_KEY (base64 of 32 bytes) or a key file,
+ * The master key seals the stretched pass phrases at rest (AES-256-GCM) and is the root of the
+ * server pepper mixed into every token key (src/token/derive-key.ts), so neither a copy of the
+ * store nor a pass phrase can forge tokens without it. It comes from HLGW_MASTER_KEY (base64 of 32 bytes) or a key file,
  * created with mode 0600 on first start.
  */
 export class MasterKey {
@@ -25,6 +26,14 @@ export class MasterKey {
     // 'wx': never overwrite a key another process just created.
     writeFileSync(file, b64 + '\n', { mode: 0o600, flag: 'wx' });
     return { key: MasterKey.fromBase64(b64, file), created: true };
+  }
+
+  /**
+   * A named sub-key, HKDF-SHA256 (RFC 5869) of the master key with `purpose` as info: one key per
+   * purpose, and the raw master key never leaves this object. The caller owns (and may wipe) the result.
+   */
+  deriveSubkey(purpose: string, length = 32): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, 'hlgw/master-key', purpose, length));
   }
 
   seal(plain: Buffer, context: string): string {

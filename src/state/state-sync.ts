@@ -1,7 +1,7 @@
-import { createSecretKey } from 'node:crypto';
 import type { Logger } from 'pino';
 import { MasterKeyMismatch, masterKeyMismatchMessage, type MasterKey } from '../secrets/master-key.js';
 import type { PortfolioRecord, StateChange, Store } from '../store/types.js';
+import { tokenKey } from '../token/derive-key.js';
 import type { PortfolioRuntime, TokenState } from './token-state.js';
 
 /**
@@ -71,7 +71,10 @@ export function toRuntime(r: PortfolioRecord, masterKey: MasterKey, onMismatch: 
   let key: PortfolioRuntime['key'];
   if (r.sealedKey) {
     try {
-      key = createSecretKey(masterKey.unseal(r.sealedKey, r.companyId));
+      // The stored value is the stretched pass phrase; the key of this generation is derived here.
+      const stretched = masterKey.unseal(r.sealedKey, r.companyId);
+      key = tokenKey(stretched, masterKey, r.companyId, r.generation);
+      stretched.fill(0);
     } catch (err) {
       if (!(err instanceof MasterKeyMismatch)) throw err;
       // Tokens of this portfolio are refused until the key is restored or a new pass phrase is set.

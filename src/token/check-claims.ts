@@ -1,11 +1,12 @@
 import type { ErrorCode } from '../errors.js';
-import type { TokenState } from '../state/token-state.js';
+import type { PortfolioRuntime, TokenState } from '../state/token-state.js';
 import type { TokenClaims } from './format.js';
 
 /**
  * The checks that must never be stale, run on every request including cache hits:
- * expiry, the portfolio still allowed and enabled with the same key generation, and the
- * token id not revoked. Pure and allocation-free; `undefined` means the token is good.
+ * expiry (capped by the portfolio's duration in force), the portfolio still allowed and enabled
+ * with the same key generation, and the token id not revoked. Pure and allocation-free;
+ * `undefined` means the token is good.
  */
 export function checkClaims(c: TokenClaims, state: TokenState, nowSeconds: number, skewSeconds: number): ErrorCode | undefined {
   if (c.expiresAt + skewSeconds <= nowSeconds) return 'token_expired';
@@ -13,6 +14,16 @@ export function checkClaims(c: TokenClaims, state: TokenState, nowSeconds: numbe
   if (p === undefined || !state.isAllowed(c.companyId)) return 'token_wrong_portfolio';
   if (!p.enabled) return 'token_auth_disabled';
   if (p.generation !== c.generation) return 'token_revoked';
+  if (c.issuedAt + p.durationMinutes * 60 + skewSeconds <= nowSeconds) return 'token_expired';
   if (state.isRevoked(c.tokenId)) return 'token_revoked';
   return undefined;
+}
+
+/**
+ * When a token stops being valid, in seconds: `min(exp, iat + duration in force)`. The duration
+ * is "the policy for user tokens created within your portfolio": lowering it shortens tokens
+ * already issued, at once; raising it never extends a token past its own `exp`.
+ */
+export function effectiveExpiry(c: Pick<TokenClaims, 'issuedAt' | 'expiresAt'>, p: Pick<PortfolioRuntime, 'durationMinutes'>): number {
+  return Math.min(c.expiresAt, c.issuedAt + p.durationMinutes * 60);
 }

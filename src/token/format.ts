@@ -1,7 +1,7 @@
 /**
  * The token format, in one place. A token is a JWE in compact serialization (RFC 7516 §7.1):
  *
- *   protected header  {"alg":"dir","enc":"A256GCM","typ":"hlgw-at","cid":<company id>,"kgen":<key generation>}
+ *   protected header  {"alg":"dir","enc":"A256GCM","typ":"hlgw-at+v2","cid":<company id>,"kgen":<key generation>}
  *   encrypted claims  {"jti","sub" (user id),"login","cid","iat","exp"}
  *
  * `dir` + A256GCM: the portfolio key is the content key, the header is authenticated as AAD,
@@ -10,8 +10,28 @@
  */
 export const TOKEN_ALG = 'dir';
 export const TOKEN_ENC = 'A256GCM';
-export const TOKEN_TYP = 'hlgw-at';
+/**
+ * The format version is in the type (RFC 8725 §3.11) and in the key schedule's info
+ * (src/token/derive-key.ts). 0.1.0 tokens (`hlgw-at`, a key from the pass phrase alone) are refused as malformed.
+ */
+export const TOKEN_TYP = 'hlgw-at+v2';
 export const COMPANY_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** What the gateway issues: base64url of 128 random bits (22 characters); a little room, nothing else. */
+export const TOKEN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** User ids and logins longer than this are refused (they become header values). */
+export const IDENTITY_MAX_CHARS = 512;
+// C0 controls, DEL, C1 controls: never in a user id or login, and CR/LF would split a header.
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A user id or login that can become an identity header value (src/auth/identity-headers.ts):
+ * non-empty, bounded, well-formed UTF-16 (a lone surrogate cannot be percent-encoded), no controls.
+ * Other non-ASCII characters are fine: they are sent percent-encoded.
+ */
+export function isIdentityValue(v: string): boolean {
+  return v.length > 0 && v.length <= IDENTITY_MAX_CHARS && !CONTROL_RE.test(v) && !LONE_SURROGATE_RE.test(v);
+}
 
 /** What a successfully opened token says. */
 export interface TokenClaims {

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { compactDecrypt, errors, type CompactJWEHeaderParameters } from 'jose';
 import { GatewayError } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
-import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_TYP, type TokenClaims } from './format.js';
+import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, isIdentityValue, type TokenClaims } from './format.js';
 
 /**
  * Opens a token: choose the key from the (untrusted) header, decrypt and authenticate with
@@ -34,7 +34,11 @@ export async function openToken(token: string, state: TokenState, nowSeconds: nu
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The sealed claims: every one required and typed; `cid` must repeat the header's. */
+/**
+ * The sealed claims: every one required and typed; `cid` must repeat the header's. Every value that
+ * becomes an identity header is checked here, before it is cached or injected: a sealed CR/LF is a
+ * 401, never a header split or a forwarder that throws (issue 9).
+ */
 function readClaims(plaintext: Uint8Array, header: { cid: string; kgen: number }): TokenClaims {
   let p: Record<string, unknown>;
   try {
@@ -44,10 +48,11 @@ function readClaims(plaintext: Uint8Array, header: { cid: string; kgen: number }
   }
   const { jti, sub, login, cid, iat, exp } = p ?? {};
   if (typeof jti !== 'string' || typeof sub !== 'string' || typeof login !== 'string' || cid !== header.cid ||
-      typeof iat !== 'number' || typeof exp !== 'number') {
+      !Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) {
     throw new GatewayError('token_malformed');
   }
-  return { tokenId: jti, userId: sub, login, companyId: cid, generation: header.kgen, issuedAt: iat, expiresAt: exp };
+  if (!TOKEN_ID_RE.test(jti) || !isIdentityValue(sub) || !isIdentityValue(login)) throw new GatewayError('token_malformed');
+  return { tokenId: jti, userId: sub, login, companyId: cid, generation: header.kgen, issuedAt: iat as number, expiresAt: exp as number };
 }
 
 /** Header values are untrusted input: a strange one is a 401, never a lookup outside the known portfolios. */

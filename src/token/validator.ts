@@ -3,7 +3,10 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
+import type { TokenRecord } from '../store/types.js';
+import { isCanonicalCompactJwe } from './canonical-jwe.js';
 import { checkClaims } from './check-claims.js';
+import { checkIssued } from './check-issued.js';
 import type { TokenClaims } from './format.js';
 import { openToken } from './open-token.js';
 
@@ -27,6 +30,12 @@ export interface ValidatorOptions<T> {
   maxEntries: number;
   negativeMaxEntries: number;
   negativeTtlSeconds: number;
+  /**
+   * The store's record of a token id (Store.getToken), asked on a cache miss only: a token is valid
+   * only if the store issued it (src/token/check-issued.ts). A rejection means the store cannot
+   * answer: the request gets 503 token_store_stale, never a 401 or a 500.
+   */
+  issuedRecord(tokenId: string): Promise<TokenRecord | undefined>;
   /** Built once per verified token and cached with it (the identity headers). */
   prepare(claims: TokenClaims): T;
   observer?: ValidatorObserver;
@@ -38,7 +47,8 @@ const NEGATIVE_CACHEABLE: ReadonlySet<ErrorCode> = new Set(['token_malformed', '
 
 /**
  * Token validation = cache lookup (hash of the token → verified claims) or full opening on a
- * miss, then checkClaims on every request. Returns synchronously on a hit, a promise on a miss.
+ * miss (canonical spelling, the seal, the claims, and the store's record of the token id), then
+ * checkClaims on every request. Returns synchronously on a hit (no store call), a promise on a miss.
  *
  * The key is SHA-256 of the whole token: a tampered token hashes elsewhere, so it can never
  * land on another token's entry, and the raw token is not kept in memory.
@@ -75,6 +85,11 @@ export class TokenValidator<T> {
       return this.fail(known);
     }
     this.o.observer?.cache('miss');
+    // One token, one cache entry: another spelling of the same bytes is refused before it is cached.
+    if (!isCanonicalCompactJwe(token)) {
+      this.negative?.set(key, 'token_malformed');
+      return this.fail('token_malformed');
+    }
     let pending = this.inflight.get(key);
     if (pending === undefined) {
       pending = this.verify(key, token);
@@ -87,6 +102,12 @@ export class TokenValidator<T> {
     const now = this.o.clock.now() / 1000;
     try {
       const claims = await openToken(token, this.o.state, now, this.o.skewSeconds);
+      const record = await this.issued(claims.tokenId);
+      const notIssued = checkIssued(claims, record);
+      if (notIssued !== undefined) throw rejection(notIssued);
+      // A revocation the store has and the state not yet (it is on its way): the state learns it now
+      // (idempotent, as StateSync will apply it), so this entry is refused here and on every hit.
+      if (record!.revokedAt !== null) this.o.state.revoke(claims.tokenId, claims.expiresAt);
       const entry: VerifiedToken<T> = { claims, extra: this.o.prepare(claims) };
       // The entry never outlives the token (STYLE habit 9).
       const ttl = Math.max(1, (claims.expiresAt + this.o.skewSeconds - now) * 1000);
@@ -98,6 +119,14 @@ export class TokenValidator<T> {
       return this.fail(code);
     } finally {
       this.inflight.delete(key);
+    }
+  }
+
+  private async issued(tokenId: string): Promise<TokenRecord | undefined> {
+    try {
+      return await this.o.issuedRecord(tokenId);
+    } catch {
+      throw rejection('token_store_stale');
     }
   }
 

@@ -1,6 +1,6 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mintToken } from '../../src/token/mint.js';
+import { TOKEN_TYP } from '../../src/token/format.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { algNone, sealWith, tamperSegment } from '../support/forge.js';
 import { call } from '../support/http-call.js';
@@ -16,7 +16,6 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
   let clock: FakeClock;
   let token: string;
   let key: KeyObject;
-  const now = () => Math.floor(clock.now() / 1000);
 
   beforeAll(async () => {
     up = await new RecordingUpstream().start();
@@ -47,7 +46,7 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
   }
 
   const sealed = (header: Record<string, unknown>, claims?: Record<string, unknown>) => sealWith(key, header, claims);
-  const acme = { alg: 'dir', enc: 'A256GCM', typ: 'hlgw-at', cid: 'acme', kgen: 1 };
+  const acme = { alg: 'dir', enc: 'A256GCM', typ: TOKEN_TYP, cid: 'acme', kgen: 1 };
 
   it.each<[string, () => Promise<string> | string, string]>([
     ['tampered header', () => tamperSegment(token, 0), 'malformed'],
@@ -85,9 +84,7 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
   });
 
   it('an expired token is refused (after the clock skew), even when cached', async () => {
-    const { token: short } = await mintToken({
-      companyId: 'acme', generation: 1, key, userId: 'u-7', login: 'bob@acme.example', now: now(), validitySeconds: 60,
-    });
+    const { token: short } = await t.gw.tokens.issue({ companyId: 'acme', userId: 'u-7', login: 'bob@acme.example' }, 1);
     expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${short}` } })).status).toBe(200);
     clock.advance(60_000 + 29_000); // inside the 30 s skew
     expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${short}` } })).status).toBe(200);
@@ -98,9 +95,9 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
   });
 
   it('a token that expired before it was ever seen is refused on the cold path too', async () => {
-    const { token: old } = await mintToken({
-      companyId: 'acme', generation: 1, key, userId: 'u-8', login: 'old@acme.example', now: now() - 7200, validitySeconds: 60,
-    });
+    clock.advance(-7200_000);
+    const { token: old } = await t.gw.tokens.issue({ companyId: 'acme', userId: 'u-8', login: 'old@acme.example' }, 1);
+    clock.advance(7200_000);
     await expectRejected(`Bearer ${old}`, 401, 'invalid_token', 'expired');
   });
 
@@ -148,7 +145,7 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
       expect(decoded).not.toContain('u-42');
     }
     expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual(
-      { alg: 'dir', enc: 'A256GCM', typ: 'hlgw-at', cid: 'acme', kgen: expect.any(Number) },
+      { alg: 'dir', enc: 'A256GCM', typ: TOKEN_TYP, cid: 'acme', kgen: expect.any(Number) },
     );
   });
 

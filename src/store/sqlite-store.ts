@@ -59,6 +59,8 @@ export class SqliteStore implements Store {
   /** The failed-login budgets' own connection (see its constructor). */
   private readonly loginDb: Database.Database;
   private readonly logins: SqliteLoginAttempts;
+  /** Prepared once: getToken runs on every token cache miss (only issued tokens are valid), and preparing costs more than the read. */
+  private getTokenStatement: Database.Statement | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -143,7 +145,8 @@ export class SqliteStore implements Store {
   }
 
   async getToken(tokenId: string): Promise<TokenRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM tokens WHERE token_id = ?').get(tokenId) as TokenRow | undefined;
+    this.getTokenStatement ??= this.db.prepare('SELECT * FROM tokens WHERE token_id = ?');
+    const row = this.getTokenStatement.get(tokenId) as TokenRow | undefined;
     return row && toToken(row);
   }
 

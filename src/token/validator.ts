@@ -102,6 +102,13 @@ export class TokenValidator<T> {
     const now = this.o.clock.now() / 1000;
     try {
       const claims = await openToken(token, this.o.state, now, this.o.skewSeconds);
+      // What the state already decides (revoked, expired, the duration) needs no store: such a token
+      // is refused without asking it, also while the store is away. A revoked id stays revoked: remembered.
+      const known = checkClaims(claims, this.o.state, now, this.o.skewSeconds);
+      if (known !== undefined) {
+        if (known === 'token_revoked' && this.o.state.isRevoked(claims.tokenId)) this.negative?.set(key, known);
+        throw rejection(known);
+      }
       const record = await this.issued(claims.tokenId);
       const notIssued = checkIssued(claims, record);
       if (notIssued !== undefined) throw rejection(notIssued);

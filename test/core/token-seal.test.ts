@@ -208,7 +208,7 @@ describe.each(COMBOS)('the token seal ($name)', ({ factory, forwarder }) => {
 /**
  * The store cannot be asked on a miss: a token never seen is answered 503 token_store_stale
  * (retry later; not 401, which would tell a client to throw a good token away), while tokens
- * already verified keep being served from the cache without the store.
+ * already verified keep being served from the cache without the store, and a revoked one is refused.
  */
 describe('a cache miss while the store is unreachable', () => {
   let up: RecordingUpstream;
@@ -222,11 +222,16 @@ describe('a cache miss while the store is unreachable', () => {
   async function check(t: TestGateway, breakStore: () => Promise<void>) {
     const seen = await enableAndIssue(t);
     const unseen = await t.gw.tokens.issue({ userId: 'u-50', login: 'erin@acme.example', companyId: 'acme' });
+    const revoked = await t.gw.tokens.issue({ userId: 'u-51', login: 'fred@acme.example', companyId: 'acme' });
+    await t.gw.tokens.revoke(revoked.record.tokenId);
     expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${seen.token}` } })).status).toBe(200);
     await breakStore();
     const r = await call(t.url, '/x', { headers: { authorization: `Bearer ${unseen.token}` } });
     expect(r.status).toBe(503);
     expect(r.json()).toMatchObject({ code: 'token_store_stale' });
+    // What the state decides alone needs no store: a revoked token, never seen, is still a 401.
+    const gone = await call(t.url, '/x', { headers: { authorization: `Bearer ${revoked.token}` } });
+    expect(gone.json()).toMatchObject({ code: 'token_revoked' });
     expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${seen.token}` } })).status).toBe(200);
   }
 

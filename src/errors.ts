@@ -30,6 +30,10 @@ export const ERROR_CODES = [
   'rate_limited',
   'user_source_unavailable',
   'store_unavailable',
+  // The portal's sign-in and sessions (src/portal/).
+  'login_failed',
+  'session_required',
+  'csrf_rejected',
   // Forwarding.
   'request_target_invalid',
   // Framing: refused by Node's parser (request_malformed, and header_fields_too_large past

@@ -1,4 +1,4 @@
-import type { AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, StateChange, Store, TokenRecord } from '../store/types.js';
+import type { AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from '../store/types.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 type Listener = (change: StateChange, origin?: ChangeOrigin) => void;
@@ -47,6 +47,10 @@ export class ClusterRelayStore implements Store {
   // The shared database file is the shared count: every worker reserves in the same table.
   reserveLoginAttempt(a: { member: string; budgets: readonly LoginBudget[]; now: number }): Promise<number> { return this.inner.reserveLoginAttempt(a); }
   settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void> { return this.inner.settleLoginAttempt(a); }
+  putSession(s: SessionRecord): Promise<void> { return this.inner.putSession(s); }
+  getSession(idHash: string): Promise<SessionRecord | undefined> { return this.inner.getSession(idHash); }
+  deleteSession(idHash: string): Promise<void> { return this.inner.deleteSession(idHash); }
+  purgeSessions(now: number): Promise<number> { return this.inner.purgeSessions(now); }
 
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);

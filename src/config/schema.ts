@@ -35,6 +35,8 @@ export const DEFAULTS = Object.freeze({
   failedLoginWindowSeconds: 300,
   maxFailedLoginsPerAddress: 100,
   failedLoginAddressWindowSeconds: 300,
+  portalIdleMinutes: 30,
+  portalAbsoluteHours: 12,
 });
 
 const host = z.string().min(1, 'expected a host name or address');
@@ -244,6 +246,15 @@ function failedLoginBudget(maxFailures: number, windowSeconds: number) {
     .prefault({});
 }
 
+const portalSchema = z.strictObject({
+  /** Serve the Token Management pages under `{endpoints.prefix}/ui/` (sign-in with the users.source). */
+  enabled: z.boolean().default(true),
+  /** A session unused this long is over: the next call answers 401 session_required. */
+  idleMinutes: z.number().int().min(1).max(24 * 60).default(DEFAULTS.portalIdleMinutes),
+  /** A session is over this long after sign-in, however busy it is. */
+  absoluteHours: z.number().int().min(1).max(7 * 24).default(DEFAULTS.portalAbsoluteHours),
+});
+
 const secretsSchema = z.strictObject({
   /** Master key file (32 random bytes, base64), created with mode 0600 when missing. HLGW_MASTER_KEY wins. */
   masterKeyFile: z.string().min(1).default(DEFAULTS.masterKeyFile),
@@ -265,6 +276,7 @@ export const configSchema = z.strictObject({
   portfolios: portfoliosSchema.prefault({}),
   users: usersSchema.default({ source: 'none' }),
   endpoints: endpointsSchema.prefault({}),
+  portal: portalSchema.prefault({}),
   secrets: secretsSchema.prefault({}),
   log: logSchema.prefault({}),
 });

@@ -11,6 +11,7 @@ import type { GatewayError } from '../errors.js';
 import type { VerifiedToken } from '../token/validator.js';
 import type { LoginRateLimiter } from '../users/login-rate-limiter.js';
 import type { UserSource } from '../users/types.js';
+import type { PortalOptions } from '../portal/portal-router.js';
 
 /** Everything the /auth endpoints are made of; built by the composition root. */
 export interface EndpointDeps {
@@ -31,6 +32,8 @@ export interface EndpointDeps {
   clock: Clock;
   trustedProxies: ReadonlySet<string>;
   log: Logger;
+  /** The Token Management pages under `{prefix}/ui/`; absent when portal.enabled is false. */
+  portal?: PortalOptions;
 }
 
 /** One request to an endpoint, with what the router already worked out. */
@@ -52,7 +55,8 @@ export interface Caller {
   login: string;
   companyId: string;
   manager: boolean;
-  via: 'basic' | 'bearer';
+  /** `session`: the portal's pages (src/portal/), signed in with a password. */
+  via: 'basic' | 'bearer' | 'session';
   /** Set when the caller used a Bearer token: its id. */
   tokenId?: string;
 }

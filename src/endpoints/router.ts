@@ -9,6 +9,7 @@ import { oauthIntrospectEndpoint } from './oauth-introspect.js';
 import { oauthRevokeEndpoint } from './oauth-revoke.js';
 import { getPolicyEndpoint, putPolicyEndpoint } from './token-policy.js';
 import { listTokensEndpoint, revokeTokenEndpoint } from './tokens.js';
+import { createPortal } from '../portal/portal-router.js';
 
 interface Route {
   /** Path below the prefix; `([^/]+)` segments become params. */
@@ -33,6 +34,7 @@ export function createEndpoints(d: EndpointDeps) {
     { pattern: /^\/portfolios\/([^/]+)\/audit$/, methods: { GET: auditEndpoint(d, auth) } },
   ];
   const prefix = d.prefix;
+  const portal = d.portal ? createPortal(d, d.portal) : undefined;
 
   function matches(url: string): boolean {
     if (!url.startsWith(prefix)) return false;
@@ -43,6 +45,7 @@ export function createEndpoints(d: EndpointDeps) {
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const path = url.pathname.slice(prefix.length);
+    if (portal && (path === '/ui' || path.startsWith('/ui/'))) return portal.dispatch(req, res, url, path);
     for (const route of routes) {
       const m = route.pattern.exec(path);
       if (!m) continue;

@@ -32,6 +32,8 @@ import { AuditTrail } from '../lifecycle/audit-trail.js';
 import { LoginRateLimiter } from '../users/login-rate-limiter.js';
 import { FileUserSource } from '../users/file-user-source.js';
 import { managerRoleOf, openUserSource } from '../users/open-user-source.js';
+import { stripSessionCookie } from '../portal/session-cookie.js';
+import { SessionManager } from '../portal/sessions.js';
 import type { UserSource } from '../users/types.js';
 
 export interface GatewayDeps {
@@ -136,6 +138,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   if (users instanceof FileUserSource) {
     await revokeTokensOfRemovedUsers({ store, users, revoke: (id) => tokens.revoke(id), audit, now, log, actor: 'system' });
   }
+  const sessions = new SessionManager(store, clock, {
+    idleMs: config.portal.idleMinutes * 60_000,
+    absoluteMs: config.portal.absoluteHours * 3_600_000,
+  });
+  // Redis expires sessions itself; SQLite rows are deleted here.
+  const sessionPurger = setInterval(() => {
+    sessions.purge().catch((err: unknown) => log.warn({ err: String(err) }, 'could not purge expired portal sessions'));
+  }, SESSION_PURGE_MS);
+  sessionPurger.unref();
   const endpoints = createEndpoints({
     prefix: config.endpoints.prefix,
     maxBodyBytes: config.endpoints.maxBodyBytes,
@@ -148,13 +159,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     audit,
     trustedProxies: new Set(config.server.trustedProxies),
     log,
+    portal: config.portal.enabled ? { sessions, idleMinutes: config.portal.idleMinutes } : undefined,
   });
 
   const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip];
   const handler = createRequestHandler({
     maxTokenBytes: config.tokens.maxTokenBytes,
     checkFraming: createFramingCheck({ maxHeaders: config.server.maxHeaders, identityNames }),
-    stripIdentity: createIdentityStripper(identityNames, FORWARDING_HEADERS),
+    stripIdentity: stripIdentityAndSession(createIdentityStripper(identityNames, FORWARDING_HEADERS)),
     setForwardedHeaders: createForwardedHeaders({
       trustedProxies: config.server.trustedProxies,
       upstreamHost: config.upstream.preserveHost ? undefined : target.host,
@@ -207,6 +219,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
     async close() {
       clearInterval(pruner);
+      clearInterval(sessionPurger);
       sync.stop();
       freshness?.stop();
       stopSyncMetrics();
@@ -215,6 +228,17 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       await forwarder.close();
       users.close();
     },
+  };
+}
+
+/** How often expired portal sessions are deleted from SQLite. */
+const SESSION_PURGE_MS = 5 * 60_000;
+
+/** Step 3 also drops the portal's session cookie: the upstream never sees a portal session. */
+function stripIdentityAndSession(stripIdentity: (h: IncomingMessage['headers']) => void): (h: IncomingMessage['headers']) => void {
+  return (h) => {
+    stripIdentity(h);
+    if (h.cookie !== undefined) stripSessionCookie(h);
   };
 }
 

@@ -37,6 +37,10 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   rate_limited: { status: 429, error: 'rate_limited', description: 'too many failed attempts, retry later' },
   user_source_unavailable: { status: 502, error: 'bad_gateway', description: 'user directory unavailable' },
   store_unavailable: { status: 503, error: 'store_unavailable', description: 'token store unavailable, retry later' },
+  // No WWW-Authenticate on the portal's 401s: a Basic challenge would make the browser open its own login dialog.
+  login_failed: { status: 401, error: 'login_failed', description: 'wrong login or password' },
+  session_required: { status: 401, error: 'session_required', description: 'not signed in, or the session has expired' },
+  csrf_rejected: { status: 403, error: 'csrf_rejected', description: 'cross-site request refused' },
   request_target_invalid: { status: 400, error: 'invalid_request', description: 'request target must be a path' },
   request_malformed: { status: 400, error: 'invalid_request', description: 'malformed HTTP request' },
   // RFC 6585 §5.

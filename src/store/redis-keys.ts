@@ -18,6 +18,7 @@ import type { TokenRecord } from './types.js';
  *                                         opaque key (`l:<hash of login>`, `a:<hash of address>`), its own
  *                                         hash tag: a login's budget is one slot, reserved by one script
  *   <p>:changes                     pub/sub channel of StateChange messages
+ *   <p>:session:<idHash>            STRING a portal SessionRecord as JSON, PEXPIRE = its remaining life
  */
 export class RedisKeys {
   constructor(private readonly p: string) {}
@@ -25,6 +26,9 @@ export class RedisKeys {
   get portfolios(): string { return `${this.p}:portfolios`; }
   get tokenPortfolio(): string { return `${this.p}:token-portfolio`; }
   get channel(): string { return `${this.p}:changes`; }
+
+  /** Outside any portfolio's slot: a session belongs to a person, looked up by its id alone. */
+  session(idHash: string): string { return `${this.p}:session:${idHash}`; }
 
   portfolio(c: string): string { return `${this.p}:{${c}}:portfolio`; }
   /** Prefix of the per-token hashes of a portfolio (the renewal script appends ids). */

@@ -5,7 +5,7 @@ import { RedisConnection } from './redis-connection.js';
 import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
 import { reserveLogin, settleLogin, type LoginScriptedRedis } from './redis-login-attempts.js';
 import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
-import type { AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
@@ -200,6 +200,28 @@ export class RedisStore implements Store {
 
   async settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void> {
     await this.conn.run(() => settleLogin(this.r, this.keys, a.release, a.clear));
+  }
+
+  /**
+   * Sessions expire in Redis itself (PEXPIRE = the session's remaining life by the gateway's clock),
+   * so every instance sees the same session and nothing needs purging.
+   */
+  async putSession(s: SessionRecord): Promise<void> {
+    const ttl = Math.max(1, s.expiresAt - s.lastSeenAt);
+    await this.conn.run(() => this.r.set(this.keys.session(s.idHash), JSON.stringify(s), 'PX', ttl));
+  }
+
+  async getSession(idHash: string): Promise<SessionRecord | undefined> {
+    const json = await this.conn.run(() => this.r.get(this.keys.session(idHash)));
+    return json === null ? undefined : (JSON.parse(json) as SessionRecord);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.conn.run(() => this.r.del(this.keys.session(idHash)));
+  }
+
+  async purgeSessions(): Promise<number> {
+    return 0;
   }
 
   onChange(listener: ChangeListener): () => void {

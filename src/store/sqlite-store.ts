@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
-import type { AuditEvent, LoginBudget, PortfolioRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AuditEvent, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -41,11 +41,27 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX audit_by_company ON audit(company_id, id);`,
   LOGIN_ATTEMPTS_MIGRATION,
+  // Portal sessions (src/portal/), keyed by a hash of the session id.
+  `CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     login TEXT NOT NULL,
+     company_id TEXT NOT NULL,
+     manager INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_seen_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_by_expiry ON sessions(expires_at);`,
 ];
 
 interface TokenRow {
   token_id: string; company_id: string; user_id: string; login: string; generation: number;
   created_at: number; expires_at: number; revoked_at: number | null; last_used_at: number | null;
+}
+interface SessionRow {
+  id_hash: string; user_id: string; login: string; company_id: string; manager: number;
+  created_at: number; last_seen_at: number; expires_at: number;
 }
 interface PortfolioRow {
   company_id: string; enabled: number; generation: number; duration_minutes: number; sealed_key: string | null; updated_at: number;
@@ -207,6 +223,32 @@ export class SqliteStore implements Store {
 
   async settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void> {
     this.logins.settle(a.release, a.clear);
+  }
+
+  async putSession(s: SessionRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id_hash, user_id, login, company_id, manager, created_at, last_seen_at, expires_at)
+         VALUES (@idHash, @userId, @login, @companyId, @manager, @createdAt, @lastSeenAt, @expiresAt)
+         ON CONFLICT(id_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at, expires_at = excluded.expires_at`,
+      )
+      .run({ ...s, manager: s.manager ? 1 : 0 });
+  }
+
+  async getSession(idHash: string): Promise<SessionRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM sessions WHERE id_hash = ?').get(idHash) as SessionRow | undefined;
+    return r && {
+      idHash: r.id_hash, userId: r.user_id, login: r.login, companyId: r.company_id, manager: r.manager === 1,
+      createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at,
+    };
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
+  }
+
+  async purgeSessions(now: number): Promise<number> {
+    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
   }
 
   onChange(listener: (c: StateChange) => void): () => void {

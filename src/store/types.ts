@@ -46,6 +46,25 @@ export interface LoginBudget {
   windowMs: number;
 }
 
+/**
+ * A portal sign-in (src/portal/). Stored under a SHA-256 of the session id, never the id itself:
+ * a copy of the store names no usable cookie.
+ */
+export interface SessionRecord {
+  /** base64url SHA-256 of the session id. */
+  idHash: string;
+  userId: string;
+  login: string;
+  companyId: string;
+  /** Portfolio manager of companyId, as the user source said at sign-in. */
+  manager: boolean;
+  /** Milliseconds since the epoch (the injected clock). */
+  createdAt: number;
+  lastSeenAt: number;
+  /** When it ends unless used again: min(lastSeenAt + idle, createdAt + absolute). */
+  expiresAt: number;
+}
+
 /** Pushed to every instance's TokenState after a durable write. */
 export type StateChange =
   | { kind: 'portfolio'; record: PortfolioRecord }
@@ -85,6 +104,13 @@ export interface Store {
   reserveLoginAttempt(a: { member: string; budgets: readonly LoginBudget[]; now: number }): Promise<number>;
   /** After the check: `release` takes reserved members back out (not failures), `clear` empties whole budgets (a success). */
   settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void>;
+  /** Creates or replaces a portal session (a touch rewrites lastSeenAt and expiresAt). */
+  putSession(s: SessionRecord): Promise<void>;
+  /** The session, or undefined when unknown; the caller checks expiresAt (the store may keep it a little longer). */
+  getSession(idHash: string): Promise<SessionRecord | undefined>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Removes sessions expired at `now`; returns how many (Redis expires its own keys and answers 0). */
+  purgeSessions(now: number): Promise<number>;
 
   /** Subscribe to changes written by this or (with a shared store) any other instance. */
   onChange(listener: (change: StateChange, origin?: ChangeOrigin) => void): () => void;

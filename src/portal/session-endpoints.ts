@@ -1,0 +1,72 @@
+import type { ServerResponse } from 'node:http';
+import { GatewayError } from '../errors.js';
+import type { Exchange } from '../endpoints/context.js';
+import { readFields } from '../endpoints/read-body.js';
+import type { PortalContext } from './context.js';
+import { sendPortalJson } from './respond.js';
+import { arrivedOverTls, clearedCookie, readSessionCookie, sessionCookie } from './session-cookie.js';
+import { sessionOf } from './session-caller.js';
+import { csrfMatches, csrfTokenOf, type Session } from './sessions.js';
+
+/** What the page learns about its session: who, what they may do, and the CSRF token for its calls. */
+function sessionView(p: PortalContext, s: Session, manager: boolean) {
+  const r = s.record;
+  return {
+    login: r.login, userId: r.userId, companyId: r.companyId, manager,
+    csrfToken: csrfTokenOf(s.id),
+    idleMinutes: p.idleMinutes,
+    expiresAt: new Date(r.expiresAt).toISOString(),
+  };
+}
+
+/**
+ * `POST {prefix}/ui/api/session` {login, password}: signs in against the configured user source,
+ * through the same failed-login limiter as the API. Any session the browser still had is ended
+ * and a new id is issued (no fixation: an id planted before sign-in is worth nothing after).
+ */
+export function signInEndpoint(p: PortalContext) {
+  return async ({ req, res, address }: Exchange): Promise<void> => {
+    const body = await readFields(req, p.d.maxBodyBytes, ['json']);
+    const { login, password } = body;
+    if (typeof login !== 'string' || login === '' || typeof password !== 'string' || password === '') {
+      throw new GatewayError('validation_failed', 'login and password: expected non-empty strings');
+    }
+    const tls = arrivedOverTls(req, p.d.trustedProxies);
+    await p.sessions.end(readSessionCookie(req.headers, tls));
+    const who = await p.login(login, address, () => p.d.users.verify(login, password));
+    const manager = who.roles.includes(p.d.managerRole);
+    const s = await p.sessions.create(who, manager);
+    p.d.log.info({ login: who.login, companyId: who.companyId, clientAddress: address }, 'portal sign-in');
+    sendPortalJson(res, 200, sessionView(p, s, manager), { 'set-cookie': sessionCookie(s.id, tls, p.d.prefix) });
+  };
+}
+
+/** `GET {prefix}/ui/api/session`: the current session (after a reload the page needs its CSRF token again). */
+export function currentSessionEndpoint(p: PortalContext) {
+  return async ({ req, res }: Exchange): Promise<void> => {
+    const s = await sessionOf(p, req);
+    const manager = p.d.users.kind === 'file'
+      ? p.d.users.rolesOf(s.record.userId, s.record.login, s.record.companyId).includes(p.d.managerRole)
+      : s.record.manager;
+    sendPortalJson(res, 200, sessionView(p, s, manager));
+  };
+}
+
+/**
+ * `DELETE {prefix}/ui/api/session`: signs out. The session is deleted in the store, so the old
+ * cookie is refused on every instance, not merely forgotten by this browser.
+ */
+export function signOutEndpoint(p: PortalContext) {
+  return async ({ req, res }: Exchange): Promise<void> => {
+    const tls = arrivedOverTls(req, p.d.trustedProxies);
+    const s = await sessionOf(p, req);
+    const given = req.headers['x-csrf-token'];
+    if (!csrfMatches(s.id, typeof given === 'string' ? given : undefined)) throw new GatewayError('csrf_rejected', 'X-CSRF-Token missing or wrong');
+    await p.sessions.end(s.id);
+    endSession(res, tls, p.d.prefix);
+  };
+}
+
+function endSession(res: ServerResponse, tls: boolean, prefix: string): void {
+  sendPortalJson(res, 200, { signedOut: true }, { 'set-cookie': clearedCookie(tls, prefix) });
+}

@@ -1,0 +1,101 @@
+import { api, ApiError, describeError, setCsrfToken, whenSessionLost } from './api.js';
+import { h, on, replace } from './dom.js';
+import { renderGenerateToken } from './generate-token-screen.js';
+import { disclosureMenu } from './menu.js';
+import { signInForm, type SessionInfo } from './sign-in-screen.js';
+import { renderTokenManagement } from './token-management-screen.js';
+
+/**
+ * The page's entry point: asks whether a session exists, then shows the sign-in form or the
+ * application (header with the COMPANIES menu for managers and the user menu, and one screen
+ * chosen by the URL fragment). The fragment names a screen only, never data.
+ */
+const root = document.getElementById('app')!;
+let session: SessionInfo | undefined;
+
+function screenFor(s: SessionInfo): 'token-management' | 'generate-token' {
+  const wanted = location.hash.slice(1);
+  if (wanted === 'token-management' && s.manager) return 'token-management';
+  if (wanted === 'generate-token') return 'generate-token';
+  return s.manager ? 'token-management' : 'generate-token';
+}
+
+function showSignIn(notice?: string): void {
+  session = undefined;
+  document.title = 'Sign in · Highlight tokens';
+  const main = h('main', { id: 'main', class: 'narrow' }, signInForm(showApp, notice));
+  replace(root, main);
+  main.querySelector<HTMLInputElement>('input')?.focus();
+}
+
+function header(s: SessionInfo): HTMLElement {
+  const signOut = h('button', { type: 'button' }, 'Sign out');
+  on(signOut, 'click', () => {
+    api('DELETE', 'session', undefined, { quietSessionLoss: true })
+      .catch(() => undefined) // an expired session is signed out already
+      .finally(() => {
+        setCsrfToken('');
+        history.replaceState(null, '', location.pathname);
+        showSignIn('You are signed out.');
+      });
+  });
+  const companies = s.manager
+    ? disclosureMenu('COMPANIES', [h('a', { href: '#token-management' }, 'Token Management')])
+    : null;
+  const user = disclosureMenu(s.login, [h('a', { href: '#generate-token' }, 'Generate Access Token'), signOut], {
+    className: 'user-menu', buttonLabel: `User menu: ${s.login}`,
+  });
+  return h('header', { class: 'top' },
+    h('span', { class: 'brand' }, 'Highlight'),
+    h('nav', { 'aria-label': 'Main' }, companies),
+    user,
+  );
+}
+
+function render(): void {
+  if (!session) return;
+  const s = session;
+  const main = h('main', { id: 'main' });
+  replace(root, h('a', { href: '#main', class: 'skip' }, 'Skip to content'), header(s), main);
+  const screen = screenFor(s);
+  if (screen === 'token-management') renderTokenManagement(main, s);
+  else renderGenerateToken(main, s);
+  main.querySelector<HTMLElement>('h1')?.focus();
+}
+
+function showApp(s: SessionInfo): void {
+  session = s;
+  render();
+}
+
+/**
+ * Session expired during work: sign in again in a dialog over the current screen, so what was
+ * typed stays where it was (in this page's memory only). Another user signing in gets a fresh page.
+ */
+whenSessionLost(() => {
+  if (document.querySelector('dialog.session-lost')) return;
+  const before = session;
+  const dialog = h('dialog', { class: 'session-lost', 'aria-labelledby': 'sign-in-title' });
+  dialog.appendChild(signInForm((s) => {
+    dialog.close();
+    if (before && before.login === s.login) session = s;
+    else showApp(s);
+  }, 'Your session has expired. Sign in again to continue: what you typed is kept.'));
+  dialog.addEventListener('close', () => dialog.remove());
+  dialog.addEventListener('cancel', (e) => e.preventDefault()); // no way around signing in
+  document.body.appendChild(dialog);
+  dialog.showModal();
+  dialog.querySelector<HTMLInputElement>('input')?.focus();
+});
+
+window.addEventListener('hashchange', () => render());
+
+api<SessionInfo>('GET', 'session', undefined, { quietSessionLoss: true })
+  .then((s) => {
+    setCsrfToken(s.csrfToken);
+    showApp(s);
+  })
+  .catch((err: unknown) => {
+    if (err instanceof ApiError && err.code === 'session_required') showSignIn();
+    else replace(root, h('main', { id: 'main' }, h('p', { role: 'alert' }, describeError(err))));
+  });

@@ -1,0 +1,130 @@
+import { api, describeError } from './api.js';
+import { confirmAction } from './confirm-dialog.js';
+import { field, h, on, replace, trashIcon } from './dom.js';
+import { shortId, when } from './format.js';
+import type { SessionInfo } from './sign-in-screen.js';
+
+export interface TokenRow {
+  token_id: string; user_id: string; login: string;
+  created_at: string; expires_at: string; last_used_at: string | null; revoked_at: string | null;
+  status: 'active' | 'expired' | 'revoked';
+}
+
+type Key = 'login' | 'token_id' | 'created_at' | 'expires_at' | 'last_used_at' | 'status';
+const COLUMNS: { key: Key; label: string }[] = [
+  { key: 'login', label: 'User' }, { key: 'token_id', label: 'Token id' }, { key: 'created_at', label: 'Created' },
+  { key: 'expires_at', label: 'Expires' }, { key: 'last_used_at', label: 'Last used' }, { key: 'status', label: 'Status' },
+];
+export const PAGE_SIZE = 50;
+
+/**
+ * Every token of the portfolio (never the token itself): sortable by each column, filtered by
+ * user and status, 50 rows a page, and a trash icon per active token that revokes it after a
+ * confirmation naming the user. The row turns revoked as soon as the gateway confirms.
+ */
+export function renderTokenTable(panel: HTMLElement, s: SessionInfo): void {
+  replace(panel, h('p', { role: 'status' }, 'Loading…'));
+  api<{ tokens: TokenRow[] }>('GET', 'tokens')
+    .then((r) => replace(panel, tokenTable(r.tokens, s)))
+    .catch((err: unknown) => replace(panel, h('p', { role: 'alert' }, describeError(err))));
+}
+
+function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
+  let sortKey: Key = 'created_at';
+  let descending = true;
+  let page = 0;
+  const user = h('input', { type: 'search', autocomplete: 'off' });
+  const status = h('select', {}, ...['all', 'active', 'expired', 'revoked'].map((v) => h('option', { value: v }, v === 'all' ? 'All' : v[0]!.toUpperCase() + v.slice(1))));
+  const live = h('div', { role: 'status', class: 'status' });
+  const alert = h('div', { role: 'alert', class: 'form-error' });
+  const tableBox = h('div', { class: 'table-scroll', role: 'region', 'aria-label': 'Tokens table', tabindex: '0' });
+  const pager = h('nav', { 'aria-label': 'Token pages', class: 'pager' });
+
+  const draw = () => {
+    const u = user.value.trim().toLowerCase();
+    const visible = rows
+      .filter((r) => (u === '' || r.login.toLowerCase().includes(u)) && (status.value === 'all' || r.status === status.value))
+      .sort((a, b) => compare(a[sortKey], b[sortKey]) * (descending ? -1 : 1));
+    const pages = Math.max(1, Math.ceil(visible.length / PAGE_SIZE));
+    page = Math.min(page, pages - 1);
+    const shown = visible.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+    replace(tableBox, table(shown, visible.length));
+    replace(pager, ...(pages > 1 ? pagerControls(pages) : []));
+  };
+
+  const table = (shown: TokenRow[], total: number) => h('table', {},
+    h('caption', {}, `Tokens of company ${s.companyId}: ${total} ${total === 1 ? 'token' : 'tokens'}`),
+    h('thead', {}, h('tr', {},
+      ...COLUMNS.map((c) => {
+        const b = h('button', { type: 'button', class: 'sort' }, c.label);
+        on(b, 'click', () => {
+          if (sortKey === c.key) descending = !descending;
+          else { sortKey = c.key; descending = c.key !== 'login' && c.key !== 'status'; }
+          draw();
+          tableBox.querySelector<HTMLElement>(`th[data-key="${c.key}"] button`)?.focus();
+        });
+        return h('th', { scope: 'col', 'data-key': c.key, 'aria-sort': sortKey === c.key ? (descending ? 'descending' : 'ascending') : null }, b);
+      }),
+      h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Revoke')))),
+    h('tbody', {}, ...(shown.length === 0
+      ? [h('tr', {}, h('td', { colspan: '7' }, 'No tokens match.'))]
+      : shown.map(row))),
+  );
+
+  const row = (r: TokenRow) => {
+    const cells = [
+      h('th', { scope: 'row' }, r.login), h('td', { title: r.token_id }, h('code', {}, shortId(r.token_id))),
+      h('td', {}, when(r.created_at)), h('td', {}, when(r.expires_at)), h('td', {}, when(r.last_used_at)),
+      h('td', {}, h('span', { class: `badge ${r.status}` }, r.status)),
+    ];
+    let action: HTMLElement | string = '';
+    if (r.status === 'active') {
+      const b = h('button', { type: 'button', class: 'icon danger', 'aria-label': `Revoke the token of ${r.login}` }, trashIcon());
+      on(b, 'click', () => void revoke(r));
+      action = b;
+    }
+    return h('tr', {}, ...cells, h('td', {}, action));
+  };
+
+  const revoke = async (r: TokenRow) => {
+    const yes = await confirmAction({
+      title: `Revoke the token of ${r.login}?`,
+      message: [`Token ${shortId(r.token_id)} of ${r.login} stops working at once: every request with it is refused. ${r.login} can generate a new one.`],
+      confirm: 'Revoke', danger: true,
+    });
+    if (!yes) return;
+    alert.textContent = '';
+    try {
+      await api('DELETE', `tokens/${encodeURIComponent(r.token_id)}`);
+      r.status = 'revoked';
+      r.revoked_at = new Date().toISOString();
+      live.textContent = `The token of ${r.login} is revoked.`;
+    } catch (err) {
+      alert.textContent = describeError(err);
+    }
+    draw();
+    tableBox.focus();
+  };
+
+  const pagerControls = (pages: number) => {
+    const prev = h('button', { type: 'button', disabled: page === 0 }, 'Previous page');
+    const next = h('button', { type: 'button', disabled: page >= pages - 1 }, 'Next page');
+    on(prev, 'click', () => { page -= 1; draw(); pager.querySelector<HTMLElement>('button:not([disabled])')?.focus(); });
+    on(next, 'click', () => { page += 1; draw(); pager.querySelector<HTMLElement>('button:not([disabled])')?.focus(); });
+    return [prev, h('span', { 'aria-live': 'polite' }, `Page ${page + 1} of ${pages}`), next];
+  };
+
+  on(user, 'input', () => { page = 0; draw(); });
+  on(status, 'change', () => { page = 0; draw(); });
+  draw();
+  return h('div', {},
+    h('div', { class: 'filters' }, field('Filter by user', user).wrap, field('Status', status).wrap),
+    alert, live, tableBox, pager);
+}
+
+function compare(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}

@@ -243,6 +243,29 @@ describe.skipIf(lacks('chromium'))('the Token Management portal in a real browse
     await apply(manager);
   });
 
+  it('sorts by a column, filters by user and status, and pages past 50 rows', async () => {
+    const generation = gw.gw.state.portfolio('acme')!.generation;
+    for (let i = 0; i < 55; i++) {
+      const t = clock.now() - i * 60_000;
+      await gw.gw.store.insertToken({
+        tokenId: `bulk-${String(i).padStart(2, '0')}`, companyId: 'acme', userId: `bulk-${i}`, login: `bulk${String(i).padStart(2, '0')}@acme.example`,
+        generation, createdAt: t, expiresAt: t + 86_400_000, revokedAt: null, lastUsedAt: null,
+      }, { revokePreviousOfUser: false, now: t });
+    }
+    await manager.getByRole('tab', { name: 'Tokens' }).click();
+    await manager.getByText('Page 1 of 2').waitFor();
+    await manager.getByRole('button', { name: 'Next page' }).click();
+    await manager.getByText('Page 2 of 2').waitFor();
+    await manager.getByRole('button', { name: 'User', exact: true }).click();
+    expect(await manager.getByRole('columnheader', { name: 'User' }).getAttribute('aria-sort')).toBe('ascending');
+    await manager.getByLabel('Filter by user').fill('bulk07');
+    expect(await manager.getByRole('row').count()).toBe(2); // the header and bulk07
+    await manager.getByLabel('Filter by user').fill('');
+    await manager.getByLabel('Status').selectOption('revoked');
+    await manager.getByRole('row', { name: new RegExp(USER.login) }).first().waitFor();
+    expect(await manager.getByRole('button', { name: /^Revoke the token of/ }).count()).toBe(0);
+  });
+
   it('sign-out ends the session: the old cookie no longer works', async () => {
     const [cookie] = await userCtx.cookies();
     expect(cookie).toMatchObject({ name: 'hlgw_session', httpOnly: true, sameSite: 'Strict', path: '/auth' });

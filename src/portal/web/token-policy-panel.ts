@@ -51,13 +51,13 @@ function policyForm(path: string, initial: Policy): HTMLElement {
     const n = charCount(passphrase.value);
     count.textContent = n === 0 ? `${MIN} to ${MAX} characters.` : `${n} of ${MAX} characters${n < MIN ? ` (at least ${MIN})` : ''}.`;
   };
-  on(passphrase, 'input', updateCount);
+  on(passphrase, 'input', () => { updateCount(); setFieldError(passphrase, pp.error, ''); });
 
   const duration = h('input', { type: 'number', inputmode: 'numeric', min: '1', max: String(DURATION_MAX), step: '1', value: String(current.durationMinutes) });
   const days = h('output', {});
   const du = field('Token duration (minutes)', duration, days);
   const updateDays = () => { days.textContent = `= ${minutesAsDays(Number(duration.value)) || '—'} (1 to ${DURATION_MAX.toLocaleString()} minutes)`; };
-  on(duration, 'input', updateDays);
+  on(duration, 'input', () => { updateDays(); setFieldError(duration, du.error, ''); });
 
   const status = h('div', { role: 'status', class: 'status' });
   const alert = h('div', { role: 'alert', class: 'form-error' });

@@ -21,12 +21,15 @@ export async function sessionOf(p: PortalContext, req: IncomingMessage): Promise
 export function createSessionAuthenticator(p: PortalContext): AuthenticateCaller {
   return async (req): Promise<Caller> => {
     const s = await sessionOf(p, req);
-    if (!isSafeMethod(req.method)) {
-      const given = req.headers['x-csrf-token'];
-      if (!csrfMatches(s.id, typeof given === 'string' ? given : undefined)) throw new GatewayError('csrf_rejected', 'X-CSRF-Token missing or wrong');
-    }
+    if (!isSafeMethod(req.method)) requireCsrfToken(req, s);
     return { userId: s.record.userId, login: s.record.login, companyId: s.record.companyId, manager: isManager(p, s), via: 'session' };
   };
+}
+
+/** A state-changing call carries the session's CSRF token in `X-CSRF-Token`; throws `csrf_rejected`. */
+export function requireCsrfToken(req: IncomingMessage, s: Session): void {
+  const given = req.headers['x-csrf-token'];
+  if (!csrfMatches(s.id, typeof given === 'string' ? given : undefined)) throw new GatewayError('csrf_rejected', 'X-CSRF-Token missing or wrong');
 }
 
 /**
@@ -34,7 +37,7 @@ export function createSessionAuthenticator(p: PortalContext): AuthenticateCaller
  * loses the screens at once); an upstream directory tells roles only at sign-in, so the
  * session keeps what it said then (for at most the absolute timeout).
  */
-function isManager(p: PortalContext, s: Session): boolean {
+export function isManager(p: PortalContext, s: Session): boolean {
   const r = s.record;
   if (p.d.users.kind !== 'file') return r.manager;
   return p.d.users.rolesOf(r.userId, r.login, r.companyId).includes(p.d.managerRole);

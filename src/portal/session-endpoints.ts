@@ -1,12 +1,11 @@
-import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 import type { Exchange } from '../endpoints/context.js';
 import { readFields } from '../endpoints/read-body.js';
 import type { PortalContext } from './context.js';
 import { sendPortalJson } from './respond.js';
 import { arrivedOverTls, clearedCookie, readSessionCookie, sessionCookie } from './session-cookie.js';
-import { sessionOf } from './session-caller.js';
-import { csrfMatches, csrfTokenOf, type Session } from './sessions.js';
+import { isManager, requireCsrfToken, sessionOf } from './session-caller.js';
+import { csrfTokenOf, type Session } from './sessions.js';
 
 /** What the page learns about its session: who, what they may do, and the CSRF token for its calls. */
 function sessionView(p: PortalContext, s: Session, manager: boolean) {
@@ -45,10 +44,7 @@ export function signInEndpoint(p: PortalContext) {
 export function currentSessionEndpoint(p: PortalContext) {
   return async ({ req, res }: Exchange): Promise<void> => {
     const s = await sessionOf(p, req);
-    const manager = p.d.users.kind === 'file'
-      ? p.d.users.rolesOf(s.record.userId, s.record.login, s.record.companyId).includes(p.d.managerRole)
-      : s.record.manager;
-    sendPortalJson(res, 200, sessionView(p, s, manager));
+    sendPortalJson(res, 200, sessionView(p, s, isManager(p, s)));
   };
 }
 
@@ -60,13 +56,8 @@ export function signOutEndpoint(p: PortalContext) {
   return async ({ req, res }: Exchange): Promise<void> => {
     const tls = arrivedOverTls(req, p.d.trustedProxies);
     const s = await sessionOf(p, req);
-    const given = req.headers['x-csrf-token'];
-    if (!csrfMatches(s.id, typeof given === 'string' ? given : undefined)) throw new GatewayError('csrf_rejected', 'X-CSRF-Token missing or wrong');
+    requireCsrfToken(req, s);
     await p.sessions.end(s.id);
-    endSession(res, tls, p.d.prefix);
+    sendPortalJson(res, 200, { signedOut: true }, { 'set-cookie': clearedCookie(tls, p.d.prefix) });
   };
-}
-
-function endSession(res: ServerResponse, tls: boolean, prefix: string): void {
-  sendPortalJson(res, 200, { signedOut: true }, { 'set-cookie': clearedCookie(tls, prefix) });
 }

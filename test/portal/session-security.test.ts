@@ -27,7 +27,7 @@ describe.each(STORE_FACTORIES)('portal sessions ($name)', (factory) => {
     closeStore = s.close;
     gw = await startLifecycleGateway({
       upstreamUrl: upstream.url, store: s.store, clock,
-      config: { endpoints: { failedLogins: { maxFailures: 3, windowSeconds: 300 } } },
+      config: { endpoints: { failedLogins: { perLogin: { maxFailures: 3, windowSeconds: 300 } } } },
     });
     portal = new PortalClient(gw.url);
     await gw.enable(manager);

@@ -24,7 +24,7 @@ export const SYSTEM_TOOLS = {
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
 
 /** What this suite needs today. */
-export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'chromium'];
+export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'chromium', 'promtool'];
 
 /** `undefined` when the tool runs; otherwise the one line that says how to get it. */
 export type ToolStatus = string | undefined;

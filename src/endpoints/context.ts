@@ -7,7 +7,7 @@ import type { TokenService } from '../lifecycle/token-service.js';
 import type { Logger } from '../log.js';
 import type { TokenState } from '../state/token-state.js';
 import type { Store } from '../store/types.js';
-import type { GatewayError } from '../errors.js';
+import type { ErrorCode, GatewayError } from '../errors.js';
 import type { VerifiedToken } from '../token/validator.js';
 import type { LoginRateLimiter } from '../users/login-rate-limiter.js';
 import type { UserSource } from '../users/types.js';
@@ -34,6 +34,8 @@ export interface EndpointDeps {
   log: Logger;
   /** The Token Management pages under `{prefix}/ui/`; absent when portal.enabled is false. */
   portal?: PortalOptions;
+  /** Every error the endpoints answer, by code (metrics, access log); never the request's secrets. */
+  onError?(req: IncomingMessage, code: ErrorCode): void;
 }
 
 /** One request to an endpoint, with what the router already worked out. */

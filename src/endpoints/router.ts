@@ -51,6 +51,7 @@ export function createEndpoints(d: EndpointDeps) {
       if (!m) continue;
       const handler = route.methods[req.method ?? ''];
       if (!handler) {
+        d.onError?.(req, 'method_not_allowed');
         return d.errors.send(res, new GatewayError('method_not_allowed'), { allow: Object.keys(route.methods).join(', ') });
       }
       const params = m.slice(1).map(decodeParam);
@@ -64,8 +65,10 @@ export function createEndpoints(d: EndpointDeps) {
     dispatch(req, res).catch((err: unknown) => {
       if (!isGatewayError(err)) {
         d.log.error({ err: err instanceof Error ? err.message : String(err), path: pathOnly(req.url) }, 'endpoint failed');
+        d.onError?.(req, 'internal');
         return d.errors.send(res, new GatewayError('internal'));
       }
+      d.onError?.(req, err.code);
       if (err.code === 'user_source_unavailable') {
         d.log.warn({ reason: err.cause instanceof Error ? err.cause.message : undefined }, 'user directory unavailable');
       }

@@ -96,7 +96,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   let validator: TokenValidator<IdentityHeaders> | undefined;
   const metrics = new GatewayMetrics({ cacheEntries: () => validator?.size ?? 0, revokedEntries: () => state.revokedCount });
-  const stopSyncMetrics = registerSyncMetrics(metrics.registry, store, freshness);
+  const stopSyncMetrics = registerSyncMetrics(metrics.registry, store, freshness, {
+    maxLagSeconds: config.store.type === 'redis' ? config.store.maxLagSeconds : undefined,
+    ready: () => ready(),
+  });
   validator = new TokenValidator<IdentityHeaders>({
     state, clock,
     skewSeconds: config.tokens.clockSkewSeconds,
@@ -160,6 +163,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     trustedProxies: new Set(config.server.trustedProxies),
     log,
     portal: config.portal.enabled ? { sessions, idleMinutes: config.portal.idleMinutes } : undefined,
+    onError: (_req, code) => metrics.endpointError(code),
   });
 
   const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip];

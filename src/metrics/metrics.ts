@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { FastCounter, FastHistogram } from './fast-metrics.js';
-import type { ErrorCode } from '../errors.js';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import type { CacheOutcome, ValidatorObserver } from '../token/validator.js';
 
 /** Auth method label values: closed, never user data. */
@@ -49,6 +49,7 @@ export class GatewayMetrics implements ValidatorObserver {
   private readonly validations = new Map<ValidationLabel, Inc>();
   private readonly cacheOutcomes = new Map<CacheOutcome, Inc>();
   private readonly upstreamErrors = new Map<UpstreamErrorKind, Inc>();
+  private readonly endpointErrors = new Map<ErrorCode, Inc>();
   readonly upstreamDuration: Obs;
 
   constructor(opts: { cacheEntries: () => number; revokedEntries: () => number; defaultMetrics?: boolean }) {
@@ -77,6 +78,10 @@ export class GatewayMetrics implements ValidatorObserver {
     const cache = new FastCounter('hlgw_token_cache_requests_total', 'Verified-token cache lookups by outcome', this.registry);
     for (const c of ['hit', 'miss', 'negative_hit'] as const) this.cacheOutcomes.set(c, cache.child({ result: c }));
 
+    // Every code pre-resolved, so an alert on code="rate_limited" sees a 0 series, not an absent one.
+    const endpointErr = new FastCounter('hlgw_endpoint_errors_total', 'Errors answered by the /auth endpoints, by code (rate_limited: failed-login limit hit)', this.registry);
+    for (const c of ERROR_CODES) this.endpointErrors.set(c, endpointErr.child({ code: c }));
+
     new Gauge({ name: 'hlgw_token_cache_entries', help: 'Verified tokens in the cache', registers, collect() { this.set(opts.cacheEntries()); } });
     new Gauge({ name: 'hlgw_revoked_tokens', help: 'Revoked, unexpired token ids held in memory', registers, collect() { this.set(opts.revokedEntries()); } });
   }
@@ -88,6 +93,10 @@ export class GatewayMetrics implements ValidatorObserver {
 
   upstreamError(kind: UpstreamErrorKind): void {
     this.upstreamErrors.get(kind)!.inc();
+  }
+
+  endpointError(code: ErrorCode): void {
+    this.endpointErrors.get(code)!.inc();
   }
 
   cache(outcome: CacheOutcome): void {

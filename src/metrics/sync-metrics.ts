@@ -8,8 +8,22 @@ import type { StateChange, Store } from '../store/types.js';
  * arrived here. `aggregator` says how the primary of `server.workers` combines workers' values.
  * Returns the unsubscribe of the store listener.
  */
-export function registerSyncMetrics(registry: Registry, store: Store, freshness: StateFreshness | undefined): () => void {
+export function registerSyncMetrics(
+  registry: Registry, store: Store, freshness: StateFreshness | undefined,
+  o: { maxLagSeconds: number | undefined; ready(): Promise<unknown> },
+): () => void {
   const registers = [registry];
+  if (o.maxLagSeconds !== undefined) {
+    // The bound itself, so the lag alert compares two series instead of repeating a config value.
+    new Gauge({ name: 'hlgw_state_max_lag_seconds', help: 'store.maxLagSeconds: past this lag /readyz answers 503', registers, aggregator: 'min' })
+      .set(o.maxLagSeconds);
+  }
+  new Gauge({
+    name: 'hlgw_ready',
+    help: 'What /readyz answers: 1 ready, 0 not ready (store unreachable or state lagging)',
+    registers, aggregator: 'min',
+    async collect() { this.set(await o.ready().then(() => 1, () => 0)); },
+  });
   new Gauge({
     name: 'hlgw_state_lag_seconds',
     help: 'Age of the last confirmation that the in-memory token state matches the store (0 for a local store)',

@@ -23,6 +23,7 @@ import type { MasterKey } from '../secrets/master-key.js';
 import { StateSync } from '../state/state-sync.js';
 import { freshnessFor, type StateFreshness } from '../state/state-freshness.js';
 import { registerSyncMetrics } from '../metrics/sync-metrics.js';
+import { ConfigMetrics } from '../metrics/config-metrics.js';
 import { TokenState } from '../state/token-state.js';
 import type { Store } from '../store/types.js';
 import { TokenValidator } from '../token/validator.js';
@@ -52,6 +53,8 @@ export interface Gateway {
   readonly state: TokenState;
   readonly store: Store;
   readonly metrics: GatewayMetrics;
+  /** hlgw_config_hash and the SIGHUP reload counters. */
+  readonly configMetrics: ConfigMetrics;
   readonly validator: TokenValidator<IdentityHeaders>;
   readonly portfolios: PortfolioService;
   readonly tokens: TokenService;
@@ -100,6 +103,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     maxLagSeconds: config.store.type === 'redis' ? config.store.maxLagSeconds : undefined,
     ready: () => ready(),
   });
+  const configMetrics = new ConfigMetrics(metrics.registry, config);
   validator = new TokenValidator<IdentityHeaders>({
     state, clock,
     skewSeconds: config.tokens.clockSkewSeconds,
@@ -214,7 +218,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   pruner.unref();
 
   return {
-    config, state, store, metrics, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
+    config, state, store, metrics, configMetrics, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
       const proxy = await listenOn(proxyServer, config.server.host, config.server.port);
       // With server.workers the primary serves the admin port; workers pass { admin: false }.

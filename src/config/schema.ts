@@ -37,6 +37,7 @@ export const DEFAULTS = Object.freeze({
   failedLoginAddressWindowSeconds: 300,
   portalIdleMinutes: 30,
   portalAbsoluteHours: 12,
+  accessSampleRate: 0.01,
 });
 
 const host = z.string().min(1, 'expected a host name or address');
@@ -261,7 +262,17 @@ const secretsSchema = z.strictObject({
 });
 
 const logSchema = z.strictObject({
+  /** pino level of the gateway's own log lines (start-up, failures; `debug` adds each rejection). Reloadable (SIGHUP). */
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Access log: one JSON line per request on the proxy port (src/http/access-log.ts lists the
+   * fields), `off`, `all`, or `sampled` (a random share `accessSampleRate` of requests). Written
+   * whatever `level` says. Never holds Authorization, a cookie, a token, a password or a query
+   * string. Reloadable (SIGHUP). Cost: bench/RESULTS.md.
+   */
+  access: z.enum(['off', 'all', 'sampled']).default('off'),
+  /** Share of requests logged when `access: sampled`, from 0 to 1. */
+  accessSampleRate: z.number().min(0).max(1).default(DEFAULTS.accessSampleRate),
 });
 
 export const configSchema = z.strictObject({

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors.js';
 import { ErrorResponder } from '../http/error-responses.js';
 import { createFramingCheck } from '../http/check-framing.js';
 import { createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-headers.js';
+import { AccessLog } from '../http/access-log.js';
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
 import { TokenService } from '../lifecycle/token-service.js';
 import { revokeTokensOfRemovedUsers } from '../lifecycle/revoke-removed-users.js';
@@ -55,6 +56,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   /** hlgw_config_hash and the SIGHUP reload counters. */
   readonly configMetrics: ConfigMetrics;
+  /** log.access; its settings change on reload. */
+  readonly accessLog: AccessLog;
   readonly validator: TokenValidator<IdentityHeaders>;
   readonly portfolios: PortfolioService;
   readonly tokens: TokenService;
@@ -117,15 +120,22 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
 
   const errors = new ErrorResponder(config.tokens.realm);
+  const trustedProxies = new Set(config.server.trustedProxies);
+  // isEndpoint is read only when a line is written, after `endpoints` exists.
+  const accessLog = new AccessLog(log, config.log, { trustedProxies, maxTokenBytes: config.tokens.maxTokenBytes, isEndpoint: (url) => endpoints.matches(url) });
   const target = new URL(config.upstream.url);
   const forwarderOptions: ForwarderOptions = {
     target,
     timeoutMs: config.upstream.timeoutMs,
     connections: config.upstream.connections,
     onDone: (auth, startedAt) => metrics.request(auth, 'forwarded', (performance.now() - startedAt) / 1000),
-    onUpstreamResponse: (s) => metrics.upstreamDuration.observe(s),
+    onUpstreamResponse(s, req) {
+      metrics.upstreamDuration.observe(s);
+      accessLog.upstream(req, s);
+    },
     onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind) {
       metrics.upstreamError(kind);
+      accessLog.refused(req, UPSTREAM_FAILURE[kind]);
       log.warn({ requestId: req.headers['x-request-id'], kind }, 'upstream request failed');
       errors.send(res, new GatewayError(UPSTREAM_FAILURE[kind]));
     },
@@ -164,10 +174,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     validator,
     tokens, portfolios, store, state, errors, clock,
     audit,
-    trustedProxies: new Set(config.server.trustedProxies),
+    trustedProxies,
     log,
     portal: config.portal.enabled ? { sessions, idleMinutes: config.portal.idleMinutes } : undefined,
-    onError: (_req, code) => metrics.endpointError(code),
+    onError(req, code) {
+      metrics.endpointError(code);
+      accessLog.refused(req, code);
+    },
   });
 
   const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip];
@@ -184,13 +197,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     onTokenUse: (id) => usage.touch(id),
     endpoints,
     isStateStale: freshness ? () => freshness.isStale() : undefined,
-    // The path only: a query string could carry a token (that request is refused, but not logged with it).
-    onReject: log.isLevelEnabled('debug')
-      ? (req, code) => log.debug({ requestId: req.headers['x-request-id'], method: req.method, path: (req.url ?? '').split('?')[0], code }, 'request rejected')
-      : undefined,
+    onReject(req, code) {
+      accessLog.refused(req, code);
+      // The path only: a query string could carry a token (that request is refused, but not logged with it).
+      if (log.isLevelEnabled('debug')) log.debug({ requestId: req.headers['x-request-id'], method: req.method, path: (req.url ?? '').split('?')[0], code }, 'request rejected');
+    },
   });
 
-  const proxyServer = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: DEFAULTS.maxHeaderBytes }, handler);
+  const proxyServer = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: DEFAULTS.maxHeaderBytes }, accessLog.wrap(handler));
   // Node keeps this many headers in req.headers; step 0a refuses requests that carry more.
   proxyServer.maxHeadersCount = config.server.maxHeaders;
   // A request Node's parser refuses (bad framing, obs-fold, bare LF, head too large) never
@@ -218,7 +232,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   pruner.unref();
 
   return {
-    config, state, store, metrics, configMetrics, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
+    config, state, store, metrics, configMetrics, accessLog, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
       const proxy = await listenOn(proxyServer, config.server.host, config.server.port);
       // With server.workers the primary serves the admin port; workers pass { admin: false }.

@@ -23,7 +23,7 @@ export interface RequestPathDeps {
   metrics: GatewayMetrics;
   /** Called for each successful Bearer use (last_used_at, batched off the hot path). */
   onTokenUse?(tokenId: string): void;
-  /** Set only when debug logging is on: nothing is logged per request at the default level. */
+  /** Every rejection (the access log notes its code; with log.level debug, a log line). */
   onReject?(req: IncomingMessage, code: ErrorCode): void;
   /** When the token state is too stale to trust (store down too long), Bearer requests get 503. */
   isStateStale?(): boolean;

@@ -29,8 +29,8 @@ export interface ForwarderOptions {
   connections: number;
   /** The client connection is done with this exchange (finished, failed or aborted). */
   onDone(auth: AuthLabel, startedAt: number): void;
-  /** Response headers arrived after `seconds`. */
-  onUpstreamResponse(seconds: number): void;
+  /** Response headers of `req`'s upstream request arrived after `seconds` (metrics, access log). */
+  onUpstreamResponse(seconds: number, req: IncomingMessage): void;
   /** The upstream failed; `res.headersSent` tells whether the client can still get an error body. */
   onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind): void;
 }

@@ -40,7 +40,7 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
 
   proxy.on('proxyRes', (proxyRes, req, res) => {
     const x = exchanges.get(req);
-    if (x) o.onUpstreamResponse((performance.now() - x.sentAt) / 1000);
+    if (x) o.onUpstreamResponse((performance.now() - x.sentAt) / 1000, req);
     // http-proxy copies proxyRes.headers into the response after this event.
     const h = proxyRes.headers;
     for (const name of connectionListed(h.connection)) delete h[name];

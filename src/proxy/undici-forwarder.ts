@@ -82,7 +82,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
-    this.o.onUpstreamResponse((performance.now() - this.t0) / 1000);
+    this.o.onUpstreamResponse((performance.now() - this.t0) / 1000, this.req);
     const out: OutgoingHttpHeaders = {};
     const listed = connectionListed(headers.connection);
     for (const name in headers) {

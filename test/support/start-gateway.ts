@@ -39,7 +39,7 @@ export async function startGateway(o: StartOptions): Promise<TestGateway> {
     admin: { host: '127.0.0.1', port: 0 },
     upstream: { url: o.upstreamUrl, ...(o.config?.upstream as object | undefined) },
     store: (o.config?.store as object | undefined) ?? { type: 'sqlite', path: ':memory:' },
-    log: { level: 'debug' },
+    log: { level: 'debug', ...(o.config?.log as object | undefined) },
   };
   const config = parseConfig(raw, '<test>', o.env ?? {});
   const logs: string[] = [];

@@ -1,0 +1,137 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { classifyAuthorization } from '../auth/classify-authorization.js';
+import type { ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import { clientAddress } from './forwarded-headers.js';
+
+export type AccessMode = 'off' | 'all' | 'sampled';
+export interface AccessSettings { access: AccessMode; accessSampleRate: number }
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What one request has told the log so far; written once its response is done. */
+interface Entry {
+  t0: number;
+  socket: Socket;
+  read0: number;
+  written0: number;
+  auth: string;
+  body: number | 'chunked';
+  client: string;
+  code: ErrorCode | undefined;
+  upstreamMs: number | undefined;
+}
+
+const ENTRY = Symbol('hlgw.accessLog');
+type Tagged = IncomingMessage & { [ENTRY]?: Entry };
+const UPSTREAM_FAILURES: ReadonlySet<ErrorCode> = new Set(['upstream_unreachable', 'upstream_timeout']);
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A JWS/JWE compact serialization starts with base64url('{"'): a token pasted into a path. */
+const TOKEN_IN_PATH = /eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)*/g;
+
+/**
+ * The access log (`log.access`): one pino JSON line per request on the proxy port, after its
+ * response is done. Fields: time, requestId, method, path (never the query string; a token-shaped
+ * segment is replaced by `[token]`), status, auth (none|basic|bearer|other|malformed), outcome
+ * (forwarded|rejected|endpoint), reason (the error code when the gateway refused or failed),
+ * upstreamStatus and upstreamMs (when the upstream answered), durationMs, bytesIn (the request
+ * body: its Content-Length, or what was read from the connection for a chunked one), bytesOut
+ * (written to the connection for the response, head and body), client (the address after
+ * server.trustedProxies), aborted (the client left before the answer was complete). Nothing else of the request is read: no Authorization,
+ * cookie, token, password or query string can reach it.
+ *
+ * Off, it costs one comparison per request. On, one `close` listener and one log line per logged
+ * request; its cost is measured in bench/RESULTS.md. Settings change at runtime (SIGHUP).
+ */
+export class AccessLog {
+  private mode: AccessMode = 'off';
+  private rate = 0;
+  private readonly out: Logger;
+
+  constructor(
+    log: Logger,
+    settings: AccessSettings,
+    private readonly o: { trustedProxies: ReadonlySet<string>; maxTokenBytes: number; isEndpoint(url: string): boolean },
+  ) {
+    // Written whatever log.level says: turning the access log on is the operator's explicit ask.
+    this.out = log.child({ log: 'access' }, { level: 'info' });
+    this.configure(settings);
+  }
+
+  configure(s: AccessSettings): void {
+    this.mode = s.access;
+    this.rate = s.accessSampleRate;
+  }
+
+  /** `handler`, with a line for each chosen request. */
+  wrap(handler: Handler): Handler {
+    return (req, res) => {
+      if (this.mode === 'off' || (this.mode === 'sampled' && Math.random() >= this.rate)) return handler(req, res);
+      // Read before the handler rewrites Authorization and X-Forwarded-For.
+      const socket = req.socket;
+      const entry: Entry = {
+        t0: performance.now(), socket, read0: socket.bytesRead, written0: socket.bytesWritten,
+        auth: classifyAuthorization(req.headers.authorization, this.o.maxTokenBytes).kind,
+        body: declaredBody(req.headers),
+        client: clientAddress(req, this.o.trustedProxies), code: undefined, upstreamMs: undefined,
+      };
+      (req as Tagged)[ENTRY] = entry;
+      res.once('close', () => this.write(req, res, entry));
+      handler(req, res);
+    };
+  }
+
+  /** The gateway answered `req` itself with `code` (a rejection, an endpoint error, an upstream failure). */
+  refused(req: IncomingMessage, code: ErrorCode): void {
+    const e = (req as Tagged)[ENTRY];
+    if (e !== undefined) e.code = code;
+  }
+
+  /** The upstream's response headers for `req` arrived after `seconds`. */
+  upstream(req: IncomingMessage, seconds: number): void {
+    const e = (req as Tagged)[ENTRY];
+    if (e !== undefined) e.upstreamMs = round(seconds * 1000);
+  }
+
+  private write(req: IncomingMessage, res: ServerResponse, e: Entry): void {
+    const url = req.url ?? '';
+    const endpoint = this.o.isEndpoint(url);
+    const id = req.headers['x-request-id'];
+    const upstreamAnswered = !endpoint && e.upstreamMs !== undefined;
+    this.out.info({
+      requestId: typeof id === 'string' && SANE_REQUEST_ID.test(id) ? id : undefined,
+      method: req.method,
+      path: pathOf(url),
+      status: res.headersSent ? res.statusCode : undefined,
+      auth: e.auth,
+      outcome: endpoint ? 'endpoint' : e.code === undefined || UPSTREAM_FAILURES.has(e.code) ? 'forwarded' : 'rejected',
+      reason: e.code,
+      upstreamStatus: upstreamAnswered && res.headersSent ? res.statusCode : undefined,
+      upstreamMs: upstreamAnswered ? e.upstreamMs : undefined,
+      durationMs: round(performance.now() - e.t0),
+      bytesIn: e.body === 'chunked' ? e.socket.bytesRead - e.read0 : e.body,
+      bytesOut: e.socket.bytesWritten - e.written0,
+      client: e.client,
+      // A client that left before the answer was complete.
+      aborted: res.writableFinished ? undefined : true,
+    }, 'access');
+  }
+}
+
+/** The path only: a query string may carry anything; a target that is not a path is not logged. */
+function pathOf(url: string): string {
+  if (url.charCodeAt(0) !== 47 /* / */) return '(not a path)';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  return path.includes('eyJ') ? path.replace(TOKEN_IN_PATH, '[token]') : path;
+}
+
+/** Request headers are read in wrap(), before the forwarder drops transfer-encoding. */
+function declaredBody(h: IncomingMessage['headers']): number | 'chunked' {
+  if (h['transfer-encoding'] !== undefined) return 'chunked';
+  return Number(h['content-length'] ?? 0) || 0;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,7 +1,7 @@
 // Child processes of the bench: spawned pinned to the server CPU (taskset), tracked, and
 // always killed, on success, on error and on SIGINT/SIGTERM.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const TASKSET = '/usr/bin/taskset';
@@ -22,14 +22,20 @@ export async function pinSelf(plan) {
   if (code !== 0) throw new Error(`taskset could not pin the load generator (exit ${code})`);
 }
 
-/** Spawns `node <args>` on the server CPU. stdout/stderr are collected (for READY lines and errors). */
-export function spawnNode(name, nodeArgs, { plan, env, cwd } = {}) {
+/**
+ * Spawns `node <args>` on the server CPU. stdout/stderr are collected (for READY lines and errors);
+ * with `stdoutFile`, stdout goes to that file instead (an access log: a line per request would
+ * otherwise cost the load generator's CPU to collect).
+ */
+export function spawnNode(name, nodeArgs, { plan, env, cwd, stdoutFile } = {}) {
   const [cmd, args] = plan?.enabled
     ? [TASKSET, ['-c', String(plan.serverCpu), process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = stdoutFile ? openSync(stdoutFile, 'a') : 'pipe';
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', out, 'pipe'] });
+  if (typeof out === 'number') closeSync(out);
   const info = { name, child, stdout: '', stderr: '', exited: false, exitCode: null };
-  child.stdout.setEncoding('utf8').on('data', (d) => { info.stdout += d; });
+  child.stdout?.setEncoding('utf8').on('data', (d) => { info.stdout += d; });
   child.stderr.setEncoding('utf8').on('data', (d) => { info.stderr += d; });
   child.on('exit', (code, signal) => { info.exited = true; info.exitCode = code ?? signal; live.delete(info); });
   live.add(info);

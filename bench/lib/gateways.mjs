@@ -18,7 +18,7 @@ export function workersSupported() {
 }
 
 /**
- * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, cpuProfDir, nodeArgs }.
+ * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, log (merged into the config's log), cpuProfDir, nodeArgs }.
  * Returns { name, info, url, admin, config }.
  */
 export async function startGateway(spec, ctx) {
@@ -32,7 +32,7 @@ export async function startGateway(spec, ctx) {
     store: { type: 'sqlite', path: db },
     cache: { maxEntries: spec.cacheMaxEntries ?? 100_000 },
     secrets: { masterKeyFile: join(ctx.tmp, 'unused-master.key') },
-    log: { level: 'warn' },
+    log: { level: 'warn', ...spec.log },
   };
   const file = join(ctx.tmp, `${spec.name}.yaml`);
   // JSON is YAML: the config loader reads it as is.
@@ -40,6 +40,8 @@ export async function startGateway(spec, ctx) {
   const nodeArgs = [...(spec.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir] : []), ...(spec.nodeArgs ?? [])];
   const info = spawnNode(spec.name, [...nodeArgs, CLI, 'serve', '--config', file], {
     plan: ctx.plan, cwd: ROOT, env: { HLGW_MASTER_KEY: ctx.masterKeyB64 },
+    // An access log goes to a file, as it would to a log shipper in production.
+    stdoutFile: spec.log?.access && spec.log.access !== 'off' ? join(ctx.tmp, `${spec.name}.log`) : undefined,
   });
   const url = `http://127.0.0.1:${port}`;
   const admin = `http://127.0.0.1:${adminPort}`;
@@ -68,4 +70,9 @@ export function cacheCounters(m) {
   if (!m) return null;
   const get = (r) => m.get(`hlgw_token_cache_requests_total{result="${r}"}`) ?? 0;
   return { hit: get('hit'), miss: get('miss'), negative: get('negative_hit') };
+}
+
+/** hlgw_process_cpu_seconds_total (user + system of the gateway process), or null. */
+export function gatewayCpuSeconds(m) {
+  return m?.get('hlgw_process_cpu_seconds_total') ?? null;
 }

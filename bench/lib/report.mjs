@@ -35,6 +35,8 @@ export function summarize(row, runs) {
     errors: runs.reduce((a, r) => a + r.errors + r.timeouts, 0),
     cacheHitPct: lookups > 0 ? (100 * cache.hit) / lookups : null,
     negativeHitPct: lookups > 0 ? (100 * cache.negative) / lookups : null,
+    gatewayCpuUsPerReq: runs.every((r) => r.gatewayCpuSeconds != null) && runs.length > 0
+      ? (1e6 * runs.reduce((a, r) => a + r.gatewayCpuSeconds, 0)) / runs.reduce((a, r) => a + r.requests, 0) : null,
     foreignCpuMaxPct: runs.some((r) => r.cpu) ? Math.max(...runs.map((r) => r.cpu?.foreignPct ?? 0)) : null,
   };
 }
@@ -54,12 +56,12 @@ const pct = (n) => (n == null ? '' : `${n.toFixed(1)}`);
 
 export function markdownTable(summaries, rounds) {
   const rcols = Array.from({ length: rounds }, (_, i) => `r${i + 1} req/s`);
-  const head = ['row', ...rcols, 'median req/s', 'p50 ms', 'p99 ms', 'non-2xx †', 'errors', 'cache hit %', '× bare-http-proxy', '× bare-undici', '× direct', 'other procs CPU % ‡'];
+  const head = ['row', ...rcols, 'median req/s', 'p50 ms', 'p99 ms', 'non-2xx †', 'errors', 'cache hit %', 'gw CPU µs/req §', '× bare-http-proxy', '× bare-undici', '× direct', 'other procs CPU % ‡'];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`];
   for (const s of summaries) {
     const rr = rcols.map((_, i) => f0(s.rounds[i]));
     lines.push(`| ${[s.name, ...rr, `**${f0(s.medianRps)}**`, ms(s.p50Ms), ms(s.p99Ms), String(s.unexpected), String(s.errors),
-      pct(s.cacheHitPct), f2(s.ratio['bare-http-proxy']), f2(s.ratio['bare-undici']), f2(s.ratio.direct), s.foreignCpuMaxPct == null ? '—' : s.foreignCpuMaxPct.toFixed(0)].join(' | ')} |`);
+      pct(s.cacheHitPct), s.gatewayCpuUsPerReq == null ? '—' : s.gatewayCpuUsPerReq.toFixed(1), f2(s.ratio['bare-http-proxy']), f2(s.ratio['bare-undici']), f2(s.ratio.direct), s.foreignCpuMaxPct == null ? '—' : s.foreignCpuMaxPct.toFixed(0)].join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -68,6 +70,7 @@ export const TABLE_NOTES = [
   '† non-2xx: responses other than 2xx; for gateway-invalid and gateway-revoked (where 401 is the right answer) it counts responses other than 401.',
   'errors: socket errors and timeouts seen by the load generator. cache hit %: from the gateway\'s hlgw_token_cache_requests_total over the measured runs (bearer rows).',
   '‡ other procs CPU %: the largest share, over the rounds, of the machine\'s CPU time used by processes that are not the bench\'s during a measured run (/proc/stat); above a few % the row was disturbed.',
+  '§ gw CPU µs/req: CPU time (user + system) of the gateway process over the measured runs, from its hlgw_process_cpu_seconds_total, divided by the requests served; what a request costs the gateway, much less disturbed by other processes than req/s.',
   'req/s: per round and the median over rounds; p50/p99: latency of all measured requests of all rounds pooled (µs resolution); ratios: median / median of the baseline, all in this one invocation.',
 ];
 

@@ -1,7 +1,7 @@
 // The measured part: a warm-up and a measured run per row, rows interleaved, in rounds.
 import { cpuSnapshot, foreignCpu } from './cpu-watch.mjs';
 import { driveTokens } from './drive.mjs';
-import { cacheCounters, scrape } from './gateways.mjs';
+import { cacheCounters, gatewayCpuSeconds, scrape } from './gateways.mjs';
 import { buildClientRequests, runLoad } from './load.mjs';
 import { ROWS } from './rows.mjs';
 
@@ -34,8 +34,12 @@ export async function runRounds(session, o) {
       let run;
       for (let attempt = 0; ; attempt++) {
         const cpu0 = cpuSnapshot();
+        const gwCpu0 = target.admin ? gatewayCpuSeconds(await scrape(target.admin)) : null;
         run = await runLoad({ ...spec, durationS: o.durationS });
         run.cpu = foreignCpu(cpu0, cpuSnapshot());
+        // The gateway's own CPU time per request: far steadier than req/s on a shared machine.
+        const gwCpu1 = gwCpu0 != null ? gatewayCpuSeconds(await scrape(target.admin)) : null;
+        run.gatewayCpuSeconds = gwCpu0 != null && gwCpu1 != null ? gwCpu1 - gwCpu0 : null;
         run.retries = attempt;
         // Shared machine: a run disturbed by other processes is measured again (bounded).
         if (!run.cpu || run.cpu.foreignPct <= DISTURBED_PCT || attempt >= 1 || retries >= o.maxRetries) break;

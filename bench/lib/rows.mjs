@@ -12,6 +12,7 @@ export const ROWS = [
   { name: 'gateway-bearer-cold', target: 'gwCold', what: '20,000 distinct valid tokens cycling through a 1,000-entry cache: every request misses and is fully verified', tokens: 'cold' },
   { name: 'gateway-invalid', target: 'gw', what: '100 well-formed tokens sealed with a wrong key (bad seal), 401 without the upstream', tokens: 'forged', expect: 401 },
   { name: 'gateway-revoked', target: 'gw', what: '100 revoked tokens, 401 without the upstream', tokens: 'revoked', expect: 401 },
+  { name: 'gateway-bearer-hot+access-log', target: 'gwAccessLog', what: 'bearer-hot with log.access: all (one JSON line per request, to a file)', tokens: 'hot' },
   { name: 'gateway-bearer-hot@http-proxy', target: 'gwHttpProxy', what: 'bearer-hot on the non-default forwarder (upstream.client: http-proxy)', tokens: 'hot' },
   { name: 'gateway-workers-2', target: 'gwWorkers', what: 'bearer-hot with server.workers: 2 (2 cores shared with the load generator)', tokens: 'hot' },
 ];
@@ -22,6 +23,7 @@ export const ROW_NAMES = ROWS.map((r) => r.name);
 export const GATEWAYS = {
   gw: { name: 'gateway', client: 'undici', cacheMaxEntries: 100_000 },
   gwCold: { name: 'gateway-cold', client: 'undici', cacheMaxEntries: 1_000 },
+  gwAccessLog: { name: 'gateway-access-log', client: 'undici', cacheMaxEntries: 100_000, log: { access: 'all' } },
   gwHttpProxy: { name: 'gateway-http-proxy', client: 'http-proxy', cacheMaxEntries: 100_000 },
   gwWorkers: { name: 'gateway-workers-2', client: 'undici', cacheMaxEntries: 100_000, workers: 2 },
 };

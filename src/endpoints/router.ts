@@ -7,9 +7,14 @@ import { authorizeEndpoint } from './authorize.js';
 import type { EndpointDeps, EndpointHandler } from './context.js';
 import { oauthIntrospectEndpoint } from './oauth-introspect.js';
 import { oauthRevokeEndpoint } from './oauth-revoke.js';
+import { openApiDocument } from './openapi.js';
+import { sendJson } from './respond.js';
 import { getPolicyEndpoint, putPolicyEndpoint } from './token-policy.js';
 import { listTokensEndpoint, revokeTokenEndpoint } from './tokens.js';
 import { createPortal } from '../portal/portal-router.js';
+
+/** Version of the endpoints' contract (info.version of {prefix}/openapi.json): bump on a change. */
+const API_VERSION = '1.0.0';
 
 interface Route {
   /** Path below the prefix; `([^/]+)` segments become params. */
@@ -24,6 +29,7 @@ interface Route {
  */
 export function createEndpoints(d: EndpointDeps) {
   const auth = createCallerAuthenticator(d);
+  const openApi = openApiDocument(d.prefix, API_VERSION);
   const routes: Route[] = [
     { pattern: /^\/oauth\/authorize$/, methods: { GET: authorizeEndpoint(d, auth), POST: authorizeEndpoint(d, auth) } },
     { pattern: /^\/oauth\/revoke$/, methods: { POST: oauthRevokeEndpoint(d, auth) } },
@@ -32,6 +38,7 @@ export function createEndpoints(d: EndpointDeps) {
     { pattern: /^\/tokens\/([^/]+)$/, methods: { DELETE: revokeTokenEndpoint(d, auth) } },
     { pattern: /^\/portfolios\/([^/]+)\/token-policy$/, methods: { GET: getPolicyEndpoint(d, auth), PUT: putPolicyEndpoint(d, auth) } },
     { pattern: /^\/portfolios\/([^/]+)\/audit$/, methods: { GET: auditEndpoint(d, auth) } },
+    { pattern: /^\/openapi\.json$/, methods: { GET: async ({ res }) => sendJson(res, 200, openApi) } },
   ];
   const prefix = d.prefix;
   const portal = d.portal ? createPortal(d, d.portal) : undefined;

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { basic, call, type Reply } from './http-call.js';
+import { assertConformsToOpenApi } from './openapi-conformance.js';
 import { ALLOWED, PASS_PHRASE, USERS, usersFilePath, type DemoUser } from './lifecycle.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
@@ -64,7 +65,7 @@ export class GatewayProcess {
     return this.output;
   }
 
-  request(method: string, path: string, o: { as?: DemoUser; bearer?: string; json?: unknown } = {}): Promise<Reply> {
+  async request(method: string, path: string, o: { as?: DemoUser; bearer?: string; json?: unknown } = {}): Promise<Reply> {
     const headers: Record<string, string> = {};
     if (o.as) headers.authorization = basic(o.as.login, o.as.password);
     if (o.bearer) headers.authorization = `Bearer ${o.bearer}`;
@@ -73,7 +74,10 @@ export class GatewayProcess {
       body = JSON.stringify(o.json);
       headers['content-type'] = 'application/json';
     }
-    return call(this.url, path, { method, headers, body });
+    const reply = await call(this.url, path, { method, headers, body });
+    // Every /auth answer the suites receive is checked against {prefix}/openapi.json.
+    assertConformsToOpenApi(method, path, reply);
+    return reply;
   }
 
   useToken(token: string): Promise<Reply> {

@@ -7,6 +7,7 @@ import type { MasterKey } from '../../src/secrets/master-key.js';
 import type { Store } from '../../src/store/types.js';
 import { hashPassword } from '../../src/users/password-hash.js';
 import { basic, call, type Reply } from './http-call.js';
+import { assertConformsToOpenApi } from './openapi-conformance.js';
 import { startGateway, type TestGateway } from './start-gateway.js';
 
 export interface DemoUser {
@@ -82,7 +83,7 @@ export class LifecycleGateway {
     return this.t.url;
   }
 
-  request(method: string, path: string, o: CallOptions = {}): Promise<Reply> {
+  async request(method: string, path: string, o: CallOptions = {}): Promise<Reply> {
     const headers: Record<string, string> = { ...o.headers };
     if (o.as) headers.authorization = basic(o.as.login, o.as.password);
     if (o.bearer) headers.authorization = `Bearer ${o.bearer}`;
@@ -95,7 +96,10 @@ export class LifecycleGateway {
       body = new URLSearchParams(o.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    return call(this.t.url, path, { method, headers, body });
+    const reply = await call(this.t.url, path, { method, headers, body });
+    // Every /auth answer the suites receive is checked against {prefix}/openapi.json.
+    assertConformsToOpenApi(method, path, reply);
+    return reply;
   }
 
   setPolicy(as: DemoUser, policy: Record<string, unknown>, companyId = as.companyId): Promise<Reply> {

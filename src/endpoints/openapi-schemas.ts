@@ -1,0 +1,139 @@
+import { ERROR_CODES } from '../errors.js';
+import { DURATION_MAX_MINUTES } from '../lifecycle/portfolio-service.js';
+
+/**
+ * JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every body the /auth endpoints send or
+ * accept. Each mirrors the code that writes it (named below); the conformance check in the
+ * endpoint suites (test/support/openapi-conformance.ts) fails when the two drift apart.
+ */
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+export const SCHEMAS = {
+  /** src/http/error-responses.ts ErrorResponder: one shape for every error. */
+  Error: {
+    type: 'object',
+    required: ['error', 'error_description', 'code'],
+    additionalProperties: false,
+    properties: {
+      error: { type: 'string', description: 'OAuth-style error name (RFC 6750 §3.1 for Bearer failures)' },
+      error_description: { type: 'string', description: 'Short public reason; never a secret' },
+      code: { type: 'string', enum: [...ERROR_CODES], description: 'Stable code (docs/ERRORS.md)' },
+    },
+  },
+  /** src/endpoints/authorize.ts, RFC 6749 §5.1 shape. */
+  IssuedToken: {
+    type: 'object',
+    required: ['access_token', 'token_type', 'expires_in', 'expires_at', 'token_id'],
+    additionalProperties: false,
+    properties: {
+      access_token: { type: 'string', description: 'The sealed token (JWE compact); shown once' },
+      token_type: { const: 'Bearer' },
+      expires_in: { type: 'integer', minimum: 0, description: 'Seconds' },
+      expires_at: dateTime,
+      token_id: { type: 'string' },
+    },
+  },
+  /** src/endpoints/authorize.ts: `validity` may also come in the query string (not both). */
+  AuthorizeRequest: {
+    type: 'object',
+    properties: { validity: { type: ['integer', 'string'], description: `Minutes, 1 to ${DURATION_MAX_MINUTES}, capped by the portfolio's duration` } },
+  },
+  /** src/endpoints/tokens.ts tokenView: never the token itself. */
+  TokenView: {
+    type: 'object',
+    required: ['token_id', 'user_id', 'login', 'created_at', 'expires_at', 'last_used_at', 'revoked_at', 'status'],
+    additionalProperties: false,
+    properties: {
+      token_id: { type: 'string' },
+      user_id: { type: 'string' },
+      login: { type: 'string' },
+      created_at: dateTime,
+      expires_at: dateTime,
+      last_used_at: nullableDateTime,
+      revoked_at: nullableDateTime,
+      status: { enum: ['active', 'expired', 'revoked'] },
+    },
+  },
+  TokenList: {
+    type: 'object',
+    required: ['tokens'],
+    additionalProperties: false,
+    properties: { tokens: { type: 'array', items: { $ref: '#/components/schemas/TokenView' } } },
+  },
+  /** src/endpoints/token-policy.ts publicView: the pass phrase is write-only. */
+  TokenPolicy: {
+    type: 'object',
+    required: ['companyId', 'enabled', 'passphraseSet', 'durationMinutes', 'updatedAt'],
+    additionalProperties: false,
+    properties: {
+      companyId: { type: 'string' },
+      enabled: { type: 'boolean' },
+      passphraseSet: { type: 'boolean' },
+      durationMinutes: { type: 'integer' },
+      updatedAt: nullableDateTime,
+    },
+  },
+  TokenPolicyUpdate: {
+    type: 'object',
+    minProperties: 1,
+    additionalProperties: false,
+    properties: {
+      enabled: { type: 'boolean', description: 'Disabling or re-enabling voids every token of the portfolio' },
+      passphrase: { type: 'string', minLength: 10, maxLength: 255, writeOnly: true, description: 'A new one voids every token of the portfolio' },
+      durationMinutes: { type: 'integer', minimum: 1, maximum: DURATION_MAX_MINUTES },
+    },
+  },
+  /** src/endpoints/audit.ts, newest first. */
+  AuditPage: {
+    type: 'object',
+    required: ['events', 'next_cursor'],
+    additionalProperties: false,
+    properties: {
+      events: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'at', 'actor', 'action', 'detail', 'client_address'],
+          additionalProperties: false,
+          properties: {
+            id: { type: 'integer' },
+            at: dateTime,
+            actor: { type: 'string' },
+            action: { enum: ['policy.update', 'token.issue', 'token.renew', 'token.revoke'] },
+            detail: { type: 'object' },
+            client_address: { type: ['string', 'null'] },
+          },
+        },
+      },
+      next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last' },
+    },
+  },
+  /** RFC 7009 §2.1 / RFC 7662 §2.1. */
+  TokenForm: {
+    type: 'object',
+    required: ['token'],
+    properties: { token: { type: 'string' }, token_type_hint: { type: 'string' } },
+  },
+  /** src/endpoints/oauth-introspect.ts, RFC 7662 §2.2. */
+  Introspection: {
+    oneOf: [
+      { type: 'object', required: ['active'], additionalProperties: false, properties: { active: { const: false } } },
+      {
+        type: 'object',
+        required: ['active', 'token_type', 'sub', 'username', 'company_id', 'jti', 'iat', 'exp'],
+        additionalProperties: false,
+        properties: {
+          active: { const: true },
+          token_type: { const: 'Bearer' },
+          sub: { type: 'string' },
+          username: { type: 'string' },
+          company_id: { type: 'string' },
+          jti: { type: 'string' },
+          iat: { type: 'integer' },
+          exp: { type: 'integer' },
+        },
+      },
+    ],
+  },
+} as const;

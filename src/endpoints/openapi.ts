@@ -1,0 +1,119 @@
+import type { ErrorCode } from '../errors.js';
+import { ERROR_SPECS } from '../http/error-responses.js';
+import { SCHEMAS } from './openapi-schemas.js';
+
+/**
+ * The OpenAPI 3.1 description of every endpoint under `endpoints.prefix`, served at
+ * `{prefix}/openapi.json` (no credentials needed: it holds nothing secret). Validated by
+ * @readme/openapi-parser in npm test, and every /auth answer the endpoint suites receive is
+ * checked against it (test/support/openapi-conformance.ts), so it cannot drift from the code.
+ * Every response body is a `$ref` to components.schemas (the conformance check relies on it).
+ */
+export function openApiDocument(prefix: string, version: string): Record<string, unknown> {
+  const json = (schema: keyof typeof SCHEMAS) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
+  const ok = (description: string, schema?: keyof typeof SCHEMAS) => ({ description, ...(schema ? { content: json(schema) } : {}) });
+  /** Error answers by status, each with the codes that produce it (src/http/error-responses.ts). */
+  const errors = (...codes: ErrorCode[]) => {
+    const byStatus = new Map<number, ErrorCode[]>();
+    for (const c of [...codes, 'validation_failed', 'method_not_allowed', 'internal'] as ErrorCode[]) {
+      const s = ERROR_SPECS[c].status;
+      byStatus.set(s, [...new Set([...(byStatus.get(s) ?? []), c])]);
+    }
+    return Object.fromEntries([...byStatus].sort(([a], [b]) => a - b).map(([s, cs]) => [String(s), { $ref: `#/components/responses/E${s}`, description: cs.join(', ') }]));
+  };
+  const basicAuth = ['unauthorized', 'rate_limited', 'user_source_unavailable', 'store_unavailable'] as ErrorCode[];
+  const bearerAuth = ['bearer_malformed', 'token_too_large', 'token_malformed', 'token_invalid_seal', 'token_expired', 'token_revoked',
+    'token_wrong_portfolio', 'token_auth_disabled', 'token_store_stale'] as ErrorCode[];
+  const caller = [{ basic: [] }, { bearer: [] }];
+  const companyId = { name: 'companyId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } };
+  const form = { 'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/TokenForm' } } };
+
+  const errorStatuses = [...new Set(Object.values(ERROR_SPECS).map((s) => s.status))].sort((a, b) => a - b);
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'hlgw token endpoints',
+      version,
+      description: 'Personal tokens for the Highlight API: issue, list, revoke, portfolio token policy, audit trail. Every other path is proxied to the API.',
+    },
+    servers: [{ url: '/' }],
+    security: caller,
+    paths: {
+      [`${prefix}/oauth/authorize`]: {
+        post: {
+          operationId: 'authorize', summary: "Create or renew the caller's token (the previous one is revoked)", security: [{ basic: [] }],
+          parameters: [{ name: 'validity', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{1,9}$' }, description: 'Minutes' }],
+          requestBody: { required: false, content: { ...json('AuthorizeRequest'), 'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/AuthorizeRequest' } } } },
+          responses: { 200: ok('The new token', 'IssuedToken'), ...errors(...basicAuth, 'portfolio_not_allowed', 'portfolio_not_enabled', 'payload_too_large') },
+        },
+        get: {
+          operationId: 'authorizeGet', summary: 'As POST, without a body', security: [{ basic: [] }],
+          parameters: [{ name: 'validity', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{1,9}$' } }],
+          responses: { 200: ok('The new token', 'IssuedToken'), ...errors(...basicAuth, 'portfolio_not_allowed', 'portfolio_not_enabled') },
+        },
+      },
+      [`${prefix}/tokens`]: {
+        get: {
+          operationId: 'listTokens', summary: "The caller's tokens; a portfolio manager gets the whole portfolio's",
+          responses: { 200: ok('Tokens, never the token values', 'TokenList'), ...errors(...basicAuth, ...bearerAuth) },
+        },
+      },
+      [`${prefix}/tokens/{tokenId}`]: {
+        delete: {
+          operationId: 'revokeToken', summary: 'Revoke (owner or manager); anyone else gets 404 as for an unknown id',
+          parameters: [{ name: 'tokenId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 204: ok('Revoked'), ...errors(...basicAuth, ...bearerAuth, 'not_found') },
+        },
+      },
+      [`${prefix}/portfolios/{companyId}/token-policy`]: {
+        get: {
+          operationId: 'getTokenPolicy', summary: 'The portfolio token policy (managers of that company)', parameters: [companyId],
+          responses: { 200: ok('The policy; the pass phrase is write-only', 'TokenPolicy'), ...errors(...basicAuth, ...bearerAuth, 'forbidden', 'portfolio_not_allowed') },
+        },
+        put: {
+          operationId: 'putTokenPolicy', summary: 'Change the policy; disabling, re-enabling or a new pass phrase voids every token', parameters: [companyId],
+          requestBody: { required: true, content: json('TokenPolicyUpdate') },
+          responses: { 200: ok('The policy after the change', 'TokenPolicy'), ...errors(...basicAuth, ...bearerAuth, 'forbidden', 'portfolio_not_allowed', 'payload_too_large') },
+        },
+      },
+      [`${prefix}/portfolios/{companyId}/audit`]: {
+        get: {
+          operationId: 'getAudit', summary: 'Audit trail, newest first', parameters: [
+            companyId,
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+            { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: { 200: ok('One page', 'AuditPage'), ...errors(...basicAuth, ...bearerAuth, 'forbidden') },
+        },
+      },
+      [`${prefix}/oauth/revoke`]: {
+        post: {
+          operationId: 'oauthRevoke', summary: 'RFC 7009 revocation: 200 also for an unknown token', security: [{}, ...caller],
+          requestBody: { required: true, content: form },
+          responses: { 200: ok('Revoked, or nothing to revoke'), ...errors(...basicAuth, ...bearerAuth, 'payload_too_large') },
+        },
+      },
+      [`${prefix}/oauth/introspect`]: {
+        post: {
+          operationId: 'oauthIntrospect', summary: "RFC 7662 introspection of the manager's portfolio's tokens",
+          requestBody: { required: true, content: form },
+          responses: { 200: ok('active: false for anything not valid in the portfolio', 'Introspection'), ...errors(...basicAuth, ...bearerAuth, 'forbidden', 'payload_too_large') },
+        },
+      },
+      [`${prefix}/openapi.json`]: {
+        get: { operationId: 'openapi', summary: 'This document', security: [{}], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
+      },
+    },
+    components: {
+      securitySchemes: {
+        basic: { type: 'http', scheme: 'basic', description: 'The user directory (users.source); failed logins are rate limited (429)' },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWE', description: 'A token from /oauth/authorize (not accepted there)' },
+      },
+      schemas: SCHEMAS,
+      responses: Object.fromEntries(errorStatuses.map((s) => [`E${s}`, {
+        description: `Error (${Object.entries(ERROR_SPECS).filter(([, v]) => v.status === s).map(([k]) => k).join(', ')})`,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      }])),
+    },
+  };
+}

@@ -34,6 +34,14 @@ describe.skipIf(lacks('promtool'))('deploy/prometheus/hlgw-alerts.yaml', () => {
   });
 });
 
+describe('every alert has its runbook entry', () => {
+  const runbook = readFileSync(resolve(DIR, '../../docs/OPERATIONS.md'), 'utf8');
+  it.each(rules.map((r) => [r.alert, r.annotations.runbook_url] as const))('%s', (alert, url) => {
+    expect(runbook).toContain(`\n### ${alert}\n`);
+    expect(url).toBe(`docs/OPERATIONS.md#${alert.toLowerCase()}`);
+  });
+});
+
 describe.skipIf(lacks('redis-server'))('the alert rules read only what the gateway exports', () => {
   let exported: Set<string>;
   beforeAll(async () => {

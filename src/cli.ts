@@ -29,6 +29,8 @@ program
     const running = await serve({ configPath: opts.config });
     process.stdout.write(banner(running.gateway.config, running, source) + '\n');
     stopOnSignals(() => running.stop());
+    // Reload without dropping a connection (docs/OPERATIONS.md, "Reload").
+    process.on('SIGHUP', () => void running.reload());
   });
 
 program

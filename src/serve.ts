@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startBanner, upstreamForLogs } from './cli/banner.js';
-import { loadConfigFile, resolveConfigPath } from './config/load.js';
+import { ConfigError, loadConfigFile, resolveConfigPath } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { createDemoUpstream } from './demo-upstream.js';
 import { createGateway, type Gateway } from './gateway/create-gateway.js';
@@ -14,6 +14,8 @@ export interface Running {
   gateway: Gateway;
   urls: { proxy: string; admin: string };
   demo?: Server;
+  /** SIGHUP: re-read the config file and apply what can change live; false when it was refused. */
+  reload(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   log.info({ proxy: urls.proxy, admin: urls.admin, upstream: upstreamForLogs(config), forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
   return {
     gateway, urls, demo,
+    reload: () => reloadConfig(gateway, source, env, log),
     async stop() {
       await gateway.close();
       await store.close();
@@ -60,4 +63,24 @@ export async function serve(opts: ServeOptions): Promise<Running> {
 export function banner(config: GatewayConfig, r: Running, source: string | undefined): string {
   const demoUrl = r.demo ? `http://${(r.demo.address() as AddressInfo).address}:${(r.demo.address() as AddressInfo).port}` : undefined;
   return startBanner(config, { proxy: r.urls.proxy, admin: r.urls.admin, source, forwarder: r.gateway.forwarderName, demoUrl });
+}
+
+/**
+ * One reload: the file read and validated completely, then applied. Refused (invalid file, or an
+ * unreadable users file) → one log line naming the key and the file, the running config kept.
+ */
+export async function reloadConfig(gateway: Gateway, source: string | undefined, env: NodeJS.ProcessEnv, log: Logger): Promise<boolean> {
+  const file = source ?? '<defaults>';
+  try {
+    const plan = await gateway.reload(loadConfigFile(source, env));
+    log.info({ file, applied: plan.applied, restartNeeded: plan.restartNeeded }, plan.restartNeeded.length > 0
+      ? `config reloaded; changes to ${plan.restartNeeded.join(', ')} apply at the next restart`
+      : 'config reloaded');
+    return true;
+  } catch (err) {
+    gateway.configMetrics.reloaded('failure');
+    const problems = err instanceof ConfigError ? err.problems.map((p) => `${p.path || '(root)'}: ${p.message} (in ${err.source})`) : [err instanceof Error ? err.message : String(err)];
+    log.error({ file }, `config reload refused, running config kept: ${problems.join('; ')}`);
+    return false;
+  }
 }

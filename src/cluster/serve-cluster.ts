@@ -27,5 +27,9 @@ export async function serveClustered(configPath: string | undefined, env: NodeJS
   process.stdout.write(startBanner(config, { proxy: running.proxy, admin: running.admin, source, workers, demoUrl: running.demo }) + '\n');
 
   stopOnSignals(() => running.stop());
+  // Each worker reloads its own gateway (and logs the result); the primary only passes it on.
+  process.on('SIGHUP', () => {
+    for (const w of Object.values(cluster.workers ?? {})) if (w && !w.isDead()) w.process.kill('SIGHUP');
+  });
   return true;
 }

@@ -35,6 +35,7 @@ export async function runWorker(configPath: string | undefined): Promise<void> {
     running.stop().then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => void running.reload());
   process.on('SIGINT', stop);
   // The primary is gone: nobody can relay or supervise any more.
   process.on('disconnect', stop);

@@ -36,6 +36,8 @@ import { FileUserSource } from '../users/file-user-source.js';
 import { managerRoleOf, openUserSource } from '../users/open-user-source.js';
 import { stripSessionCookie } from '../portal/session-cookie.js';
 import { SessionManager } from '../portal/sessions.js';
+import { SwappableUserSource } from '../users/swappable-user-source.js';
+import { planReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { UserSource } from '../users/types.js';
 
 export interface GatewayDeps {
@@ -50,7 +52,13 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
+  /** The running config: the start-up one with the reloaded keys of every SIGHUP since. */
   readonly config: GatewayConfig;
+  /**
+   * Applies `next`'s reloadable keys (src/config/reload-plan.ts) without touching a connection;
+   * resolves with what changed. Rejects (ConfigError: the users file) with nothing applied.
+   */
+  reload(next: GatewayConfig): Promise<ReloadPlan>;
   readonly state: TokenState;
   readonly store: Store;
   readonly metrics: GatewayMetrics;
@@ -148,13 +156,16 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   usage.start(DEFAULTS.lastUsedFlushMs);
   const portfolios = new PortfolioService(store, state, deps.masterKey, now);
   const tokens = new TokenService(store, state, now);
-  const users = await openUserSource(config);
+  const initialUsers = await openUserSource(config);
+  const users = new SwappableUserSource(initialUsers);
   if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
   const audit = new AuditTrail(store, now, log);
   // A user removed from the users file must not keep a working token (an upstream source cannot be listed).
-  if (users instanceof FileUserSource) {
-    await revokeTokensOfRemovedUsers({ store, users, revoke: (id) => tokens.revoke(id), audit, now, log, actor: 'system' });
-  }
+  const revokeRemovedUsers = async (source: UserSource, actor: 'system' | 'operator') => {
+    if (source instanceof FileUserSource) await revokeTokensOfRemovedUsers({ store, users: source, revoke: (id) => tokens.revoke(id), audit, now, log, actor });
+  };
+  await revokeRemovedUsers(initialUsers, 'system');
+  const limiter = new LoginRateLimiter(store, clock, config.endpoints.failedLogins);
   const sessions = new SessionManager(store, clock, {
     idleMs: config.portal.idleMinutes * 60_000,
     absoluteMs: config.portal.absoluteHours * 3_600_000,
@@ -170,7 +181,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     maxTokenBytes: config.tokens.maxTokenBytes,
     managerRole: managerRoleOf(config),
     users,
-    limiter: new LoginRateLimiter(store, clock, config.endpoints.failedLogins),
+    limiter,
     validator,
     tokens, portfolios, store, state, errors, clock,
     audit,
@@ -231,8 +242,37 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const pruner = setInterval(() => state.pruneRevoked(now() / 1000, config.tokens.clockSkewSeconds), 60_000);
   pruner.unref();
 
+  let running = config;
+  async function reload(next: GatewayConfig): Promise<ReloadPlan> {
+    const plan = planReload(running, next);
+    // Read again even when the config is unchanged: editing the users file is the usual reason to reload.
+    // Opened first, so an invalid file changes nothing.
+    const nextUsers = next.users.source === 'file' || plan.applied.some((k) => k.startsWith('users.')) ? await openUserSource(next) : undefined;
+    if (nextUsers) {
+      users.replace(nextUsers);
+      // The store may be away: the reload stands (logins are already refused), the failure is said.
+      await revokeRemovedUsers(nextUsers, 'operator').catch((err: unknown) =>
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload: could not revoke the tokens of users removed from the users file; reload again once the store answers'));
+    }
+    state.setAllowed(next.portfolios.allowed);
+    log.level = next.log.level;
+    accessLog.configure(next.log);
+    limiter.setLimits(next.endpoints.failedLogins);
+    running = Object.freeze({
+      ...running,
+      users: next.users.source === 'none' ? next.users : { ...next.users, managerRole: managerRoleOf(running) },
+      portfolios: next.portfolios,
+      log: next.log,
+      endpoints: Object.freeze({ ...running.endpoints, failedLogins: next.endpoints.failedLogins }),
+    }) as GatewayConfig;
+    configMetrics.reloaded('success', running);
+    return plan;
+  }
+
   return {
-    config, state, store, metrics, configMetrics, accessLog, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
+    get config() { return running; },
+    reload,
+    state, store, metrics, configMetrics, accessLog, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
       const proxy = await listenOn(proxyServer, config.server.host, config.server.port);
       // With server.workers the primary serves the admin port; workers pass { admin: false }.

@@ -18,7 +18,10 @@ export class ConfigMetrics {
     this.hash = new Gauge({ name: 'hlgw_config_hash', help: 'Hash of the running configuration (first 48 bits of the SHA-256 of its canonical JSON)', registers, aggregator: 'max' });
     this.lastSuccessful = new Gauge({ name: 'hlgw_config_last_reload_successful', help: 'Whether the last SIGHUP reload was applied (1) or refused (0); 1 before any reload', registers, aggregator: 'min' });
     const reloads = new Counter({ name: 'hlgw_config_reloads_total', help: 'SIGHUP reloads by result (failure: the new config was refused and the running one kept)', labelNames: ['result'], registers });
-    for (const r of ['success', 'failure'] as const) this.reloads.set(r, reloads.labels(r));
+    for (const r of ['success', 'failure'] as const) {
+      reloads.inc({ result: r }, 0); // both series from the start: increase() sees the first reload
+      this.reloads.set(r, reloads.labels(r));
+    }
     this.hash.set(configHash(config));
     this.lastSuccessful.set(1);
   }

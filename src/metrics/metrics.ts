@@ -70,7 +70,11 @@ export class GatewayMetrics implements ValidatorObserver {
 
     this.upstreamDuration = new FastHistogram('hlgw_upstream_duration_seconds', 'Time from forwarding to upstream response headers', BUCKETS, this.registry).child();
     const upErr = new Counter({ name: 'hlgw_upstream_errors_total', help: 'Upstream failures by kind', labelNames: ['kind'], registers });
-    for (const k of UPSTREAM_ERRORS) this.upstreamErrors.set(k, upErr.labels(k));
+    // inc(0): each series exists from the start, so sums in the alert rules never meet an empty vector.
+    for (const k of UPSTREAM_ERRORS) {
+      upErr.inc({ kind: k }, 0);
+      this.upstreamErrors.set(k, upErr.labels(k));
+    }
 
     const val = new FastCounter('hlgw_token_validations_total', 'Bearer token validations by result', this.registry);
     for (const v of VALIDATIONS) this.validations.set(v, val.child({ result: v }));

@@ -20,10 +20,15 @@ export class TokenState {
   private readonly portfolios = new Map<string, PortfolioRuntime>();
   /** Revoked token id → its expiry (seconds): once expired, the entry is no longer needed. */
   private readonly revoked = new Map<string, number>();
-  private readonly allowAll: boolean;
-  private readonly allowed: ReadonlySet<string>;
+  private allowAll = false;
+  private allowed: ReadonlySet<string> = new Set();
 
   constructor(allowed: '*' | readonly string[]) {
+    this.setAllowed(allowed);
+  }
+
+  /** A config reload: checked on every request, cache hit or not, so it applies to the next one. */
+  setAllowed(allowed: '*' | readonly string[]): void {
     this.allowAll = allowed === '*';
     this.allowed = new Set(allowed === '*' ? [] : allowed);
   }

@@ -22,7 +22,7 @@ export class GatewayProcess {
   url = '';
   admin = '';
 
-  private constructor(private readonly child: ChildProcess, private readonly dir: string, readonly name: string) {
+  private constructor(private readonly child: ChildProcess, private readonly dir: string, readonly name: string, private written: Record<string, unknown>) {
     child.stdout!.on('data', (b: Buffer) => { this.output += b.toString(); });
     child.stderr!.on('data', (b: Buffer) => { this.output += b.toString(); });
     process.once('exit', () => child.kill('SIGKILL'));
@@ -32,19 +32,20 @@ export class GatewayProcess {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it in pretest)`);
     const dir = mkdtempSync(join(tmpdir(), `hlgw-${name}-`));
     const path = join(dir, 'gateway.yaml');
-    writeFileSync(path, stringify({
+    const written = {
       server: { host: '127.0.0.1', port: 0, ...(config.server as object | undefined) },
       admin: { host: '127.0.0.1', port: 0 },
       users: { source: 'file', file: await usersFilePath() },
       portfolios: { allowed: ALLOWED },
       log: { level: 'warn' },
       ...Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'server')),
-    }));
+    };
+    writeFileSync(path, stringify(written));
     const child = spawn(process.execPath, [CLI, 'serve', '--config', path], {
       env: { ...process.env, HLGW_MASTER_KEY: MASTER_KEY, HLGW_CONFIG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const g = new GatewayProcess(child, dir, name);
+    const g = new GatewayProcess(child, dir, name, written);
     const deadline = Date.now() + 30_000;
     for (;;) {
       const m = /hlgw is listening on (http:\/\/\S+) {2}\(metrics and health: (http:\/\/\S+)\/metrics/.exec(g.output);
@@ -59,6 +60,24 @@ export class GatewayProcess {
       }
       await sleep(50);
     }
+  }
+
+  /**
+   * Rewrites the config file with `changes` (top-level sections replaced; the listeners keep the
+   * ports they have), or with `raw` text as is, then sends SIGHUP: a reload (docs/OPERATIONS.md).
+   */
+  reload(changes: Record<string, unknown> | { raw: string }): void {
+    const path = join(this.dir, 'gateway.yaml');
+    if ('raw' in changes && typeof changes.raw === 'string') writeFileSync(path, changes.raw);
+    else {
+      this.written = { ...this.written, ...changes };
+      writeFileSync(path, stringify(this.written));
+    }
+    this.child.kill('SIGHUP');
+  }
+
+  get configFile(): string {
+    return join(this.dir, 'gateway.yaml');
   }
 
   get logs(): string {

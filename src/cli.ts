@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { checkReferencedFiles } from './config/check-files.js';
+import { describeListenError, type ListenFailure } from './http/listen-error.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, resolveConfigPath } from './config/load.js';
 import { banner, serve } from './serve.js';
 import { serveClustered } from './cluster/serve-cluster.js';
-import { CliError } from './cli/cli-error.js';
 import { registerLifecycleCommands } from './cli/lifecycle-commands.js';
 import { stopOnSignals } from './cli/stop-on-signals.js';
 import { redactUrl } from './secrets/redact-url.js';
@@ -15,6 +17,7 @@ import { redactUrl } from './secrets/redact-url.js';
 const program = new Command()
   .name('hlgw')
   .description('Highlight token gateway: a reverse proxy that validates user tokens and forwards an identity upstream.')
+  .version(packageVersion(), '-V, --version', 'print the version and exit')
   .showHelpAfterError();
 
 program
@@ -37,21 +40,39 @@ program
   .command('check-config')
   .description('Validate a config file and print the effective configuration (passwords in URLs masked).')
   .option('-c, --config <file>', 'YAML config file (same lookup as serve)')
-  .action((opts: { config?: string }) => {
+  .action(async (opts: { config?: string }) => {
     const source = resolveConfigPath(opts.config, process.env);
     const cfg = loadConfigFile(source, process.env);
+    // Files the config names (users file, master key) must exist and parse: found here, not by serve.
+    const { problems, notes } = await checkReferencedFiles(cfg, process.env);
+    if (problems.length > 0) throw new ConfigError(source ?? '<defaults>', problems);
     // A redis://:password@host URL may carry a secret interpolated from the environment.
     const shown = JSON.stringify(cfg, (_k, v: unknown) => (typeof v === 'string' && v.includes('://') ? redactUrl(v) : v), 2);
-    process.stdout.write(`config ok: ${source ?? '<embedded defaults>'}\n${shown}\n`);
+    process.stdout.write(`config ok: ${source ?? '<embedded defaults>'}\n${notes.map((n) => `  ${n}\n`).join('')}${shown}\n`);
   });
 
 registerLifecycleCommands(program);
 
+// `hlgw` alone is a request for help, not a mistake: print it and exit 0, as git and npm do.
+if (process.argv.length <= 2) {
+  program.outputHelp();
+  process.exit(0);
+}
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Known start-up failures print one clear line, never a stack trace.
-  if (err instanceof ConfigError || err instanceof CliError) process.stderr.write((err instanceof CliError ? 'hlgw: ' : '') + err.message + '\n');
-  else if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    process.stderr.write(`hlgw: cannot listen: ${err.message} (is another gateway running? change server.port / admin.port)\n`);
-  } else process.stderr.write(`hlgw: ${err instanceof Error ? err.message : String(err)}\n`);
+  const listen = err instanceof Error ? describeListenError(err as ListenFailure) : undefined;
+  if (err instanceof ConfigError) process.stderr.write(err.message + '\n');
+  else if (listen) process.stderr.write(`hlgw: ${listen}\n`);
+  else process.stderr.write(`hlgw: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
+
+/** The version in package.json (dist/cli.js and src/cli.ts both sit one level below it). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -5,6 +5,7 @@ import { ConfigError, loadConfigFile, resolveConfigPath } from './config/load.js
 import type { GatewayConfig } from './config/schema.js';
 import { createDemoUpstream } from './demo-upstream.js';
 import { createGateway, type Gateway } from './gateway/create-gateway.js';
+import { tagListenError } from './http/listen-error.js';
 import { createLogger, type Logger } from './log.js';
 import { MasterKey } from './secrets/master-key.js';
 import { openStore } from './store/open-store.js';
@@ -38,7 +39,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   if (config.demoUpstream.enabled && !opts.worker) {
     demo = createDemoUpstream([...Object.values(config.identity.headers), 'x-forwarded-host']);
     await new Promise<void>((resolve, reject) => {
-      demo!.once('error', reject).listen(config.demoUpstream.port, config.demoUpstream.host, () => resolve());
+      demo!.once('error', tagListenError(reject, 'demoUpstream.port')).listen(config.demoUpstream.port, config.demoUpstream.host, () => resolve());
     });
   }
   const { key: masterKey, created } = MasterKey.load(config.secrets.masterKeyFile, env);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isObject, requestJson } from './http-json.js';
 import { CliError, type CliIo } from './io.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -32,28 +33,12 @@ export class ApiClient {
     return new ApiClient(url + prefix, 'Basic ' + Buffer.from(`${login}:${password}`, 'utf8').toString('base64'));
   }
 
-  /** JSON in, JSON out; a non-2xx answer becomes a CliError with the gateway's own description. */
-  async send<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(this.base + path, {
-        method,
-        headers: { authorization: this.authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (err) {
-      throw new CliError(`cannot reach the gateway at ${this.base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
-    }
-    const text = await res.text();
-    if (!res.ok) {
-      let reason = text;
-      try {
-        const j = JSON.parse(text) as { error_description?: string; code?: string };
-        reason = `${j.error_description ?? ''} (${j.code ?? res.status})`;
-      } catch { /* not JSON: show as is */ }
-      const retry = res.headers.get('retry-after');
-      throw new CliError(`HTTP ${res.status}: ${reason}${retry ? `; retry after ${retry} s` : ''}`);
-    }
-    return (text === '' ? {} : JSON.parse(text)) as T;
+  /** JSON in, JSON out; a failure or an answer of another shape becomes one CliError line. */
+  async send<T = Record<string, unknown>>(method: string, path: string, body?: unknown, isExpected: (v: unknown) => v is T = isObject as (v: unknown) => v is T, what = 'a JSON object'): Promise<T> {
+    return requestJson(this.base + path, {
+      method,
+      headers: { authorization: this.authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }, isExpected, what);
   }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ApiClient, withConnectionFlags, type ConnectionFlags } from './api-client.js';
 import { CliError } from './cli-error.js';
+import { hasArray, hasString } from './http-json.js';
 import type { CliIo } from './io.js';
 
 interface TokenView {
@@ -19,7 +20,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
       if (o.validity !== undefined && !/^[0-9]+$/.test(o.validity)) throw new CliError('--validity: expected a whole number of minutes');
       const api = await ApiClient.connect(o, io);
       const q = o.validity === undefined ? '' : `?validity=${o.validity}`;
-      const r = await api.send<{ access_token: string }>('POST', `/oauth/authorize${q}`);
+      const r = await api.send('POST', `/oauth/authorize${q}`, undefined, hasString('access_token'), 'a token response with access_token');
       io.out(o.tokenOnly ? `${r.access_token}\n` : `${JSON.stringify(r, null, 2)}\n`);
     });
 
@@ -28,7 +29,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     .option('--json', 'print JSON instead of a table')
     .action(async (o: ConnectionFlags & { json?: boolean }) => {
       const api = await ApiClient.connect(o, io);
-      const { tokens } = await api.send<{ tokens: TokenView[] }>('GET', '/tokens');
+      const { tokens } = (await api.send('GET', '/tokens', undefined, hasArray('tokens'), 'a token list')) as { tokens: TokenView[] };
       if (o.json) return io.out(`${JSON.stringify(tokens, null, 2)}\n`);
       io.out(table(['TOKEN ID', 'STATUS', 'LOGIN', 'EXPIRES', 'LAST USED'],
         tokens.map((t) => [t.token_id, t.status, t.login, t.expires_at, t.last_used_at ?? '-'])));

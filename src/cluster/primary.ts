@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { tagListenError } from '../http/listen-error.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -39,7 +40,7 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
   let demo: Server | undefined;
   if (config.demoUpstream.enabled) {
     demo = createDemoUpstream([...Object.values(config.identity.headers), 'x-forwarded-host']);
-    await new Promise<void>((resolve, reject) => demo!.once('error', reject).listen(config.demoUpstream.port, config.demoUpstream.host, () => resolve()));
+    await new Promise<void>((resolve, reject) => demo!.once('error', tagListenError(reject, 'demoUpstream.port')).listen(config.demoUpstream.port, config.demoUpstream.host, () => resolve()));
   }
 
   let stopping = false;
@@ -121,7 +122,7 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
       cluster.on('exit', onExit);
       cluster.on('message', onMessage);
     });
-    await new Promise<void>((resolve, reject) => admin.once('error', reject).listen(config.admin.port, config.admin.host, () => resolve()));
+    await new Promise<void>((resolve, reject) => admin.once('error', tagListenError(reject, 'admin.port')).listen(config.admin.port, config.admin.host, () => resolve()));
   } catch (err) {
     await stop();
     throw err;

@@ -1,17 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { describeIssue } from './describe-issue.js';
+import { coerceScalar, getAt, interpolate, setAt } from './interpolate.js';
+import { ConfigError, type ConfigProblem } from './problems.js';
 import { configSchema, type GatewayConfig } from './schema.js';
+
+export { ConfigError } from './problems.js';
 
 /** The config file used when neither --config nor HLGW_CONFIG names one. */
 export const DEFAULT_CONFIG_PATH = 'config/gateway.yaml';
-
-/** Every problem found in a config file, each with its key path. */
-export class ConfigError extends Error {
-  constructor(readonly source: string, readonly problems: readonly { path: string; message: string }[]) {
-    super(problems.map((p) => `config error: ${p.path || '(root)'}: ${p.message} (in ${source})`).join('\n'));
-    this.name = 'ConfigError';
-  }
-}
 
 /**
  * Picks the file: explicit path, then HLGW_CONFIG, then config/gateway.yaml when present,
@@ -31,50 +28,77 @@ export function loadConfigFile(path: string | undefined, env: NodeJS.ProcessEnv 
   } catch (err) {
     throw new ConfigError(path, [{ path: '', message: `cannot read file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(path, doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
-  }
-  return parseConfig(doc.toJS() ?? {}, path, env);
+  const { doc, lines } = parseYaml(text, path);
+  return parseConfig(doc.toJS() ?? {}, path, env, (p) => positionOf(doc, lines, p));
 }
 
-/** Validates a plain object (after ${ENV} interpolation), applies defaults and freezes the result. */
-export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const problems: { path: string; message: string }[] = [];
-  const interpolated = interpolate(raw, [], env, problems);
-  const result = configSchema.safeParse(interpolated);
+/**
+ * YAML text → document; a syntax error stops here with its line and column. Only the first
+ * error is reported: the ones after it are nearly always its echoes.
+ */
+export function parseYaml(text: string, source: string): { doc: Document; lines: LineCounter } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
+  const first = doc.errors[0];
+  if (first) {
+    const { line, col } = lines.linePos(first.pos[0]);
+    throw new ConfigError(source, [{ path: '', message: `YAML syntax: ${first.message.split('\n')[0]}`, line, col }]);
+  }
+  return { doc, lines };
+}
+
+/** Where the key at `path` (or its nearest existing parent) is written in the file. */
+function positionOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): { line: number; col: number } | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return lines.linePos(node.range[0]);
+    if (n === 0) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Validates a plain object (after ${ENV} interpolation), applies defaults and freezes the result.
+ * Every problem is collected before failing, each with its key path.
+ */
+export function parseConfig(
+  raw: unknown,
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+  where?: (path: readonly PropertyKey[]) => { line: number; col: number } | undefined,
+): GatewayConfig {
+  const problems: ConfigProblem[] = [];
+  const { value: input, origins } = interpolate(raw, env, problems);
+  let result = configSchema.safeParse(input);
+  // A value read from the environment is a string; where its key wants a number or a boolean
+  // (`port: ${HLGW_PORT:-8080}`), read it as YAML would have, then validate again.
+  if (!result.success && origins.size > 0) {
+    let coerced = false;
+    for (const issue of result.error.issues) {
+      if (!origins.has(issue.path.join('.'))) continue;
+      const c = coerceScalar(getAt(input, issue.path));
+      if (c !== undefined) {
+        setAt(input, issue.path, c);
+        coerced = true;
+      }
+    }
+    if (coerced) result = configSchema.safeParse(input);
+  }
   if (!result.success) {
     for (const issue of result.error.issues) {
-      problems.push({ path: issue.path.join('.'), message: describe(issue) });
+      const key = issue.path.join('.');
+      const vars = origins.get(key);
+      const message = describeIssue(configSchema, issue);
+      problems.push({
+        path: key,
+        message: vars ? `environment variable ${vars.join(', ')}: ${message}` : message,
+        // An unknown key is pointed at itself, not at the mapping that holds it.
+        ...where?.(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path),
+      });
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   return deepFreeze(result.data);
-}
-
-function describe(issue: { code: string; message: string; keys?: string[] }): string {
-  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return issue.message;
-}
-
-/** `${NAME}` and `${NAME:-fallback}` in string values; an unset variable without fallback is an error. */
-function interpolate(value: unknown, path: (string | number)[], env: NodeJS.ProcessEnv, problems: { path: string; message: string }[]): unknown {
-  if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => {
-      const v = env[name];
-      if (v !== undefined && v !== '') return v;
-      if (fallback !== undefined) return fallback;
-      problems.push({ path: path.join('.'), message: `environment variable ${name} is not set` });
-      return '';
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, [...path, i], env, problems));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, [...path, k], env, problems);
-    return out;
-  }
-  return value;
 }
 
 function deepFreeze<T>(o: T): T {

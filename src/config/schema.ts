@@ -41,10 +41,11 @@ export const DEFAULTS = Object.freeze({
 });
 
 const host = z.string().min(1, 'expected a host name or address');
-const port = z.number({ error: 'expected a port number' }).int('expected an integer port').min(0).max(65535);
+const port = z.number({ error: 'expected a port number' }).int('expected an integer port').min(0, 'expected a port number from 0 to 65535').max(65535, 'expected a port number from 0 to 65535').meta({ example: '8080' });
 const httpUrl = z
   .string({ error: 'expected an http(s) URL' })
-  .refine((s) => /^https?:\/\/[^/\s]+/i.test(s) && URL.canParse(s), 'expected an http(s) URL');
+  .refine((s) => /^https?:\/\/[^/\s]+/i.test(s) && URL.canParse(s), 'expected an http(s) URL')
+  .meta({ example: 'https://api.example.com' });
 /** Header names are stored lowercase: Node gives us lowercase names. */
 const headerName = z
   .string()
@@ -61,7 +62,7 @@ const serverSchema = z.strictObject({
    * other peer X-Forwarded-For/-Proto/-Host are overwritten (-Host removed when the request has no
    * Host) and Forwarded and X-Real-IP removed.
    */
-  trustedProxies: z.array(z.string().min(1)).default([]),
+  trustedProxies: z.array(z.string().min(1)).meta({ example: '[10.0.0.5, 10.0.0.6]' }).default([]),
   /**
    * Most header fields a request may carry; more is 431 (RFC 6585 §5). Node keeps only this many
    * in `req.headers` and would silently drop the rest, framing headers included (issue 9). The
@@ -69,7 +70,7 @@ const serverSchema = z.strictObject({
    */
   maxHeaders: z.number().int().min(16).max(1000).default(DEFAULTS.maxHeaders),
   /** Processes sharing the port (node:cluster); `auto` = one per CPU. */
-  workers: z.union([z.number().int().min(1).max(64), z.literal('auto')]).default(1),
+  workers: z.union([z.number().int().min(1).max(64), z.literal('auto')], { error: 'expected a number of processes from 1 to 64, or "auto"' }).default(1),
 });
 
 const adminSchema = z.strictObject({
@@ -106,7 +107,7 @@ const storeSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('redis'),
-    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL'),
+    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').meta({ example: 'redis://:${REDIS_PASSWORD}@127.0.0.1:6379' }),
     /** Full resync interval, the safety net for missed pub/sub messages. */
     resyncSeconds: z.number().positive().max(3600).default(DEFAULTS.redisResyncSeconds),
     /** How long the proxy keeps serving Bearer traffic on its last known state while Redis is down. */
@@ -162,7 +163,10 @@ const identitySchema = z.strictObject({
 
 const portfoliosSchema = z.strictObject({
   /** Companies the operator allows to use user tokens: a list of company ids, or "*". */
-  allowed: z.union([z.literal('*'), z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a company id'))]).default('*'),
+  allowed: z
+    .union([z.literal('*'), z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a company id'))], { error: 'expected a list of company ids or "*"' })
+    .meta({ example: '[acme, globex] (a YAML list, even for one company)' })
+    .default('*'),
 });
 
 /** RFC 6901 JSON Pointer into the directory's answer. */
@@ -180,7 +184,7 @@ const usersSchema = z.discriminatedUnion('source', [
      * Path of that file (read once at start). Hashes come from `hlgw hash-password`. At start, the
      * live tokens of users no longer in it (same login, user id and company) are revoked and audited.
      */
-    file: z.string().min(1),
+    file: z.string().min(1).meta({ example: './config/users.yaml' }),
     /** Role marking a portfolio manager of the user's company. */
     managerRole: z.string().min(1).default(DEFAULTS.managerRole),
   }),
@@ -191,7 +195,7 @@ const usersSchema = z.discriminatedUnion('source', [
      */
     source: z.literal('upstream'),
     /** Path on the upstream that answers the caller's own user record, e.g. /WS2/user. */
-    path: z.string().regex(/^\/[^\s]*$/, 'expected a path starting with /'),
+    path: z.string().regex(/^\/[^\s]*$/, 'expected a path starting with /').meta({ example: '/WS2/user' }),
     method: z.enum(['GET', 'POST']).default('GET'),
     /** No answer from the directory in this long → 502. */
     timeoutMs: z.number().int().min(1).max(60_000).default(DEFAULTS.userSourceTimeoutMs),

@@ -34,6 +34,7 @@ export function revokeTokenEndpoint(d: EndpointDeps, authenticate: AuthenticateC
 }
 
 export function tokenView(d: EndpointDeps, r: TokenRecord) {
+  const voided = d.tokens.voided(r);
   return {
     token_id: r.tokenId,
     user_id: r.userId,
@@ -41,7 +42,9 @@ export function tokenView(d: EndpointDeps, r: TokenRecord) {
     created_at: iso(r.createdAt),
     expires_at: iso(r.expiresAt),
     last_used_at: iso(r.lastUsedAt),
-    revoked_at: iso(r.revokedAt),
+    // A token voided with its generation has no revokedAt of its own: the generation change's time.
+    revoked_at: iso(voided?.at ?? null),
+    revoked_reason: voided?.reason ?? null,
     status: d.tokens.status(r),
   };
 }

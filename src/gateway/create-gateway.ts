@@ -11,6 +11,7 @@ import { ErrorResponder } from '../http/error-responses.js';
 import { createFramingCheck } from '../http/check-framing.js';
 import { createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-headers.js';
 import { AccessLog } from '../http/access-log.js';
+import { tagListenError } from '../http/listen-error.js';
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
 import { TokenService } from '../lifecycle/token-service.js';
 import { revokeTokensOfRemovedUsers } from '../lifecycle/revoke-removed-users.js';
@@ -274,9 +275,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     reload,
     state, store, metrics, configMetrics, accessLog, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
-      const proxy = await listenOn(proxyServer, config.server.host, config.server.port);
+      const proxy = await listenOn(proxyServer, config.server.host, config.server.port, 'server.port');
       // With server.workers the primary serves the admin port; workers pass { admin: false }.
-      const admin = opts?.admin === false ? '' : await listenOn(adminServer, config.admin.host, config.admin.port);
+      const admin = opts?.admin === false ? '' : await listenOn(adminServer, config.admin.host, config.admin.port, 'admin.port');
       return { proxy, admin };
     },
     async close() {
@@ -316,11 +317,12 @@ function resolveServiceAuthorization(config: GatewayConfig, env: NodeJS.ProcessE
   return value;
 }
 
-function listenOn(server: Server, host: string, port: number): Promise<string> {
+function listenOn(server: Server, host: string, port: number, configKey: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const onError = tagListenError(reject, configKey);
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       const a = server.address() as AddressInfo;
       const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       resolve(`http://${h}:${a.port}`);

@@ -82,7 +82,9 @@ export function createRequestHandler(d: RequestPathDeps) {
     if (d.endpoints !== undefined && d.endpoints.matches(url)) { // 1
       // The proxy path's X-Request-Id rule (step 4) holds for these answers too.
       req.headers['x-request-id'] = requestIdOf(req.headers['x-request-id']);
-      res.once('close', () => metrics.request('none', 'endpoint', (performance.now() - t0) / 1000));
+      // Labelled by the credential the caller brought (Basic to log in, Bearer to list), like proxied requests.
+      const auth = classifyAuthorization(req.headers.authorization, d.maxTokenBytes).kind;
+      res.once('close', () => metrics.request(auth, 'endpoint', (performance.now() - t0) / 1000));
       return d.endpoints.handle(req, res);
     }
 

@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors.js';
 import type { MasterKey } from '../secrets/master-key.js';
-import type { PortfolioRecord, Store } from '../store/types.js';
+import { VOIDS_KEPT, type GenerationVoid, type PortfolioRecord, type Store, type VoidReason } from '../store/types.js';
 import { stretchPassphrase } from '../token/derive-key.js';
 import type { TokenState } from '../state/token-state.js';
 
@@ -74,9 +74,16 @@ export class PortfolioService {
     if (next.enabled && !next.sealedKey) throw new GatewayError('validation_failed', 'passphrase: required to enable user tokens');
     if (bump || next.generation === 0) next.generation += 1;
     next.updatedAt = this.now();
+    // Tokens of the generation that ends here list as voided at this time, for this reason.
+    if (bump && cur) next.voids = recordVoid(cur.voids, next.generation, next.updatedAt, changed.includes('passphrase') ? 'passphrase_changed' : 'reset');
     await this.store.putPortfolio(next);
     return { view: view(companyId, true, next), changed };
   }
+}
+
+/** Appends one generation change, keeping the newest VOIDS_KEPT. */
+export function recordVoid(voids: readonly GenerationVoid[] | undefined, generation: number, at: number, reason: VoidReason): GenerationVoid[] {
+  return [...(voids ?? []), { generation, at, reason }].slice(-VOIDS_KEPT);
 }
 
 export function validatePolicyUpdate(u: PolicyUpdate): string[] {

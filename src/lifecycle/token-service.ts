@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
-import type { Store, TokenRecord } from '../store/types.js';
+import type { RevokeReason, Store, TokenRecord, VoidReason } from '../store/types.js';
 import { effectiveExpiry } from '../token/check-claims.js';
 import { isIdentityValue } from '../token/format.js';
 import { mintToken } from '../token/mint.js';
@@ -80,5 +80,18 @@ export class TokenService {
     const p = this.state.portfolio(r.companyId);
     if (!p || !p.enabled || p.generation !== r.generation) return 'revoked';
     return effectiveExpiry({ issuedAt: r.createdAt / 1000, expiresAt: r.expiresAt / 1000 }, p) * 1000 <= this.now() ? 'expired' : 'active';
+  }
+
+  /**
+   * When and why a token stopped working before its expiry: revoked one by one (`revoked`,
+   * `renewed`), or voided with its whole generation (`reset` by a disable/enable,
+   * `passphrase_changed`, `denied` by the operator). Null for a token that is not void.
+   */
+  voided(r: TokenRecord): { at: number | null; reason: RevokeReason | VoidReason } | null {
+    if (r.revokedAt !== null) return { at: r.revokedAt, reason: r.revokedReason ?? 'revoked' };
+    const p = this.state.portfolio(r.companyId);
+    if (p && p.enabled && p.generation === r.generation) return null;
+    const v = p?.voids?.find((x) => x.generation > r.generation);
+    return v ? { at: v.at, reason: v.reason } : { at: null, reason: 'reset' };
   }
 }

@@ -81,5 +81,5 @@ export function toRuntime(r: PortfolioRecord, masterKey: MasterKey, onMismatch: 
       onMismatch(err);
     }
   }
-  return { companyId: r.companyId, enabled: r.enabled, generation: r.generation, durationMinutes: r.durationMinutes, key };
+  return { companyId: r.companyId, enabled: r.enabled, generation: r.generation, durationMinutes: r.durationMinutes, key, voids: r.voids };
 }

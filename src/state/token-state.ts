@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { GenerationVoid } from '../store/types.js';
 
 /** What the hot path needs to know about one portfolio, kept in memory. */
 export interface PortfolioRuntime {
@@ -9,6 +10,8 @@ export interface PortfolioRuntime {
   readonly durationMinutes: number;
   /** Derived portfolio key (unsealed with the master key); absent until a pass phrase is set. */
   readonly key: KeyObject | undefined;
+  /** When and why recent generations began (listing voided tokens; never read by the hot path). */
+  readonly voids?: readonly GenerationVoid[];
 }
 
 /**

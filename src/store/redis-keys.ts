@@ -48,6 +48,7 @@ export function tokenFields(r: TokenRecord): string[] {
     'tokenId', r.tokenId, 'companyId', r.companyId, 'userId', r.userId, 'login', r.login,
     'generation', String(r.generation), 'createdAt', String(r.createdAt), 'expiresAt', String(r.expiresAt),
     'revokedAt', r.revokedAt === null ? '' : String(r.revokedAt),
+    'revokedReason', r.revokedReason ?? '',
     'lastUsedAt', r.lastUsedAt === null ? '' : String(r.lastUsedAt),
   ];
 }
@@ -58,6 +59,7 @@ export function tokenFromHash(h: Record<string, string>): TokenRecord | undefine
     tokenId: h.tokenId, companyId: h.companyId ?? '', userId: h.userId ?? '', login: h.login ?? '',
     generation: Number(h.generation), createdAt: Number(h.createdAt), expiresAt: Number(h.expiresAt),
     revokedAt: h.revokedAt ? Number(h.revokedAt) : null,
+    revokedReason: h.revokedReason === 'revoked' || h.revokedReason === 'renewed' ? h.revokedReason : null,
     lastUsedAt: h.lastUsedAt ? Number(h.lastUsedAt) : null,
   };
 }

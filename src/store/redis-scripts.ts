@@ -13,7 +13,7 @@ export const REVOKE_LUA = `
 local rev = redis.call('HGET', KEYS[1], 'revokedAt')
 if rev == false or rev ~= '' then return false end
 local exp = redis.call('HGET', KEYS[1], 'expiresAt')
-redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1])
+redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1], 'revokedReason', 'revoked')
 redis.call('ZADD', KEYS[2], exp, ARGV[2])
 redis.call('PUBLISH', ARGV[3], cjson.encode({v = 1, origin = ARGV[4], ts = tonumber(ARGV[5]),
   changes = {{kind = 'revoked', tokenId = ARGV[2], expiresAt = tonumber(exp)}}}))
@@ -36,7 +36,7 @@ if ARGV[1] == '1' then
     local k = ARGV[5] .. id
     local f = redis.call('HMGET', k, 'revokedAt', 'expiresAt')
     if f[1] == '' and tonumber(f[2]) > now then
-      redis.call('HSET', k, 'revokedAt', ARGV[2])
+      redis.call('HSET', k, 'revokedAt', ARGV[2], 'revokedReason', 'renewed')
       redis.call('ZADD', KEYS[3], f[2], id)
       revoked[#revoked + 1] = id
       revoked[#revoked + 1] = f[2]

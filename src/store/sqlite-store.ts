@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
-import type { AuditEvent, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AuditEvent, GenerationVoid, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -53,18 +53,21 @@ const MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    );
    CREATE INDEX sessions_by_expiry ON sessions(expires_at);`,
+  // Why a token or a generation was voided (issue 15: voided tokens list with time and reason).
+  `ALTER TABLE tokens ADD COLUMN revoked_reason TEXT;
+   ALTER TABLE portfolios ADD COLUMN voids TEXT;`,
 ];
 
 interface TokenRow {
   token_id: string; company_id: string; user_id: string; login: string; generation: number;
-  created_at: number; expires_at: number; revoked_at: number | null; last_used_at: number | null;
+  created_at: number; expires_at: number; revoked_at: number | null; revoked_reason: RevokeReason | null; last_used_at: number | null;
 }
 interface SessionRow {
   id_hash: string; user_id: string; login: string; company_id: string; manager: number;
   created_at: number; last_seen_at: number; expires_at: number;
 }
 interface PortfolioRow {
-  company_id: string; enabled: number; generation: number; duration_minutes: number; sealed_key: string | null; updated_at: number;
+  company_id: string; enabled: number; generation: number; duration_minutes: number; sealed_key: string | null; updated_at: number; voids: string | null;
 }
 
 /** The embedded store: one file, WAL, every acknowledged write fsynced (synchronous=FULL). */
@@ -128,12 +131,13 @@ export class SqliteStore implements Store {
   async putPortfolio(r: PortfolioRecord): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO portfolios (company_id, enabled, generation, duration_minutes, sealed_key, updated_at)
-         VALUES (@companyId, @enabled, @generation, @durationMinutes, @sealedKey, @updatedAt)
+        `INSERT INTO portfolios (company_id, enabled, generation, duration_minutes, sealed_key, updated_at, voids)
+         VALUES (@companyId, @enabled, @generation, @durationMinutes, @sealedKey, @updatedAt, @voids)
          ON CONFLICT(company_id) DO UPDATE SET enabled = excluded.enabled, generation = excluded.generation,
-           duration_minutes = excluded.duration_minutes, sealed_key = excluded.sealed_key, updated_at = excluded.updated_at`,
+           duration_minutes = excluded.duration_minutes, sealed_key = excluded.sealed_key, updated_at = excluded.updated_at,
+           voids = excluded.voids`,
       )
-      .run({ ...r, enabled: r.enabled ? 1 : 0 });
+      .run({ ...r, enabled: r.enabled ? 1 : 0, voids: r.voids ? JSON.stringify(r.voids) : null });
     this.emit({ kind: 'portfolio', record: r });
   }
 
@@ -145,15 +149,15 @@ export class SqliteStore implements Store {
           .prepare('SELECT token_id, expires_at FROM tokens WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?')
           .all(r.companyId, r.userId, opts.now) as typeof ids;
         this.db
-          .prepare('UPDATE tokens SET revoked_at = ? WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?')
+          .prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = 'renewed' WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?`)
           .run(opts.now, r.companyId, r.userId, opts.now);
       }
       this.db
         .prepare(
-          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, last_used_at)
-           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @lastUsedAt)`,
+          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, revoked_reason, last_used_at)
+           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt)`,
         )
-        .run(r);
+        .run({ ...r, revokedReason: r.revokedReason ?? null });
       return ids;
     })();
     for (const t of revoked) this.emit({ kind: 'revoked', tokenId: t.token_id, expiresAt: t.expires_at });
@@ -175,7 +179,7 @@ export class SqliteStore implements Store {
 
   async revokeToken(tokenId: string, now: number): Promise<boolean> {
     const row = this.db
-      .prepare('UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL RETURNING expires_at')
+      .prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = 'revoked' WHERE token_id = ? AND revoked_at IS NULL RETURNING expires_at`)
       .get(now, tokenId) as { expires_at: number } | undefined;
     if (row) this.emit({ kind: 'revoked', tokenId, expiresAt: row.expires_at });
     return row !== undefined;
@@ -265,12 +269,13 @@ function toPortfolio(r: PortfolioRow): PortfolioRecord {
   return {
     companyId: r.company_id, enabled: r.enabled === 1, generation: r.generation,
     durationMinutes: r.duration_minutes, sealedKey: r.sealed_key, updatedAt: r.updated_at,
+    ...(r.voids ? { voids: JSON.parse(r.voids) as GenerationVoid[] } : {}),
   };
 }
 
 function toToken(r: TokenRow): TokenRecord {
   return {
     tokenId: r.token_id, companyId: r.company_id, userId: r.user_id, login: r.login, generation: r.generation,
-    createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at,
+    createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason, lastUsedAt: r.last_used_at,
   };
 }

@@ -12,7 +12,26 @@ export interface PortfolioRecord {
   /** The derived portfolio key, encrypted with the master key (src/secrets/master-key.ts). Never the pass phrase. */
   sealedKey: string | null;
   updatedAt: number;
+  /**
+   * Why and when each recent generation began (newest last, at most VOIDS_KEPT): a token of
+   * generation g was voided by the entry of generation g + 1. Absent in records written before it existed.
+   */
+  voids?: GenerationVoid[];
 }
+
+/** Why tokens of older generations stopped working. */
+export type VoidReason = 'reset' | 'passphrase_changed' | 'denied';
+/** Why one token was revoked: by a DELETE / introspection revoke, or by its owner's renewal. */
+export type RevokeReason = 'revoked' | 'renewed';
+
+export interface GenerationVoid {
+  generation: number;
+  at: number;
+  reason: VoidReason;
+}
+
+/** Generation changes remembered per portfolio; older voided tokens list without a time. */
+export const VOIDS_KEPT = 50;
 
 export interface TokenRecord {
   tokenId: string;
@@ -24,6 +43,8 @@ export interface TokenRecord {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | null;
+  /** Set with revokedAt; null in records written before it existed (they read as `revoked`). */
+  revokedReason?: RevokeReason | null;
   lastUsedAt: number | null;
 }
 

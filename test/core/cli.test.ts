@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,18 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 20_000 });
 }
 
+/** Like run(), without blocking this process's event loop (for servers started by the test itself). */
+function runAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 describe('hlgw CLI', () => {
   it('--help lists the subcommands; serve --help describes every option', () => {
     const top = run(['--help']);
@@ -25,12 +39,91 @@ describe('hlgw CLI', () => {
     expect(serve.stdout).toContain('HLGW_CONFIG');
   });
 
+  it('--version prints the package version; no arguments print the help and exit 0', () => {
+    const v = run(['--version']);
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
+    const bare = run([]);
+    expect(bare.status).toBe(0);
+    expect(bare.stdout).toContain('Usage: hlgw');
+    expect(bare.stderr).toBe('');
+  });
+
+  it('check-config finds a users file that is missing or does not parse', () => {
+    const file = join(dir, 'users-missing.yaml');
+    writeFileSync(file, `users: { source: file, file: "${join(dir, 'nope.yaml')}" }\nsecrets: { masterKeyFile: "${join(dir, 'mk-none')}" }\n`);
+    const r = run(['check-config', '--config', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`config error: users.file: cannot read ${join(dir, 'nope.yaml')} (ENOENT)`);
+    const broken = join(dir, 'broken-users.yaml');
+    writeFileSync(broken, 'users:\n  - login: a\n');
+    writeFileSync(file, `users: { source: file, file: "${broken}" }\nsecrets: { masterKeyFile: "${join(dir, 'mk-none')}" }\n`);
+    const r2 = run(['check-config', '--config', file]);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toContain(`config error: users.file: ${broken} is not usable: config error: users.0.passwordHash`);
+    expect(r2.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  describe('talking to something that is not a gateway: one line naming the URL', () => {
+    let html: Server;
+    let url: string;
+    beforeAll(async () => {
+      html = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to nginx</body></html>'));
+      await new Promise<void>((r) => html.listen(0, '127.0.0.1', () => r()));
+      url = `http://127.0.0.1:${(html.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((r) => html.close(() => r())));
+
+    it.each([
+      [['token', 'list'], /^hlgw: unexpected answer from http:\/\/127\.0\.0\.1:\d+\/auth\/tokens \(HTTP 200\): expected a token list, got text\/html "<html><body>Welcome to nginx/],
+      [['token', 'create'], /^hlgw: unexpected answer from http:\/\/127\.0\.0\.1:\d+\/auth\/oauth\/authorize \(HTTP 200\): expected a token response/],
+      [['policy', 'get', 'acme'], /^hlgw: unexpected answer from .*\/auth\/portfolios\/acme\/token-policy \(HTTP 200\): expected a JSON object/],
+    ])('%j', async (args, message) => {
+      const r = await runAsync([...args, '--url', url, '--login', 'x'], { HLGW_PASSWORD: 'pw' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/TypeError|Cannot read properties|\n\s+at /);
+    });
+
+    it('nothing listening', async () => {
+      const closed = createServer();
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((r) => closed.close(() => r()));
+      const r = run(['token', 'list', '--url', `http://127.0.0.1:${port}`, '--login', 'x'], { HLGW_PASSWORD: 'pw' });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`hlgw: cannot reach http://127.0.0.1:${port}/auth/tokens: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}`);
+    });
+  });
+
+  it('a port in use is named by the key that holds it (demoUpstream.port too)', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const file = join(dir, 'demo-port.yaml');
+      writeFileSync(file, [
+        'server: { host: 127.0.0.1, port: 0 }',
+        'admin: { host: 127.0.0.1, port: 0 }',
+        `demoUpstream: { enabled: true, host: 127.0.0.1, port: ${port} }`,
+        `store: { type: sqlite, path: "${join(dir, 'demo-port.sqlite')}" }`,
+        `secrets: { masterKeyFile: "${join(dir, 'demo-port.key')}" }`,
+      ].join('\n'));
+      const r = run(['serve', '--config', file]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`hlgw: cannot listen on 127.0.0.1:${port}: address already in use (is another gateway running?); change demoUpstream.port in the config`);
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
+    }
+  });
+
   it('a bad config stops the start with the key and the file named, and no stack trace', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'upstream:\n  url: ftp://nowhere\nserver:\n  prot: 1\n');
     const r = run(['serve', '--config', file]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`config error: upstream.url: expected an http(s) URL (in ${file})`);
+    expect(r.stderr).toContain(`config error: upstream.url: expected an http(s) URL, e.g. https://api.example.com (in ${file}:2:8)`);
     expect(r.stderr).toContain('config error: server: unknown key "prot"');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
@@ -40,7 +133,7 @@ describe('hlgw CLI', () => {
     writeFileSync(file, 'upstream:\n  url: nope\n');
     const r = run(['check-config'], { HLGW_CONFIG: file });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`(in ${file})`);
+    expect(r.stderr).toContain(`(in ${file}:2:8)`);
   });
 
   it('check-config prints the effective config with passwords in URLs masked', () => {

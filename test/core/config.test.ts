@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import type { GatewayConfig } from '../../src/config/schema.js';
 
 function problemsOf(fn: () => unknown): string {
   try {
@@ -27,9 +28,9 @@ describe('config', () => {
   });
 
   it.each([
-    [{ upstream: { url: 'ftp://x' } }, 'config error: upstream.url: expected an http(s) URL (in gw.yaml)'],
-    [{ upstream: { url: 42 } }, 'config error: upstream.url: expected an http(s) URL (in gw.yaml)'],
-    [{ server: { port: 'eighty' } }, 'config error: server.port: expected a port number (in gw.yaml)'],
+    [{ upstream: { url: 'ftp://x' } }, 'config error: upstream.url: expected an http(s) URL, e.g. https://api.example.com (in gw.yaml)'],
+    [{ upstream: { url: 42 } }, 'config error: upstream.url: expected an http(s) URL, e.g. https://api.example.com (in gw.yaml)'],
+    [{ server: { port: 'eighty' } }, 'config error: server.port: expected a port number, e.g. 8080 (in gw.yaml)'],
     [{ server: { prot: 1 } }, 'config error: server: unknown key "prot" (in gw.yaml)'],
     [{ bogus: true }, 'config error: (root): unknown key "bogus" (in gw.yaml)'],
     [{ store: { type: 'mongo' } }, 'config error: store.type'],
@@ -54,12 +55,61 @@ describe('config', () => {
     );
   });
 
-  it('names the file for YAML syntax errors and unreadable files', () => {
+  it('names the file, line and column for YAML syntax errors, in one message', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hlgw-cfg-'));
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'server: [unclosed');
-    expect(problemsOf(() => loadConfigFile(bad, {}))).toContain(`(in ${bad})`);
+    writeFileSync(bad, 'server:\n  port: 8080\n host: x\n');
+    const msg = problemsOf(() => loadConfigFile(bad, {}));
+    expect(msg).toMatch(new RegExp(`^config error: \\(root\\): YAML syntax: All mapping items must start at the same column \\(in ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+\\)$`));
+    expect(msg.split('\n')).toHaveLength(1);
     expect(problemsOf(() => loadConfigFile(join(dir, 'missing.yaml'), {}))).toContain('cannot read file (ENOENT)');
+  });
+
+  it('points a schema problem at its line and column in the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hlgw-cfg-'));
+    const file = join(dir, 'gw.yaml');
+    writeFileSync(file, 'server:\n  port: 8080\n  prot: 1\nportfolios:\n  allowed: acme\n');
+    const msg = problemsOf(() => loadConfigFile(file, {}));
+    expect(msg).toContain(`config error: server: unknown key "prot" (in ${file}:3:9)`);
+    expect(msg).toContain(`config error: portfolios.allowed: expected a list of company ids or "*", e.g. [acme, globex] (a YAML list, even for one company) (in ${file}:5:12)`);
+  });
+
+  describe('${VAR} values take the type of their key', () => {
+    it.each([
+      [{ server: { port: '${HLGW_PORT:-18480}' } }, {}, (c: GatewayConfig) => c.server.port, 18480],
+      [{ server: { port: '${HLGW_PORT:-18480}' } }, { HLGW_PORT: '9000' }, (c: GatewayConfig) => c.server.port, 9000],
+      [{ upstream: { preserveHost: '${KEEP_HOST}' } }, { KEEP_HOST: 'true' }, (c: GatewayConfig) => c.upstream.preserveHost, true],
+      [{ server: { workers: '${WORKERS}' } }, { WORKERS: '4' }, (c: GatewayConfig) => c.server.workers, 4],
+      [{ server: { workers: '${WORKERS}' } }, { WORKERS: 'auto' }, (c: GatewayConfig) => c.server.workers, 'auto'],
+      // A string key stays a string, even when the value looks like a number.
+      [{ tokens: { realm: '${REALM}' } }, { REALM: '1234' }, (c: GatewayConfig) => c.tokens.realm, '1234'],
+    ] as const)('%j with %j', (raw, env, read, expected) => {
+      expect(read(parseConfig(raw, 'gw.yaml', env))).toBe(expected);
+    });
+
+    it.each([
+      [{ server: { port: '${HLGW_PORT}' } }, { HLGW_PORT: '80a' }, 'config error: server.port: environment variable HLGW_PORT: expected a port number, e.g. 8080 (in gw.yaml)'],
+      [{ server: { port: '${HLGW_PORT}' } }, { HLGW_PORT: '70000' }, 'config error: server.port: environment variable HLGW_PORT: expected a port number from 0 to 65535'],
+      [{ upstream: { preserveHost: '${KEEP_HOST}' } }, { KEEP_HOST: 'yes' }, 'config error: upstream.preserveHost: environment variable KEEP_HOST: expected a boolean'],
+    ] as const)('%j with %j is refused naming the variable', (raw, env, message) => {
+      expect(problemsOf(() => parseConfig(raw, 'gw.yaml', env))).toContain(message);
+    });
+  });
+
+  it.each([
+    [{ portfolios: { allowed: 'acme' } }, 'portfolios.allowed: expected a list of company ids or "*", e.g. [acme, globex]'],
+    [{ store: { type: 'mongo' } }, 'store.type: expected one of "sqlite", "redis"'],
+    [{ store: { type: 'redis' } }, 'store.url: required: expected a string, e.g. redis://'],
+    [{ users: { source: 'file' } }, 'users.file: required: expected a string, e.g. ./config/users.yaml'],
+    [{ users: { source: 'upstream', path: 'WS2/user' } }, 'users.path: expected a path starting with /, e.g. /WS2/user'],
+    [{ server: { workers: 'many' } }, 'server.workers: expected a number of processes from 1 to 64, or "auto"'],
+    [{ log: { level: 'loud' } }, 'log.level: expected one of "fatal", "error"'],
+    [{ tokens: { maxTokenBytes: 10 } }, 'tokens.maxTokenBytes: expected a value ≥ 256'],
+    [{ server: { trustedProxies: '10.0.0.5' } }, 'server.trustedProxies: expected a list, e.g. [10.0.0.5, 10.0.0.6]'],
+  ])('%j: the key, the expected shape and an example, never a bare "Invalid input"', (raw, message) => {
+    const msg = problemsOf(() => parseConfig(raw, 'gw.yaml', {}));
+    expect(msg).toContain(message);
+    expect(msg).not.toMatch(/Invalid input|Invalid option|Too small/);
   });
 
   it('the shipped demo config is valid', () => {

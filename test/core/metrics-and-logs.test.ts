@@ -50,6 +50,18 @@ describe('metrics, health and logs', () => {
     expect(after).toContain('hlgw_process_resident_memory_bytes');
   });
 
+  it('labels calls to the /auth endpoints by the credential they carry', async () => {
+    const before = (await call(t.admin, '/metrics')).text;
+    await call(t.url, '/auth/tokens', { headers: { authorization: BASIC } });
+    await call(t.url, '/auth/tokens', { headers: { authorization: `Bearer ${token}` } });
+    await call(t.url, '/auth/tokens');
+    const after = (await call(t.admin, '/metrics')).text;
+    const delta = (s: string) => value(after, s) - value(before, s);
+    expect(delta('hlgw_requests_total{auth="basic",outcome="endpoint"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="bearer",outcome="endpoint"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="none",outcome="endpoint"}')).toBe(1);
+  });
+
   it('sends the configured service credential upstream on Bearer requests only', async () => {
     await call(t.url, '/svc', { headers: { authorization: `Bearer ${token}` } });
     expect(up.last!.headers.authorization).toBe('Basic c3ZjOnN2Yy1zZWNyZXQ=');

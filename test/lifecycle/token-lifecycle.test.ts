@@ -106,7 +106,7 @@ describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (fact
     expect(ta).toEqual({
       token_id: a.token_id, user_id: USERS.alice.userId, login: USERS.alice.login,
       created_at: new Date(clock.now()).toISOString(), expires_at: a.expires_at,
-      last_used_at: new Date(clock.now()).toISOString(), revoked_at: null, status: 'active',
+      last_used_at: new Date(clock.now()).toISOString(), revoked_at: null, revoked_reason: null, status: 'active',
     });
     expect(asManager.text).not.toContain(a.access_token);
     expect(asManager.text).not.toContain(b.access_token);

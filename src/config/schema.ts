@@ -79,6 +79,27 @@ const adminSchema = z.strictObject({
   port: port.default(DEFAULTS.adminPort),
 });
 
+/** A PEM file's path (read at start; `hlgw check-config` checks it exists and parses). */
+const pemFile = z.string().min(1, 'expected the path of a PEM file').meta({ example: '/etc/hlgw/tls/ca.pem' });
+
+/**
+ * TLS to an https:// upstream. Without it, Node's bundled CAs (plus NODE_EXTRA_CA_CERTS) decide,
+ * and the name checked is upstream.url's host.
+ */
+const upstreamTlsSchema = z
+  .strictObject({
+    /** CA certificate(s) the upstream's certificate must chain to, instead of the bundled ones (a private CA). */
+    ca: pemFile.optional(),
+    /** Name expected in the upstream's certificate (and sent as SNI) when it is not upstream.url's host. */
+    servername: z.string().min(1).meta({ example: 'api.internal.example' }).optional(),
+    /** false accepts any certificate: a man in the middle then reads every token. Logged loudly at start; never in production. */
+    rejectUnauthorized: z.boolean().default(true),
+    /** Client certificate and its key, for an upstream that requires mutual TLS. Both or neither. */
+    cert: pemFile.optional(),
+    key: pemFile.optional(),
+  })
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together (mutual TLS needs both)', path: ['cert'] });
+
 const upstreamSchema = z.strictObject({
   /** The unchanged Highlight API. */
   url: httpUrl.default(DEFAULTS.upstreamUrl),
@@ -90,6 +111,8 @@ const upstreamSchema = z.strictObject({
   connections: z.number().int().min(1).max(10_000).default(DEFAULTS.upstreamConnections),
   /** Send the client's Host header upstream (true) or the upstream URL's host (false). */
   preserveHost: z.boolean().default(false),
+  /** TLS options for an https:// upstream.url: private CA, expected name, client certificate. */
+  tls: upstreamTlsSchema.optional(),
 });
 
 const demoUpstreamSchema = z.strictObject({

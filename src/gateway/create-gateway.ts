@@ -20,6 +20,7 @@ import type { Logger } from '../log.js';
 import { GatewayMetrics, type UpstreamErrorKind } from '../metrics/metrics.js';
 import type { Forwarder, ForwarderName, ForwarderOptions } from '../proxy/forwarder.js';
 import { createHttpProxyForwarder } from '../proxy/http-proxy-forwarder.js';
+import { upstreamCause, upstreamTls } from '../proxy/upstream-cause.js';
 import { createUndiciForwarder } from '../proxy/undici-forwarder.js';
 import type { MasterKey } from '../secrets/master-key.js';
 import { StateSync } from '../state/state-sync.js';
@@ -92,6 +93,7 @@ const UPSTREAM_FAILURE: Record<UpstreamErrorKind, 'upstream_timeout' | 'upstream
   unreachable: 'upstream_unreachable',
   reset: 'upstream_unreachable',
   request: 'forward_failed',
+  tls: 'upstream_unreachable',
 };
 
 /** The composition root: everything the gateway is made of is created here, from `deps`. */
@@ -137,15 +139,17 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     target,
     timeoutMs: config.upstream.timeoutMs,
     connections: config.upstream.connections,
+    tls: upstreamTls(config, log),
     onDone: (auth, startedAt) => metrics.request(auth, 'forwarded', (performance.now() - startedAt) / 1000),
     onUpstreamResponse(s, req) {
       metrics.upstreamDuration.observe(s);
       accessLog.upstream(req, s);
     },
-    onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind) {
+    onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind, err?: unknown) {
       metrics.upstreamError(kind);
       accessLog.refused(req, UPSTREAM_FAILURE[kind]);
-      log.warn({ requestId: req.headers['x-request-id'], kind }, 'upstream request failed');
+      // The cause (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, ECONNREFUSED...) is what an operator acts on.
+      log.warn({ requestId: req.headers['x-request-id'], kind, ...upstreamCause(err) }, kind === 'tls' ? 'upstream TLS handshake failed' : 'upstream request failed');
       errors.send(res, new GatewayError(UPSTREAM_FAILURE[kind]));
     },
   };

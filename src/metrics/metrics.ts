@@ -8,12 +8,12 @@ export type AuthLabel = 'none' | 'basic' | 'bearer' | 'other' | 'malformed';
 /** What the gateway decided; upstream failures are counted in hlgw_upstream_errors_total. */
 export type OutcomeLabel = 'forwarded' | 'rejected' | 'endpoint';
 /** `request`: the upstream request could not be built (an invalid header value); nothing was sent. */
-export type UpstreamErrorKind = 'unreachable' | 'timeout' | 'reset' | 'request';
+export type UpstreamErrorKind = 'unreachable' | 'timeout' | 'reset' | 'request' | 'tls';
 export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'unknown' | 'invalid' | 'wrong_portfolio' | 'disabled' | 'malformed' | 'unavailable';
 
 const AUTHS: readonly AuthLabel[] = ['none', 'basic', 'bearer', 'other', 'malformed'];
 const OUTCOMES: readonly OutcomeLabel[] = ['forwarded', 'rejected', 'endpoint'];
-const UPSTREAM_ERRORS: readonly UpstreamErrorKind[] = ['unreachable', 'timeout', 'reset', 'request'];
+const UPSTREAM_ERRORS: readonly UpstreamErrorKind[] = ['unreachable', 'timeout', 'reset', 'request', 'tls'];
 const VALIDATIONS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'unknown', 'invalid', 'wrong_portfolio', 'disabled', 'malformed', 'unavailable'];
 
 /** Error code → the `result` label of hlgw_token_validations_total. */

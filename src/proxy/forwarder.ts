@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Framing } from '../http/check-framing.js';
 import type { AuthLabel, UpstreamErrorKind } from '../metrics/metrics.js';
+import type { UpstreamTls } from './upstream-tls.js';
 
 /**
  * The forwarding seam: send a request whose headers are already rewritten to the upstream
@@ -27,17 +28,21 @@ export interface ForwarderOptions {
   target: URL;
   timeoutMs: number;
   connections: number;
+  /** For an https:// target: CA, expected name, client certificate (upstream.tls). */
+  tls?: UpstreamTls;
   /** The client connection is done with this exchange (finished, failed or aborted). */
   onDone(auth: AuthLabel, startedAt: number): void;
+
   /** Response headers of `req`'s upstream request arrived after `seconds` (metrics, access log). */
   onUpstreamResponse(seconds: number, req: IncomingMessage): void;
-  /** The upstream failed; `res.headersSent` tells whether the client can still get an error body. */
-  onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind): void;
+  /** The upstream failed; `res.headersSent` tells whether the client can still get an error body. `err` is the cause (for the log). */
+  onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind, err?: unknown): void;
 }
 
 /** Classifies a transport error from either client. */
 export function upstreamErrorKind(err: unknown): UpstreamErrorKind {
   const code = (err as { code?: string } | undefined)?.code ?? '';
+  if (isTlsFailure(code)) return 'tls';
   // The request could not be built (a header value the HTTP client refuses): nothing was sent.
   if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_HTTP_TOKEN' ||
       code === 'ERR_HTTP_INVALID_HEADER_VALUE') return 'request';
@@ -45,4 +50,15 @@ export function upstreamErrorKind(err: unknown): UpstreamErrorKind {
       code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset';
   return 'unreachable';
+}
+
+/**
+ * Certificate and handshake failures: OpenSSL's verify codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+ * CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT...), Node's name check (ERR_TLS_CERT_ALTNAME_INVALID)
+ * and alerts from the peer (ERR_SSL_..., e.g. a client certificate the upstream requires).
+ */
+export function isTlsFailure(code: string): boolean {
+  return code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT') ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' || code === 'UNABLE_TO_GET_ISSUER_CERT' ||
+    code === 'EPROTO';
 }

@@ -1,4 +1,5 @@
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import httpProxy from 'http-proxy';
 import type { Framing } from '../http/check-framing.js';
 import { HOP_BY_HOP, connectionListed } from '../http/forwarded-headers.js';
@@ -12,8 +13,14 @@ import { setFramingHeaders } from './framing-headers.js';
  * upstream request: the gateway has rewritten them before `forward` is called.
  */
 export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
-  const agent = new Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: 'lifo', timeout: o.timeoutMs });
-  const proxy = httpProxy.createProxyServer({ target: o.target.origin, agent, xfwd: false, changeOrigin: false, ws: false });
+  const agentOptions = { keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: 'lifo' as const, timeout: o.timeoutMs };
+  // An https:// target needs an https Agent; its TLS options win over http-proxy's per request.
+  const agent = o.target.protocol === 'https:' ? new HttpsAgent({ ...agentOptions, ...o.tls }) : new Agent(agentOptions);
+  const proxy = httpProxy.createProxyServer({
+    target: o.target.origin, agent, xfwd: false, changeOrigin: false, ws: false,
+    // http-proxy sets rejectUnauthorized from `secure` on every request.
+    secure: o.tls?.rejectUnauthorized ?? true,
+  });
   // http-proxy's `deleteLength` pass turns a DELETE/OPTIONS without Content-Length into
   // `Content-Length: 0` and drops Transfer-Encoding, then pipes the body anyway: a chunked
   // DELETE's body would reach the upstream unframed, as the next request. Framing is ours.
@@ -56,7 +63,7 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
       response.destroy();
       return;
     }
-    o.onFailure(req, response, upstreamErrorKind(err));
+    o.onFailure(req, response, upstreamErrorKind(err), err);
   });
 
   return {

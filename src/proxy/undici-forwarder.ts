@@ -4,6 +4,7 @@ import { HOP_BY_HOP, connectionListed } from '../http/forwarded-headers.js';
 import type { AuthLabel } from '../metrics/metrics.js';
 import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forwarder.js';
 import { setFramingHeaders } from './framing-headers.js';
+import { tlsConnector } from './upstream-tls.js';
 
 /**
  * Forwarding with an undici Pool driven by dispatch(): no intermediate stream objects, the
@@ -11,6 +12,7 @@ import { setFramingHeaders } from './framing-headers.js';
  * throughput on this machine class (bench/RESULTS.md), hence the default.
  */
 export function createUndiciForwarder(o: ForwarderOptions): Forwarder {
+  const tls = o.tls ? tlsConnector(o.tls) : undefined;
   const pool = new Pool(o.target.origin, {
     connections: o.connections,
     pipelining: 1,
@@ -18,6 +20,7 @@ export function createUndiciForwarder(o: ForwarderOptions): Forwarder {
     headersTimeout: o.timeoutMs,
     bodyTimeout: o.timeoutMs,
     connectTimeout: Math.min(o.timeoutMs, 10_000),
+    ...(tls ? { connect: tls.connect } : {}),
   });
   const basePath = o.target.pathname === '/' ? '' : o.target.pathname.replace(/\/$/, '');
 
@@ -31,7 +34,7 @@ export function createUndiciForwarder(o: ForwarderOptions): Forwarder {
       // defined meaning, RFC 9110 §9.3.1); a request Node parsed without one gets `body: null`.
       const h = req.headers;
       setFramingHeaders(h, framing, false);
-      const handler = new ResponseHandler(req, res, o, auth, startedAt);
+      const handler = new ResponseHandler(req, res, o, auth, startedAt, tls?.causeOf);
       try {
         pool.dispatch(
           {
@@ -67,6 +70,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     private readonly o: ForwarderOptions,
     auth: AuthLabel,
     startedAt: number,
+    private readonly tlsCauseOf?: (err: unknown) => Error | undefined,
   ) {
     // The one listener per request: client gone before the response ended → stop the upstream
     // request too; either way the exchange is over.
@@ -114,6 +118,8 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       this.res.destroy();
       return;
     }
-    this.o.onFailure(this.req, this.res, kind);
+    // An upstream refusing our client certificate shows as "other side closed": the connector kept why.
+    const cause = this.tlsCauseOf?.(err) ?? err;
+    this.o.onFailure(this.req, this.res, cause === err ? kind : upstreamErrorKind(cause), cause);
   }
 }

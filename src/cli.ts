@@ -7,6 +7,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, resolveConfigPath } f
 import { banner, serve } from './serve.js';
 import { serveClustered } from './cluster/serve-cluster.js';
 import { registerLifecycleCommands } from './cli/lifecycle-commands.js';
+import { reloadTlsOnSighup } from './cli/reload-tls-on-sighup.js';
 import { stopOnSignals } from './cli/stop-on-signals.js';
 import { redactUrl } from './secrets/redact-url.js';
 
@@ -32,8 +33,9 @@ program
     const running = await serve({ configPath: opts.config });
     process.stdout.write(banner(running.gateway.config, running, source) + '\n');
     stopOnSignals(() => running.stop());
-    // Reload without dropping a connection (docs/OPERATIONS.md, "Reload").
+    // Reload without dropping a connection (docs/OPERATIONS.md, "Reload"); the TLS certificates too.
     process.on('SIGHUP', () => void running.reload());
+    reloadTlsOnSighup(running.gateway, running.log);
   });
 
 program

@@ -17,6 +17,7 @@ export interface Running {
   demo?: Server;
   /** SIGHUP: re-read the config file and apply what can change live; false when it was refused. */
   reload(): Promise<boolean>;
+  log: Logger;
   stop(): Promise<void>;
 }
 
@@ -50,7 +51,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   const urls = await gateway.listen({ admin: !opts.worker });
   log.info({ proxy: urls.proxy, admin: urls.admin, upstream: upstreamForLogs(config), forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
   return {
-    gateway, urls, demo,
+    gateway, urls, demo, log,
     reload: () => reloadConfig(gateway, source, env, log),
     async stop() {
       await gateway.close();

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { serverTlsFileChecks } from '../http/server-tls.js';
 import { upstreamTlsFileChecks } from '../proxy/upstream-tls.js';
 import { MasterKey } from '../secrets/master-key.js';
 import { FileUserSource } from '../users/file-user-source.js';
@@ -20,7 +21,7 @@ export interface FileCheck {
 export async function checkReferencedFiles(config: GatewayConfig, env: NodeJS.ProcessEnv, extra: readonly FileCheck[] = []): Promise<{ problems: ConfigProblem[]; notes: string[] }> {
   const problems: ConfigProblem[] = [];
   const notes: string[] = [];
-  const checks: FileCheck[] = [...upstreamTlsFileChecks(config), ...extra];
+  const checks: FileCheck[] = [...serverTlsFileChecks(config), ...upstreamTlsFileChecks(config), ...extra];
   if (config.users.source === 'file') {
     const file = config.users.file;
     checks.push({ key: 'users.file', path: file, parse: async (text) => void (await FileUserSource.fromYaml(text, file)) });

@@ -46,11 +46,28 @@ const httpUrl = z
   .string({ error: 'expected an http(s) URL' })
   .refine((s) => /^https?:\/\/[^/\s]+/i.test(s) && URL.canParse(s), 'expected an http(s) URL')
   .meta({ example: 'https://api.example.com' });
+/** A PEM file's path (read at start; `hlgw check-config` checks it exists and parses). */
+const pemFile = z.string().min(1, 'expected the path of a PEM file').meta({ example: '/etc/hlgw/tls/ca.pem' });
+
 /** Header names are stored lowercase: Node gives us lowercase names. */
 const headerName = z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name')
   .transform((s) => s.toLowerCase());
+
+/**
+ * TLS on the proxy port (HTTP/1.1 over TLS 1.2+). Without it the port speaks clear text: then
+ * terminate TLS in front (load balancer, ingress) and keep this port on loopback or a private
+ * network, since passwords and tokens cross it. The files are read again on SIGHUP.
+ */
+const serverTlsSchema = z.strictObject({
+  /** Certificate chain (leaf first) presented to clients. */
+  cert: pemFile,
+  /** Its private key. */
+  key: pemFile,
+  /** When set, every client must present a certificate issued by this CA (mutual TLS). */
+  clientCa: pemFile.optional(),
+});
 
 const serverSchema = z.strictObject({
   /** Interface the proxy listens on. */
@@ -69,6 +86,8 @@ const serverSchema = z.strictObject({
    * default is Apache httpd's LimitRequestFields; the head is also capped at 16 KiB.
    */
   maxHeaders: z.number().int().min(16).max(1000).default(DEFAULTS.maxHeaders),
+  /** TLS on this port; absent = clear text (terminate TLS in front). */
+  tls: serverTlsSchema.optional(),
   /** Processes sharing the port (node:cluster); `auto` = one per CPU. */
   workers: z.union([z.number().int().min(1).max(64), z.literal('auto')], { error: 'expected a number of processes from 1 to 64, or "auto"' }).default(1),
 });
@@ -78,9 +97,6 @@ const adminSchema = z.strictObject({
   host: host.default('127.0.0.1'),
   port: port.default(DEFAULTS.adminPort),
 });
-
-/** A PEM file's path (read at start; `hlgw check-config` checks it exists and parses). */
-const pemFile = z.string().min(1, 'expected the path of a PEM file').meta({ example: '/etc/hlgw/tls/ca.pem' });
 
 /**
  * TLS to an https:// upstream. Without it, Node's bundled CAs (plus NODE_EXTRA_CA_CERTS) decide,

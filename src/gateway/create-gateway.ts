@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createIdentityBuilder, createIdentityInjector, type IdentityHeaders } from '../auth/identity-headers.js';
 import { createIdentityStripper } from '../auth/strip-identity.js';
@@ -11,6 +11,7 @@ import { ErrorResponder } from '../http/error-responses.js';
 import { createFramingCheck } from '../http/check-framing.js';
 import { createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-headers.js';
 import { AccessLog } from '../http/access-log.js';
+import { createProxyListener, reloadServerTls } from '../http/server-tls.js';
 import { tagListenError } from '../http/listen-error.js';
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
 import { TokenService } from '../lifecycle/token-service.js';
@@ -83,6 +84,11 @@ export interface Gateway {
   readonly forwarderName: ForwarderName;
   readonly proxyServer: Server;
   readonly adminServer: Server;
+  /**
+   * Re-reads server.tls's certificate and key for new connections, without dropping open ones
+   * (SIGHUP). False without server.tls; throws (old certificate kept) when a file is unusable.
+   */
+  reloadTls(): boolean;
   /** Binds both listeners; resolves with their URLs (port 0 in config picks a free port). */
   listen(opts?: { admin?: boolean }): Promise<{ proxy: string; admin: string }>;
   close(): Promise<void>;
@@ -220,7 +226,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   });
 
-  const proxyServer = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: DEFAULTS.maxHeaderBytes }, accessLog.wrap(handler));
+  // HTTPS with server.tls (certificates re-read by reloadTls), else clear text.
+  const proxyServer = createProxyListener(config.server, accessLog.wrap(handler), { maxHeaderSize: DEFAULTS.maxHeaderBytes });
   // Node keeps this many headers in req.headers; step 0a refuses requests that carry more.
   proxyServer.maxHeadersCount = config.server.maxHeaders;
   // A request Node's parser refuses (bad framing, obs-fold, bare LF, head too large) never
@@ -277,9 +284,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   return {
     get config() { return running; },
     reload,
+    reloadTls: () => reloadServerTls(proxyServer, config.server),
     state, store, metrics, configMetrics, accessLog, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
-      const proxy = await listenOn(proxyServer, config.server.host, config.server.port, 'server.port');
+      const proxy = await listenOn(proxyServer, config.server.host, config.server.port, 'server.port', config.server.tls ? 'https' : 'http');
       // With server.workers the primary serves the admin port; workers pass { admin: false }.
       const admin = opts?.admin === false ? '' : await listenOn(adminServer, config.admin.host, config.admin.port, 'admin.port');
       return { proxy, admin };
@@ -321,7 +329,7 @@ function resolveServiceAuthorization(config: GatewayConfig, env: NodeJS.ProcessE
   return value;
 }
 
-function listenOn(server: Server, host: string, port: number, configKey: string): Promise<string> {
+function listenOn(server: Server, host: string, port: number, configKey: string, scheme = 'http'): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = tagListenError(reject, configKey);
     server.once('error', onError);
@@ -329,7 +337,7 @@ function listenOn(server: Server, host: string, port: number, configKey: string)
       server.off('error', onError);
       const a = server.address() as AddressInfo;
       const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-      resolve(`http://${h}:${a.port}`);
+      resolve(`${scheme}://${h}:${a.port}`);
     });
   });
 }

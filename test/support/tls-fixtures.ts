@@ -35,7 +35,7 @@ export class TestPki {
     const san = names.map((n) => (/^[0-9.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
     writeFileSync(ext, `${san ? `subjectAltName=${san}\n` : ''}extendedKeyUsage=${opts.client ? 'clientAuth' : 'serverAuth'}\n`);
     // -days -1: notAfter lies before notBefore (now), i.e. already expired.
-    openssl(['x509', '-req', '-in', csr, '-CA', issuer.cert, '-CAkey', issuer.key, '-set_serial', String(Date.now()),
+    openssl(['x509', '-req', '-in', csr, '-CA', issuer.cert, '-CAkey', issuer.key, '-set_serial', String(Date.now() * 1000 + (serial++ % 1000)),
       '-days', String(opts.days ?? 2), '-extfile', ext, '-out', f.cert]);
     return this.read(f);
   }
@@ -58,6 +58,8 @@ export class TestPki {
     return { ...f, certPem: readFileSync(f.cert, 'utf8'), keyPem: readFileSync(f.key, 'utf8') };
   }
 }
+
+let serial = 0;
 
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,4 +1,4 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export interface ReadinessCheck {
   /** Resolves with extra detail when ready; rejects (with a public reason) when not. */
@@ -12,9 +12,15 @@ export interface MetricsSource {
 }
 
 /** /metrics, /healthz and /readyz on their own listener, never on the public proxy port. */
-export function createAdminServer(source: MetricsSource, ready: ReadinessCheck): Server {
+export function createAdminServer(
+  source: MetricsSource,
+  ready: ReadinessCheck,
+  /** The operator API (admin.operatorToken), when configured; true when it took the request. */
+  operator?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean,
+): Server {
   return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (operator?.(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method_not_allowed' });
     switch (path) {
       case '/metrics':

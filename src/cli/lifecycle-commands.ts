@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerHashPasswordCommand } from './hash-password-command.js';
 import { processIo, type CliIo } from './io.js';
 import { registerPolicyCommands } from './policy-commands.js';
+import { registerPortfolioCommands } from './portfolio-commands.js';
 import { registerTokenCommands } from './token-commands.js';
 
 /**
@@ -12,5 +13,6 @@ import { registerTokenCommands } from './token-commands.js';
 export function registerLifecycleCommands(program: Command, io: CliIo = processIo): void {
   registerTokenCommands(program, io);
   registerPolicyCommands(program, io);
+  registerPortfolioCommands(program, io);
   registerHashPasswordCommand(program, io);
 }

@@ -1,4 +1,4 @@
-import type { AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from '../store/types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from '../store/types.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 type Listener = (change: StateChange, origin?: ChangeOrigin) => void;
@@ -36,6 +36,8 @@ export class ClusterRelayStore implements Store {
   getPortfolio(companyId: string): Promise<PortfolioRecord | undefined> { return this.inner.getPortfolio(companyId); }
   listPortfolios(): Promise<PortfolioRecord[]> { return this.inner.listPortfolios(); }
   putPortfolio(record: PortfolioRecord): Promise<void> { return this.inner.putPortfolio(record); }
+  listAccess(): Promise<AccessRecord[]> { return this.inner.listAccess(); }
+  putAccess(record: AccessRecord): Promise<void> { return this.inner.putAccess(record); }
   insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> { return this.inner.insertToken(record, opts); }
   getToken(tokenId: string): Promise<TokenRecord | undefined> { return this.inner.getToken(tokenId); }
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> { return this.inner.listTokens(companyId, userId); }

@@ -96,6 +96,18 @@ const adminSchema = z.strictObject({
   /** /metrics, /healthz and /readyz listen here, never on the public port. */
   host: host.default('127.0.0.1'),
   port: port.default(DEFAULTS.adminPort),
+  /**
+   * The operator API on this port (allow or deny portfolios at runtime: GET/PUT/DELETE
+   * /portfolios/{id}/allowed) is off unless this names its bearer secret: an environment
+   * variable (`fromEnv`) or a file (`file`, e.g. a mounted secret), at least 32 characters.
+   */
+  operatorToken: z
+    .union([
+      z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') }),
+      z.strictObject({ file: z.string().min(1) }),
+    ], { error: 'expected { fromEnv: VARIABLE } or { file: /path/to/secret }' })
+    .meta({ example: '{ fromEnv: HLGW_OPERATOR_TOKEN }' })
+    .optional(),
 });
 
 /**
@@ -201,11 +213,15 @@ const identitySchema = z.strictObject({
 });
 
 const portfoliosSchema = z.strictObject({
-  /** Companies the operator allows to use user tokens: a list of company ids, or "*". */
+  /**
+   * The seed of the operator's allow-list: companies allowed to use user tokens until the
+   * operator API decides otherwise (a list of company ids, or "*" for all). Default: none
+   * (deny); only the demo config allows "*".
+   */
   allowed: z
     .union([z.literal('*'), z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a company id'))], { error: 'expected a list of company ids or "*"' })
     .meta({ example: '[acme, globex] (a YAML list, even for one company)' })
-    .default('*'),
+    .default([]),
 });
 
 /** RFC 6901 JSON Pointer into the directory's answer. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createIdentityBuilder, createIdentityInjector, type IdentityHeaders } from '../auth/identity-headers.js';
@@ -34,6 +35,8 @@ import { TokenValidator } from '../token/validator.js';
 import { createRequestHandler } from './handle-request.js';
 import { createEndpoints } from '../endpoints/router.js';
 import { AuditTrail } from '../lifecycle/audit-trail.js';
+import { AccessService } from '../lifecycle/access-service.js';
+import { createOperatorApi } from '../admin/operator-api.js';
 import { LoginRateLimiter } from '../users/login-rate-limiter.js';
 import { FileUserSource } from '../users/file-user-source.js';
 import { managerRoleOf, openUserSource } from '../users/open-user-source.js';
@@ -71,6 +74,8 @@ export interface Gateway {
   readonly accessLog: AccessLog;
   readonly validator: TokenValidator<IdentityHeaders>;
   readonly portfolios: PortfolioService;
+  /** The operator's allow/deny per portfolio (operator API). */
+  readonly access: AccessService;
   readonly tokens: TokenService;
   /** Who may log in to the /auth endpoints (users.source). */
   readonly users: UserSource;
@@ -186,6 +191,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     sessions.purge().catch((err: unknown) => log.warn({ err: String(err) }, 'could not purge expired portal sessions'));
   }, SESSION_PURGE_MS);
   sessionPurger.unref();
+  const access = new AccessService(store, state, audit, now);
   const endpoints = createEndpoints({
     prefix: config.endpoints.prefix,
     maxBodyBytes: config.endpoints.maxBodyBytes,
@@ -249,7 +255,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     await withTimeout(store.ping(), 2000, 'store unreachable');
     return { store: store.type, portfolios: 'loaded', ...(freshness ? { lagSeconds: Number(freshness.lagSeconds().toFixed(3)) } : {}) };
   };
-  const adminServer = createAdminServer(metrics.registry, ready);
+  const operatorSecret = resolveOperatorSecret(config, env);
+  const adminServer = createAdminServer(metrics.registry, ready,
+    operatorSecret === undefined ? undefined : createOperatorApi({ secret: operatorSecret, access, errors, log }));
 
   const pruner = setInterval(() => state.pruneRevoked(now() / 1000, config.tokens.clockSkewSeconds), 60_000);
   pruner.unref();
@@ -285,7 +293,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     get config() { return running; },
     reload,
     reloadTls: () => reloadServerTls(proxyServer, config.server),
-    state, store, metrics, configMetrics, accessLog, validator, portfolios, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
+    state, store, metrics, configMetrics, accessLog, validator, portfolios, access, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
       const proxy = await listenOn(proxyServer, config.server.host, config.server.port, 'server.port', config.server.tls ? 'https' : 'http');
       // With server.workers the primary serves the admin port; workers pass { admin: false }.
@@ -315,6 +323,27 @@ function stripIdentityAndSession(stripIdentity: (h: IncomingMessage['headers']) 
     stripIdentity(h);
     if (h.cookie !== undefined) stripSessionCookie(h);
   };
+}
+
+/** admin.operatorToken → the secret (from the environment or a file), or undefined: operator API off. */
+function resolveOperatorSecret(config: GatewayConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const t = config.admin.operatorToken;
+  if (!t) return undefined;
+  let secret: string | undefined;
+  let problem: string | undefined;
+  if ('fromEnv' in t) {
+    secret = env[t.fromEnv];
+    if (!secret) problem = `environment variable ${t.fromEnv} is not set`;
+  } else {
+    try {
+      secret = readFileSync(t.file, 'utf8').trim();
+    } catch (err) {
+      problem = `cannot read ${t.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    }
+  }
+  if (!problem && secret !== undefined && secret.length < 32) problem = 'the operator secret must be at least 32 characters (e.g. `openssl rand -base64 32`)';
+  if (problem) throw new ConfigError('<admin.operatorToken>', [{ path: 'admin.operatorToken', message: problem }]);
+  return secret;
 }
 
 function resolveServiceAuthorization(config: GatewayConfig, env: NodeJS.ProcessEnv): string | undefined {

@@ -37,7 +37,8 @@ export class StateSync {
   }
 
   async fullLoad(): Promise<void> {
-    const [portfolios, revoked] = await Promise.all([this.store.listPortfolios(), this.store.listRevoked(this.now())]);
+    const [portfolios, revoked, access] = await Promise.all([this.store.listPortfolios(), this.store.listRevoked(this.now()), this.store.listAccess()]);
+    for (const a of access) this.state.setAccess(a.companyId, a.allowed);
     for (const p of portfolios) this.applyPortfolio(p);
     for (const r of revoked) this.state.revoke(r.tokenId, r.expiresAt / 1000);
     this.lastFullLoadAt = this.now();
@@ -48,7 +49,8 @@ export class StateSync {
     if (c.kind === 'portfolio') {
       this.applyPortfolio(c.record);
       this.reportUnsealable();
-    } else this.state.revoke(c.tokenId, c.expiresAt / 1000);
+    } else if (c.kind === 'access') this.state.setAccess(c.record.companyId, c.record.allowed);
+    else this.state.revoke(c.tokenId, c.expiresAt / 1000);
   }
 
   /** One error line naming every portfolio whose key does not open, when that list gained one (not per portfolio, not per resync). */

@@ -25,6 +25,8 @@ export class TokenState {
   private readonly revoked = new Map<string, number>();
   private allowAll = false;
   private allowed: ReadonlySet<string> = new Set();
+  /** The operator's runtime decisions (store), which win over the seed list. */
+  private readonly decisions = new Map<string, boolean>();
 
   constructor(allowed: '*' | readonly string[]) {
     this.setAllowed(allowed);
@@ -36,9 +38,27 @@ export class TokenState {
     this.allowed = new Set(allowed === '*' ? [] : allowed);
   }
 
-  /** Operator's allow-list (config `portfolios.allowed`). */
+  /** The operator's decision for this portfolio if there is one, else the config's seed list (`portfolios.allowed`). */
   isAllowed(companyId: string): boolean {
-    return this.allowAll || this.allowed.has(companyId);
+    return this.decisions.get(companyId) ?? (this.allowAll || this.allowed.has(companyId));
+  }
+
+  /** Where isAllowed's answer comes from. */
+  accessSource(companyId: string): 'operator' | 'config' {
+    return this.decisions.has(companyId) ? 'operator' : 'config';
+  }
+
+  setAccess(companyId: string, allowed: boolean): void {
+    this.decisions.set(companyId, allowed);
+  }
+
+  /** Companies with an operator decision, plus the seed list (for listing). */
+  knownAccess(): string[] {
+    return [...new Set([...this.allowed, ...this.decisions.keys()])].sort();
+  }
+
+  get seedAllowsAll(): boolean {
+    return this.allowAll;
   }
 
   portfolio(companyId: string): PortfolioRuntime | undefined {

@@ -17,6 +17,7 @@ import type { TokenRecord } from './types.js';
  *   <p>:{<budget>}:login-attempts   ZSET  failed-login reservations by expiry; <budget> is the limiter's
  *                                         opaque key (`l:<hash of login>`, `a:<hash of address>`), its own
  *                                         hash tag: a login's budget is one slot, reserved by one script
+ *   <p>:access                      HASH  company id → AccessRecord JSON (the operator's allow/deny, global)
  *   <p>:changes                     pub/sub channel of StateChange messages
  *   <p>:session:<idHash>            STRING a portal SessionRecord as JSON, PEXPIRE = its remaining life
  */
@@ -26,6 +27,7 @@ export class RedisKeys {
   get portfolios(): string { return `${this.p}:portfolios`; }
   get tokenPortfolio(): string { return `${this.p}:token-portfolio`; }
   get channel(): string { return `${this.p}:changes`; }
+  get access(): string { return `${this.p}:access`; }
 
   /** Outside any portfolio's slot: a session belongs to a person, looked up by its id alone. */
   session(idHash: string): string { return `${this.p}:session:${idHash}`; }

@@ -5,7 +5,7 @@ import { RedisConnection } from './redis-connection.js';
 import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
 import { reserveLogin, settleLogin, type LoginScriptedRedis } from './redis-login-attempts.js';
 import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
-import type { AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
@@ -99,6 +99,23 @@ export class RedisStore implements Store {
       results(res);
     });
     this.emit({ kind: 'portfolio', record });
+  }
+
+  async listAccess(): Promise<AccessRecord[]> {
+    const all = await this.conn.run(() => this.r.hgetall(this.keys.access));
+    return Object.values(all).map((j) => JSON.parse(j) as AccessRecord);
+  }
+
+  /** Written and announced in one MULTI, like a policy. */
+  async putAccess(record: AccessRecord): Promise<void> {
+    await this.conn.run(async () => {
+      results(await this.r
+        .multi()
+        .hset(this.keys.access, record.companyId, JSON.stringify(record))
+        .publish(this.keys.channel, this.message([{ kind: 'access', record }]))
+        .exec());
+    });
+    this.emit({ kind: 'access', record });
   }
 
   async insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> {
@@ -272,6 +289,10 @@ function results<T = unknown>(res: [Error | null, unknown][] | null): T[] {
 function isStateChange(c: unknown): c is StateChange {
   if (typeof c !== 'object' || c === null) return false;
   const o = c as Record<string, unknown>;
+  if (o.kind === 'access') {
+    const r = o.record as Record<string, unknown> | null;
+    return typeof r === 'object' && r !== null && typeof r.companyId === 'string' && typeof r.allowed === 'boolean';
+  }
   if (o.kind === 'revoked') return typeof o.tokenId === 'string' && typeof o.expiresAt === 'number';
   if (o.kind === 'portfolio') {
     const r = o.record as Record<string, unknown> | null;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
-import type { AuditEvent, GenerationVoid, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, GenerationVoid, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -56,6 +56,8 @@ const MIGRATIONS: readonly string[] = [
   // Why a token or a generation was voided (issue 15: voided tokens list with time and reason).
   `ALTER TABLE tokens ADD COLUMN revoked_reason TEXT;
    ALTER TABLE portfolios ADD COLUMN voids TEXT;`,
+  // The operator's runtime allow/deny decisions (issue 15), over the config's seed list.
+  `CREATE TABLE portfolio_access (company_id TEXT PRIMARY KEY, allowed INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
 ];
 
 interface TokenRow {
@@ -139,6 +141,19 @@ export class SqliteStore implements Store {
       )
       .run({ ...r, enabled: r.enabled ? 1 : 0, voids: r.voids ? JSON.stringify(r.voids) : null });
     this.emit({ kind: 'portfolio', record: r });
+  }
+
+  async listAccess(): Promise<AccessRecord[]> {
+    const rows = this.db.prepare('SELECT company_id, allowed, updated_at FROM portfolio_access').all() as { company_id: string; allowed: number; updated_at: number }[];
+    return rows.map((r) => ({ companyId: r.company_id, allowed: r.allowed === 1, updatedAt: r.updated_at }));
+  }
+
+  async putAccess(r: AccessRecord): Promise<void> {
+    this.db
+      .prepare(`INSERT INTO portfolio_access (company_id, allowed, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT(company_id) DO UPDATE SET allowed = excluded.allowed, updated_at = excluded.updated_at`)
+      .run(r.companyId, r.allowed ? 1 : 0, r.updatedAt);
+    this.emit({ kind: 'access', record: r });
   }
 
   async insertToken(r: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> {

@@ -53,7 +53,7 @@ export interface AuditEvent {
   companyId: string;
   /** Who did it: a login, or `operator` for the CLI against the store. */
   actor: string;
-  action: 'policy.update' | 'token.issue' | 'token.renew' | 'token.revoke';
+  action: 'policy.update' | 'token.issue' | 'token.renew' | 'token.revoke' | 'portfolio.allow' | 'portfolio.deny';
   /** Public details only (token id, fields changed); never a secret. */
   detail: Record<string, unknown>;
   clientAddress: string | null;
@@ -86,9 +86,20 @@ export interface SessionRecord {
   expiresAt: number;
 }
 
+/**
+ * The operator's decision on one portfolio (the operator API on the admin port). It overrides
+ * the config's `portfolios.allowed`, which is only the seed for portfolios without a decision.
+ */
+export interface AccessRecord {
+  companyId: string;
+  allowed: boolean;
+  updatedAt: number;
+}
+
 /** Pushed to every instance's TokenState after a durable write. */
 export type StateChange =
   | { kind: 'portfolio'; record: PortfolioRecord }
+  | { kind: 'access'; record: AccessRecord }
   | { kind: 'revoked'; tokenId: string; expiresAt: number };
 
 export interface Store {
@@ -101,6 +112,10 @@ export interface Store {
   listPortfolios(): Promise<PortfolioRecord[]>;
   /** Writes the policy; when `generation` grew, every token of older generations is void. */
   putPortfolio(record: PortfolioRecord): Promise<void>;
+
+  /** The operator's allow/deny decisions (every instance applies them, like revocations). */
+  listAccess(): Promise<AccessRecord[]>;
+  putAccess(record: AccessRecord): Promise<void>;
 
   /** Inserts a token; with `revokePreviousOfUser`, the user's other active tokens of the portfolio are revoked atomically (renewal). Returns the ids revoked. */
   insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]>;

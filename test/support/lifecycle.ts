@@ -55,12 +55,13 @@ export interface LifecycleOptions {
   clock: Clock;
   masterKey?: MasterKey;
   config?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A real gateway with the file user source and the suite's users. */
 export async function startLifecycleGateway(o: LifecycleOptions): Promise<LifecycleGateway> {
   const t = await startGateway({
-    upstreamUrl: o.upstreamUrl, store: o.store, clock: o.clock, masterKey: o.masterKey,
+    upstreamUrl: o.upstreamUrl, store: o.store, clock: o.clock, masterKey: o.masterKey, env: o.env,
     config: { users: { source: 'file', file: await usersFilePath() }, portfolios: { allowed: ALLOWED }, ...o.config },
   });
   return new LifecycleGateway(t);

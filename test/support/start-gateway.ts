@@ -36,9 +36,11 @@ export async function startGateway(o: StartOptions): Promise<TestGateway> {
   const raw = {
     ...o.config,
     server: { host: '127.0.0.1', port: 0, ...(o.config?.server as object | undefined) },
-    admin: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0, ...(o.config?.admin as object | undefined) },
     upstream: { url: o.upstreamUrl, ...(o.config?.upstream as object | undefined) },
     store: (o.config?.store as object | undefined) ?? { type: 'sqlite', path: ':memory:' },
+    // The tests' default: every portfolio allowed (the product's default is none).
+    portfolios: (o.config?.portfolios as object | undefined) ?? { allowed: '*' },
     log: { level: 'debug', ...(o.config?.log as object | undefined) },
   };
   const config = parseConfig(raw, '<test>', o.env ?? {});

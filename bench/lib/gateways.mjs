@@ -31,6 +31,8 @@ export async function startGateway(spec, ctx) {
     upstream: { url: ctx.upstreamUrl, client: spec.client ?? 'undici' },
     store: { type: 'sqlite', path: db },
     cache: { maxEntries: spec.cacheMaxEntries ?? 100_000 },
+    // The seeded portfolios; a config that does not say allows none (issue 15).
+    portfolios: { allowed: '*' },
     secrets: { masterKeyFile: join(ctx.tmp, 'unused-master.key') },
     log: { level: 'warn', ...spec.log },
   };

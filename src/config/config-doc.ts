@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import ts from 'typescript';
+import { z } from 'zod';
+import { configSchema } from './schema.js';
+import { unwrap } from './schema-walk.js';
+
+/**
+ * docs/CONFIG.md, generated: types and defaults from the zod schema itself, each key's
+ * description from the comment written above it in src/config/schema.ts (the one place keys are
+ * documented). test/config/config-doc.test.ts keeps the file equal to this output.
+ */
+export function renderConfigDoc(schemaSource = readFileSync(new URL('../../src/config/schema.ts', import.meta.url), 'utf8')): string {
+  const comments = commentsByPath(schemaSource);
+  const rows: Row[] = [];
+  walk(configSchema, [], rows, undefined);
+  const out = [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from src/config/schema.ts by `node dist/config/config-doc.js > docs/CONFIG.md`; do not edit by hand. -->',
+    '',
+    'Every key of the YAML config (`hlgw serve --config <file>`), its type, its default and what it is for.',
+    'Values may read the environment: `${VAR}` or `${VAR:-default}`; a value from the environment takes',
+    'the type of its key. `hlgw check-config` validates a file and the files it names.',
+    '',
+  ];
+  let section = '';
+  for (const r of rows) {
+    const top = r.path.split(/[.\s]/)[0]!;
+    if (top !== section) {
+      section = top;
+      out.push('', `## \`${top}\``, '', comments.get(top) ?? '', '', '| key | type | default | description |', '| --- | --- | --- | --- |');
+    }
+    if (r.path.replace(/ \(.*\)$/, '') === top) continue;
+    const note = comments.get(r.path) ?? comments.get(r.path.replace(/ \(.*\)$/, '')) ?? '';
+    out.push(`| \`${r.path}\` | ${cell(r.type)} | ${r.default === undefined ? '' : `\`${JSON.stringify(r.default)}\``} | ${cell(note)} |`);
+  }
+  return out.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n') + '\n';
+}
+
+interface Row { path: string; type: string; default?: unknown }
+
+type AnySchema = z.core.$ZodType;
+const defOf = (s: AnySchema) => s._zod.def as unknown as { type: string; [k: string]: unknown };
+
+function walk(s: AnySchema, path: string[], rows: Row[], variant: string | undefined): void {
+  const d0 = defOf(s);
+  const dflt = d0.type === 'default' || d0.type === 'prefault' ? (d0.defaultValue as unknown) : undefined;
+  const { inner } = unwrap(s);
+  const d = defOf(inner);
+  const name = path.join('.') + (variant ? ` (${variant})` : '');
+  if (d.type === 'object') {
+    if (path.length > 0) rows.push({ path: name, type: 'mapping' });
+    for (const [k, v] of Object.entries(d.shape as Record<string, AnySchema>)) walk(v, [...path, k], rows, variant);
+    return;
+  }
+  if (d.type === 'union' && d.discriminator) {
+    const disc = d.discriminator as string;
+    for (const o of d.options as AnySchema[]) {
+      const shape = defOf(unwrap(o).inner).shape as Record<string, AnySchema>;
+      const value = (defOf(unwrap(shape[disc]!).inner).values as unknown[])[0];
+      walk(o, path, rows, `${disc}: ${String(value)}`);
+    }
+    if (dflt !== undefined) rows.find((r) => r.path.startsWith(`${path.join('.')}.${disc}`))!.default = (dflt as Record<string, unknown>)[disc];
+    return;
+  }
+  rows.push({ path: name, type: typeName(inner), ...(dflt === undefined || typeof dflt === 'object' ? {} : { default: dflt }), ...(Array.isArray(dflt) ? { default: dflt } : {}) });
+}
+
+function typeName(s: AnySchema): string {
+  const d = defOf(unwrap(s).inner);
+  switch (d.type) {
+    case 'enum': return Object.values(d.entries as Record<string, string>).map((v) => `\`${v}\``).join(' | ');
+    case 'literal': return (d.values as unknown[]).map((v) => `\`${JSON.stringify(v)}\``).join(' | ');
+    case 'union': return (d.options as AnySchema[]).map(typeName).join(' or ');
+    case 'array': return `list of ${typeName(d.element as AnySchema)}`;
+    case 'object': return `{ ${Object.keys(d.shape as object).join(', ')} }`;
+    default: return d.type;
+  }
+}
+
+function cell(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+}
+
+/** key path → the JSDoc above it, read from schema.ts by following its object literals and consts. */
+function commentsByPath(source: string): Map<string, string> {
+  const file = ts.createSourceFile('schema.ts', source, ts.ScriptTarget.ES2022, true);
+  const consts = new Map<string, ts.Expression>();
+  const docOf = (n: ts.Node) => ts.getJSDocCommentsAndTags(n).map((j) => ts.getTextOfJSDocComment((j as ts.JSDoc).comment) ?? '').join(' ').trim();
+  file.forEachChild((n) => {
+    if (!ts.isVariableStatement(n)) return;
+    for (const d of n.declarationList.declarations) {
+      if (ts.isIdentifier(d.name) && d.initializer) {
+        consts.set(d.name.text, d.initializer);
+        const doc = docOf(n);
+        if (doc) consts.set(`doc:${d.name.text}`, ts.factory.createStringLiteral(doc));
+      }
+    }
+  });
+  const out = new Map<string, string>();
+  /** The branch of a discriminated union, as the rows name it: `source: file`. */
+  const variantOf = (e: ts.Node): string | undefined => {
+    let found: string | undefined;
+    const scan = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name)) {
+        const m = /^z\.literal\('([^']+)'\)/.exec(n.initializer.getText(file));
+        if (m) found = `${n.name.text}: ${m[1]}`;
+      }
+      n.forEachChild(scan);
+    };
+    scan(e);
+    return found;
+  };
+  let variant: string | undefined;
+  const visit = (e: ts.Expression, path: string[], seen: Set<string>): void => {
+    if (ts.isIdentifier(e)) {
+      const target = consts.get(e.text);
+      const doc = consts.get(`doc:${e.text}`);
+      // A section's text is the comment above its schema const (`/** ... */ const serverSchema`).
+      if (doc && ts.isStringLiteral(doc) && path.length === 1 && !out.has(path[0]!)) out.set(path[0]!, doc.text);
+      if (target && !seen.has(e.text)) visit(target, path, new Set([...seen, e.text]));
+      return;
+    }
+    if (ts.isObjectLiteralExpression(e)) {
+      for (const p of e.properties) {
+        if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
+        const key = [...path, p.name.text].join('.') + (variant ? ` (${variant})` : '');
+        const doc = docOf(p);
+        if (doc) out.set(key, doc);
+        visit(p.initializer, [...path, p.name.text], seen);
+      }
+      return;
+    }
+    if (ts.isArrayLiteralExpression(e)) return e.elements.forEach((x) => visit(x as ts.Expression, path, seen));
+    if (ts.isCallExpression(e)) {
+      if (ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'discriminatedUnion') {
+        const branches = e.arguments[1];
+        if (branches && ts.isArrayLiteralExpression(branches)) {
+          for (const b of branches.elements) {
+            variant = variantOf(b);
+            visit(b as ts.Expression, path, seen);
+            variant = undefined;
+          }
+        }
+        return;
+      }
+      if (ts.isPropertyAccessExpression(e.expression)) visit(e.expression.expression, path, seen);
+      for (const a of e.arguments) if (ts.isObjectLiteralExpression(a) || ts.isArrayLiteralExpression(a) || ts.isIdentifier(a) || ts.isCallExpression(a)) visit(a, path, seen);
+      return;
+    }
+    if (ts.isPropertyAccessExpression(e)) visit(e.expression, path, seen);
+  };
+  visit(consts.get('configSchema')!, [], new Set());
+  return out;
+}
+
+// `node dist/config/config-doc.js > docs/CONFIG.md`
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) process.stdout.write(renderConfigDoc());

@@ -13,7 +13,7 @@ function portfolio(companyId: string, generation: number, enabled = true): Portf
 function token(tokenId: string, userId: string, o: Partial<TokenRecord> = {}): TokenRecord {
   return {
     tokenId, companyId: 'acme', userId, login: `${userId}@acme.example`, generation: 1,
-    createdAt: NOW, expiresAt: NOW + HOUR, revokedAt: null, lastUsedAt: null, ...o,
+    createdAt: NOW, expiresAt: NOW + HOUR, revokedAt: null, revokedReason: null, lastUsedAt: null, ...o,
   };
 }
 
@@ -45,6 +45,21 @@ describe.each(STORE_FACTORIES)('Store contract: $name', (factory) => {
     expect(changes.map((c) => c.kind === 'portfolio' && c.record.generation)).toEqual([1, 3, 2]);
   });
 
+  it('the operator\'s access decisions: put, list (last one wins), each announced; voids kept on the portfolio', async () => {
+    expect(await store.listAccess()).toEqual([]);
+    await store.putAccess({ companyId: 'acme', allowed: true, updatedAt: NOW });
+    await store.putAccess({ companyId: 'globex', allowed: true, updatedAt: NOW });
+    await store.putAccess({ companyId: 'acme', allowed: false, updatedAt: NOW + 1 });
+    expect((await store.listAccess()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([
+      { companyId: 'acme', allowed: false, updatedAt: NOW + 1 },
+      { companyId: 'globex', allowed: true, updatedAt: NOW },
+    ]);
+    expect(changes.map((c) => c.kind === 'access' && [c.record.companyId, c.record.allowed])).toEqual([['acme', true], ['globex', true], ['acme', false]]);
+    const voided = { ...portfolio('acme', 2), voids: [{ generation: 2, at: NOW, reason: 'denied' as const }] };
+    await store.putPortfolio(voided);
+    expect(await store.getPortfolio('acme')).toEqual(voided);
+  });
+
   it('insert, get, list newest first; renewal revokes the user\'s other active tokens atomically', async () => {
     expect(await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: true, now: NOW })).toEqual([]);
     await store.insertToken(token('t0', 'u1', { expiresAt: NOW - 1 }), { revokePreviousOfUser: false, now: NOW }); // expired
@@ -52,7 +67,7 @@ describe.each(STORE_FACTORIES)('Store contract: $name', (factory) => {
     const revoked = await store.insertToken(token('t3', 'u1', { createdAt: NOW + 2 }), { revokePreviousOfUser: true, now: NOW + 5 });
     expect(revoked).toEqual(['t1']);
     expect(changes).toEqual([{ kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR }]);
-    expect((await store.getToken('t1'))?.revokedAt).toBe(NOW + 5);
+    expect(await store.getToken('t1')).toMatchObject({ revokedAt: NOW + 5, revokedReason: 'renewed' });
     expect(await store.getToken('t3')).toEqual(token('t3', 'u1', { createdAt: NOW + 2 }));
     expect(await store.getToken('nope')).toBeUndefined();
     expect((await store.listTokens('acme')).map((t) => t.tokenId)).toEqual(['t3', 't2', 't1', 't0']);
@@ -71,7 +86,7 @@ describe.each(STORE_FACTORIES)('Store contract: $name', (factory) => {
       { kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR },
       { kind: 'revoked', tokenId: 't2', expiresAt: NOW + 10 },
     ]);
-    expect((await store.getToken('t1'))?.revokedAt).toBe(NOW + 1);
+    expect(await store.getToken('t1')).toMatchObject({ revokedAt: NOW + 1, revokedReason: 'revoked' });
     expect((await store.listRevoked(NOW)).sort((a, b) => a.tokenId.localeCompare(b.tokenId))).toEqual([
       { tokenId: 't1', expiresAt: NOW + HOUR }, { tokenId: 't2', expiresAt: NOW + 10 },
     ]);

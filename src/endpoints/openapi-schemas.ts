@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '../errors.js';
 import { DURATION_MAX_MINUTES } from '../lifecycle/portfolio-service.js';
+import { AUDIT_ACTIONS } from '../store/types.js';
 
 /**
  * JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every body the /auth endpoints send or
@@ -42,7 +43,7 @@ export const SCHEMAS = {
   /** src/endpoints/tokens.ts tokenView: never the token itself. */
   TokenView: {
     type: 'object',
-    required: ['token_id', 'user_id', 'login', 'created_at', 'expires_at', 'last_used_at', 'revoked_at', 'status'],
+    required: ['token_id', 'user_id', 'login', 'created_at', 'expires_at', 'last_used_at', 'revoked_at', 'revoked_reason', 'status'],
     additionalProperties: false,
     properties: {
       token_id: { type: 'string' },
@@ -52,6 +53,8 @@ export const SCHEMAS = {
       expires_at: dateTime,
       last_used_at: nullableDateTime,
       revoked_at: nullableDateTime,
+      // Why it stopped: null while active (src/store/types.ts RevokeReason).
+      revoked_reason: { enum: ['revoked', 'renewed', 'reset', 'passphrase_changed', 'denied', null] },
       status: { enum: ['active', 'expired', 'revoked'] },
     },
   },
@@ -100,7 +103,7 @@ export const SCHEMAS = {
             id: { type: 'integer' },
             at: dateTime,
             actor: { type: 'string' },
-            action: { enum: ['policy.update', 'token.issue', 'token.renew', 'token.revoke'] },
+            action: { enum: [...AUDIT_ACTIONS] },
             detail: { type: 'object' },
             client_address: { type: ['string', 'null'] },
           },

@@ -48,12 +48,16 @@ export interface TokenRecord {
   lastUsedAt: number | null;
 }
 
+/** Every audited action, in one list: the OpenAPI description's enum is built from it. */
+export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
 export interface AuditEvent {
   at: number;
   companyId: string;
   /** Who did it: a login, or `operator` for the CLI against the store. */
   actor: string;
-  action: 'policy.update' | 'token.issue' | 'token.renew' | 'token.revoke' | 'portfolio.allow' | 'portfolio.deny';
+  action: AuditAction;
   /** Public details only (token id, fields changed); never a secret. */
   detail: Record<string, unknown>;
   clientAddress: string | null;

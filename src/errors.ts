@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'login_failed',
   'session_required',
   'csrf_rejected',
+  'store_not_replicated',
   // Forwarding.
   'request_target_invalid',
   // Framing: refused by Node's parser (request_malformed, and header_fields_too_large past

@@ -38,6 +38,8 @@ export const DEFAULTS = Object.freeze({
   portalIdleMinutes: 30,
   portalAbsoluteHours: 12,
   accessSampleRate: 0.01,
+  redisMinReplicasAcked: 0,
+  redisReplicaAckTimeoutMs: 500,
 });
 
 const host = z.string().min(1, 'expected a host name or address');
@@ -150,15 +152,47 @@ const demoUpstreamSchema = z.strictObject({
   port: port.default(8081),
 });
 
-const storeSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('sqlite'),
-    /** Database file; its directory is created when missing. `:memory:` for throwaway runs. */
-    path: z.string().min(1).default(DEFAULTS.sqlitePath),
-  }),
-  z.strictObject({
+/** `host:port` (IPv6 in brackets: `[::1]:26379`), parsed once here. */
+const hostPort = z
+  .string({ error: 'expected host:port' })
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'expected host:port')
+  .transform((s) => {
+    const i = s.lastIndexOf(':');
+    return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+  })
+  .refine((a) => a.port >= 1 && a.port <= 65535, 'expected a port from 1 to 65535');
+
+/**
+ * The shared store. Exactly one of three ways to reach Redis (README "Store configurations"):
+ * - `url`: one Redis (`redis://[:password@]host:port[/db]`, `rediss://` for TLS);
+ * - `sentinels` + `name`: Redis Sentinel; the gateway asks the sentinels for the primary called
+ *   `name` and follows it through failovers (ioredis's Sentinel support);
+ * - `cluster`: Redis Cluster; a few seed nodes are enough, the rest is discovered.
+ */
+const redisStoreSchema = z
+  .strictObject({
     type: z.literal('redis'),
-    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').meta({ example: 'redis://:${REDIS_PASSWORD}@127.0.0.1:6379' }),
+    /** One Redis server. */
+    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').meta({ example: 'redis://:${REDIS_PASSWORD}@127.0.0.1:6379' }).optional(),
+    /** Sentinel addresses (`host:port`), with `name`. */
+    sentinels: z.array(hostPort).min(1, 'expected at least one sentinel').optional(),
+    /** The primary's name as the sentinels know it (`sentinel monitor <name> ...`). */
+    name: z.string().min(1).optional(),
+    /** Cluster seed nodes (`host:port`). */
+    cluster: z.array(hostPort).min(1, 'expected at least one seed node').optional(),
+    /** Password of the data nodes (Sentinel and Cluster; with `url` it goes in the URL). */
+    password: z.string().min(1).optional(),
+    /** Password of the sentinels themselves, when they require one (`requirepass` in sentinel.conf). */
+    sentinelPassword: z.string().min(1).optional(),
+    /**
+     * After every write the lifecycle endpoints acknowledge, `WAIT` for this many replicas to have
+     * it; fewer within `replicaAckTimeoutMs` → 503 `store_not_replicated` (the write may still
+     * land: it is on the primary). 0 = answer once the primary executed it. Recommended: 1 with
+     * Sentinel or Cluster, so a failover cannot lose an acknowledged revocation.
+     */
+    minReplicasAcked: z.number().int().min(0).max(16).default(DEFAULTS.redisMinReplicasAcked),
+    /** How long a write waits for its replicas. Below the 2 s command timeout. */
+    replicaAckTimeoutMs: z.number().int().min(1).max(1500).default(DEFAULTS.redisReplicaAckTimeoutMs),
     /** Full resync interval, the safety net for missed pub/sub messages. */
     resyncSeconds: z.number().positive().max(3600).default(DEFAULTS.redisResyncSeconds),
     /** How long the proxy keeps serving Bearer traffic on its last known state while Redis is down. */
@@ -167,7 +201,25 @@ const storeSchema = z.discriminatedUnion('type', [
     maxLagSeconds: z.number().positive().max(3600).default(DEFAULTS.redisMaxLagSeconds),
     /** At start-up, wait this long for Redis before failing (0 = fail at once). */
     connectWaitSeconds: z.number().min(0).max(3600).default(0),
+  })
+  .superRefine((s, ctx) => {
+    const ways = (['url', 'sentinels', 'cluster'] as const).filter((k) => s[k] !== undefined);
+    if (ways.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: [], message: `expected exactly one of url, sentinels (+ name), cluster; got ${ways.length === 0 ? 'none' : ways.join(', ')}` });
+    }
+    if (s.sentinels !== undefined && s.name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'required with sentinels: the primary\'s name' });
+    if (s.sentinels === undefined && s.name !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'only with sentinels' });
+    if (s.sentinels === undefined && s.sentinelPassword !== undefined) ctx.addIssue({ code: 'custom', path: ['sentinelPassword'], message: 'only with sentinels' });
+    if (s.url !== undefined && s.password !== undefined) ctx.addIssue({ code: 'custom', path: ['password'], message: 'with url, put the password in the URL' });
+  });
+
+const storeSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('sqlite'),
+    /** Database file; its directory is created when missing. `:memory:` for throwaway runs. */
+    path: z.string().min(1).default(DEFAULTS.sqlitePath),
   }),
+  redisStoreSchema,
 ]);
 
 const cacheSchema = z.strictObject({

@@ -41,6 +41,8 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   login_failed: { status: 401, error: 'login_failed', description: 'wrong login or password' },
   session_required: { status: 401, error: 'session_required', description: 'not signed in, or the session has expired' },
   csrf_rejected: { status: 403, error: 'csrf_rejected', description: 'cross-site request refused' },
+  // store.minReplicasAcked: the primary has the change, too few replicas confirmed it in time.
+  store_not_replicated: { status: 503, error: 'store_not_replicated', description: 'change not confirmed by enough store replicas; it may still take effect, check and retry' },
   request_target_invalid: { status: 400, error: 'invalid_request', description: 'request target must be a path' },
   request_malformed: { status: 400, error: 'invalid_request', description: 'malformed HTTP request' },
   // RFC 6585 §5.

@@ -1,6 +1,7 @@
 import type { GatewayConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { RedisStore } from './redis-store.js';
+import { targetFromConfig } from './redis-target.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './types.js';
 
@@ -12,6 +13,9 @@ export async function openStore(config: GatewayConfig, log: Logger): Promise<Sto
       return new SqliteStore(s.path);
     case 'redis':
       // Fails with one clear line (`cannot reach Redis at ...`) after store.connectWaitSeconds.
-      return RedisStore.open({ url: s.url, connectWaitSeconds: s.connectWaitSeconds, log });
+      return RedisStore.open({
+        target: targetFromConfig(s), connectWaitSeconds: s.connectWaitSeconds, log,
+        acks: { min: s.minReplicasAcked, timeoutMs: s.replicaAckTimeoutMs },
+      });
   }
 }

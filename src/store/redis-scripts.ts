@@ -8,6 +8,13 @@
  * cjson prints numbers with 14 significant digits: millisecond timestamps (13 digits) are exact.
  */
 
+/** KEYS: portfolio record. ARGV: record JSON, channel, message. Written and announced in one step. */
+export const PUT_PORTFOLIO_LUA = `
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+`;
+
 /** KEYS: token hash, revoked zset. ARGV: now, tokenId, channel, origin, ts. Returns expiresAt, or nil. */
 export const REVOKE_LUA = `
 local rev = redis.call('HGET', KEYS[1], 'revokedAt')

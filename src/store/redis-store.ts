@@ -1,24 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { RedisConnection } from './redis-connection.js';
+import { RedisConnection, results, type ReplicaAcks, type Written } from './redis-connection.js';
 import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
-import { reserveLogin, settleLogin, type LoginScriptedRedis } from './redis-login-attempts.js';
-import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
+import { reserveLogin, settleLogin } from './redis-login-attempts.js';
+import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
+import type { RedisTarget } from './redis-target.js';
 import type { AccessRecord, AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
-/** The scripts, loaded once per connection and called by SHA (ioredis falls back to EVAL on NOSCRIPT). */
-interface ScriptedRedis extends LoginScriptedRedis {
-  hlgwRevoke(tokenKey: string, revokedKey: string, now: string, tokenId: string, channel: string, origin: string, ts: string): Promise<string | null>;
-  hlgwInsertToken(...args: string[]): Promise<string[]>;
-  hlgwTouch(tokenKey: string, at: string): Promise<number>;
-  hlgwAppendAudit(seqKey: string, auditKey: string, json: string): Promise<number>;
+/**
+ * The scripts, defined once per client and called by SHA (ioredis falls back to EVAL on
+ * NOSCRIPT, per node in a Cluster); queued on pipelines, so a write and its WAIT travel together.
+ */
+interface Scripted extends ChainableCommander {
+  hlgwPutPortfolio(portfolioKey: string, json: string, channel: string, message: string): Scripted;
+  hlgwRevoke(tokenKey: string, revokedKey: string, now: string, tokenId: string, channel: string, origin: string, ts: string): Scripted;
+  hlgwInsertToken(...args: string[]): Scripted;
+  hlgwTouch(tokenKey: string, at: string): Scripted;
+  hlgwAppendAudit(seqKey: string, auditKey: string, json: string): Scripted;
 }
+const scripted = (p: ChainableCommander) => p as Scripted;
 
 export interface RedisStoreOptions {
-  url: string;
+  /** Where Redis is: a `redis://` URL (one server) or a target from the config (Sentinel, Cluster). */
+  url?: string;
+  target?: RedisTarget;
+  /** store.minReplicasAcked / replicaAckTimeoutMs: WAIT after every acknowledged write. */
+  acks?: ReplicaAcks;
   /** Key and channel prefix; several deployments (or test runs) can share one Redis. */
   prefix?: string;
   /** At start-up, keep trying this long before failing. */
@@ -46,8 +56,10 @@ export class RedisStore implements Store {
 
   static async open(o: RedisStoreOptions): Promise<RedisStore> {
     const store = new RedisStore(o.prefix ?? 'hlgw', o.log);
-    store.conn = await RedisConnection.open(o.url, store.keys.channel, (t) => store.receive(t), o.log, o.connectWaitSeconds ?? 0);
+    const target: RedisTarget = o.target ?? { kind: 'single', url: o.url! };
+    store.conn = await RedisConnection.open(target, store.keys.channel, (t) => store.receive(t), o.log, o.connectWaitSeconds ?? 0, o.acks);
     const r = store.conn.cmd;
+    r.defineCommand('hlgwPutPortfolio', { numberOfKeys: 1, lua: PUT_PORTFOLIO_LUA });
     r.defineCommand('hlgwRevoke', { numberOfKeys: 2, lua: REVOKE_LUA });
     r.defineCommand('hlgwInsertToken', { numberOfKeys: 4, lua: INSERT_TOKEN_LUA });
     r.defineCommand('hlgwTouch', { numberOfKeys: 1, lua: TOUCH_LUA });
@@ -60,8 +72,8 @@ export class RedisStore implements Store {
     return this.conn;
   }
 
-  private get r(): ScriptedRedis {
-    return this.conn.cmd as ScriptedRedis;
+  private get r(): Redis | Cluster {
+    return this.conn.cmd;
   }
 
   async ping(): Promise<void> {
@@ -80,25 +92,20 @@ export class RedisStore implements Store {
   async listPortfolios(): Promise<PortfolioRecord[]> {
     return this.conn.run(async () => {
       const ids = await this.r.smembers(this.keys.portfolios);
-      const p = this.r.pipeline();
-      for (const c of ids) p.get(this.keys.portfolio(c));
-      return results<string | null>(await p.exec()).flatMap((j) => (j === null ? [] : [JSON.parse(j) as PortfolioRecord]));
+      const json = await this.conn.many<string | null>(ids.length, (p, i) => p.get(this.keys.portfolio(ids[i]!)));
+      return json.flatMap((j) => (j === null ? [] : [JSON.parse(j) as PortfolioRecord]));
     });
   }
 
   async putPortfolio(record: PortfolioRecord): Promise<void> {
-    await this.conn.run(async () => {
-      // The index first (idempotent): a reader that sees the record also finds it in the index.
-      await this.r.sadd(this.keys.portfolios, record.companyId);
-      // SET and PUBLISH in one transaction: written and announced together.
-      const res = await this.r
-        .multi()
-        .set(this.keys.portfolio(record.companyId), JSON.stringify(record))
-        .publish(this.keys.channel, this.message([{ kind: 'portfolio', record }]))
-        .exec();
-      results(res);
-    });
+    // The index first (idempotent): a reader that sees the record also finds it in the index.
+    confirmed(await this.conn.write((p) => p.sadd(this.keys.portfolios, record.companyId)));
+    // SET and PUBLISH in one script: written and announced together.
+    const w = await this.conn.write((p) => scripted(p).hlgwPutPortfolio(
+      this.keys.portfolio(record.companyId), JSON.stringify(record), this.keys.channel, this.message([{ kind: 'portfolio', record }]),
+    ));
     this.emit({ kind: 'portfolio', record });
+    confirmed(w);
   }
 
   async listAccess(): Promise<AccessRecord[]> {
@@ -106,34 +113,34 @@ export class RedisStore implements Store {
     return Object.values(all).map((j) => JSON.parse(j) as AccessRecord);
   }
 
-  /** Written and announced in one MULTI, like a policy. */
+  /** Written, then announced, in one pipeline (one slot on a Cluster), with WAIT like every write. */
   async putAccess(record: AccessRecord): Promise<void> {
-    await this.conn.run(async () => {
-      results(await this.r
-        .multi()
-        .hset(this.keys.access, record.companyId, JSON.stringify(record))
-        .publish(this.keys.channel, this.message([{ kind: 'access', record }]))
-        .exec());
-    });
+    const w = await this.conn.write((p) => p
+      .hset(this.keys.access, record.companyId, JSON.stringify(record))
+      .publish(this.keys.channel, this.message([{ kind: 'access', record }])));
     this.emit({ kind: 'access', record });
+    confirmed(w);
   }
 
   async insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> {
     const c = record.companyId;
-    const revoked = await this.conn.run(async () => {
-      await this.r.sadd(this.keys.portfolios, c);
-      await this.r.hset(this.keys.tokenPortfolio, record.tokenId, c);
-      return this.r.hlgwInsertToken(
-        this.keys.token(c, record.tokenId), this.keys.user(c, record.userId), this.keys.revoked(c), this.keys.tokens(c),
-        opts.revokePreviousOfUser ? '1' : '0', String(opts.now), record.tokenId, String(record.createdAt),
-        this.keys.tokenPrefix(c), this.keys.channel, this.origin, String(Date.now()), ...tokenFields(record),
-      );
-    });
+    // The global indexes first (two slots of their own in a Cluster), then the portfolio's slot.
+    for (const w of await Promise.all([
+      this.conn.write((p) => p.sadd(this.keys.portfolios, c)),
+      this.conn.write((p) => p.hset(this.keys.tokenPortfolio, record.tokenId, c)),
+    ])) confirmed(w);
+    const w = await this.conn.write((p) => scripted(p).hlgwInsertToken(
+      this.keys.token(c, record.tokenId), this.keys.user(c, record.userId), this.keys.revoked(c), this.keys.tokens(c),
+      opts.revokePreviousOfUser ? '1' : '0', String(opts.now), record.tokenId, String(record.createdAt),
+      this.keys.tokenPrefix(c), this.keys.channel, this.origin, String(Date.now()), ...tokenFields(record),
+    ));
+    const revoked = w.results[0] as string[];
     const ids: string[] = [];
     for (let i = 0; i + 1 < revoked.length; i += 2) {
       ids.push(revoked[i]!);
       this.emit({ kind: 'revoked', tokenId: revoked[i]!, expiresAt: Number(revoked[i + 1]) });
     }
+    confirmed(w);
     return ids;
   }
 
@@ -150,31 +157,33 @@ export class RedisStore implements Store {
       const ids = userId === undefined
         ? await this.r.zrange(this.keys.tokens(companyId), '0', '-1')
         : await this.r.smembers(this.keys.user(companyId, userId));
+      // One portfolio, one slot: one pipeline even on a Cluster.
       const p = this.r.pipeline();
       for (const id of ids) p.hgetall(this.keys.token(companyId, id));
-      const records = results<Record<string, string>>(await p.exec()).flatMap((h) => { const t = tokenFromHash(h); return t ? [t] : []; });
+      const records = (ids.length === 0 ? [] : results<Record<string, string>>(await p.exec())).flatMap((h) => { const t = tokenFromHash(h); return t ? [t] : []; });
       return records.sort((a, b) => b.createdAt - a.createdAt || (a.tokenId < b.tokenId ? 1 : -1));
     });
   }
 
   async revokeToken(tokenId: string, now: number): Promise<boolean> {
-    const result = await this.conn.run(async () => {
-      const c = await this.r.hget(this.keys.tokenPortfolio, tokenId);
-      if (c === null) return null;
-      return this.r.hlgwRevoke(this.keys.token(c, tokenId), this.keys.revoked(c), String(now), tokenId, this.keys.channel, this.origin, String(Date.now()));
-    });
-    if (result === null) return false;
-    this.emit({ kind: 'revoked', tokenId, expiresAt: Number(result) });
-    return true;
+    const c = await this.conn.run(() => this.r.hget(this.keys.tokenPortfolio, tokenId));
+    if (c === null) return false;
+    const w = await this.conn.write((p) => scripted(p).hlgwRevoke(
+      this.keys.token(c, tokenId), this.keys.revoked(c), String(now), tokenId, this.keys.channel, this.origin, String(Date.now()),
+    ));
+    const result = w.results[0] as string | null;
+    // Applied here before any error: the write is on the primary and announced to the others.
+    if (result !== null) this.emit({ kind: 'revoked', tokenId, expiresAt: Number(result) });
+    confirmed(w);
+    return result !== null;
   }
 
   async listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]> {
     return this.conn.run(async () => {
       const ids = await this.r.smembers(this.keys.portfolios);
-      const p = this.r.pipeline();
-      for (const c of ids) p.zrangebyscore(this.keys.revoked(c), `(${now}`, '+inf', 'WITHSCORES');
+      const all = await this.conn.many<string[]>(ids.length, (p, i) => p.zrangebyscore(this.keys.revoked(ids[i]!), `(${now}`, '+inf', 'WITHSCORES'));
       const out: { tokenId: string; expiresAt: number }[] = [];
-      for (const flat of results<string[]>(await p.exec())) {
+      for (const flat of all) {
         for (let i = 0; i + 1 < flat.length; i += 2) out.push({ tokenId: flat[i]!, expiresAt: Number(flat[i + 1]) });
       }
       return out;
@@ -186,18 +195,15 @@ export class RedisStore implements Store {
     await this.conn.run(async () => {
       const ids = [...lastUsed.keys()];
       const companies = await this.r.hmget(this.keys.tokenPortfolio, ...ids);
-      const p = this.r.pipeline() as unknown as ScriptedRedis;
-      ids.forEach((id, i) => {
-        const c = companies[i];
-        if (c) p.hlgwTouch(this.keys.token(c, id), String(lastUsed.get(id)));
-      });
-      results(await (p as unknown as ReturnType<Redis['pipeline']>).exec());
+      const known = ids.flatMap((id, i) => (companies[i] ? [[id, companies[i]!] as const] : []));
+      // Not WAITed for: last-use times are bookkeeping nobody was promised.
+      await this.conn.many(known.length, (p, i) => scripted(p).hlgwTouch(this.keys.token(known[i]![1], known[i]![0]), String(lastUsed.get(known[i]![0]))));
     });
   }
 
   async appendAudit(e: AuditEvent): Promise<void> {
     const json = JSON.stringify({ at: e.at, companyId: e.companyId, actor: e.actor, action: e.action, detail: e.detail, clientAddress: e.clientAddress });
-    await this.conn.run(() => this.r.hlgwAppendAudit(this.keys.auditSeq(e.companyId), this.keys.audit(e.companyId), json));
+    confirmed(await this.conn.write((p) => scripted(p).hlgwAppendAudit(this.keys.auditSeq(e.companyId), this.keys.audit(e.companyId), json)));
   }
 
   async listAudit(companyId: string, opts: { limit: number; before?: number }) {
@@ -212,11 +218,11 @@ export class RedisStore implements Store {
   }
 
   async reserveLoginAttempt(a: { member: string; budgets: readonly LoginBudget[]; now: number }): Promise<number> {
-    return this.conn.run(() => reserveLogin(this.r, this.keys, a.member, a.budgets, a.now));
+    return reserveLogin(this.conn, this.keys, a.member, a.budgets, a.now);
   }
 
   async settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void> {
-    await this.conn.run(() => settleLogin(this.r, this.keys, a.release, a.clear));
+    await settleLogin(this.conn, this.keys, a.release, a.clear);
   }
 
   /**
@@ -277,13 +283,9 @@ export class RedisStore implements Store {
   }
 }
 
-/** Pipeline / MULTI results, throwing the first command error. */
-function results<T = unknown>(res: [Error | null, unknown][] | null): T[] {
-  if (res === null) throw new Error('redis transaction aborted');
-  return res.map(([err, v]) => {
-    if (err) throw err;
-    return v as T;
-  });
+/** Throws store_not_replicated when too few replicas confirmed the write (store.minReplicasAcked). */
+function confirmed(w: Written): void {
+  if (w.unconfirmed) throw w.unconfirmed;
 }
 
 function isStateChange(c: unknown): c is StateChange {

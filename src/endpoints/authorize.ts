@@ -15,15 +15,20 @@ export function authorizeEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
     const caller = await authenticate(req, address, { bearer: false });
     const body = req.method === 'POST' ? await readFields(req, d.maxBodyBytes, ['json', 'form']) : {};
     const validity = parseValidity(url.searchParams, body);
-    const issued = await d.tokens.issue({ userId: caller.userId, login: caller.login, companyId: caller.companyId }, validity);
+    const issued = await d.audit.write(
+      () => d.tokens.issue({ userId: caller.userId, login: caller.login, companyId: caller.companyId }, validity),
+      (i) => ({
+        companyId: caller.companyId,
+        actor: caller.login,
+        action: i !== undefined && i.revoked.length > 0 ? 'token.renew' : 'token.issue',
+        // Without a result (store_not_replicated) the new token was never handed out: only who asked.
+        detail: i === undefined
+          ? { userId: caller.userId }
+          : { tokenId: i.record.tokenId, userId: i.record.userId, expiresAt: new Date(i.record.expiresAt).toISOString(), ...(i.revoked.length > 0 ? { revoked: i.revoked } : {}) },
+        clientAddress: address,
+      }),
+    );
     const r = issued.record;
-    await d.audit.record({
-      companyId: r.companyId,
-      actor: caller.login,
-      action: issued.revoked.length > 0 ? 'token.renew' : 'token.issue',
-      detail: { tokenId: r.tokenId, userId: r.userId, expiresAt: new Date(r.expiresAt).toISOString(), ...(issued.revoked.length > 0 ? { revoked: issued.revoked } : {}) },
-      clientAddress: address,
-    });
     // RFC 6749 §5.1 shape; token_id lets the holder find it in the list.
     sendJson(res, 200, {
       access_token: issued.token,

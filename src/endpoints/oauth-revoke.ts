@@ -38,13 +38,13 @@ export function oauthRevokeEndpoint(d: EndpointDeps, authenticate: AuthenticateC
       ? await authenticate(x.req, x.address, { bearer: true, formEncodedBasic: true })
       : undefined;
     const claims = await openIfValid(d, token);
-    if (claims !== undefined && (await d.tokens.revoke(claims.tokenId))) {
+    if (claims !== undefined) {
       const sameCompany = caller !== undefined && caller.companyId === claims.companyId;
-      await d.audit.record({
+      await d.audit.write(() => d.tokens.revoke(claims.tokenId), (revoked) => (revoked === false ? undefined : {
         companyId: claims.companyId, actor: sameCompany ? caller.login : claims.login, action: 'token.revoke',
         detail: { tokenId: claims.tokenId, userId: claims.userId, via: 'rfc7009', ...(caller !== undefined && !sameCompany ? { foreignCredentials: true } : {}) },
         clientAddress: x.address,
-      });
+      }));
     }
     sendEmpty(x.res, 200);
   };

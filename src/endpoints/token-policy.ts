@@ -37,15 +37,13 @@ export function putPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
     if (unknown.length > 0) throw new GatewayError('validation_failed', unknown.map((k) => `${k}: unknown field`).join('; '));
     if (Object.keys(body).length === 0) throw new GatewayError('validation_failed', `body: expected at least one of ${POLICY_FIELDS.join(', ')}`);
 
-    const { view, changed } = await d.portfolios.update(companyId, body as PolicyUpdate);
-    if (changed.length > 0) {
-      await d.audit.record({
-        companyId, actor: caller.login, action: 'policy.update',
-        // Field names and public values only: a new pass phrase shows as "passphrase" in `changed`.
-        detail: { changed, enabled: view.enabled, durationMinutes: view.durationMinutes },
-        clientAddress: address,
-      });
-    }
+    const { view } = await d.audit.write(() => d.portfolios.update(companyId, body as PolicyUpdate), (u) => (u?.changed.length === 0 ? undefined : {
+      companyId, actor: caller.login, action: 'policy.update',
+      // Field names and public values only: a new pass phrase shows as "passphrase" in `changed`.
+      // Without a result (store_not_replicated): the fields that were asked for.
+      detail: u === undefined ? { requested: Object.keys(body) } : { changed: u.changed, enabled: u.view.enabled, durationMinutes: u.view.durationMinutes },
+      clientAddress: address,
+    }));
     sendJson(res, 200, publicView(view));
   };
 }

@@ -23,12 +23,10 @@ export function revokeTokenEndpoint(d: EndpointDeps, authenticate: AuthenticateC
     const r = await d.tokens.get(params[0]!);
     if (!r || r.companyId !== caller.companyId || (!caller.manager && r.userId !== caller.userId)) throw new GatewayError('not_found');
     // The store applies the revocation to this instance's TokenState before this resolves.
-    if (await d.tokens.revoke(r.tokenId)) {
-      await d.audit.record({
-        companyId: r.companyId, actor: caller.login, action: 'token.revoke',
-        detail: { tokenId: r.tokenId, userId: r.userId, via: 'delete' }, clientAddress: address,
-      });
-    }
+    await d.audit.write(() => d.tokens.revoke(r.tokenId), (revoked) => (revoked === false ? undefined : {
+      companyId: r.companyId, actor: caller.login, action: 'token.revoke',
+      detail: { tokenId: r.tokenId, userId: r.userId, via: 'delete' }, clientAddress: address,
+    }));
     sendEmpty(res, 204);
   };
 }

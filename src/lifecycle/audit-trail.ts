@@ -1,3 +1,4 @@
+import { isGatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AuditEvent, Store } from '../store/types.js';
 
@@ -17,6 +18,27 @@ export interface AuditEntry {
  */
 export class AuditTrail {
   constructor(private readonly store: Store, private readonly now: () => number, private readonly log: Logger) {}
+
+  /**
+   * Runs a store write the client will be told about, then records it (`entry` may decline:
+   * undefined). When the store could not confirm the write on enough replicas
+   * (`store_not_replicated`, store.minReplicasAcked), the change is on the primary and may still
+   * take effect although the client gets 503: the entry is recorded all the same, with
+   * `replication: "unconfirmed"` (and `entry` gets no result), and the error goes on.
+   */
+  async write<T>(run: () => Promise<T>, entry: (result: T | undefined) => AuditEntry | undefined): Promise<T> {
+    let result: T;
+    try {
+      result = await run();
+    } catch (err) {
+      const e = isGatewayError(err) && err.code === 'store_not_replicated' ? entry(undefined) : undefined;
+      if (e) await this.record({ ...e, detail: { ...e.detail, replication: 'unconfirmed' } });
+      throw err;
+    }
+    const e = entry(result);
+    if (e) await this.record(e);
+    return result;
+  }
 
   async record(e: AuditEntry): Promise<void> {
     const event: AuditEvent = { at: this.now(), ...e };

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeOrigin, PortfolioRecord, StateChange, Store, TokenRecord } from '../../src/store/types.js';
-import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
+import { STORE_FACTORIES, redisClusterFactory, type StoreLocation } from '../support/stores.js';
 import { lacks } from '../support/requires.js';
+import { ClusterSet } from '../support/redis-topologies.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -17,8 +18,14 @@ function token(tokenId: string, userId: string, o: Partial<TokenRecord> = {}): T
   };
 }
 
-/** The Store interface's promises, the same on every store (test/support/stores.ts lists them). */
-describe.each(STORE_FACTORIES)('Store contract: $name', (factory) => {
+/** Redis Cluster (3 primaries, `redis-cli --cluster create`), started on first use by this file. */
+let cluster: Promise<ClusterSet> | undefined;
+const CLUSTER = redisClusterFactory(() => (cluster ??= new ClusterSet(3, 0).start()));
+afterAll(async () => (await cluster)?.stop());
+const FACTORIES = lacks('redis-cli') || lacks('redis-server') ? STORE_FACTORIES : [...STORE_FACTORIES, CLUSTER];
+
+/** The Store interface's promises, the same on every store (test/support/stores.ts lists them), and on a Redis Cluster. */
+describe.each(FACTORIES)('Store contract: $name', (factory) => {
   let location: StoreLocation;
   let store: Store;
   let changes: StateChange[];
@@ -171,41 +178,48 @@ describe.each(STORE_FACTORIES)('Store contract: $name', (factory) => {
   });
 });
 
-/** Only a shared store has other instances to tell: Redis pushes every change to them. */
+/**
+ * Only a shared store has other instances to tell: Redis pushes every change to them. On a
+ * Cluster the order holds per portfolio (one slot, one primary), not across portfolios.
+ */
 describe.skipIf(lacks('redis-server'))('Redis store shared by instances', () => {
-  const factory = STORE_FACTORIES.find((f) => f.name === 'redis')!;
-  let location: StoreLocation;
-  let store: Store;
+  describe.each(FACTORIES.filter((f) => f.name.startsWith('redis')))('$name', (factory) => {
+    let location: StoreLocation;
+    let store: Store;
 
-  beforeEach(async () => {
-    location = await factory.prepare();
-    store = await location.open();
-  });
+    beforeEach(async () => {
+      location = await factory.prepare();
+      store = await location.open();
+    });
 
-  afterEach(async () => {
-    await store.close();
-    await location.dispose();
-  });
+    afterEach(async () => {
+      await store.close();
+      await location.dispose();
+    });
 
-  it('a second instance on the same data receives every change, with its publish time', async () => {
-    const other = await location.open();
-    const seen: [StateChange, ChangeOrigin | undefined][] = [];
-    other.onChange((c, o) => seen.push([c, o]));
-    try {
-      await store.putPortfolio(portfolio('acme', 1));
-      await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: true, now: NOW });
-      await store.insertToken(token('t2', 'u1'), { revokePreviousOfUser: true, now: NOW });
-      await store.insertToken(token('t3', 'u2'), { revokePreviousOfUser: false, now: NOW });
-      await store.revokeToken('t3', NOW);
-      await other.connection!.confirmPush(); // every message published before this has arrived
-      expect(seen.map(([c]) => c)).toEqual([
-        { kind: 'portfolio', record: portfolio('acme', 1) },
-        { kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR },
-        { kind: 'revoked', tokenId: 't3', expiresAt: NOW + HOUR },
-      ]);
-      for (const [, o] of seen) expect(o?.publishedAt).toBeTypeOf('number');
-    } finally {
-      await other.close();
-    }
+    it('a second instance on the same data receives every change, with its publish time', async () => {
+      const other = await location.open();
+      const seen: [StateChange, ChangeOrigin | undefined][] = [];
+      other.onChange((c, o) => seen.push([c, o]));
+      try {
+        await store.putPortfolio(portfolio('acme', 1));
+        await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: true, now: NOW });
+        await store.insertToken(token('t2', 'u1'), { revokePreviousOfUser: true, now: NOW });
+        await store.insertToken(token('t3', 'u2'), { revokePreviousOfUser: false, now: NOW });
+        await store.revokeToken('t3', NOW);
+        await store.putPortfolio(portfolio('globex', 7));
+        await other.connection!.confirmPush(); // every message published before this has arrived
+        const globex = seen.filter(([c]) => c.kind === 'portfolio' && c.record.companyId === 'globex');
+        expect(globex.map(([c]) => c)).toEqual([{ kind: 'portfolio', record: portfolio('globex', 7) }]);
+        expect(seen.filter((s) => !globex.includes(s)).map(([c]) => c)).toEqual([
+          { kind: 'portfolio', record: portfolio('acme', 1) },
+          { kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR },
+          { kind: 'revoked', tokenId: 't3', expiresAt: NOW + HOUR },
+        ]);
+        for (const [, o] of seen) expect(o?.publishedAt).toBeTypeOf('number');
+      } finally {
+        await other.close();
+      }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,12 +13,24 @@ import { inject } from 'vitest';
  * With `persistent`, it keeps an append-only file (appendfsync always) in a temp directory, so
  * `stop()` + `start()` is a Redis restart that keeps every acknowledged write.
  */
+export interface RedisServerOptions {
+  persistent?: boolean;
+  /** More command-line settings (`--replicaof`, `--cluster-enabled`...). */
+  args?: string[];
+  /** Run as a sentinel: the text of its sentinel.conf (`port` and `bind` are added). */
+  sentinelConf?: string;
+  /** A port chosen by the caller (0 = a free one). */
+  port?: number;
+}
+
 export class RedisServer {
   private child: ChildProcess | undefined;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'hlgw-redis-'));
+  private output = '';
+  readonly dir = mkdtempSync(join(tmpdir(), 'hlgw-redis-'));
   port = 0;
 
-  constructor(private readonly opts: { persistent?: boolean } = {}) {
+  constructor(private readonly opts: RedisServerOptions = {}) {
+    this.port = opts.port ?? 0;
     // Never leave a redis-server behind, even when a test run is cut short.
     process.once('exit', () => {
       this.child?.kill('SIGKILL');
@@ -30,25 +42,48 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** `127.0.0.1:<port>`, as the store config lists Sentinel and Cluster nodes. */
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** What the process printed (its log), for failure messages. */
+  get logs(): string {
+    return this.output;
+  }
+
   /** Starts it (on the same port after a stop). Throws a clear message when redis-server cannot run. */
   async start(): Promise<this> {
     if (this.port === 0) this.port = await freePort();
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, '--daemonize', 'no', '--protected-mode', 'yes'];
-    args.push(...(this.opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
     const bin = process.env.REDIS_SERVER ?? 'redis-server';
     if (spawnSync(bin, ['--version']).error) {
       throw new Error(`cannot start ${bin}: it is not installed (apt-get install -y redis-server; .ci/run does this). The Redis store's tests need a real Redis.`);
     }
+    let args: string[];
+    if (this.opts.sentinelConf !== undefined) {
+      // A sentinel rewrites its config file (what it learnt): it must be a file of its own.
+      const conf = join(this.dir, 'sentinel.conf');
+      if (!existsSync(conf)) writeFileSync(conf, `port ${this.port}\nbind 127.0.0.1\nprotected-mode no\ndir ${this.dir}\n${this.opts.sentinelConf}\n`);
+      args = [conf, '--sentinel'];
+    } else {
+      args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, '--daemonize', 'no', '--protected-mode', 'yes'];
+      args.push(...(this.opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+      args.push(...(this.opts.args ?? []));
+    }
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout!.on('data', (b: Buffer) => { output += b.toString(); });
-    child.stderr!.on('data', (b: Buffer) => { output += b.toString(); });
+    this.output = '';
+    child.stdout!.on('data', (b: Buffer) => { this.output = (this.output + b.toString()).slice(-20_000); });
+    child.stderr!.on('data', (b: Buffer) => { this.output = (this.output + b.toString()).slice(-20_000); });
     this.child = child;
     const deadline = Date.now() + 15_000;
     while (!(await canConnect(this.port))) {
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`redis-server did not start on 127.0.0.1:${this.port}:\n${output.slice(-2000)}`);
+        throw new Error(`redis-server did not start on 127.0.0.1:${this.port}:\n${this.output.slice(-2000)}`);
       }
       await sleep(50);
     }
@@ -78,7 +113,7 @@ export function sharedRedisUrl(): string {
   return v;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

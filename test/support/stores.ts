@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { sharedRedisUrl } from './redis-server.js';
+import type { ClusterSet } from './redis-topologies.js';
 import { lacks } from './requires.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -66,6 +67,25 @@ export async function freshStore(factory: StoreFactory): Promise<{ store: Store;
     async close() {
       await store.close();
       await location.dispose();
+    },
+  };
+}
+
+/**
+ * The Redis store on a Redis Cluster (test/support/redis-topologies.ts), each location its own
+ * key prefix. The cluster is the caller's: started once per file, stopped in its afterAll.
+ */
+export function redisClusterFactory(cluster: () => Promise<ClusterSet>): StoreFactory {
+  return {
+    name: 'redis-cluster',
+    async prepare() {
+      const c = await cluster();
+      const prefix = `t${randomBytes(6).toString('hex')}`;
+      const nodes = c.seeds.map((a) => ({ host: a.split(':')[0]!, port: Number(a.split(':')[1]) }));
+      return {
+        open: async () => RedisStore.open({ target: { kind: 'cluster', nodes }, prefix, log: createLogger('silent') }),
+        dispose: async () => undefined,
+      };
     },
   };
 }

@@ -16,6 +16,8 @@ interface ToolSource {
 
 export const SYSTEM_TOOLS = {
   'redis-server': { debian: 'redis-server', elsewhere: 'brew install redis' },
+  // `redis-cli --cluster create` builds the Redis Cluster of the Cluster tests (Debian: redis-tools).
+  'redis-cli': { debian: 'redis-tools', elsewhere: 'brew install redis' },
   promtool: { debian: 'prometheus', elsewhere: 'brew install prometheus' },
   chromium: { debian: 'chromium', elsewhere: 'install Chromium and set CHROMIUM_PATH' },
   haproxy: { debian: 'haproxy', elsewhere: 'brew install haproxy', versionFlag: '-v' },
@@ -24,7 +26,7 @@ export const SYSTEM_TOOLS = {
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
 
 /** What this suite needs today. */
-export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'chromium', 'promtool'];
+export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool'];
 
 /** `undefined` when the tool runs; otherwise the one line that says how to get it. */
 export type ToolStatus = string | undefined;

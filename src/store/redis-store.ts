@@ -99,13 +99,14 @@ export class RedisStore implements Store {
 
   async putPortfolio(record: PortfolioRecord): Promise<void> {
     // The index first (idempotent): a reader that sees the record also finds it in the index.
-    confirmed(await this.conn.write((p) => p.sadd(this.keys.portfolios, record.companyId)));
+    // Every step is written before a shortfall of replicas is reported: the change is whole on the primary.
+    const index = await this.conn.write((p) => p.sadd(this.keys.portfolios, record.companyId));
     // SET and PUBLISH in one script: written and announced together.
     const w = await this.conn.write((p) => scripted(p).hlgwPutPortfolio(
       this.keys.portfolio(record.companyId), JSON.stringify(record), this.keys.channel, this.message([{ kind: 'portfolio', record }]),
     ));
     this.emit({ kind: 'portfolio', record });
-    confirmed(w);
+    confirmed(index, w);
   }
 
   async listAccess(): Promise<AccessRecord[]> {
@@ -125,10 +126,10 @@ export class RedisStore implements Store {
   async insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> {
     const c = record.companyId;
     // The global indexes first (two slots of their own in a Cluster), then the portfolio's slot.
-    for (const w of await Promise.all([
+    const indexes = await Promise.all([
       this.conn.write((p) => p.sadd(this.keys.portfolios, c)),
       this.conn.write((p) => p.hset(this.keys.tokenPortfolio, record.tokenId, c)),
-    ])) confirmed(w);
+    ]);
     const w = await this.conn.write((p) => scripted(p).hlgwInsertToken(
       this.keys.token(c, record.tokenId), this.keys.user(c, record.userId), this.keys.revoked(c), this.keys.tokens(c),
       opts.revokePreviousOfUser ? '1' : '0', String(opts.now), record.tokenId, String(record.createdAt),
@@ -140,7 +141,7 @@ export class RedisStore implements Store {
       ids.push(revoked[i]!);
       this.emit({ kind: 'revoked', tokenId: revoked[i]!, expiresAt: Number(revoked[i + 1]) });
     }
-    confirmed(w);
+    confirmed(...indexes, w);
     return ids;
   }
 
@@ -283,9 +284,10 @@ export class RedisStore implements Store {
   }
 }
 
-/** Throws store_not_replicated when too few replicas confirmed the write (store.minReplicasAcked). */
-function confirmed(w: Written): void {
-  if (w.unconfirmed) throw w.unconfirmed;
+/** Throws store_not_replicated when too few replicas confirmed any of the writes (store.minReplicasAcked). */
+function confirmed(...ws: Written[]): void {
+  const short = ws.find((w) => w.unconfirmed);
+  if (short) throw short.unconfirmed;
 }
 
 function isStateChange(c: unknown): c is StateChange {

@@ -69,6 +69,7 @@ export class RedisConnection implements StoreConnection {
     this.cmd.on('error', (err: Error) => this.noteError(err));
     this.cmd.on('close', () => this.setReady('cmd', false));
     this.cmd.on('ready', () => this.setReady('cmd', true));
+    this.reviveOnEnd(this.cmd);
     // A Cluster node that left may have taken published messages with it: resync.
     if (this.cmd instanceof Cluster) this.cmd.on('-node', () => this.gap('a Redis Cluster node left'));
   }
@@ -205,9 +206,25 @@ export class RedisConnection implements StoreConnection {
     sub.on('close', () => this.setReady('sub', false));
     sub.on('ready', () => void this.resubscribe(sub));
     sub.on('message', (_ch: string, text: string) => this.onMessage(text));
+    this.reviveOnEnd(sub);
     await sub.connect();
     await sub.subscribe(this.channel);
     this.subReady = true;
+  }
+
+  /**
+   * 'end' is final in ioredis: no more reconnects. Our retry strategy never gives up after
+   * start-up, but a reconnect can still be cut short inside ioredis (a Sentinel connect aborted
+   * half-way ends the client): start over, or this instance would stay disconnected for good.
+   */
+  private reviveOnEnd(c: Redis | Cluster): void {
+    c.on('end', () => {
+      if (this.starting || this.closing) return;
+      this.log.warn({ redis: this.where }, 'redis client ended; connecting again');
+      setTimeout(() => {
+        if (!this.closing) c.connect().catch((err: Error) => this.noteError(err));
+      }, MAX_RECONNECT_DELAY_MS).unref();
+    });
   }
 
   private async resubscribe(sub: Redis): Promise<void> {

@@ -40,8 +40,8 @@ export type BaseOptions = Omit<RedisOptions, 'sentinels' | 'name' | 'host' | 'po
 
 /**
  * The command connection: a Redis for one server or a Sentinel primary (ioredis asks the
- * sentinels for the primary on every (re)connect and, with `failoverDetector`, reconnects as soon
- * as they announce a new one), or a Cluster, which routes each command to the node of its slot.
+ * sentinels for the primary on every (re)connect), or a Cluster, which routes each command to
+ * the node of its slot.
  */
 export function commandClient(t: RedisTarget, o: BaseOptions): Redis | Cluster {
   switch (t.kind) {
@@ -92,9 +92,9 @@ function sentinelOptions(t: Extract<RedisTarget, { kind: 'sentinel' }>, o: BaseO
     role: 'master',
     password: t.password,
     sentinelPassword: t.sentinelPassword,
-    // Reconnect as soon as the sentinels announce a new primary (+switch-master), not only when
-    // the old one drops us.
-    failoverDetector: true,
+    // No failoverDetector: its +switch-master handler aborts a reconnect already under way and
+    // ioredis then ends the client for good (seen in test/redis/sentinel-failover.test.ts). A dead
+    // primary drops us anyway, and every reconnect asks the sentinels afresh.
     // A primary demoted behind our back answers READONLY: reconnect, the sentinels name the new one.
     reconnectOnError: (err) => /^READONLY\b/.test(err.message),
     sentinelRetryStrategy: (times) => Math.min(times * 100, 1000),

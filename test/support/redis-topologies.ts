@@ -37,6 +37,9 @@ export async function until(what: string, probe: () => Promise<boolean>, ms = 30
 
 const info = (r: Redis, section: string) => r.info(section);
 
+// Every server (and gateway) removes itself on exit: a deployment of six is not a leak.
+process.setMaxListeners(Math.max(process.getMaxListeners(), 50));
+
 /** One primary, one replica, three sentinels watching the primary as `name`. */
 export class SentinelSet {
   readonly name = 'hlgw';

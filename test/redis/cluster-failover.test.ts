@@ -56,6 +56,20 @@ describe.skipIf(lacks('redis-server') || lacks('redis-cli'))('Redis Cluster: two
     for (const g of [a, b]) expect((await g.admin_('/readyz')).status).toBe(200);
   });
 
+  it('10 failed logins spread over two instances lock the login on both, even with the right password', async () => {
+    // The budgets live in the store, one slot per budget (redis-keys.ts loginAttempts).
+    const wrong = { ...USERS.globexUser, password: 'not the password' };
+    for (let i = 0; i < 10; i++) {
+      const r = await (i % 2 === 0 ? a : b).request('GET', '/auth/tokens', { as: wrong });
+      expect(r.status).toBe(401);
+    }
+    for (const g of [a, b]) {
+      const r = await g.request('GET', '/auth/tokens', { as: USERS.globexUser });
+      expect(r.status).toBe(429);
+      expect(r.json().code).toBe('rate_limited');
+    }
+  });
+
   it('the primary of the portfolio\'s slot killed under load: its replica takes over, no acknowledged revocation lost with minReplicasAcked 1', { timeout: 120_000 }, async () => {
     const steady = await a.issue(USERS.manager);
     await eventually('B accepts the steady token', async () => (await b.useToken(steady.access_token)).status === 200);

@@ -117,3 +117,28 @@ describe('config', () => {
     expect(c.demoUpstream.enabled).toBe(true);
   });
 });
+
+describe('store: the three ways to reach Redis', () => {
+  const parse = (store: Record<string, unknown>) => parseConfig({ store: { type: 'redis', ...store } }, '<test>', {});
+
+  it('one server, Sentinel, Cluster: host:port lists parsed once, minReplicasAcked 0 by default', () => {
+    expect(parse({ url: 'redis://127.0.0.1:6379' }).store).toMatchObject({ url: 'redis://127.0.0.1:6379', minReplicasAcked: 0, replicaAckTimeoutMs: 500 });
+    expect(parse({ sentinels: ['10.0.0.1:26379', '[::1]:26380'], name: 'hlgw', minReplicasAcked: 1 }).store).toMatchObject({
+      sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }], name: 'hlgw', minReplicasAcked: 1,
+    });
+    expect(parse({ cluster: ['redis-a:7000', 'redis-b:7000'], password: 'pw' }).store).toMatchObject({ cluster: [{ host: 'redis-a', port: 7000 }, { host: 'redis-b', port: 7000 }] });
+  });
+
+  it.each([
+    [{}, 'store: expected exactly one of url, sentinels (+ name), cluster; got none'],
+    [{ url: 'redis://h:1', cluster: ['h:2'] }, 'store: expected exactly one of url, sentinels (+ name), cluster; got url, cluster'],
+    [{ sentinels: ['h:26379'] }, "store.name: required with sentinels: the primary's name"],
+    [{ cluster: ['h'] }, 'store.cluster.0: expected host:port'],
+    [{ cluster: ['h:70000'] }, 'store.cluster.0: expected a port from 1 to 65535'],
+    [{ url: 'redis://h:1', name: 'x' }, 'store.name: only with sentinels'],
+    [{ url: 'redis://h:1', password: 'pw' }, 'store.password: with url, put the password in the URL'],
+    [{ url: 'redis://h:1', replicaAckTimeoutMs: 5000 }, 'store.replicaAckTimeoutMs'],
+  ])('refuses %j with the key path', (store, message) => {
+    expect(() => parse(store)).toThrow(message);
+  });
+});

@@ -74,6 +74,10 @@ export class RedisConnection implements StoreConnection {
     if (this.cmd instanceof Cluster) this.cmd.on('-node', () => this.gap('a Redis Cluster node left'));
   }
 
+  get isCluster(): boolean {
+    return this.cmd instanceof Cluster;
+  }
+
   /** "cannot reach Redis at <where>" names the target without its passwords. */
   get where(): string {
     return describeTarget(this.target);

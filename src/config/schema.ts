@@ -205,7 +205,7 @@ const redisStoreSchema = z
   .superRefine((s, ctx) => {
     const ways = (['url', 'sentinels', 'cluster'] as const).filter((k) => s[k] !== undefined);
     if (ways.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: [], message: `expected exactly one of url, sentinels (+ name), cluster; got ${ways.length === 0 ? 'none' : ways.join(', ')}` });
+      ctx.addIssue({ code: 'custom', path: [], message: `expected exactly one of url, sentinels (+ name), cluster; got ${ways.length === 0 ? 'none' : ways.join(', ')}, e.g. url: redis://127.0.0.1:6379` });
     }
     if (s.sentinels !== undefined && s.name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'required with sentinels: the primary\'s name' });
     if (s.sentinels === undefined && s.name !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'only with sentinels' });

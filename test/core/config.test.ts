@@ -99,7 +99,7 @@ describe('config', () => {
   it.each([
     [{ portfolios: { allowed: 'acme' } }, 'portfolios.allowed: expected a list of company ids or "*", e.g. [acme, globex]'],
     [{ store: { type: 'mongo' } }, 'store.type: expected one of "sqlite", "redis"'],
-    [{ store: { type: 'redis' } }, 'store.url: required: expected a string, e.g. redis://'],
+    [{ store: { type: 'redis' } }, 'store: expected exactly one of url, sentinels (+ name), cluster; got none, e.g. url: redis://127.0.0.1:6379'],
     [{ users: { source: 'file' } }, 'users.file: required: expected a string, e.g. ./config/users.yaml'],
     [{ users: { source: 'upstream', path: 'WS2/user' } }, 'users.path: expected a path starting with /, e.g. /WS2/user'],
     [{ server: { workers: 'many' } }, 'server.workers: expected a number of processes from 1 to 64, or "auto"'],

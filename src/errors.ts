@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   'token_wrong_portfolio',
   'token_auth_disabled',
   'token_store_stale',
+  // identity.upstream: basic — the API refused the user's replayed credential; the token carries none.
+  'credential_rejected',
+  'credential_missing',
   // The gateway's own endpoints (token lifecycle).
   'unauthorized',
   'forbidden',

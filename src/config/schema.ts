@@ -40,6 +40,8 @@ export const DEFAULTS = Object.freeze({
   accessSampleRate: 0.01,
   redisMinReplicasAcked: 0,
   redisReplicaAckTimeoutMs: 500,
+  identityUpstream: 'headers' as const,
+  rejectedCredentialSeconds: 30,
 });
 
 const host = z.string().min(1, 'expected a host name or address');
@@ -260,6 +262,19 @@ const identitySchema = z.strictObject({
     .prefault({}),
   /** Extra names stripped from every request (the rest of the identity namespace). */
   alsoStrip: z.array(headerName).default([]),
+  /**
+   * What the upstream gets for a Bearer request (docs/ARCHITECTURE.md, "Upstream identity"):
+   * - `basic`: the user's own `Authorization: Basic`, as given at authorize (sealed per token;
+   *   the API behind stays unchanged). Users without a password (SSO) cannot use it.
+   * - `headers`: the identity headers above, plus `upstreamAuthorization` when set.
+   * Switching to `basic` needs tokens issued in `basic` mode: older ones get 401 credential_missing.
+   */
+  upstream: z.enum(['basic', 'headers']).default(DEFAULTS.identityUpstream),
+  /**
+   * `basic`: after the API answered 401 to a replayed credential (the password changed), that
+   * token gets 401 credential_rejected for this long without asking the API again. 0 = ask again.
+   */
+  rejectedCredentialSeconds: z.number().int().min(0).max(3600).default(DEFAULTS.rejectedCredentialSeconds),
   /** Authorization sent upstream on Bearer requests: none, or a service credential from the environment. */
   upstreamAuthorization: upstreamAuthorizationSchema.default('none'),
 });

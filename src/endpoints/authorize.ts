@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors.js';
+import { replayableAuthorization } from '../identity/basic-mode.js';
 import { DURATION_MAX_MINUTES } from '../lifecycle/portfolio-service.js';
 import type { AuthenticateCaller } from './authenticate-caller.js';
 import type { EndpointDeps, EndpointHandler } from './context.js';
@@ -15,8 +16,10 @@ export function authorizeEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
     const caller = await authenticate(req, address, { bearer: false });
     const body = req.method === 'POST' ? await readFields(req, d.maxBodyBytes, ['json', 'form']) : {};
     const validity = parseValidity(url.searchParams, body);
+    // The Basic just verified: sealed into the token when identity.upstream is basic (TokenService).
+    const credential = replayableAuthorization(req.headers.authorization);
     const issued = await d.audit.write(
-      () => d.tokens.issue({ userId: caller.userId, login: caller.login, companyId: caller.companyId }, validity),
+      () => d.tokens.issue({ userId: caller.userId, login: caller.login, companyId: caller.companyId }, validity, credential),
       (i) => ({
         companyId: caller.companyId,
         actor: caller.login,

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createIdentityBuilder, createIdentityInjector, type IdentityHeaders } from '../auth/identity-headers.js';
+import { createIdentityInjector, type IdentityHeaders } from '../auth/identity-headers.js';
+import { chooseUpstreamIdentity } from '../identity/choose-mode.js';
+import { ReplayRejections } from '../identity/replay-rejections.js';
 import { createIdentityStripper } from '../auth/strip-identity.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError } from '../config/load.js';
@@ -122,6 +124,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const freshness = freshnessFor(store, sync, config.store, log);
   freshness?.start();
 
+  const upstreamIdentity = chooseUpstreamIdentity(config.identity);
   let validator: TokenValidator<IdentityHeaders> | undefined;
   const metrics = new GatewayMetrics({ cacheEntries: () => validator?.size ?? 0, revokedEntries: () => state.revokedCount });
   const stopSyncMetrics = registerSyncMetrics(metrics.registry, store, freshness, {
@@ -137,7 +140,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     negativeTtlSeconds: config.cache.negativeTtlSeconds,
     // Cache misses only; with server.workers and SQLite the relay store reads the shared file directly.
     issuedRecord: (tokenId) => store.getToken(tokenId),
-    prepare: createIdentityBuilder(config.identity),
+    prepare: upstreamIdentity.prepare,
     observer: metrics,
   });
 
@@ -145,6 +148,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const trustedProxies = new Set(config.server.trustedProxies);
   // isEndpoint is read only when a line is written, after `endpoints` exists.
   const accessLog = new AccessLog(log, config.log, { trustedProxies, maxTokenBytes: config.tokens.maxTokenBytes, isEndpoint: (url) => endpoints.matches(url) });
+  const replays = upstreamIdentity.watchesUpstream401
+    ? new ReplayRejections(validator, errors, config.identity.rejectedCredentialSeconds, (req) => {
+      metrics.result('credential_rejected');
+      accessLog.refused(req, 'credential_rejected');
+    })
+    : undefined;
   const target = new URL(config.upstream.url);
   const forwarderOptions: ForwarderOptions = {
     target,
@@ -156,6 +165,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       metrics.upstreamDuration.observe(s);
       accessLog.upstream(req, s);
     },
+    ...(replays ? { onUpstreamStatus: replays.onUpstreamStatus } : {}),
     onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind, err?: unknown) {
       metrics.upstreamError(kind);
       accessLog.refused(req, UPSTREAM_FAILURE[kind]);
@@ -171,7 +181,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const usage = new UsageRecorder(store, now, (err) => log.warn({ err: String(err) }, 'could not record token last use'));
   usage.start(DEFAULTS.lastUsedFlushMs);
   const portfolios = new PortfolioService(store, state, deps.masterKey, now);
-  const tokens = new TokenService(store, state, now);
+  const tokens = new TokenService(store, state, now, { sealCredential: upstreamIdentity.sealsCredential });
   const initialUsers = await openUserSource(config);
   const users = new SwappableUserSource(initialUsers);
   if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
@@ -222,6 +232,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     }),
     injectIdentity: createIdentityInjector(serviceAuthorization),
     validator, forwarder, errors, metrics,
+    ...(replays ? { trackReplay: (req: IncomingMessage, entry: Parameters<ReplayRejections['track']>[1]) => replays.track(req, entry) } : {}),
     onTokenUse: (id) => usage.touch(id),
     endpoints,
     isStateStale: freshness ? () => freshness.isStale() : undefined,

@@ -21,6 +21,8 @@ export interface RequestPathDeps {
   forwarder: Forwarder;
   errors: ErrorResponder;
   metrics: GatewayMetrics;
+  /** Basic mode: remember that this request replays the entry's credential (src/identity/replay-rejections.ts). */
+  trackReplay?(req: IncomingMessage, entry: VerifiedToken<IdentityHeaders>): void;
   /** Called for each successful Bearer use (last_used_at, batched off the hot path). */
   onTokenUse?(tokenId: string): void;
   /** Every rejection (the access log notes its code; with log.level debug, a log line). */
@@ -56,6 +58,7 @@ export function createRequestHandler(d: RequestPathDeps) {
     if (r instanceof GatewayError) return reject(req, res, 'bearer', r, t0);
     if (res.destroyed) return; // the client left while we verified
     d.injectIdentity(req.headers, r.extra);
+    d.trackReplay?.(req, r);
     d.onTokenUse?.(r.claims.tokenId);
     forwarder.forward(req, res, framing, 'bearer', t0);
   }

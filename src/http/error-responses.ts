@@ -25,6 +25,8 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   token_unknown: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'unknown token' },
   token_wrong_portfolio: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'not valid for this portfolio' },
   token_auth_disabled: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'token authentication disabled' },
+  credential_rejected: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'credential changed, renew the token' },
+  credential_missing: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'no credential to replay, renew the token' },
   token_store_stale: { status: 503, error: 'temporarily_unavailable', description: 'token state unavailable, retry later' },
   unauthorized: { status: 401, error: 'unauthorized', description: 'valid credentials required' },
   forbidden: { status: 403, error: 'forbidden', description: 'not allowed for this user' },

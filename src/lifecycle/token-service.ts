@@ -3,7 +3,8 @@ import type { TokenState } from '../state/token-state.js';
 import type { RevokeReason, Store, TokenRecord, VoidReason } from '../store/types.js';
 import { effectiveExpiry } from '../token/check-claims.js';
 import { isIdentityValue } from '../token/format.js';
-import { mintToken } from '../token/mint.js';
+import { mintToken, newTokenId } from '../token/mint.js';
+import { newReplayKey, sealCredential } from '../identity/replay-credential.js';
 import { DURATION_MAX_MINUTES } from './portfolio-service.js';
 
 export interface TokenOwner {
@@ -27,10 +28,15 @@ export class TokenService {
     private readonly store: Store,
     private readonly state: TokenState,
     private readonly now: () => number,
+    /** `identity.upstream: basic`: tokens issued with a credential carry it, sealed (src/identity/replay-credential.ts). */
+    private readonly opts: { sealCredential: boolean } = { sealCredential: false },
   ) {}
 
-  /** Seals a new token for `owner`, revoking the previous one (renewal). */
-  async issue(owner: TokenOwner, validityMinutes?: number): Promise<IssuedToken> {
+  /**
+   * Seals a new token for `owner`, revoking the previous one (renewal). `credential` is the
+   * caller's own `Authorization: Basic` (authorize): kept for replay when the mode wants it.
+   */
+  async issue(owner: TokenOwner, validityMinutes?: number, credential?: string): Promise<IssuedToken> {
     if (!this.state.isAllowed(owner.companyId)) throw new GatewayError('portfolio_not_allowed');
     const p = this.state.portfolio(owner.companyId);
     if (!p || !p.enabled) throw new GatewayError('portfolio_not_enabled');
@@ -49,13 +55,17 @@ export class TokenService {
     // Capped by the portfolio's duration; the portfolio's duration by default.
     const minutes = Math.min(validityMinutes ?? p.durationMinutes, p.durationMinutes);
     const nowMs = this.now();
+    const tokenId = newTokenId();
+    // The per-token key goes into the sealed claims only; the store gets the ciphertext only.
+    const replayKey = this.opts.sealCredential && credential !== undefined ? newReplayKey() : undefined;
     const { token, claims } = await mintToken({
       companyId: owner.companyId, generation: p.generation, key: p.key, userId: owner.userId, login: owner.login,
-      now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60,
+      now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60, tokenId, replayKey,
     });
     const record: TokenRecord = {
       tokenId: claims.tokenId, companyId: owner.companyId, userId: owner.userId, login: owner.login, generation: p.generation,
       createdAt: claims.issuedAt * 1000, expiresAt: claims.expiresAt * 1000, revokedAt: null, lastUsedAt: null,
+      ...(replayKey === undefined ? {} : { sealedCredential: sealCredential(credential!, replayKey, tokenId) }),
     };
     const revoked = await this.store.insertToken(record, { revokePreviousOfUser: true, now: nowMs });
     return { token, record, revoked };

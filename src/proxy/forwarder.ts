@@ -35,6 +35,11 @@ export interface ForwarderOptions {
 
   /** Response headers of `req`'s upstream request arrived after `seconds` (metrics, access log). */
   onUpstreamResponse(seconds: number, req: IncomingMessage): void;
+  /**
+   * Response headers arrived, nothing is written to `res` yet. True = the caller answered the
+   * client itself: the upstream response is drained and dropped (src/identity/replay-rejections.ts).
+   */
+  onUpstreamStatus?(req: IncomingMessage, res: ServerResponse, status: number): boolean;
   /** The upstream failed; `res.headersSent` tells whether the client can still get an error body. `err` is the cause (for the log). */
   onFailure(req: IncomingMessage, res: ServerResponse, kind: UpstreamErrorKind, err?: unknown): void;
 }

@@ -48,6 +48,11 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
   proxy.on('proxyRes', (proxyRes, req, res) => {
     const x = exchanges.get(req);
     if (x) o.onUpstreamResponse((performance.now() - x.sentAt) / 1000, req);
+    // Answered here: http-proxy neither copies headers nor pipes into a finished response; drain the upstream's.
+    if (o.onUpstreamStatus?.(req, res, proxyRes.statusCode ?? 0)) {
+      proxyRes.resume();
+      return;
+    }
     // http-proxy copies proxyRes.headers into the response after this event.
     const h = proxyRes.headers;
     for (const name of connectionListed(h.connection)) delete h[name];

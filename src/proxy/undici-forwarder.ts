@@ -63,6 +63,8 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   private readonly t0 = performance.now();
   private controller: Dispatcher.DispatchController | undefined;
   private done = false;
+  /** onUpstreamStatus answered the client: the upstream body is read and dropped. */
+  private answered = false;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -87,6 +89,10 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     this.o.onUpstreamResponse((performance.now() - this.t0) / 1000, this.req);
+    if (this.o.onUpstreamStatus?.(this.req, this.res, statusCode)) {
+      this.answered = true;
+      return;
+    }
     const out: OutgoingHttpHeaders = {};
     const listed = connectionListed(headers.connection);
     for (const name in headers) {
@@ -99,6 +105,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.answered) return;
     // Backpressure: stop reading the upstream until the client has drained.
     if (!this.res.write(chunk)) {
       controller.pause();
@@ -108,12 +115,13 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.done = true;
-    this.res.end();
+    if (!this.answered) this.res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error, kind = upstreamErrorKind(err)): void {
     if (this.done) return;
     this.done = true;
+    if (this.answered) return;
     if (this.res.headersSent || this.res.destroyed) {
       this.res.destroy();
       return;

@@ -52,6 +52,7 @@ export function tokenFields(r: TokenRecord): string[] {
     'revokedAt', r.revokedAt === null ? '' : String(r.revokedAt),
     'revokedReason', r.revokedReason ?? '',
     'lastUsedAt', r.lastUsedAt === null ? '' : String(r.lastUsedAt),
+    'sealedCredential', r.sealedCredential ?? '',
   ];
 }
 
@@ -63,5 +64,6 @@ export function tokenFromHash(h: Record<string, string>): TokenRecord | undefine
     revokedAt: h.revokedAt ? Number(h.revokedAt) : null,
     revokedReason: h.revokedReason === 'revoked' || h.revokedReason === 'renewed' ? h.revokedReason : null,
     lastUsedAt: h.lastUsedAt ? Number(h.lastUsedAt) : null,
+    ...(h.sealedCredential ? { sealedCredential: h.sealedCredential } : {}),
   };
 }

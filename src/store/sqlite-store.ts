@@ -58,11 +58,14 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE portfolios ADD COLUMN voids TEXT;`,
   // The operator's runtime allow/deny decisions (issue 15), over the config's seed list.
   `CREATE TABLE portfolio_access (company_id TEXT PRIMARY KEY, allowed INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
+  // identity.upstream: basic (src/identity/replay-credential.ts): ciphertext only.
+  'ALTER TABLE tokens ADD COLUMN sealed_credential TEXT',
 ];
 
 interface TokenRow {
   token_id: string; company_id: string; user_id: string; login: string; generation: number;
   created_at: number; expires_at: number; revoked_at: number | null; revoked_reason: RevokeReason | null; last_used_at: number | null;
+  sealed_credential: string | null;
 }
 interface SessionRow {
   id_hash: string; user_id: string; login: string; company_id: string; manager: number;
@@ -169,10 +172,10 @@ export class SqliteStore implements Store {
       }
       this.db
         .prepare(
-          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, revoked_reason, last_used_at)
-           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt)`,
+          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, revoked_reason, last_used_at, sealed_credential)
+           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt, @sealedCredential)`,
         )
-        .run({ ...r, revokedReason: r.revokedReason ?? null });
+        .run({ ...r, revokedReason: r.revokedReason ?? null, sealedCredential: r.sealedCredential ?? null });
       return ids;
     })();
     for (const t of revoked) this.emit({ kind: 'revoked', tokenId: t.token_id, expiresAt: t.expires_at });
@@ -292,5 +295,7 @@ function toToken(r: TokenRow): TokenRecord {
   return {
     tokenId: r.token_id, companyId: r.company_id, userId: r.user_id, login: r.login, generation: r.generation,
     createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason, lastUsedAt: r.last_used_at,
+    // Present only when there is one: records of other modes read exactly as before.
+    ...(r.sealed_credential ? { sealedCredential: r.sealed_credential } : {}),
   };
 }

@@ -46,6 +46,12 @@ export interface TokenRecord {
   /** Set with revokedAt; null in records written before it existed (they read as `revoked`). */
   revokedReason?: RevokeReason | null;
   lastUsedAt: number | null;
+  /**
+   * `identity.upstream: basic`: the user's own credential, AES-256-GCM under a per-token key that
+   * only the token carries (src/identity/replay-credential.ts). Undecryptable with the store and
+   * the master key alone. Null for tokens issued in other modes; never sent to clients.
+   */
+  sealedCredential?: string | null;
 }
 
 /** Every audited action, in one list: the OpenAPI description's enum is built from it. */

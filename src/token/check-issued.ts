@@ -13,7 +13,9 @@ import type { TokenClaims } from './format.js';
 export function checkIssued(c: TokenClaims, r: TokenRecord | undefined): ErrorCode | undefined {
   if (r === undefined) return 'token_unknown';
   if (r.tokenId !== c.tokenId || r.companyId !== c.companyId || r.userId !== c.userId || r.login !== c.login ||
-      r.generation !== c.generation || r.createdAt !== c.issuedAt * 1000 || r.expiresAt !== c.expiresAt * 1000) {
+      r.generation !== c.generation || r.createdAt !== c.issuedAt * 1000 || r.expiresAt !== c.expiresAt * 1000 ||
+      // A replay key and a sealed credential come together, or not at all.
+      (c.replayKey !== undefined) !== (r.sealedCredential != null)) {
     return 'token_unknown';
   }
   return undefined;

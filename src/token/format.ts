@@ -2,7 +2,11 @@
  * The token format, in one place. A token is a JWE in compact serialization (RFC 7516 §7.1):
  *
  *   protected header  {"alg":"dir","enc":"A256GCM","typ":"hlgw-at+v2","cid":<company id>,"kgen":<key generation>}
- *   encrypted claims  {"jti","sub" (user id),"login","cid","iat","exp"}
+ *   encrypted claims  {"jti","sub" (user id),"login","cid","iat","exp"[,"crk"]}
+ *
+ * `crk` (optional) is the per-token key that opens the user's own credential kept, encrypted, in
+ * the token's store record (`identity.upstream: basic`, src/identity/replay-credential.ts). It is
+ * an optional claim of the same format: a token without it is what every other mode issues.
  *
  * `dir` + A256GCM: the portfolio key is the content key, the header is authenticated as AAD,
  * so nothing in the token can be changed without the key. Only the company id and the key
@@ -20,6 +24,8 @@ export const COMPANY_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const TOKEN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 /** User ids and logins longer than this are refused (they become header values). */
 export const IDENTITY_MAX_CHARS = 512;
+/** `crk`: base64url of 32 random bytes (an AES-256 key), no padding. */
+export const REPLAY_KEY_RE = /^[A-Za-z0-9_-]{43}$/;
 // C0 controls, DEL, C1 controls: never in a user id or login, and CR/LF would split a header.
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -43,4 +49,6 @@ export interface TokenClaims {
   /** Seconds since the epoch. */
   issuedAt: number;
   expiresAt: number;
+  /** `crk`: base64url key of the replayed credential (basic mode); absent otherwise. Never logged. */
+  replayKey?: string;
 }

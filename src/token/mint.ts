@@ -13,6 +13,8 @@ export interface MintInput {
   validitySeconds: number;
   /** Fixed id (tests); random 128 bits otherwise. */
   tokenId?: string;
+  /** `crk`: the key of the credential sealed for replay (src/identity/replay-credential.ts). */
+  replayKey?: string;
 }
 
 export function newTokenId(): string {
@@ -29,8 +31,10 @@ export async function mintToken(input: MintInput): Promise<{ token: string; clai
     generation: input.generation,
     issuedAt: input.now,
     expiresAt: input.now + input.validitySeconds,
+    ...(input.replayKey === undefined ? {} : { replayKey: input.replayKey }),
   };
-  const token = await new EncryptJWT({ sub: claims.userId, login: claims.login, cid: claims.companyId })
+  const payload = { sub: claims.userId, login: claims.login, cid: claims.companyId, ...(input.replayKey === undefined ? {} : { crk: input.replayKey }) };
+  const token = await new EncryptJWT(payload)
     .setProtectedHeader({ alg: TOKEN_ALG, enc: TOKEN_ENC, typ: TOKEN_TYP, cid: claims.companyId, kgen: claims.generation })
     .setJti(claims.tokenId)
     .setIssuedAt(claims.issuedAt)

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { compactDecrypt, errors, type CompactJWEHeaderParameters } from 'jose';
 import { GatewayError } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
-import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, isIdentityValue, type TokenClaims } from './format.js';
+import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, REPLAY_KEY_RE, isIdentityValue, type TokenClaims } from './format.js';
 
 /**
  * Opens a token: choose the key from the (untrusted) header, decrypt and authenticate with
@@ -46,13 +46,16 @@ function readClaims(plaintext: Uint8Array, header: { cid: string; kgen: number }
   } catch {
     throw new GatewayError('token_malformed');
   }
-  const { jti, sub, login, cid, iat, exp } = p ?? {};
+  const { jti, sub, login, cid, iat, exp, crk } = p ?? {};
   if (typeof jti !== 'string' || typeof sub !== 'string' || typeof login !== 'string' || cid !== header.cid ||
       !Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) {
     throw new GatewayError('token_malformed');
   }
   if (!TOKEN_ID_RE.test(jti) || !isIdentityValue(sub) || !isIdentityValue(login)) throw new GatewayError('token_malformed');
-  return { tokenId: jti, userId: sub, login, companyId: cid, generation: header.kgen, issuedAt: iat as number, expiresAt: exp as number };
+  if (crk !== undefined && (typeof crk !== 'string' || !REPLAY_KEY_RE.test(crk))) throw new GatewayError('token_malformed');
+  const claims: TokenClaims = { tokenId: jti, userId: sub, login, companyId: cid, generation: header.kgen, issuedAt: iat as number, expiresAt: exp as number };
+  if (crk !== undefined) claims.replayKey = crk;
+  return claims;
 }
 
 /** Header values are untrusted input: a strange one is a 401, never a lookup outside the known portfolios. */

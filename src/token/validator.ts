@@ -14,6 +14,8 @@ import { openToken } from './open-token.js';
 export interface VerifiedToken<T> {
   readonly claims: TokenClaims;
   readonly extra: T;
+  /** The cache key (hash of the token): lets a later verdict (src/identity/replay-rejections.ts) drop this entry. */
+  readonly cacheKey: string;
 }
 
 export type CacheOutcome = 'hit' | 'miss' | 'negative_hit';
@@ -36,8 +38,11 @@ export interface ValidatorOptions<T> {
    * answer: the request gets 503 token_store_stale, never a 401 or a 500.
    */
   issuedRecord(tokenId: string): Promise<TokenRecord | undefined>;
-  /** Built once per verified token and cached with it (the identity headers). */
-  prepare(claims: TokenClaims): T;
+  /**
+   * Built once per verified token and cached with it (what the upstream gets: src/identity/),
+   * from the claims and the store's record fetched for the issued-id check. May throw a GatewayError.
+   */
+  prepare(claims: TokenClaims, record: TokenRecord): T;
   observer?: ValidatorObserver;
 }
 
@@ -77,7 +82,7 @@ export class TokenValidator<T> {
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       this.o.observer?.cache('hit');
-      return this.finish(hit);
+      return this.finish(hit, key);
     }
     const known = this.negative?.get(key);
     if (known !== undefined) {
@@ -95,7 +100,7 @@ export class TokenValidator<T> {
       pending = this.verify(key, token);
       this.inflight.set(key, pending);
     }
-    return pending.then((r) => (r instanceof GatewayError ? r : this.finish(r)));
+    return pending.then((r) => (r instanceof GatewayError ? r : this.finish(r, key)));
   }
 
   private async verify(key: string, token: string): Promise<VerifiedToken<T> | GatewayError> {
@@ -115,7 +120,7 @@ export class TokenValidator<T> {
       // A revocation the store has and the state not yet (it is on its way): the state learns it now
       // (idempotent, as StateSync will apply it), so this entry is refused here and on every hit.
       if (record!.revokedAt !== null) this.o.state.revoke(claims.tokenId, claims.expiresAt);
-      const entry: VerifiedToken<T> = { claims, extra: this.o.prepare(claims) };
+      const entry: VerifiedToken<T> = { claims, extra: this.o.prepare(claims, record!), cacheKey: key };
       // The entry never outlives the token (STYLE habit 9).
       const ttl = Math.max(1, (claims.expiresAt + this.o.skewSeconds - now) * 1000);
       this.cache.set(key, entry, { ttl });
@@ -137,9 +142,23 @@ export class TokenValidator<T> {
     }
   }
 
-  private finish(entry: VerifiedToken<T>): VerifiedToken<T> | GatewayError {
+  /**
+   * A later verdict on a verified token (the API refused its replayed credential): the entry and
+   * what it holds (a ready Authorization header) leave memory, and the token is answered `code`
+   * for `ttlSeconds` without a new verification. Without a negative cache, only the entry is dropped.
+   */
+  distrust(entry: VerifiedToken<unknown>, code: ErrorCode, ttlSeconds: number): void {
+    this.cache.delete(entry.cacheKey);
+    if (ttlSeconds > 0) this.negative?.set(entry.cacheKey, code, { ttl: ttlSeconds * 1000 });
+  }
+
+  private finish(entry: VerifiedToken<T>, key: string): VerifiedToken<T> | GatewayError {
     const bad = checkClaims(entry.claims, this.o.state, this.o.clock.now() / 1000, this.o.skewSeconds);
-    if (bad !== undefined) return this.fail(bad);
+    if (bad !== undefined) {
+      // Revoked or expired: the entry (and any credential in it) leaves memory now, not at eviction.
+      this.cache.delete(key);
+      return this.fail(bad);
+    }
     this.o.observer?.result('valid');
     return entry;
   }

@@ -1,0 +1,39 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { rejection } from '../errors.js';
+import type { ErrorResponder } from '../http/error-responses.js';
+import type { TokenValidator, VerifiedToken } from '../token/validator.js';
+
+/**
+ * Basic mode: an upstream 401 to a replayed credential means the password changed (or the
+ * account was locked) upstream. The client gets our own 401 `credential_rejected` (RFC 6750
+ * invalid_token, "credential changed, renew the token") instead of the API's Basic challenge,
+ * which a Bearer client could not act on; the token is negative-cached for `ttlSeconds`, so the
+ * gateway does not keep replaying a refused password (and feeding the API's lockout counter).
+ */
+export class ReplayRejections {
+  /** Requests in flight that carry a replayed credential, and the cache entry they came from. */
+  private readonly inFlight = new WeakMap<IncomingMessage, VerifiedToken<unknown>>();
+
+  constructor(
+    private readonly validator: Pick<TokenValidator<unknown>, 'distrust'>,
+    private readonly errors: ErrorResponder,
+    private readonly ttlSeconds: number,
+    private readonly onRejected: (req: IncomingMessage) => void,
+  ) {}
+
+  track(req: IncomingMessage, entry: VerifiedToken<unknown>): void {
+    this.inFlight.set(req, entry);
+  }
+
+  /** The forwarder's hook (ForwarderOptions.onUpstreamStatus): true when the client was answered here. */
+  onUpstreamStatus = (req: IncomingMessage, res: ServerResponse, status: number): boolean => {
+    if (status !== 401) return false;
+    const entry = this.inFlight.get(req);
+    if (entry === undefined) return false;
+    this.inFlight.delete(req);
+    this.validator.distrust(entry, 'credential_rejected', this.ttlSeconds);
+    this.onRejected(req);
+    this.errors.send(res, rejection('credential_rejected'));
+    return true;
+  };
+}

@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 /**
  * A tiny echo API standing in for Highlight when `demoUpstream.enabled` is true, so a newcomer
  * sees the whole flow with nothing else running. It answers every request with what it got:
- * method, path, query, the identity headers, and the Authorization *scheme* (never its value).
+ * method, path, query, the identity headers, and the Authorization *scheme* (never its value);
+ * for Basic also the user id in it (never the password), so `identity.upstream: basic` shows that
+ * a Bearer request arrives as the user's own Basic credential.
  */
 export function createDemoUpstream(identityHeaderNames: readonly string[]): Server {
   return createServer((req, res) => {
@@ -23,6 +25,7 @@ export function createDemoUpstream(identityHeaderNames: readonly string[]): Serv
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
         authorization: auth ? `${auth.split(' ')[0]} (value not shown)` : null,
+        ...(basicUser(auth) === undefined ? {} : { basicUser: basicUser(auth) }),
         identity,
         requestId: req.headers['x-request-id'] ?? null,
         forwardedFor: req.headers['x-forwarded-for'] ?? null,
@@ -32,4 +35,13 @@ export function createDemoUpstream(identityHeaderNames: readonly string[]): Serv
       res.end(body + '\n');
     });
   });
+}
+
+/** The user id of a Basic credential (RFC 7617 §2: up to the first colon); never the password. */
+function basicUser(auth: string | undefined): string | undefined {
+  const m = /^basic +([A-Za-z0-9+/]+=*)$/i.exec(auth ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? undefined : decoded.slice(0, colon);
 }

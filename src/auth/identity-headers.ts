@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/schema.js';
 import type { TokenClaims } from '../token/format.js';
 
@@ -27,16 +26,4 @@ export function createIdentityBuilder(cfg: GatewayConfig['identity']): (claims: 
     h.tokenId, c.tokenId,
     h.authMethod, 'bearer',
   ];
-}
-
-/**
- * Swaps the client's Bearer credential for the identity (the upstream never sees the token),
- * plus the configured service credential when the upstream still wants an Authorization header.
- */
-export function createIdentityInjector(serviceAuthorization: string | undefined) {
-  return function injectIdentity(headers: IncomingHttpHeaders, identity: IdentityHeaders): void {
-    if (serviceAuthorization === undefined) delete headers.authorization;
-    else headers.authorization = serviceAuthorization;
-    for (let i = 0; i < identity.length; i += 2) headers[identity[i]!] = identity[i + 1];
-  };
 }

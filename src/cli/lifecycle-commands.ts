@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerHashPasswordCommand } from './hash-password-command.js';
+import { registerKeysCommand } from './keys-command.js';
 import { processIo, type CliIo } from './io.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { registerPortfolioCommands } from './portfolio-commands.js';
@@ -15,4 +16,5 @@ export function registerLifecycleCommands(program: Command, io: CliIo = processI
   registerPolicyCommands(program, io);
   registerPortfolioCommands(program, io);
   registerHashPasswordCommand(program, io);
+  registerKeysCommand(program, io);
 }

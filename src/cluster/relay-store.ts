@@ -1,4 +1,4 @@
-import type { AccessRecord, AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from '../store/types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../store/types.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 type Listener = (change: StateChange, origin?: ChangeOrigin) => void;
@@ -39,6 +39,8 @@ export class ClusterRelayStore implements Store {
   listAccess(): Promise<AccessRecord[]> { return this.inner.listAccess(); }
   putAccess(record: AccessRecord): Promise<void> { return this.inner.putAccess(record); }
   insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> { return this.inner.insertToken(record, opts); }
+  listSigningKeys(): Promise<SigningKeyRecord[]> { return this.inner.listSigningKeys(); }
+  putSigningKey(record: SigningKeyRecord): Promise<void> { return this.inner.putSigningKey(record); }
   getToken(tokenId: string): Promise<TokenRecord | undefined> { return this.inner.getToken(tokenId); }
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> { return this.inner.listTokens(companyId, userId); }
   revokeToken(tokenId: string, now: number): Promise<boolean> { return this.inner.revokeToken(tokenId, now); }

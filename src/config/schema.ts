@@ -269,7 +269,26 @@ const identitySchema = z.strictObject({
    * - `headers`: the identity headers above, plus `upstreamAuthorization` when set.
    * Switching to `basic` needs tokens issued in `basic` mode: older ones get 401 credential_missing.
    */
-  upstream: z.enum(['basic', 'headers']).default(DEFAULTS.identityUpstream),
+  upstream: z.enum(['basic', 'headers', 'assertion']).default(DEFAULTS.identityUpstream),
+  /** `assertion` mode: a signed JWT per verified token (docs/ARCHITECTURE.md, "Upstream identity"; docs/VERIFY-ASSERTION.md). */
+  assertion: z
+    .strictObject({
+      /** The request header carrying the JWT; stripped from every incoming request like the identity headers. */
+      header: headerName.default('x-highlight-identity'),
+      /** Signature algorithm of new keys: ES256 (P-256) or EdDSA (Ed25519). */
+      alg: z.enum(['ES256', 'EdDSA']).default('ES256'),
+      /** `iss` of every assertion. */
+      issuer: z.string().min(1).default('hlgw'),
+      /** `aud`: the API the assertion is for; the origin of upstream.url when absent. */
+      audience: z.string().min(1).optional(),
+      /** `exp - iat`, at most 60 s; re-signed when half of it has passed (never past the token's own expiry). */
+      lifetimeSeconds: z.number().int().min(10).max(60).default(60),
+      /** How often each instance reloads the key set from the store (a rotation takes effect within this). */
+      keyRefreshSeconds: z.number().int().min(1).max(3600).default(30),
+      /** How long a replaced key stays in the JWKS after it stopped signing (≥ lifetime + the verifiers' JWKS cache). */
+      overlapSeconds: z.number().int().min(60).max(604_800).default(3600),
+    })
+    .prefault({}),
   /**
    * `basic`: after the API answered 401 to a replayed credential (the password changed), that
    * token gets 401 credential_rejected for this long without asking the API again. 0 = ask again.

@@ -36,6 +36,8 @@ export interface EndpointDeps {
   portal?: PortalOptions;
   /** Every error the endpoints answer, by code (metrics, access log); never the request's secrets. */
   onError?(req: IncomingMessage, code: ErrorCode): void;
+  /** `identity.upstream: assertion`: the JWK Set body served at `{prefix}/.well-known/jwks.json`. */
+  jwks?: () => Buffer;
 }
 
 /** One request to an endpoint, with what the router already worked out. */

@@ -10,6 +10,7 @@ import { oauthRevokeEndpoint } from './oauth-revoke.js';
 import { openApiDocument } from './openapi.js';
 import { sendJson } from './respond.js';
 import { getPolicyEndpoint, putPolicyEndpoint } from './token-policy.js';
+import { jwksEndpoint } from './jwks.js';
 import { listTokensEndpoint, revokeTokenEndpoint } from './tokens.js';
 import { createPortal } from '../portal/portal-router.js';
 
@@ -40,6 +41,7 @@ export function createEndpoints(d: EndpointDeps) {
     { pattern: /^\/portfolios\/([^/]+)\/audit$/, methods: { GET: auditEndpoint(d, auth) } },
     { pattern: /^\/openapi\.json$/, methods: { GET: async ({ res }) => sendJson(res, 200, openApi) } },
   ];
+  if (d.jwks) routes.push({ pattern: /^\/\.well-known\/jwks\.json$/, methods: { GET: jwksEndpoint(d.jwks) } });
   const prefix = d.prefix;
   const portal = d.portal ? createPortal(d, d.portal) : undefined;
 

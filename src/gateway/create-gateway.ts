@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createIdentityInjector, type IdentityHeaders } from '../auth/identity-headers.js';
+import { SigningKeyRing } from '../identity/signing-keys.js';
+import { createUpstreamInjector, type UpstreamIdentity as IdentityHeaders } from '../identity/upstream-identity.js';
 import { chooseUpstreamIdentity } from '../identity/choose-mode.js';
 import { ReplayRejections } from '../identity/replay-rejections.js';
 import { createIdentityStripper } from '../auth/strip-identity.js';
@@ -75,6 +76,8 @@ export interface Gateway {
   /** log.access; its settings change on reload. */
   readonly accessLog: AccessLog;
   readonly validator: TokenValidator<IdentityHeaders>;
+  /** `identity.upstream: assertion`: the signing keys (shared through the store); undefined in other modes. */
+  readonly signingKeys: SigningKeyRing | undefined;
   readonly portfolios: PortfolioService;
   /** The operator's allow/deny per portfolio (operator API). */
   readonly access: AccessService;
@@ -124,7 +127,18 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const freshness = freshnessFor(store, sync, config.store, log);
   freshness?.start();
 
-  const upstreamIdentity = chooseUpstreamIdentity(config.identity);
+  const target = new URL(config.upstream.url);
+  const assertion = config.identity.assertion;
+  const signingKeys = config.identity.upstream === 'assertion'
+    ? new SigningKeyRing(store, deps.masterKey, assertion.alg, assertion.overlapSeconds * 1000)
+    : undefined;
+  await signingKeys?.refresh(now());
+  // Off the hot path: a rotation written by any instance or the CLI is picked up within keyRefreshSeconds.
+  const keyRefresher = signingKeys && setInterval(() => {
+    signingKeys.refresh(now()).catch((err: unknown) => log.warn({ err: String(err) }, 'could not reload the assertion signing keys'));
+  }, assertion.keyRefreshSeconds * 1000);
+  keyRefresher?.unref();
+  const upstreamIdentity = chooseUpstreamIdentity(config.identity, target.origin, signingKeys);
   let validator: TokenValidator<IdentityHeaders> | undefined;
   const metrics = new GatewayMetrics({ cacheEntries: () => validator?.size ?? 0, revokedEntries: () => state.revokedCount });
   const stopSyncMetrics = registerSyncMetrics(metrics.registry, store, freshness, {
@@ -154,7 +168,6 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       accessLog.refused(req, 'credential_rejected');
     })
     : undefined;
-  const target = new URL(config.upstream.url);
   const forwarderOptions: ForwarderOptions = {
     target,
     timeoutMs: config.upstream.timeoutMs,
@@ -219,9 +232,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       metrics.endpointError(code);
       accessLog.refused(req, code);
     },
+    ...(signingKeys ? { jwks: () => signingKeys.jwks(now()) } : {}),
   });
 
-  const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip];
+  const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip, config.identity.assertion.header];
   const handler = createRequestHandler({
     maxTokenBytes: config.tokens.maxTokenBytes,
     checkFraming: createFramingCheck({ maxHeaders: config.server.maxHeaders, identityNames }),
@@ -230,7 +244,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       trustedProxies: config.server.trustedProxies,
       upstreamHost: config.upstream.preserveHost ? undefined : target.host,
     }),
-    injectIdentity: createIdentityInjector(serviceAuthorization),
+    injectIdentity: createUpstreamInjector(serviceAuthorization, now),
     validator, forwarder, errors, metrics,
     ...(replays ? { trackReplay: (req: IncomingMessage, entry: Parameters<ReplayRejections['track']>[1]) => replays.track(req, entry) } : {}),
     onTokenUse: (id) => usage.touch(id),
@@ -304,7 +318,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     get config() { return running; },
     reload,
     reloadTls: () => reloadServerTls(proxyServer, config.server),
-    state, store, metrics, configMetrics, accessLog, validator, portfolios, access, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
+    state, store, metrics, configMetrics, accessLog, validator, signingKeys, portfolios, access, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
       const proxy = await listenOn(proxyServer, config.server.host, config.server.port, 'server.port', config.server.tls ? 'https' : 'http');
       // With server.workers the primary serves the admin port; workers pass { admin: false }.
@@ -314,6 +328,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     async close() {
       clearInterval(pruner);
       clearInterval(sessionPurger);
+      if (keyRefresher) clearInterval(keyRefresher);
       sync.stop();
       freshness?.stop();
       stopSyncMetrics();

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyAuthorization } from '../auth/classify-authorization.js';
-import type { IdentityHeaders } from '../auth/identity-headers.js';
+import type { UpstreamIdentity as IdentityHeaders } from '../identity/upstream-identity.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { Framing } from '../http/check-framing.js';
 import type { ErrorResponder } from '../http/error-responses.js';

@@ -1,8 +1,10 @@
 import type { GatewayConfig } from '../config/schema.js';
 import type { TokenRecord } from '../store/types.js';
 import type { TokenClaims } from '../token/format.js';
+import { AssertionIdentity } from './assertion-mode.js';
 import { basicIdentity } from './basic-mode.js';
 import { headersIdentity } from './headers-mode.js';
+import type { SigningKeyRing } from './signing-keys.js';
 import type { UpstreamIdentity, UpstreamMode } from './upstream-identity.js';
 
 /** One gateway's `identity.upstream`, as the composition root wires it. */
@@ -16,13 +18,20 @@ export interface UpstreamIdentityMode {
   prepare(claims: TokenClaims, record: TokenRecord | undefined): UpstreamIdentity;
 }
 
-export function chooseUpstreamIdentity(cfg: GatewayConfig['identity']): UpstreamIdentityMode {
+/** `keys`: the assertion signing keys, required by (and only used in) `assertion` mode. */
+export function chooseUpstreamIdentity(cfg: GatewayConfig['identity'], audience: string, keys?: SigningKeyRing): UpstreamIdentityMode {
   switch (cfg.upstream) {
     case 'basic':
       return { mode: 'basic', sealsCredential: true, watchesUpstream401: true, prepare: basicIdentity };
     case 'headers': {
       const build = headersIdentity(cfg);
       return { mode: 'headers', sealsCredential: false, watchesUpstream401: false, prepare: (claims) => build(claims) };
+    }
+    case 'assertion': {
+      if (!keys) throw new Error('identity.upstream assertion needs its signing keys');
+      const a = cfg.assertion;
+      const o = { header: a.header, issuer: a.issuer, audience: a.audience ?? audience, lifetimeSeconds: a.lifetimeSeconds };
+      return { mode: 'assertion', sealsCredential: false, watchesUpstream401: false, prepare: (claims) => new AssertionIdentity(claims, o, keys) };
     }
   }
 }

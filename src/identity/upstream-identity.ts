@@ -1,9 +1,28 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { AssertionIdentity } from './assertion-mode.js';
+
 /**
  * What the upstream gets instead of the client's Bearer token, built once per verified token and
- * cached with it, as one flat `[name, value, name, value, ...]` array (half the memory of pairs).
- * The injector (src/auth/identity-headers.ts) drops the client's Authorization, then sets these:
- * a mode that replays a credential puts `authorization` in the list.
+ * cached with it: a flat `[name, value, name, value, ...]` array (half the memory of pairs; `basic`
+ * puts `authorization` in it, `headers` the identity headers), or an assertion re-signed as it ages.
  */
-export type UpstreamIdentity = readonly string[];
+export type UpstreamIdentity = readonly string[] | AssertionIdentity;
 
-export type UpstreamMode = 'basic' | 'headers';
+export type UpstreamMode = 'basic' | 'headers' | 'assertion';
+
+/**
+ * Step 7 of the request path: the client's Authorization goes (or becomes the configured service
+ * credential), then what the mode prepared is set. Strip ran before (step 3): nothing the client
+ * sent under these names survives.
+ */
+export function createUpstreamInjector(serviceAuthorization: string | undefined, now: () => number) {
+  return function injectIdentity(headers: IncomingHttpHeaders, identity: UpstreamIdentity): void {
+    if (serviceAuthorization === undefined) delete headers.authorization;
+    else headers.authorization = serviceAuthorization;
+    if (identity instanceof AssertionIdentity) {
+      headers[identity.headerName] = identity.current(now());
+      return;
+    }
+    for (let i = 0; i < identity.length; i += 2) headers[identity[i]!] = identity[i + 1];
+  };
+}

@@ -20,6 +20,7 @@ import type { TokenRecord } from './types.js';
  *   <p>:access                      HASH  company id → AccessRecord JSON (the operator's allow/deny, global)
  *   <p>:changes                     pub/sub channel of StateChange messages
  *   <p>:session:<idHash>            STRING a portal SessionRecord as JSON, PEXPIRE = its remaining life
+ *   <p>:signing-keys                HASH  kid → SigningKeyRecord as JSON (global: shared by every portfolio)
  */
 export class RedisKeys {
   constructor(private readonly p: string) {}
@@ -28,6 +29,7 @@ export class RedisKeys {
   get tokenPortfolio(): string { return `${this.p}:token-portfolio`; }
   get channel(): string { return `${this.p}:changes`; }
   get access(): string { return `${this.p}:access`; }
+  get signingKeys(): string { return `${this.p}:signing-keys`; }
 
   /** Outside any portfolio's slot: a session belongs to a person, looked up by its id alone. */
   session(idHash: string): string { return `${this.p}:session:${idHash}`; }

@@ -6,7 +6,7 @@ import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
 import { reserveLogin, settleLogin } from './redis-login-attempts.js';
 import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
 import type { RedisTarget } from './redis-target.js';
-import type { AccessRecord, AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
@@ -82,6 +82,15 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     this.conn.close();
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    const all = await this.conn.run(() => this.r.hvals(this.keys.signingKeys));
+    return all.map((j) => JSON.parse(j) as SigningKeyRecord).sort((a, b) => a.activeFrom - b.activeFrom || (a.kid < b.kid ? -1 : 1));
+  }
+
+  async putSigningKey(record: SigningKeyRecord): Promise<void> {
+    confirmed(await this.conn.write((p) => p.hset(this.keys.signingKeys, record.kid, JSON.stringify(record))));
   }
 
   async getPortfolio(companyId: string): Promise<PortfolioRecord | undefined> {

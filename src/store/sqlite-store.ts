@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
-import type { AccessRecord, AuditEvent, GenerationVoid, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, GenerationVoid, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -60,6 +60,16 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE portfolio_access (company_id TEXT PRIMARY KEY, allowed INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
   // identity.upstream: basic (src/identity/replay-credential.ts): ciphertext only.
   'ALTER TABLE tokens ADD COLUMN sealed_credential TEXT',
+  // identity.upstream: assertion (src/identity/signing-keys.ts): the private key sealed by the master key.
+  `CREATE TABLE signing_keys (
+     kid TEXT PRIMARY KEY,
+     alg TEXT NOT NULL,
+     public_jwk TEXT NOT NULL,
+     sealed_private_key TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     active_from INTEGER NOT NULL,
+     retired_at INTEGER
+   )`,
 ];
 
 interface TokenRow {
@@ -193,6 +203,23 @@ export class SqliteStore implements Store {
       ? this.db.prepare('SELECT * FROM tokens WHERE company_id = ? ORDER BY created_at DESC').all(companyId)
       : this.db.prepare('SELECT * FROM tokens WHERE company_id = ? AND user_id = ? ORDER BY created_at DESC').all(companyId, userId)) as TokenRow[];
     return rows.map(toToken);
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY active_from, kid').all() as {
+      kid: string; alg: SigningKeyRecord['alg']; public_jwk: string; sealed_private_key: string; created_at: number; active_from: number; retired_at: number | null;
+    }[];
+    return rows.map((r) => ({
+      kid: r.kid, alg: r.alg, publicJwk: r.public_jwk, sealedPrivateKey: r.sealed_private_key,
+      createdAt: r.created_at, activeFrom: r.active_from, retiredAt: r.retired_at,
+    }));
+  }
+
+  async putSigningKey(k: SigningKeyRecord): Promise<void> {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO signing_keys (kid, alg, public_jwk, sealed_private_key, created_at, active_from, retired_at)
+                VALUES (@kid, @alg, @publicJwk, @sealedPrivateKey, @createdAt, @activeFrom, @retiredAt)`)
+      .run(k);
   }
 
   async revokeToken(tokenId: string, now: number): Promise<boolean> {

@@ -58,6 +58,24 @@ export interface TokenRecord {
 export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+/**
+ * One key that signs identity assertions (`identity.upstream: assertion`, src/identity/signing-keys.ts),
+ * shared by every instance on the store. The private key is sealed with the master key.
+ */
+export interface SigningKeyRecord {
+  kid: string;
+  alg: 'ES256' | 'EdDSA';
+  /** The public JWK (RFC 7517), as JSON: what `/.well-known/jwks.json` publishes. */
+  publicJwk: string;
+  /** PKCS#8 DER, sealed with the master key (context `signing-key:<kid>`). */
+  sealedPrivateKey: string;
+  /** Milliseconds since the epoch. Published from creation; signs from `activeFrom` on. */
+  createdAt: number;
+  activeFrom: number;
+  /** Signs no more from here; still published for the overlap window after it. */
+  retiredAt: number | null;
+}
+
 export interface AuditEvent {
   at: number;
   companyId: string;
@@ -137,6 +155,11 @@ export interface Store {
   listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]>;
   /** Batched last-use times (off the hot path). */
   touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+
+  /** Assertion signing keys (every one, retired included: the caller filters by time). */
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Inserts or replaces one by kid. */
+  putSigningKey(record: SigningKeyRecord): Promise<void>;
 
   appendAudit(event: AuditEvent): Promise<void>;
   /** Newest first; `before` is an exclusive cursor returned as `next`. */

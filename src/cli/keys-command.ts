@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { loadConfigFile, resolveConfigPath } from '../config/load.js';
+import { rotateSigningKeys } from '../identity/signing-keys.js';
+import { createLogger } from '../log.js';
+import { MasterKey } from '../secrets/master-key.js';
+import { openStore } from '../store/open-store.js';
+import type { CliIo } from './io.js';
+
+/**
+ * `hlgw keys rotate`: a new assertion signing key in the store (`identity.upstream: assertion`).
+ * Run against the store with the master key, like `serve`: a signing key is an operator's matter,
+ * not a portfolio manager's. The key is published at once and signs once every instance has
+ * reloaded it (two `keyRefreshSeconds`); the old one stays published for `overlapSeconds` more.
+ */
+export function registerKeysCommand(program: Command, io: CliIo): void {
+  program
+    .command('keys')
+    .description('Assertion signing keys (identity.upstream: assertion).')
+    .command('rotate')
+    .description('Create a new signing key; the current one retires when it activates and stays in the JWKS for identity.assertion.overlapSeconds.')
+    .option('-c, --config <file>', 'YAML config file (same lookup as serve)')
+    .option('--now', 'sign with the new key at once (single instance; verifiers may meet its kid before they fetched it)')
+    .action(async (opts: { config?: string; now?: boolean }) => {
+      const env = process.env;
+      const config = loadConfigFile(resolveConfigPath(opts.config, env), env);
+      const { key: masterKey } = MasterKey.load(config.secrets.masterKeyFile, env);
+      const store = await openStore(config, createLogger('silent'));
+      try {
+        const a = config.identity.assertion;
+        const next = await rotateSigningKeys(store, masterKey, { alg: a.alg, now: Date.now(), activateAfterMs: opts.now ? 0 : 2 * a.keyRefreshSeconds * 1000 });
+        io.out(`new signing key ${next.kid} (${next.alg}), published now, signing from ${new Date(next.activeFrom).toISOString()}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -18,7 +18,7 @@ export function workersSupported() {
 }
 
 /**
- * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, log (merged into the config's log), cpuProfDir, nodeArgs }.
+ * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, identity, log (merged into the config's log), cpuProfDir, nodeArgs }.
  * Returns { name, info, url, admin, config }.
  */
 export async function startGateway(spec, ctx) {
@@ -35,6 +35,7 @@ export async function startGateway(spec, ctx) {
     portfolios: { allowed: '*' },
     secrets: { masterKeyFile: join(ctx.tmp, 'unused-master.key') },
     log: { level: 'warn', ...spec.log },
+    ...(spec.identity ? { identity: spec.identity } : {}),
   };
   const file = join(ctx.tmp, `${spec.name}.yaml`);
   // JSON is YAML: the config loader reads it as is.

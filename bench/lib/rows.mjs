@@ -14,6 +14,11 @@ export const ROWS = [
   { name: 'gateway-revoked', target: 'gw', what: '100 revoked tokens, 401 without the upstream', tokens: 'revoked', expect: 401 },
   { name: 'gateway-bearer-hot+access-log', target: 'gwAccessLog', what: 'bearer-hot with log.access: all (one JSON line per request, to a file)', tokens: 'hot' },
   { name: 'gateway-bearer-hot@http-proxy', target: 'gwHttpProxy', what: 'bearer-hot on the non-default forwarder (upstream.client: http-proxy)', tokens: 'hot' },
+  // issue 10: what the upstream gets (identity.upstream). bearer-hot/cold above are `headers`, the default.
+  { name: 'gateway-bearer-hot@basic', target: 'gwBasic', what: 'bearer-hot, identity.upstream: basic (the user\'s own Basic replayed, decrypted once per token)', tokens: 'basicHot' },
+  { name: 'gateway-bearer-cold@basic', target: 'gwBasicCold', what: 'bearer-cold, identity.upstream: basic (every request opens the token and its sealed credential)', tokens: 'basicCold' },
+  { name: 'gateway-bearer-hot@assertion', target: 'gwAssertion', what: 'bearer-hot, identity.upstream: assertion (ES256 JWT cached with the token, re-signed at half life)', tokens: 'hot' },
+  { name: 'gateway-bearer-cold@assertion', target: 'gwAssertionCold', what: 'bearer-cold, identity.upstream: assertion (every request signs a new assertion)', tokens: 'cold' },
   { name: 'gateway-workers-2', target: 'gwWorkers', what: 'bearer-hot with server.workers: 2 (2 cores shared with the load generator)', tokens: 'hot' },
 ];
 
@@ -25,6 +30,10 @@ export const GATEWAYS = {
   gwCold: { name: 'gateway-cold', client: 'undici', cacheMaxEntries: 1_000 },
   gwAccessLog: { name: 'gateway-access-log', client: 'undici', cacheMaxEntries: 100_000, log: { access: 'all' } },
   gwHttpProxy: { name: 'gateway-http-proxy', client: 'http-proxy', cacheMaxEntries: 100_000 },
+  gwBasic: { name: 'gateway-basic-mode', client: 'undici', cacheMaxEntries: 100_000, identity: { upstream: 'basic' } },
+  gwBasicCold: { name: 'gateway-basic-mode-cold', client: 'undici', cacheMaxEntries: 1_000, identity: { upstream: 'basic' } },
+  gwAssertion: { name: 'gateway-assertion', client: 'undici', cacheMaxEntries: 100_000, identity: { upstream: 'assertion' } },
+  gwAssertionCold: { name: 'gateway-assertion-cold', client: 'undici', cacheMaxEntries: 1_000, identity: { upstream: 'assertion' } },
   gwWorkers: { name: 'gateway-workers-2', client: 'undici', cacheMaxEntries: 100_000, workers: 2 },
 };
 
@@ -32,8 +41,11 @@ export const TOKEN_COUNTS = { tenK: 10_000, cold: 20_000, revoked: 100, forged: 
 
 /** Slices of the seeded valid tokens: 10k for bearer-10k, the next 20k for cold; memory reuses them from 0 (its own child). */
 export function tokenSets(seeded) {
-  const { valid, revoked, forged } = seeded;
+  const { valid, revoked, forged, basic = [] } = seeded;
   return {
+    // Tokens issued in basic mode (a sealed credential in the row, its key in the token).
+    basicHot: basic.slice(0, 1),
+    basicCold: basic.slice(1, 1 + TOKEN_COUNTS.cold),
     hot: [valid[0]],
     tenK: valid.slice(0, TOKEN_COUNTS.tenK),
     cold: valid.slice(TOKEN_COUNTS.tenK, TOKEN_COUNTS.tenK + TOKEN_COUNTS.cold),

@@ -8,6 +8,7 @@ import { MasterKey } from '../../dist/secrets/master-key.js';
 import { SqliteStore } from '../../dist/store/sqlite-store.js';
 import { stretchPassphrase, tokenKey } from '../../dist/token/derive-key.js';
 import { mintToken } from '../../dist/token/mint.js';
+import { newReplayKey, sealCredential } from '../../dist/identity/replay-credential.js';
 
 export const COMPANY = 'bench';
 const PASSPHRASE = 'bench pass phrase, not a secret';
@@ -15,8 +16,9 @@ const VALIDITY_SECONDS = 24 * 3600;
 
 /**
  * counts: { valid: how many distinct valid tokens, stored: how many of them (from the first) also get
- * a store row, revoked, forged (same header, wrong key) }.
- * Returns { masterKeyB64, tokens: { valid[], revoked[], forged[] } }.
+ * a store row, revoked, forged (same header, wrong key), basic: tokens issued in identity.upstream
+ * basic mode (a credential sealed in the row, its key in the token; 0 when no row needs them) }.
+ * Returns { masterKeyB64, tokens: { valid[], revoked[], forged[], basic[] } }.
  */
 export async function seed(dbPath, counts) {
   const masterKeyB64 = randomBytes(32).toString('base64');
@@ -34,9 +36,9 @@ export async function seed(dbPath, counts) {
       sealedKey: master.seal(raw, COMPANY), updatedAt: now,
     });
     const nowS = Math.floor(now / 1000);
-    const mint = (k, i, prefix) => mintToken({
+    const mint = (k, i, prefix, replayKey) => mintToken({
       companyId: COMPANY, generation: 1, key: k, userId: `${prefix}-${i}`, login: `${prefix}-${i}@bench.example`,
-      now: nowS, validitySeconds: VALIDITY_SECONDS,
+      now: nowS, validitySeconds: VALIDITY_SECONDS, replayKey,
     });
 
     const valid = new Array(counts.valid);
@@ -49,6 +51,15 @@ export async function seed(dbPath, counts) {
       // As issued by the gateway: the batched last-use writes then update real rows.
       if (i < counts.stored) await store.insertToken(record(claims), { revokePreviousOfUser: false, now });
       valid[i] = token;
+    }
+
+    const basic = [];
+    for (let i = 0; i < (counts.basic ?? 0); i++) {
+      const replayKey = newReplayKey();
+      const { token, claims } = await mint(key, i, 'basic', replayKey);
+      const credential = `Basic ${Buffer.from(`${claims.login}:bench-password-${i}`).toString('base64')}`;
+      await store.insertToken({ ...record(claims), sealedCredential: sealCredential(credential, replayKey, claims.tokenId) }, { revokePreviousOfUser: false, now });
+      basic.push(token);
     }
 
     const revoked = [];
@@ -64,7 +75,7 @@ export async function seed(dbPath, counts) {
     const forged = [];
     for (let i = 0; i < counts.forged; i++) forged.push((await mint(wrongKey, i, 'forged')).token);
 
-    return { masterKeyB64, tokens: { valid, revoked, forged } };
+    return { masterKeyB64, tokens: { valid, revoked, forged, basic } };
   } finally {
     await store.close();
   }

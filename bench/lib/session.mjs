@@ -32,7 +32,9 @@ export async function openSession(o) {
     const seedDb = join(tmp, 'seed.db');
     // Store rows for the tokens the rows send (hot, bearer-10k and cold): only issued tokens are valid.
     const stored = validCount;
-    const seeded = await seed(seedDb, { valid: validCount, stored, revoked: TOKEN_COUNTS.revoked, forged: TOKEN_COUNTS.forged });
+    // Basic-mode tokens only when a row sends them (seeding 20,000 more takes a while).
+    const basicCount = o.rows.some((r) => r.endsWith('@basic')) ? 1 + TOKEN_COUNTS.cold : 0;
+    const seeded = await seed(seedDb, { valid: validCount, stored, revoked: TOKEN_COUNTS.revoked, forged: TOKEN_COUNTS.forged, basic: basicCount });
     session.tokens = tokenSets(seeded.tokens);
     o.log(`seeded ${seedDb}: 1 portfolio, ${validCount.toLocaleString('en-US')} valid (${stored.toLocaleString('en-US')} with a store row), ${TOKEN_COUNTS.revoked} revoked, ${TOKEN_COUNTS.forged} forged tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 

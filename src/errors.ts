@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   // Well sealed, but not what the store issued (unknown id, or claims that differ from the record).
   'token_unknown',
   'token_wrong_portfolio',
+  // Issued after an SSO sign-in whose provider is no longer configured, or whose issuer changed.
+  'token_provider_gone',
   'token_auth_disabled',
   'token_store_stale',
   // identity.upstream: basic — the API refused the user's replayed credential; the token carries none.
@@ -38,6 +40,8 @@ export const ERROR_CODES = [
   'session_required',
   'csrf_rejected',
   'store_not_replicated',
+  // SSO sign-in (src/users/sso/): the identity provider's answer was refused; nothing was created.
+  'sso_failed',
   // Forwarding.
   'request_target_invalid',
   // Framing: refused by Node's parser (request_malformed, and header_fields_too_large past

@@ -17,12 +17,13 @@ function headerSafe(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 
-export function createIdentityBuilder(cfg: GatewayConfig['identity']): (claims: TokenClaims) => IdentityHeaders {
+export function createIdentityBuilder(cfg: GatewayConfig['identity'], portfolioIdOf: (companyId: string) => string = (c) => c): (claims: TokenClaims) => IdentityHeaders {
   const h = cfg.headers;
   return (c) => [
     h.userId, headerSafe(c.userId),
     h.login, headerSafe(c.login),
     h.companyId, c.companyId,
+    h.portfolioId, portfolioIdOf(c.companyId),
     h.tokenId, c.tokenId,
     h.authMethod, 'bearer',
   ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ssoSchema } from './sso-schema.js';
 
 /**
  * The gateway's configuration: every key, its type, its default and what it is for.
@@ -258,6 +259,8 @@ const identitySchema = z.strictObject({
       companyId: headerName.default('x-highlight-company-id'),
       tokenId: headerName.default('x-highlight-token-id'),
       authMethod: headerName.default('x-highlight-auth-method'),
+      /** The root company of the user's company (the portfolio, src/users/company-tree.ts); equals the company id without a tree. */
+      portfolioId: headerName.default('x-highlight-portfolio-id'),
     })
     .prefault({}),
   /** Extra names stripped from every request (the rest of the identity namespace). */
@@ -317,6 +320,8 @@ const usersSchema = z.discriminatedUnion('source', [
   z.strictObject({
     /** No directory: the /auth endpoints refuse every Basic login (a start-up warning says so). */
     source: z.literal('none'),
+    /** Identity providers for the portal's sign-in (src/config/sso-schema.ts). */
+    sso: ssoSchema,
   }),
   z.strictObject({
     /** A YAML file whose `users` list holds {login, passwordHash, userId, companyId, roles}. */
@@ -328,6 +333,8 @@ const usersSchema = z.discriminatedUnion('source', [
     file: z.string().min(1).meta({ example: './config/users.yaml' }),
     /** Role marking a portfolio manager of the user's company. */
     managerRole: z.string().min(1).default(DEFAULTS.managerRole),
+    /** Identity providers for the portal's sign-in (src/config/sso-schema.ts). */
+    sso: ssoSchema,
   }),
   z.strictObject({
     /**
@@ -354,6 +361,8 @@ const usersSchema = z.discriminatedUnion('source', [
       .prefault({}),
     /** Role marking a portfolio manager of the user's company. */
     managerRole: z.string().min(1).default(DEFAULTS.managerRole),
+    /** Identity providers for the portal's sign-in (src/config/sso-schema.ts). */
+    sso: ssoSchema,
   }),
 ]);
 
@@ -430,7 +439,7 @@ export const configSchema = z.strictObject({
   tokens: tokensSchema.prefault({}),
   identity: identitySchema.prefault({}),
   portfolios: portfoliosSchema.prefault({}),
-  users: usersSchema.default({ source: 'none' }),
+  users: usersSchema.prefault({ source: 'none' }),
   endpoints: endpointsSchema.prefault({}),
   portal: portalSchema.prefault({}),
   secrets: secretsSchema.prefault({}),

@@ -19,7 +19,7 @@ export function authorizeEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
     // The Basic just verified: sealed into the token when identity.upstream is basic (TokenService).
     const credential = replayableAuthorization(req.headers.authorization);
     const issued = await d.audit.write(
-      () => d.tokens.issue({ userId: caller.userId, login: caller.login, companyId: caller.companyId }, validity, credential),
+      () => d.tokens.issue({ userId: caller.userId, login: caller.login, companyId: caller.companyId, ...(caller.signIn ? { signIn: caller.signIn } : {}) }, validity, credential),
       (i) => ({
         companyId: caller.companyId,
         actor: caller.login,
@@ -27,7 +27,7 @@ export function authorizeEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
         // Without a result (store_not_replicated) the new token was never handed out: only who asked.
         detail: i === undefined
           ? { userId: caller.userId }
-          : { tokenId: i.record.tokenId, userId: i.record.userId, expiresAt: new Date(i.record.expiresAt).toISOString(), ...(i.revoked.length > 0 ? { revoked: i.revoked } : {}) },
+          : { tokenId: i.record.tokenId, userId: i.record.userId, signedInWith: i.record.signIn?.provider ?? 'password', expiresAt: new Date(i.record.expiresAt).toISOString(), ...(i.revoked.length > 0 ? { revoked: i.revoked } : {}) },
         clientAddress: address,
       }),
     );
@@ -39,6 +39,7 @@ export function authorizeEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
       expires_in: Math.round((r.expiresAt - r.createdAt) / 1000),
       expires_at: new Date(r.expiresAt).toISOString(),
       token_id: r.tokenId,
+      signed_in_with: r.signIn?.provider ?? 'password',
     });
   };
 }

@@ -6,7 +6,7 @@ import type { PortfolioService } from '../lifecycle/portfolio-service.js';
 import type { TokenService } from '../lifecycle/token-service.js';
 import type { Logger } from '../log.js';
 import type { TokenState } from '../state/token-state.js';
-import type { Store } from '../store/types.js';
+import type { SignIn, Store } from '../store/types.js';
 import type { ErrorCode, GatewayError } from '../errors.js';
 import type { VerifiedToken } from '../token/validator.js';
 import type { LoginRateLimiter } from '../users/login-rate-limiter.js';
@@ -63,4 +63,6 @@ export interface Caller {
   via: 'basic' | 'bearer' | 'session';
   /** Set when the caller used a Bearer token: its id. */
   tokenId?: string;
+  /** A portal session opened through an SSO provider: its tokens are bound to it. */
+  signIn?: SignIn;
 }

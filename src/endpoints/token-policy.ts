@@ -7,16 +7,20 @@ import { sendJson } from './respond.js';
 
 const POLICY_FIELDS = ['enabled', 'passphrase', 'durationMinutes'] as const;
 
-/** Only a portfolio manager of that very company; everyone else gets the same 403. */
-export function requireManagerOf(caller: Caller, companyId: string): void {
+/**
+ * Only a portfolio manager of that very company, and that company a root (the policy covers the
+ * whole tree: a manager of a sub-company alone must not change it); everyone else gets the same 403.
+ */
+export function requireManagerOf(caller: Caller, companyId: string, d?: EndpointDeps): void {
   if (!caller.manager || caller.companyId !== companyId) throw new GatewayError('forbidden');
+  if (d !== undefined && d.state.portfolioIdOf(companyId) !== companyId) throw new GatewayError('forbidden');
 }
 
 /** `GET {prefix}/portfolios/{companyId}/token-policy`: the pass phrase is write-only, the view says only whether one is set. */
 export function getPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
   return async ({ req, res, address, params }) => {
     const companyId = params[0]!;
-    requireManagerOf(await authenticate(req, address, { bearer: true }), companyId);
+    requireManagerOf(await authenticate(req, address, { bearer: true }), companyId, d);
     if (!d.state.isAllowed(companyId)) throw new GatewayError('portfolio_not_allowed');
     sendJson(res, 200, publicView(await d.portfolios.get(companyId)));
   };
@@ -30,7 +34,7 @@ export function putPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
   return async ({ req, res, address, params }) => {
     const companyId = params[0]!;
     const caller = await authenticate(req, address, { bearer: true });
-    requireManagerOf(caller, companyId);
+    requireManagerOf(caller, companyId, d);
     if (!d.state.isAllowed(companyId)) throw new GatewayError('portfolio_not_allowed');
     const body = await readFields(req, d.maxBodyBytes, ['json']);
     const unknown = Object.keys(body).filter((k) => !(POLICY_FIELDS as readonly string[]).includes(k));

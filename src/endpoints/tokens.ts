@@ -4,11 +4,16 @@ import type { AuthenticateCaller } from './authenticate-caller.js';
 import type { EndpointDeps, EndpointHandler } from './context.js';
 import { iso, sendEmpty, sendJson } from './respond.js';
 
-/** `GET {prefix}/tokens`: a portfolio manager sees every token of the portfolio, a user their own. Never the token itself. */
+/**
+ * `GET {prefix}/tokens`: a manager sees every token of their company's sub-tree (a root manager:
+ * the whole portfolio; a sub-company manager: their branch only), a user their own. Never the token itself.
+ */
 export function listTokensEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
   return async ({ req, res, address }) => {
     const caller = await authenticate(req, address, { bearer: true });
-    const records = await d.tokens.list(caller.companyId, caller.manager ? undefined : caller.userId);
+    const records = caller.manager
+      ? (await Promise.all(subtreeOf(d, caller.companyId).map((c) => d.tokens.list(c)))).flat().sort((a, b) => b.createdAt - a.createdAt)
+      : await d.tokens.list(caller.companyId, caller.userId);
     sendJson(res, 200, { tokens: records.map((r) => tokenView(d, r)) });
   };
 }
@@ -21,7 +26,9 @@ export function revokeTokenEndpoint(d: EndpointDeps, authenticate: AuthenticateC
   return async ({ req, res, address, params }) => {
     const caller = await authenticate(req, address, { bearer: true });
     const r = await d.tokens.get(params[0]!);
-    if (!r || r.companyId !== caller.companyId || (!caller.manager && r.userId !== caller.userId)) throw new GatewayError('not_found');
+    const mine = r !== undefined && r.companyId === caller.companyId && r.userId === caller.userId;
+    const managed = r !== undefined && caller.manager && subtreeOf(d, caller.companyId).includes(r.companyId);
+    if (!r || !(mine || managed)) throw new GatewayError('not_found');
     // The store applies the revocation to this instance's TokenState before this resolves.
     await d.audit.write(() => d.tokens.revoke(r.tokenId), (revoked) => (revoked === false ? undefined : {
       companyId: r.companyId, actor: caller.login, action: 'token.revoke',
@@ -44,5 +51,12 @@ export function tokenView(d: EndpointDeps, r: TokenRecord) {
     revoked_at: iso(voided?.at ?? null),
     revoked_reason: voided?.reason ?? null,
     status: d.tokens.status(r),
+    /** `password`, or the SSO provider the token is bound to. */
+    signed_in_with: r.signIn?.provider ?? 'password',
   };
+}
+
+/** A company and the companies below it (src/users/company-tree.ts); just itself without a tree. */
+function subtreeOf(d: EndpointDeps, companyId: string): string[] {
+  return d.users.tree?.subtree(companyId) ?? [companyId];
 }

@@ -44,6 +44,7 @@ import { LoginRateLimiter } from '../users/login-rate-limiter.js';
 import { FileUserSource } from '../users/file-user-source.js';
 import { managerRoleOf, openUserSource } from '../users/open-user-source.js';
 import { stripSessionCookie } from '../portal/session-cookie.js';
+import { providerBinding } from '../users/sso/provider-binding.js';
 import { SessionManager } from '../portal/sessions.js';
 import { SwappableUserSource } from '../users/swappable-user-source.js';
 import { planReload, type ReloadPlan } from '../config/reload-plan.js';
@@ -138,7 +139,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     signingKeys.refresh(now()).catch((err: unknown) => log.warn({ err: String(err) }, 'could not reload the assertion signing keys'));
   }, assertion.keyRefreshSeconds * 1000);
   keyRefresher?.unref();
-  const upstreamIdentity = chooseUpstreamIdentity(config.identity, target.origin, signingKeys);
+  const upstreamIdentity = chooseUpstreamIdentity(config.identity, target.origin, signingKeys, (c) => state.portfolioIdOf(c));
   let validator: TokenValidator<IdentityHeaders> | undefined;
   const metrics = new GatewayMetrics({ cacheEntries: () => validator?.size ?? 0, revokedEntries: () => state.revokedCount });
   const stopSyncMetrics = registerSyncMetrics(metrics.registry, store, freshness, {
@@ -154,6 +155,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     negativeTtlSeconds: config.cache.negativeTtlSeconds,
     // Cache misses only; with server.workers and SQLite the relay store reads the shared file directly.
     issuedRecord: (tokenId) => store.getToken(tokenId),
+    checkRecord: providerBinding(config.users.sso),
     prepare: upstreamIdentity.prepare,
     observer: metrics,
   });
@@ -197,6 +199,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const tokens = new TokenService(store, state, now, { sealCredential: upstreamIdentity.sealsCredential });
   const initialUsers = await openUserSource(config);
   const users = new SwappableUserSource(initialUsers);
+  // Before any token is opened or issued: a company's policy and key are its root's.
+  // Read through the swappable source, so a reloaded users file brings its tree along.
+  state.useTree((c) => users.tree?.rootOf(c) ?? c);
   if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
   const audit = new AuditTrail(store, now, log);
   // A user removed from the users file must not keep a working token (an upstream source cannot be listed).
@@ -227,7 +232,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     audit,
     trustedProxies,
     log,
-    portal: config.portal.enabled ? { sessions, idleMinutes: config.portal.idleMinutes } : undefined,
+    portal: config.portal.enabled ? { sessions, idleMinutes: config.portal.idleMinutes, sso: { config: config.users.sso, env } } : undefined,
     onError(req, code) {
       metrics.endpointError(code);
       accessLog.refused(req, code);

@@ -24,6 +24,7 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   token_revoked: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'revoked' },
   token_unknown: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'unknown token' },
   token_wrong_portfolio: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'not valid for this portfolio' },
+  token_provider_gone: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'its sign-in provider is no longer configured' },
   token_auth_disabled: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'token authentication disabled' },
   credential_rejected: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'credential changed, renew the token' },
   credential_missing: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'no credential to replay, renew the token' },
@@ -45,6 +46,7 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   csrf_rejected: { status: 403, error: 'csrf_rejected', description: 'cross-site request refused' },
   // store.minReplicasAcked: the primary has the change, too few replicas confirmed it in time.
   store_not_replicated: { status: 503, error: 'store_not_replicated', description: 'change not confirmed by enough store replicas; it may still take effect, check and retry' },
+  sso_failed: { status: 400, error: 'sso_failed', description: 'single sign-on refused' },
   request_target_invalid: { status: 400, error: 'invalid_request', description: 'request target must be a path' },
   request_malformed: { status: 400, error: 'invalid_request', description: 'malformed HTTP request' },
   // RFC 6585 §5.

@@ -19,12 +19,13 @@ export interface UpstreamIdentityMode {
 }
 
 /** `keys`: the assertion signing keys, required by (and only used in) `assertion` mode. */
-export function chooseUpstreamIdentity(cfg: GatewayConfig['identity'], audience: string, keys?: SigningKeyRing): UpstreamIdentityMode {
+export function chooseUpstreamIdentity(cfg: GatewayConfig['identity'], audience: string, keys?: SigningKeyRing, portfolioIdOf?: (companyId: string) => string): UpstreamIdentityMode {
   switch (cfg.upstream) {
     case 'basic':
       return { mode: 'basic', sealsCredential: true, watchesUpstream401: true, prepare: basicIdentity };
     case 'headers': {
-      const build = headersIdentity(cfg);
+      // Issue 12: X-Highlight-Portfolio-Id = the root of the user's company (src/users/company-tree.ts).
+      const build = headersIdentity(cfg, portfolioIdOf);
       return { mode: 'headers', sealsCredential: false, watchesUpstream401: false, prepare: (claims) => build(claims) };
     }
     case 'assertion': {

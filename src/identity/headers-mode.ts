@@ -4,6 +4,6 @@ import type { TokenClaims } from '../token/format.js';
 import type { UpstreamIdentity } from './upstream-identity.js';
 
 /** `identity.upstream: headers`: the X-Highlight-* identity headers (and the optional service credential), as before issue 10. */
-export function headersIdentity(cfg: GatewayConfig['identity']): (claims: TokenClaims) => UpstreamIdentity {
-  return createIdentityBuilder(cfg);
+export function headersIdentity(cfg: GatewayConfig['identity'], portfolioIdOf?: (companyId: string) => string): (claims: TokenClaims) => UpstreamIdentity {
+  return createIdentityBuilder(cfg, portfolioIdOf);
 }

@@ -7,6 +7,8 @@ import type { TokenOwner } from './token-service.js';
 export interface UserDirectory {
   /** Whether this login still exists with this user id in this company. */
   contains(owner: TokenOwner): boolean;
+  /** The company tree: a portfolio's tokens are filed under each of its companies. */
+  readonly tree?: { subtree(companyId: string): string[] };
 }
 
 export interface RemovedUsersDeps {
@@ -34,8 +36,10 @@ export async function revokeTokensOfRemovedUsers(d: RemovedUsersDeps): Promise<{
   const now = d.now();
   const revoked: string[] = [];
   for (const p of await d.store.listPortfolios()) {
-    for (const t of await d.store.listTokens(p.companyId)) {
-      if (t.revokedAt !== null || t.expiresAt <= now || d.users.contains(t)) continue;
+    const companies = d.users.tree?.subtree(p.companyId) ?? [p.companyId];
+    for (const t of (await Promise.all(companies.map((c) => d.store.listTokens(c)))).flat()) {
+      // SSO users are not in the users file (their identity provider vouches for them): never "removed".
+      if (t.revokedAt !== null || t.expiresAt <= now || t.signIn !== undefined || d.users.contains(t)) continue;
       if (!(await d.revoke(t.tokenId))) continue;
       revoked.push(t.tokenId);
       await d.audit.record({

@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
-import type { RevokeReason, Store, TokenRecord, VoidReason } from '../store/types.js';
+import type { RevokeReason, SignIn, Store, TokenRecord, VoidReason } from '../store/types.js';
 import { effectiveExpiry } from '../token/check-claims.js';
 import { isIdentityValue } from '../token/format.js';
 import { mintToken, newTokenId } from '../token/mint.js';
@@ -11,6 +11,8 @@ export interface TokenOwner {
   userId: string;
   login: string;
   companyId: string;
+  /** Absent = a password sign-in; else the SSO provider the token is bound to. */
+  signIn?: SignIn;
 }
 
 export interface IssuedToken {
@@ -66,6 +68,7 @@ export class TokenService {
       tokenId: claims.tokenId, companyId: owner.companyId, userId: owner.userId, login: owner.login, generation: p.generation,
       createdAt: claims.issuedAt * 1000, expiresAt: claims.expiresAt * 1000, revokedAt: null, lastUsedAt: null,
       ...(replayKey === undefined ? {} : { sealedCredential: sealCredential(credential!, replayKey, tokenId) }),
+      ...(owner.signIn ? { signIn: owner.signIn } : {}),
     };
     const revoked = await this.store.insertToken(record, { revokePreviousOfUser: true, now: nowMs });
     return { token, record, revoked };

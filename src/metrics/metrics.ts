@@ -9,14 +9,14 @@ export type AuthLabel = 'none' | 'basic' | 'bearer' | 'other' | 'malformed';
 export type OutcomeLabel = 'forwarded' | 'rejected' | 'endpoint';
 /** `request`: the upstream request could not be built (an invalid header value); nothing was sent. */
 export type UpstreamErrorKind = 'unreachable' | 'timeout' | 'reset' | 'request' | 'tls';
-export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'unknown' | 'invalid' | 'wrong_portfolio' | 'disabled' | 'malformed' | 'unavailable'
+export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'unknown' | 'invalid' | 'wrong_portfolio' | 'provider_gone' | 'disabled' | 'malformed' | 'unavailable'
   // identity.upstream: basic — the API refused the replayed credential (and the negative-cached repeats); no credential to replay.
   | 'credential_rejected' | 'credential_missing';
 
 const AUTHS: readonly AuthLabel[] = ['none', 'basic', 'bearer', 'other', 'malformed'];
 const OUTCOMES: readonly OutcomeLabel[] = ['forwarded', 'rejected', 'endpoint'];
 const UPSTREAM_ERRORS: readonly UpstreamErrorKind[] = ['unreachable', 'timeout', 'reset', 'request', 'tls'];
-const VALIDATIONS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'unknown', 'invalid', 'wrong_portfolio', 'disabled', 'malformed', 'unavailable', 'credential_rejected', 'credential_missing'];
+const VALIDATIONS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'unknown', 'invalid', 'wrong_portfolio', 'provider_gone', 'disabled', 'malformed', 'unavailable', 'credential_rejected', 'credential_missing'];
 
 /** Error code → the `result` label of hlgw_token_validations_total. */
 export function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
@@ -27,6 +27,7 @@ export function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
     case 'token_unknown': return 'unknown';
     case 'token_invalid_seal': return 'invalid';
     case 'token_wrong_portfolio': return 'wrong_portfolio';
+    case 'token_provider_gone': return 'provider_gone';
     case 'token_auth_disabled': return 'disabled';
     case 'token_store_stale': return 'unavailable';
     case 'credential_rejected': return 'credential_rejected';

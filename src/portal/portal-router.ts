@@ -14,11 +14,14 @@ import { SECURITY_HEADERS } from './security-headers.js';
 import { createSessionAuthenticator } from './session-caller.js';
 import { currentSessionEndpoint, signInEndpoint, signOutEndpoint } from './session-endpoints.js';
 import type { SessionManager } from './sessions.js';
+import { createSsoEndpoints, type SsoOptions } from './sso-endpoints.js';
 import { loadStaticAssets, type StaticAssets } from './static-assets.js';
 
 export interface PortalOptions {
   sessions: SessionManager;
   idleMinutes: number;
+  /** SSO providers (users.sso); absent = password sign-in only. */
+  sso?: SsoOptions;
   /** The page's files; read from the build output when absent. */
   assets?: StaticAssets;
 }
@@ -37,8 +40,10 @@ export function createPortal(d: EndpointDeps, o: PortalOptions) {
   if (!assets.has('index.html')) d.log.warn('the portal page is not built (dist/portal/web missing): run npm run build');
   const p: PortalContext = { d, sessions: o.sessions, login: createLoginGate(d.limiter), assets, idleMinutes: o.idleMinutes };
   const viaSession = createSessionAuthenticator(p);
+  const sso = createSsoEndpoints(p, o.sso);
   const api: Route[] = [
-    { pattern: /^\/session$/, methods: { GET: currentSessionEndpoint(p), POST: signInEndpoint(p), DELETE: signOutEndpoint(p) } },
+    { pattern: /^\/session$/, methods: { GET: currentSessionEndpoint(p), POST: signInEndpoint(p, sso.passwordAllowed), DELETE: signOutEndpoint(p) } },
+    { pattern: /^\/sign-in-options$/, methods: { GET: sso.options } },
     { pattern: /^\/oauth\/authorize$/, methods: { POST: authorizeEndpoint(d, viaSession) } },
     { pattern: /^\/tokens$/, methods: { GET: listTokensEndpoint(d, viaSession) } },
     { pattern: /^\/tokens\/([^/]+)$/, methods: { DELETE: revokeTokenEndpoint(d, viaSession) } },
@@ -65,6 +70,13 @@ export function createPortal(d: EndpointDeps, o: PortalOptions) {
         return handler({ req, res, url, address: clientAddress(req, d.trustedProxies), params });
       }
       throw new GatewayError('not_found');
+    }
+    // The SSO redirects: top-level GET navigations (from our page, then back from the provider).
+    const ssoStep = /^\/ui\/sso\/([a-z0-9-]{1,32})\/(start|callback)$/.exec(path);
+    if (ssoStep) {
+      if (method !== 'GET') return d.errors.send(res, new GatewayError('method_not_allowed'), { allow: 'GET' });
+      const x = { req, res, url, address: clientAddress(req, d.trustedProxies), params: [ssoStep[1]!] };
+      return ssoStep[2] === 'start' ? sso.start(x) : sso.callback(x);
     }
     const name = path === '/ui/' ? 'index.html' : path.slice('/ui/'.length);
     const asset = assets.get(name);

@@ -22,7 +22,8 @@ export function createSessionAuthenticator(p: PortalContext): AuthenticateCaller
   return async (req): Promise<Caller> => {
     const s = await sessionOf(p, req);
     if (!isSafeMethod(req.method)) requireCsrfToken(req, s);
-    return { userId: s.record.userId, login: s.record.login, companyId: s.record.companyId, manager: isManager(p, s), via: 'session' };
+    const r = s.record;
+    return { userId: r.userId, login: r.login, companyId: r.companyId, manager: isManager(p, s), via: 'session', ...(r.signIn ? { signIn: r.signIn } : {}) };
   };
 }
 
@@ -35,10 +36,11 @@ export function requireCsrfToken(req: IncomingMessage, s: Session): void {
 /**
  * With a file directory the roles are read again on every call (a manager demoted in the file
  * loses the screens at once); an upstream directory tells roles only at sign-in, so the
- * session keeps what it said then (for at most the absolute timeout).
+ * session keeps what it said then (for at most the absolute timeout). So does an SSO session:
+ * the identity provider's groups claim said it, and the users file does not know that user.
  */
 export function isManager(p: PortalContext, s: Session): boolean {
   const r = s.record;
-  if (p.d.users.kind !== 'file') return r.manager;
+  if (p.d.users.kind !== 'file' || r.signIn) return r.manager;
   return p.d.users.rolesOf(r.userId, r.login, r.companyId).includes(p.d.managerRole);
 }

@@ -57,10 +57,11 @@ export function clearedCookie(tls: boolean, prefix: string): string {
  */
 export function stripSessionCookie(headers: IncomingHttpHeaders): void {
   const header = headers.cookie;
-  if (header === undefined || !header.includes(PLAIN_NAME)) return;
+  if (header === undefined || !header.includes('hlgw_s')) return;
   const kept = header.split(';').filter((p) => {
     const name = p.slice(0, p.indexOf('=') === -1 ? p.length : p.indexOf('=')).trim();
-    return name !== PLAIN_NAME && name !== TLS_NAME;
+    // Also the SSO pre-session cookie (src/portal/sso-cookie.ts), Path=/ over TLS.
+    return name !== PLAIN_NAME && name !== TLS_NAME && name !== 'hlgw_sso' && name !== '__Host-hlgw_sso';
   });
   if (kept.length === 0) delete headers.cookie;
   else headers.cookie = kept.map((p) => p.trim()).join('; ');

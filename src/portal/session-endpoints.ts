@@ -12,6 +12,7 @@ function sessionView(p: PortalContext, s: Session, manager: boolean) {
   const r = s.record;
   return {
     login: r.login, userId: r.userId, companyId: r.companyId, manager,
+    signedInWith: r.signIn?.provider ?? 'password',
     csrfToken: csrfTokenOf(s.id),
     idleMinutes: p.idleMinutes,
     expiresAt: new Date(r.expiresAt).toISOString(),
@@ -23,8 +24,10 @@ function sessionView(p: PortalContext, s: Session, manager: boolean) {
  * through the same failed-login limiter as the API. Any session the browser still had is ended
  * and a new id is issued (no fixation: an id planted before sign-in is worth nothing after).
  */
-export function signInEndpoint(p: PortalContext) {
+export function signInEndpoint(p: PortalContext, passwordAllowed = true) {
   return async ({ req, res, address }: Exchange): Promise<void> => {
+    // users.sso.only: the identity provider is the only way in (its MFA, its offboarding).
+    if (!passwordAllowed) throw new GatewayError('forbidden', 'password sign-in is disabled: use single sign-on');
     const body = await readFields(req, p.d.maxBodyBytes, ['json']);
     const { login, password } = body;
     if (typeof login !== 'string' || login === '' || typeof password !== 'string' || password === '') {

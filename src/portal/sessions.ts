@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
-import type { SessionRecord, Store } from '../store/types.js';
+import type { SessionRecord, SignIn, Store } from '../store/types.js';
 import type { UserIdentity } from '../users/types.js';
 
 export interface SessionOptions {
@@ -44,12 +44,13 @@ export class SessionManager {
   constructor(private readonly store: Store, private readonly clock: Clock, private readonly o: SessionOptions) {}
 
   /** A new session with a fresh 256-bit id (never one the client chose). */
-  async create(who: UserIdentity, manager: boolean): Promise<Session> {
+  async create(who: UserIdentity, manager: boolean, signIn?: SignIn): Promise<Session> {
     const id = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const record: SessionRecord = {
       idHash: hashSessionId(id), userId: who.userId, login: who.login, companyId: who.companyId, manager,
       createdAt: now, lastSeenAt: now, expiresAt: Math.min(now + this.o.idleMs, now + this.o.absoluteMs),
+      ...(signIn ? { signIn } : {}),
     };
     await this.store.putSession(record);
     return { id, record };

@@ -28,6 +28,9 @@ export class TokenState {
   /** The operator's runtime decisions (store), which win over the seed list. */
   private readonly decisions = new Map<string, boolean>();
 
+  /** A company → its portfolio (the root of its tree); itself until useTree is called. */
+  private rootOf: (companyId: string) => string = (c) => c;
+
   constructor(allowed: '*' | readonly string[]) {
     this.setAllowed(allowed);
   }
@@ -40,7 +43,8 @@ export class TokenState {
 
   /** The operator's decision for this portfolio if there is one, else the config's seed list (`portfolios.allowed`). */
   isAllowed(companyId: string): boolean {
-    return this.decisions.get(companyId) ?? (this.allowAll || this.allowed.has(companyId));
+    const root = this.rootOf(companyId); // the allow-list names roots (src/users/company-tree.ts)
+    return this.decisions.get(root) ?? (this.allowAll || this.allowed.has(root));
   }
 
   /** Where isAllowed's answer comes from. */
@@ -61,8 +65,23 @@ export class TokenState {
     return this.allowAll;
   }
 
+  /**
+   * The portfolio tree (src/users/company-tree.ts), set once at start: from then on a company's
+   * policy, key and allow-listing are its root's. A token names its owner's company; moved
+   * under another root, it meets another key and no longer opens (reparenting voids it).
+   */
+  useTree(rootOf: (companyId: string) => string): void {
+    this.rootOf = rootOf;
+  }
+
+  /** The policy of the portfolio `companyId` belongs to. */
   portfolio(companyId: string): PortfolioRuntime | undefined {
-    return this.portfolios.get(companyId);
+    return this.portfolios.get(this.rootOf(companyId));
+  }
+
+  /** The root company of `companyId` (its portfolio id). */
+  portfolioIdOf(companyId: string): string {
+    return this.rootOf(companyId);
   }
 
   setPortfolio(p: PortfolioRuntime): void {

@@ -55,6 +55,7 @@ export function tokenFields(r: TokenRecord): string[] {
     'revokedReason', r.revokedReason ?? '',
     'lastUsedAt', r.lastUsedAt === null ? '' : String(r.lastUsedAt),
     'sealedCredential', r.sealedCredential ?? '',
+    ...(r.signIn ? ['signInProvider', r.signIn.provider, 'signInIssuer', r.signIn.issuer] : []),
   ];
 }
 
@@ -67,5 +68,6 @@ export function tokenFromHash(h: Record<string, string>): TokenRecord | undefine
     revokedReason: h.revokedReason === 'revoked' || h.revokedReason === 'renewed' ? h.revokedReason : null,
     lastUsedAt: h.lastUsedAt ? Number(h.lastUsedAt) : null,
     ...(h.sealedCredential ? { sealedCredential: h.sealedCredential } : {}),
+    ...(h.signInProvider ? { signIn: { provider: h.signInProvider, issuer: h.signInIssuer ?? '' } } : {}),
   };
 }

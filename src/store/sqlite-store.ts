@@ -70,16 +70,23 @@ const MIGRATIONS: readonly string[] = [
      active_from INTEGER NOT NULL,
      retired_at INTEGER
    )`,
+  // SSO (src/users/sso/): how a token's owner signed in; NULL = password.
+  `ALTER TABLE tokens ADD COLUMN sign_in_provider TEXT;
+   ALTER TABLE tokens ADD COLUMN sign_in_issuer TEXT;
+   ALTER TABLE sessions ADD COLUMN sign_in_provider TEXT;
+   ALTER TABLE sessions ADD COLUMN sign_in_issuer TEXT;`,
 ];
 
 interface TokenRow {
   token_id: string; company_id: string; user_id: string; login: string; generation: number;
   created_at: number; expires_at: number; revoked_at: number | null; revoked_reason: RevokeReason | null; last_used_at: number | null;
   sealed_credential: string | null;
+  sign_in_provider: string | null; sign_in_issuer: string | null;
 }
 interface SessionRow {
   id_hash: string; user_id: string; login: string; company_id: string; manager: number;
   created_at: number; last_seen_at: number; expires_at: number;
+  sign_in_provider: string | null; sign_in_issuer: string | null;
 }
 interface PortfolioRow {
   company_id: string; enabled: number; generation: number; duration_minutes: number; sealed_key: string | null; updated_at: number; voids: string | null;
@@ -182,10 +189,10 @@ export class SqliteStore implements Store {
       }
       this.db
         .prepare(
-          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, revoked_reason, last_used_at, sealed_credential)
-           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt, @sealedCredential)`,
+          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, revoked_reason, last_used_at, sealed_credential, sign_in_provider, sign_in_issuer)
+           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt, @sealedCredential, @signInProvider, @signInIssuer)`,
         )
-        .run({ ...r, revokedReason: r.revokedReason ?? null, sealedCredential: r.sealedCredential ?? null });
+        .run({ ...withoutSignIn(r), revokedReason: r.revokedReason ?? null, sealedCredential: r.sealedCredential ?? null, signInProvider: r.signIn?.provider ?? null, signInIssuer: r.signIn?.issuer ?? null });
       return ids;
     })();
     for (const t of revoked) this.emit({ kind: 'revoked', tokenId: t.token_id, expiresAt: t.expires_at });
@@ -277,11 +284,11 @@ export class SqliteStore implements Store {
   async putSession(s: SessionRecord): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO sessions (id_hash, user_id, login, company_id, manager, created_at, last_seen_at, expires_at)
-         VALUES (@idHash, @userId, @login, @companyId, @manager, @createdAt, @lastSeenAt, @expiresAt)
+        `INSERT INTO sessions (id_hash, user_id, login, company_id, manager, created_at, last_seen_at, expires_at, sign_in_provider, sign_in_issuer)
+         VALUES (@idHash, @userId, @login, @companyId, @manager, @createdAt, @lastSeenAt, @expiresAt, @signInProvider, @signInIssuer)
          ON CONFLICT(id_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at, expires_at = excluded.expires_at`,
       )
-      .run({ ...s, manager: s.manager ? 1 : 0 });
+      .run({ ...withoutSignIn(s), manager: s.manager ? 1 : 0, signInProvider: s.signIn?.provider ?? null, signInIssuer: s.signIn?.issuer ?? null });
   }
 
   async getSession(idHash: string): Promise<SessionRecord | undefined> {
@@ -289,6 +296,7 @@ export class SqliteStore implements Store {
     return r && {
       idHash: r.id_hash, userId: r.user_id, login: r.login, companyId: r.company_id, manager: r.manager === 1,
       createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at,
+      ...(r.sign_in_provider !== null ? { signIn: { provider: r.sign_in_provider, issuer: r.sign_in_issuer ?? '' } } : {}),
     };
   }
 
@@ -324,5 +332,12 @@ function toToken(r: TokenRow): TokenRecord {
     createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason, lastUsedAt: r.last_used_at,
     // Present only when there is one: records of other modes read exactly as before.
     ...(r.sealed_credential ? { sealedCredential: r.sealed_credential } : {}),
+    ...(r.sign_in_provider !== null ? { signIn: { provider: r.sign_in_provider, issuer: r.sign_in_issuer ?? '' } } : {}),
   };
+}
+
+/** better-sqlite3 binds named parameters from plain values only: the nested sign-in goes in as two columns. */
+function withoutSignIn<T extends { signIn?: unknown }>(r: T): Omit<T, 'signIn'> {
+  const { signIn: _signIn, ...rest } = r;
+  return rest;
 }

@@ -52,6 +52,18 @@ export interface TokenRecord {
    * the master key alone. Null for tokens issued in other modes; never sent to clients.
    */
   sealedCredential?: string | null;
+  /**
+   * How the owner signed in when it was issued: absent = `password` (Basic or the portal's form),
+   * else the SSO provider's name (src/users/sso/) and the issuer it had then. The token is
+   * bound to both (src/users/sso/provider-binding.ts).
+   */
+  signIn?: SignIn;
+}
+
+/** An SSO sign-in: the provider's configured name and its issuer (OIDC `iss`, SAML entity id). */
+export interface SignIn {
+  provider: string;
+  issuer: string;
 }
 
 /** Every audited action, in one list: the OpenAPI description's enum is built from it. */
@@ -107,6 +119,8 @@ export interface SessionRecord {
   companyId: string;
   /** Portfolio manager of companyId, as the user source said at sign-in. */
   manager: boolean;
+  /** Set when the session came from an SSO provider (its tokens are bound to it); absent = password. */
+  signIn?: SignIn;
   /** Milliseconds since the epoch (the injected clock). */
   createdAt: number;
   lastSeenAt: number;

@@ -43,6 +43,11 @@ export interface ValidatorOptions<T> {
    * from the claims and the store's record fetched for the issued-id check. May throw a GatewayError.
    */
   prepare(claims: TokenClaims, record: TokenRecord): T;
+  /**
+   * Further checks of the issued record on a miss (the SSO provider binding). Only what cannot
+   * change while the process runs may be checked here: a cached entry is not asked again.
+   */
+  checkRecord?(record: TokenRecord): ErrorCode | undefined;
   observer?: ValidatorObserver;
 }
 
@@ -117,6 +122,8 @@ export class TokenValidator<T> {
       const record = await this.issued(claims.tokenId);
       const notIssued = checkIssued(claims, record);
       if (notIssued !== undefined) throw rejection(notIssued);
+      const unbound = this.o.checkRecord?.(record!);
+      if (unbound !== undefined) throw rejection(unbound);
       // A revocation the store has and the state not yet (it is on its way): the state learns it now
       // (idempotent, as StateSync will apply it), so this entry is refused here and on every hit.
       if (record!.revokedAt !== null) this.o.state.revoke(claims.tokenId, claims.expiresAt);

@@ -6,6 +6,7 @@ import { COMPANY_ID_RE } from '../token/format.js';
 import { normalizeLogin } from './normalize-login.js';
 import { hashPassword, parsePasswordHash, verifyPassword } from './password-hash.js';
 import type { UserIdentity, UserSource } from './types.js';
+import { CompanyTree, CompanyTreeError } from './company-tree.js';
 
 const userSchema = z.strictObject({
   login: z.string().min(1).max(255),
@@ -15,7 +16,14 @@ const userSchema = z.strictObject({
   companyId: z.string().regex(COMPANY_ID_RE, 'expected a company id'),
   roles: z.array(z.string().min(1)).default([]),
 });
-const fileSchema = z.strictObject({ users: z.array(userSchema) });
+const companySchema = z.strictObject({
+  id: z.string().regex(COMPANY_ID_RE, 'expected a company id'),
+  name: z.string().min(1).max(255),
+  /** Absent: a root company, i.e. a portfolio (src/users/company-tree.ts). */
+  parent: z.string().regex(COMPANY_ID_RE, 'expected a company id').optional(),
+});
+/** `companies` is optional: without it every company is its own portfolio. */
+const fileSchema = z.strictObject({ users: z.array(userSchema), companies: z.array(companySchema).default([]) });
 
 type FileUser = z.infer<typeof userSchema>;
 
@@ -28,7 +36,7 @@ type FileUser = z.infer<typeof userSchema>;
 export class FileUserSource implements UserSource {
   readonly kind = 'file' as const;
 
-  private constructor(private readonly byLogin: ReadonlyMap<string, FileUser>, private readonly dummyHash: string) {}
+  private constructor(private readonly byLogin: ReadonlyMap<string, FileUser>, private readonly dummyHash: string, readonly tree: CompanyTree) {}
 
   static async load(path: string): Promise<FileUserSource> {
     let text: string;
@@ -54,9 +62,17 @@ export class FileUserSource implements UserSource {
       if (byLogin.has(key)) problems.push({ path: `users.${i}.login`, message: 'duplicate login' });
       byLogin.set(key, u);
     });
+    let tree: CompanyTree;
+    try {
+      tree = new CompanyTree(parsed.data.companies);
+    } catch (err) {
+      if (!(err instanceof CompanyTreeError)) throw err;
+      problems.push(...err.problems);
+      tree = new CompanyTree();
+    }
     if (problems.length > 0) throw new ConfigError(source, problems);
     // Same cost as a real entry with the default parameters.
-    return new FileUserSource(byLogin, await hashPassword('hlgw-dummy-password'));
+    return new FileUserSource(byLogin, await hashPassword('hlgw-dummy-password'), tree);
   }
 
   get size(): number {

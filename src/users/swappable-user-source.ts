@@ -12,6 +12,11 @@ export class SwappableUserSource implements UserSource {
     return this.current.kind;
   }
 
+  /** The current source's company tree (a reload may bring another). */
+  get tree(): UserSource['tree'] {
+    return this.current.tree;
+  }
+
   replace(next: UserSource): void {
     const old = this.current;
     this.current = next;

@@ -1,3 +1,5 @@
+import type { CompanyTree } from './company-tree.js';
+
 /** Who a verified Basic credential (or a Bearer token) belongs to. */
 export interface UserIdentity {
   userId: string;
@@ -16,6 +18,8 @@ export const PORTFOLIO_MANAGER_ROLE = 'portfolioManager';
  */
 export interface UserSource {
   readonly kind: 'file' | 'upstream' | 'none';
+  /** The company tree (the users file's `companies`); absent = every company is its own portfolio. */
+  readonly tree?: CompanyTree;
   verify(login: string, password: string): Promise<UserIdentity | undefined>;
   /**
    * The current roles of a Bearer caller, when the source can tell without a password

@@ -42,7 +42,7 @@ describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (fact
     const body = r.json<{ access_token: string; token_type: string; expires_in: number; expires_at: string; token_id: string }>();
     expect(body).toEqual({
       access_token: expect.any(String), token_type: 'Bearer', expires_in: 120 * 60,
-      expires_at: new Date(clock.now() + 120 * 60_000).toISOString(), token_id: expect.any(String),
+      expires_at: new Date(clock.now() + 120 * 60_000).toISOString(), token_id: expect.any(String), signed_in_with: 'password',
     });
 
     const seen = upstream.requests.length;
@@ -53,6 +53,7 @@ describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (fact
     expect(h['x-highlight-user-id']).toBe(USERS.alice.userId);
     expect(h['x-highlight-login']).toBe(USERS.alice.login);
     expect(h['x-highlight-company-id']).toBe('acme');
+    expect(h['x-highlight-portfolio-id']).toBe('acme'); // no tree: a company is its own portfolio
     expect(h['x-highlight-token-id']).toBe(body.token_id);
     expect(h.authorization).toBeUndefined();
     expect(upstream.last!.rawHeaders.join('\n')).not.toContain(body.access_token);
@@ -106,7 +107,7 @@ describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (fact
     expect(ta).toEqual({
       token_id: a.token_id, user_id: USERS.alice.userId, login: USERS.alice.login,
       created_at: new Date(clock.now()).toISOString(), expires_at: a.expires_at,
-      last_used_at: new Date(clock.now()).toISOString(), revoked_at: null, revoked_reason: null, status: 'active',
+      last_used_at: new Date(clock.now()).toISOString(), revoked_at: null, revoked_reason: null, status: 'active', signed_in_with: 'password',
     });
     expect(asManager.text).not.toContain(a.access_token);
     expect(asManager.text).not.toContain(b.access_token);

@@ -5,7 +5,7 @@ import { shortId, when } from './format.js';
 import type { SessionInfo } from './sign-in-screen.js';
 import type { TokenRow } from './token-table-panel.js';
 
-interface Issued { access_token: string; token_type: string; expires_in: number; expires_at: string; token_id: string }
+interface Issued { access_token: string; token_type: string; expires_in: number; expires_at: string; token_id: string; signed_in_with: string }
 
 /**
  * User menu > Generate Access Token, for every user: the status of their own token, a new one
@@ -33,6 +33,7 @@ export function renderGenerateToken(main: HTMLElement, s: SessionInfo): void {
   const tokenFacts = (t: TokenRow) => {
     const list = h('dl', { class: 'facts' },
       h('dt', {}, 'Token id'), h('dd', {}, h('code', {}, shortId(t.token_id))),
+      h('dt', {}, 'Signed in with'), h('dd', {}, t.signed_in_with),
       h('dt', {}, 'Status'), h('dd', {}, h('span', { class: `badge ${t.status}` }, t.status)),
       h('dt', {}, 'Created'), h('dd', {}, when(t.created_at)),
       h('dt', {}, 'Expires'), h('dd', {}, when(t.expires_at)),
@@ -100,6 +101,9 @@ function shownOnce(t: Issued): HTMLElement {
     h('label', { for: 'new-token' }, 'Access token'), token,
     copyButton('Copy token', t.access_token, status, token),
     h('p', {}, `Expires ${when(t.expires_at)}.`),
+    // Issue 12: the product's advice, said where it matters (the token is bound to the provider).
+    t.signed_in_with === 'password' ? null
+      : h('p', { class: 'notice' }, `For automated jobs, a token from a classic (password) user is more stable: this one stops working if ${t.signed_in_with} or its configuration changes.`),
     h('h3', {}, 'Use it with curl'), h('pre', {}, h('code', {}, curl)), copyButton('Copy curl command', curl, status),
     h('h3', {}, 'Use it with the Highlight CLI'), h('pre', {}, h('code', {}, cli)), copyButton('Copy CLI option', cli, status),
     status,

@@ -9,6 +9,13 @@ export interface SessionInfo {
   csrfToken: string;
   idleMinutes: number;
   expiresAt: string;
+  /** `password`, or the SSO provider's name. */
+  signedInWith: string;
+}
+
+interface SignInOptions {
+  password: boolean;
+  providers: { name: string; displayName: string; url: string }[];
 }
 
 /**
@@ -21,14 +28,26 @@ export function signInForm(onSignedIn: (s: SessionInfo) => void, notice?: string
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const message = h('div', { class: 'form-error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
+  const sso = h('div', { class: 'sso' });
   const form = h('form', { class: 'sign-in', novalidate: true, 'aria-labelledby': 'sign-in-title' },
     h('h1', { id: 'sign-in-title' }, 'Sign in'),
     notice ? h('p', { class: 'notice' }, notice) : null,
+    sso,
     field('Login', login).wrap,
     field('Password', password).wrap,
     message,
     submit,
   );
+  // The SSO buttons (filled below) are links: a top-level navigation to the provider and back (src/portal/sso-endpoints.ts).
+  api<SignInOptions>('GET', 'sign-in-options', undefined, { quietSessionLoss: true })
+    .then((o) => {
+      for (const p of o.providers) sso.append(h('a', { href: p.url, class: 'button secondary' }, `Sign in with ${p.displayName}`));
+      if (!o.password) {
+        for (const el of form.querySelectorAll('.field, button[type=submit]')) el.remove();
+        if (o.providers.length === 0) message.textContent = 'No way to sign in is configured.';
+      }
+    })
+    .catch(() => undefined); // the password form still works
   on(form, 'submit', (e) => {
     e.preventDefault();
     message.textContent = '';

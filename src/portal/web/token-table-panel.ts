@@ -8,11 +8,13 @@ export interface TokenRow {
   token_id: string; user_id: string; login: string;
   created_at: string; expires_at: string; last_used_at: string | null; revoked_at: string | null;
   status: 'active' | 'expired' | 'revoked';
+  /** `password`, or the SSO provider the token is bound to. */
+  signed_in_with: string;
 }
 
-type Key = 'login' | 'token_id' | 'created_at' | 'expires_at' | 'last_used_at' | 'status';
+type Key = 'login' | 'signed_in_with' | 'token_id' | 'created_at' | 'expires_at' | 'last_used_at' | 'status';
 const COLUMNS: { key: Key; label: string }[] = [
-  { key: 'login', label: 'User' }, { key: 'token_id', label: 'Token id' }, { key: 'created_at', label: 'Created' },
+  { key: 'login', label: 'User' }, { key: 'signed_in_with', label: 'Signed in with' }, { key: 'token_id', label: 'Token id' }, { key: 'created_at', label: 'Created' },
   { key: 'expires_at', label: 'Expires' }, { key: 'last_used_at', label: 'Last used' }, { key: 'status', label: 'Status' },
 ];
 export const PAGE_SIZE = 50;
@@ -67,13 +69,13 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
       }),
       h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Revoke')))),
     h('tbody', {}, ...(shown.length === 0
-      ? [h('tr', {}, h('td', { colspan: '7' }, 'No tokens match.'))]
+      ? [h('tr', {}, h('td', { colspan: '8' }, 'No tokens match.'))]
       : shown.map(row))),
   );
 
   const row = (r: TokenRow) => {
     const cells = [
-      h('th', { scope: 'row' }, r.login), h('td', { title: r.token_id }, h('code', {}, shortId(r.token_id))),
+      h('th', { scope: 'row' }, r.login), h('td', {}, r.signed_in_with), h('td', { title: r.token_id }, h('code', {}, shortId(r.token_id))),
       h('td', {}, when(r.created_at)), h('td', {}, when(r.expires_at)), h('td', {}, when(r.last_used_at)),
       h('td', {}, h('span', { class: `badge ${r.status}` }, r.status)),
     ];

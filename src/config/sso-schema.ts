@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * `users.sso`: sign-in to the portal through identity providers (issue 12). Any number of
+ * providers, each shown as a "Sign in with …" button on the sign-in page. A token issued after
+ * such a sign-in is bound to the provider's name and issuer (src/users/sso/provider-binding.ts):
+ * removing the provider, or changing its issuer, voids those tokens.
+ */
+
+export const SSO_DEFAULTS = Object.freeze({
+  scopes: ['openid', 'email', 'profile'],
+  idTokenAlgorithm: 'RS256',
+  /** A sign-in started but not finished in this long is forgotten (the pre-session cookie lives as long). */
+  pendingMinutes: 10,
+  managerGroup: 'portfolioManager',
+});
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+const claimName = z.string().min(1).max(256);
+
+/** Where our identity is in the ID token's claims. A missing or malformed one refuses the sign-in. */
+const claimsSchema = z.strictObject({
+  /** The stable user id (sent upstream as the user id header). */
+  userId: claimName.default('sub'),
+  login: claimName.default('email'),
+  /** A company id (same syntax as everywhere: 1 to 64 of A-Z a-z 0-9 _ -). */
+  companyId: claimName.default('company_id'),
+  /** An array of group names (or one string); absent means no groups. */
+  groups: claimName.default('groups'),
+}).prefault({});
+
+const oidcProviderSchema = z.strictObject({
+  type: z.literal('oidc'),
+  /** Short name: in URLs, in token records ("signed in with") and in metrics. Renaming it voids its tokens. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'expected a short lowercase name like acme-idp'),
+  /** The button says "Sign in with {displayName}". */
+  displayName: z.string().min(1).max(64),
+  /** Issuer URL; its /.well-known/openid-configuration is read at the first sign-in. */
+  issuer: z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'expected an http(s) URL'),
+  clientId: z.string().min(1),
+  /** Environment variable holding the client secret (never in this file); absent = a public client (PKCE only). */
+  clientSecretFromEnv: envName.optional(),
+  /** The one algorithm the ID token must be signed with (RFC 8725 §3.1: pinned, never taken from the token). */
+  idTokenAlgorithm: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).default('RS256'),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).default(SSO_DEFAULTS.scopes).refine((s) => s.includes('openid'), 'must include openid'),
+  claims: claimsSchema,
+  /** Members of this group are portfolio managers of their company. */
+  managerGroup: z.string().min(1).default(SSO_DEFAULTS.managerGroup),
+  /**
+   * The gateway's public base URL (e.g. https://hl.example.com); the redirect URI is
+   * {publicUrl}{endpoints.prefix}/ui/sso/{name}/callback and must be registered at the provider.
+   * Absent: taken from the request's Host (fine on loopback; set it behind a proxy).
+   */
+  publicUrl: z.string().refine((s) => /^https?:\/\/[^/]+$/.test(s) && URL.canParse(s), 'expected a base URL like https://hl.example.com').optional(),
+});
+
+export const ssoSchema = z
+  .strictObject({
+    /** Hide the password form: SSO users only. */
+    only: z.boolean().default(false),
+    providers: z.array(oidcProviderSchema).default([])
+      .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, 'provider names must be unique'),
+  })
+  .prefault({});
+
+export type SsoConfig = z.infer<typeof ssoSchema>;
+export type OidcProviderConfig = z.infer<typeof oidcProviderSchema>;

@@ -25,7 +25,7 @@ export const SCHEMAS = {
   /** src/endpoints/authorize.ts, RFC 6749 §5.1 shape. */
   IssuedToken: {
     type: 'object',
-    required: ['access_token', 'token_type', 'expires_in', 'expires_at', 'token_id'],
+    required: ['access_token', 'token_type', 'expires_in', 'expires_at', 'token_id', 'signed_in_with'],
     additionalProperties: false,
     properties: {
       access_token: { type: 'string', description: 'The sealed token (JWE compact); shown once' },
@@ -33,6 +33,7 @@ export const SCHEMAS = {
       expires_in: { type: 'integer', minimum: 0, description: 'Seconds' },
       expires_at: dateTime,
       token_id: { type: 'string' },
+      signed_in_with: { type: 'string', description: 'How the owner signed in: `password`, or the SSO provider the token is bound to (users.sso.providers[].name)' },
     },
   },
   /** src/endpoints/authorize.ts: `validity` may also come in the query string (not both). */
@@ -43,7 +44,7 @@ export const SCHEMAS = {
   /** src/endpoints/tokens.ts tokenView: never the token itself. */
   TokenView: {
     type: 'object',
-    required: ['token_id', 'user_id', 'login', 'created_at', 'expires_at', 'last_used_at', 'revoked_at', 'revoked_reason', 'status'],
+    required: ['token_id', 'user_id', 'login', 'created_at', 'expires_at', 'last_used_at', 'revoked_at', 'revoked_reason', 'status', 'signed_in_with'],
     additionalProperties: false,
     properties: {
       token_id: { type: 'string' },
@@ -56,6 +57,7 @@ export const SCHEMAS = {
       // Why it stopped: null while active (src/store/types.ts RevokeReason).
       revoked_reason: { enum: ['revoked', 'renewed', 'reset', 'passphrase_changed', 'denied', null] },
       status: { enum: ['active', 'expired', 'revoked'] },
+      signed_in_with: { type: 'string', description: 'How the owner signed in: `password`, or the SSO provider the token is bound to (users.sso.providers[].name)' },
     },
   },
   TokenList: {

@@ -82,6 +82,21 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
     expect(await store.listTokens('globex')).toEqual([]);
   });
 
+  it('how the owner signed in (issue 12): an SSO token keeps its provider and issuer, a password token has none', async () => {
+    const sso = token('s1', 'u9', { signIn: { provider: 'acme-idp', issuer: 'https://idp.acme.example' } });
+    await store.insertToken(sso, { revokePreviousOfUser: true, now: NOW });
+    await store.insertToken(token('p1', 'u8'), { revokePreviousOfUser: true, now: NOW });
+    expect(await store.getToken('s1')).toEqual(sso);
+    expect((await store.getToken('p1'))?.signIn).toBeUndefined();
+    expect((await store.listTokens('acme', 'u9'))[0]?.signIn).toEqual(sso.signIn);
+    const session = {
+      idHash: 'h'.repeat(43), userId: 'u9', login: 'sso@acme.example', companyId: 'acme', manager: false,
+      createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + HOUR, signIn: { provider: 'acme-idp', issuer: 'https://idp.acme.example' },
+    };
+    await store.putSession(session);
+    expect(await store.getSession(session.idHash)).toEqual(session);
+  });
+
   it('revoke: true once, false when already revoked or unknown; listRevoked drops the expired', async () => {
     await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
     await store.insertToken(token('t2', 'u2', { expiresAt: NOW + 10 }), { revokePreviousOfUser: false, now: NOW });

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../src/errors.js';
+import { mapClaims } from '../../../src/users/sso/claim-mapping.js';
+import { CompanyTree, CompanyTreeError } from '../../../src/users/company-tree.js';
+
+const P = { claims: { userId: 'sub', login: 'email', companyId: 'company_id', groups: 'groups' }, managerGroup: 'hl-managers' };
+const OK = { sub: 'u-1', email: 'a@acme.example', company_id: 'acme', groups: ['staff'] };
+
+describe('mapClaims', () => {
+  it('maps the configured claims; the manager group makes a manager; a numeric id is accepted', () => {
+    expect(mapClaims(OK, P)).toEqual({ who: { userId: 'u-1', login: 'a@acme.example', companyId: 'acme', roles: [] }, manager: false });
+    expect(mapClaims({ ...OK, sub: 42, groups: 'hl-managers' }, P)).toMatchObject({ who: { userId: '42' }, manager: true });
+    expect(mapClaims({ ...OK, groups: undefined }, P).manager).toBe(false);
+  });
+
+  it.each([
+    ['no user id', { ...OK, sub: undefined }, /"sub" is missing/],
+    ['an empty login', { ...OK, email: '' }, /"email" is not a non-empty string/],
+    ['a login with a line break', { ...OK, email: 'a@b\r\nX-Evil: 1' }, /"email" cannot be sent as an identity header/],
+    ['no company', { ...OK, company_id: undefined }, /"company_id" is missing/],
+    ['a company that is not an id', { ...OK, company_id: '../acme' }, /"company_id" is not a company id/],
+    ['an object for a company', { ...OK, company_id: { id: 'acme' } }, /"company_id" is not a non-empty string/],
+    ['groups that are not names', { ...OK, groups: [1, 2] }, /"groups" is not a list of group names/],
+  ])('%s: refused as sso_failed naming the claim, never a half identity', (_n, claims, reason) => {
+    let err: unknown;
+    try { mapClaims(claims as Record<string, unknown>, P); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).code).toBe('sso_failed');
+    expect((err as GatewayError).detail).toMatch(reason);
+  });
+});
+
+describe('CompanyTree', () => {
+  const tree = new CompanyTree([
+    { id: 'h', name: 'H' }, { id: 'e', name: 'E', parent: 'h' }, { id: 'f', name: 'F', parent: 'e' }, { id: 'a', name: 'A', parent: 'h' },
+  ]);
+
+  it('roots, sub-trees and membership; an unknown company is its own root', () => {
+    expect(['h', 'e', 'f', 'a', 'x'].map((c) => tree.rootOf(c))).toEqual(['h', 'h', 'h', 'h', 'x']);
+    expect(tree.subtree('e').sort()).toEqual(['e', 'f']);
+    expect(tree.subtree('h').sort()).toEqual(['a', 'e', 'f', 'h']);
+    expect([tree.contains('e', 'f'), tree.contains('e', 'a'), tree.contains('f', 'e')]).toEqual([true, false, false]);
+    expect([tree.isRoot('h'), tree.isRoot('e')]).toEqual([true, false]);
+  });
+
+  it.each([
+    ['an unknown parent', [{ id: 'a', name: 'A', parent: 'nope' }], 'companies.0.parent: unknown parent company'],
+    ['a cycle', [{ id: 'a', name: 'A', parent: 'b' }, { id: 'b', name: 'B', parent: 'a' }], 'companies.0.parent: the parents form a cycle'],
+    ['a duplicate id', [{ id: 'a', name: 'A' }, { id: 'a', name: 'A again' }], 'companies.1.id: duplicate company id'],
+  ])('%s is refused at start with its path', (_n, nodes, problem) => {
+    expect(() => new CompanyTree(nodes)).toThrow(CompanyTreeError);
+    try { new CompanyTree(nodes); } catch (e) { expect((e as CompanyTreeError).problems.map((p) => `${p.path}: ${p.message}`)).toContain(problem); }
+  });
+});

@@ -2,22 +2,32 @@ import { GatewayError } from '../errors.js';
 import { replayableAuthorization } from '../identity/basic-mode.js';
 import { DURATION_MAX_MINUTES } from '../lifecycle/portfolio-service.js';
 import type { AuthenticateCaller } from './authenticate-caller.js';
-import type { EndpointDeps, EndpointHandler } from './context.js';
+import type { Caller, EndpointDeps, EndpointHandler, Exchange } from './context.js';
 import { readFields, type Fields } from './read-body.js';
 import { sendJson } from './respond.js';
+
+/**
+ * The credential to seal into the token for `identity.upstream: basic` (TokenService ignores it in
+ * the other modes). The API's default: the Basic that authenticate just verified. The portal's
+ * (src/portal/confirm-password.ts): one built from the session's login and a password confirmed again.
+ */
+export type CredentialFor = (x: Exchange, caller: Caller, body: Fields) => Promise<string | undefined>;
+
+const verifiedBasic: CredentialFor = async ({ req }) => replayableAuthorization(req.headers.authorization);
 
 /**
  * `GET|POST {prefix}/oauth/authorize`: a user of an enabled portfolio gets a personal token.
  * Calling again renews it: a new token, the previous one revoked. Basic only: a token that
  * could mint its own successor would never have to die.
  */
-export function authorizeEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
-  return async ({ req, res, url, address }) => {
+export function authorizeEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller, credentialFor: CredentialFor = verifiedBasic): EndpointHandler {
+  return async (x) => {
+    const { req, res, url, address } = x;
     const caller = await authenticate(req, address, { bearer: false });
     const body = req.method === 'POST' ? await readFields(req, d.maxBodyBytes, ['json', 'form']) : {};
     const validity = parseValidity(url.searchParams, body);
-    // The Basic just verified: sealed into the token when identity.upstream is basic (TokenService).
-    const credential = replayableAuthorization(req.headers.authorization);
+    // Sealed into the token when identity.upstream is basic (TokenService).
+    const credential = await credentialFor(x, caller, body);
     const issued = await d.audit.write(
       () => d.tokens.issue({ userId: caller.userId, login: caller.login, companyId: caller.companyId, ...(caller.signIn ? { signIn: caller.signIn } : {}) }, validity, credential),
       (i) => ({

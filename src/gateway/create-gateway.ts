@@ -232,7 +232,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     audit,
     trustedProxies,
     log,
-    portal: config.portal.enabled ? { sessions, idleMinutes: config.portal.idleMinutes, sso: { config: config.users.sso, env } } : undefined,
+    portal: config.portal.enabled ? { sessions, idleMinutes: config.portal.idleMinutes, sso: { config: config.users.sso, env }, replaysCredential: upstreamIdentity.sealsCredential } : undefined,
     onError(req, code) {
       metrics.endpointError(code);
       accessLog.refused(req, code);

@@ -11,4 +11,6 @@ export interface PortalContext {
   assets: StaticAssets;
   /** Minutes, shown by the page ("signed out after 30 minutes without use"). */
   idleMinutes: number;
+  /** `identity.upstream: basic`: generating a token asks for the password again (confirm-password.ts). */
+  replaysCredential: boolean;
 }

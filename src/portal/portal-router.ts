@@ -7,6 +7,7 @@ import { getPolicyEndpoint, putPolicyEndpoint } from '../endpoints/token-policy.
 import { listTokensEndpoint, revokeTokenEndpoint } from '../endpoints/tokens.js';
 import { clientAddress } from '../http/forwarded-headers.js';
 import type { PortalContext } from './context.js';
+import { confirmedBasic } from './confirm-password.js';
 import { createLoginGate } from './login-gate.js';
 import { redirect, sendAsset } from './respond.js';
 import { isSafeMethod, requireSameOrigin } from './same-origin.js';
@@ -22,6 +23,8 @@ export interface PortalOptions {
   idleMinutes: number;
   /** SSO providers (users.sso); absent = password sign-in only. */
   sso?: SsoOptions;
+  /** `identity.upstream: basic`: a generated token carries the user's own Basic, so the password is confirmed. */
+  replaysCredential?: boolean;
   /** The page's files; read from the build output when absent. */
   assets?: StaticAssets;
 }
@@ -38,13 +41,13 @@ interface Route { pattern: RegExp; methods: Readonly<Record<string, Handler>> }
 export function createPortal(d: EndpointDeps, o: PortalOptions) {
   const assets = o.assets ?? loadStaticAssets();
   if (!assets.has('index.html')) d.log.warn('the portal page is not built (dist/portal/web missing): run npm run build');
-  const p: PortalContext = { d, sessions: o.sessions, login: createLoginGate(d.limiter), assets, idleMinutes: o.idleMinutes };
+  const p: PortalContext = { d, sessions: o.sessions, login: createLoginGate(d.limiter), assets, idleMinutes: o.idleMinutes, replaysCredential: o.replaysCredential === true };
   const viaSession = createSessionAuthenticator(p);
   const sso = createSsoEndpoints(p, o.sso);
   const api: Route[] = [
     { pattern: /^\/session$/, methods: { GET: currentSessionEndpoint(p), POST: signInEndpoint(p, sso.passwordAllowed), DELETE: signOutEndpoint(p) } },
     { pattern: /^\/sign-in-options$/, methods: { GET: sso.options } },
-    { pattern: /^\/oauth\/authorize$/, methods: { POST: authorizeEndpoint(d, viaSession) } },
+    { pattern: /^\/oauth\/authorize$/, methods: { POST: authorizeEndpoint(d, viaSession, confirmedBasic(p)) } },
     { pattern: /^\/tokens$/, methods: { GET: listTokensEndpoint(d, viaSession) } },
     { pattern: /^\/tokens\/([^/]+)$/, methods: { DELETE: revokeTokenEndpoint(d, viaSession) } },
     { pattern: /^\/portfolios\/([^/]+)\/token-policy$/, methods: { GET: getPolicyEndpoint(d, viaSession), PUT: putPolicyEndpoint(d, viaSession) } },

@@ -15,6 +15,8 @@ function sessionView(p: PortalContext, s: Session, manager: boolean) {
     signedInWith: r.signIn?.provider ?? 'password',
     csrfToken: csrfTokenOf(s.id),
     idleMinutes: p.idleMinutes,
+    // identity.upstream: basic: the page asks for the password again to generate a token.
+    confirmPassword: p.replaysCredential,
     expiresAt: new Date(r.expiresAt).toISOString(),
   };
 }

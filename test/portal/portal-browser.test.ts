@@ -34,8 +34,8 @@ describe.skipIf(lacks('chromium'))('the Token Management portal in a real browse
     await upstream.start();
     // The demo config as shipped, with the recording upstream in place of the demo echo API.
     const { upstream: _demoApi, ...demo } = parse(readFileSync('config/gateway.yaml', 'utf8')) as Record<string, unknown>;
-    // identity.upstream: headers — a portal-generated token carries no credential to replay (the portal
-    // keeps no password after sign-in), so the demo's basic mode would answer it credential_missing (issue 10, left to do).
+    // identity.upstream: headers, so the flow below asserts the identity headers; the demo's basic mode
+    // (the generate screen asks for the password again) is driven by portal-browser-basic.test.ts.
     gw = await startGateway({ upstreamUrl: upstream.url, clock, config: { ...demo, demoUpstream: { enabled: false }, identity: { upstream: 'headers' } } });
     ui = `${gw.url}/auth/ui/`;
     browser = await launchChromium();

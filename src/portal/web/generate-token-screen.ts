@@ -1,6 +1,6 @@
-import { api, describeError } from './api.js';
+import { api, ApiError, describeError } from './api.js';
 import { confirmAction } from './confirm-dialog.js';
-import { h, on, replace } from './dom.js';
+import { field, h, on, replace, setFieldError } from './dom.js';
 import { shortId, when } from './format.js';
 import type { SessionInfo } from './sign-in-screen.js';
 import type { TokenRow } from './token-table-panel.js';
@@ -19,6 +19,14 @@ export function renderGenerateToken(main: HTMLElement, s: SessionInfo): void {
   const alert = h('div', { role: 'alert', class: 'form-error' });
   const generate = h('button', { type: 'button', class: 'primary' }, 'Generate Access Token');
   let current: TokenRow | undefined;
+  // identity.upstream: basic: the token carries the user's own Basic, so the password is asked
+  // again; it is sent with this one call and the field is emptied whatever happens.
+  const password = s.confirmPassword
+    ? h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true })
+    : undefined;
+  const passwordField = password
+    ? field('Confirm your password', password, 'The API behind the gateway needs your own credentials: the token carries them, encrypted.')
+    : undefined;
 
   const showMine = async () => {
     try {
@@ -58,6 +66,14 @@ export function renderGenerateToken(main: HTMLElement, s: SessionInfo): void {
 
   on(generate, 'click', () => void (async () => {
     alert.textContent = '';
+    if (password && passwordField) {
+      setFieldError(password, passwordField.error, '');
+      if (password.value === '') {
+        setFieldError(password, passwordField.error, 'Enter your password to generate a token.');
+        password.focus();
+        return;
+      }
+    }
     if (current?.status === 'active') {
       const yes = await confirmAction({
         title: 'Replace your token?',
@@ -68,13 +84,17 @@ export function renderGenerateToken(main: HTMLElement, s: SessionInfo): void {
     }
     generate.disabled = true;
     try {
-      const t = await api<Issued>('POST', 'oauth/authorize');
+      const t = await api<Issued>('POST', 'oauth/authorize', password ? { password: password.value } : undefined);
       replace(result, shownOnce(t));
       result.querySelector<HTMLElement>('h2')?.focus();
       await showMine();
     } catch (err) {
-      alert.textContent = describeError(err);
+      if (password && passwordField && err instanceof ApiError && err.code === 'login_failed') {
+        setFieldError(password, passwordField.error, 'Wrong password: no token was generated.');
+        password.focus();
+      } else alert.textContent = describeError(err);
     } finally {
+      if (password) password.value = '';
       generate.disabled = false;
     }
   })());
@@ -82,7 +102,7 @@ export function renderGenerateToken(main: HTMLElement, s: SessionInfo): void {
   main.append(
     h('h1', { tabindex: '-1' }, 'Generate Access Token'),
     h('p', { class: 'lead' }, 'A personal token lets scripts and the Highlight CLI call the API as you, without your password. You have one token at a time: generating a new one replaces the old one.'),
-    mine, h('div', { class: 'actions' }, generate), alert, result,
+    mine, ...(passwordField ? [passwordField.wrap] : []), h('div', { class: 'actions' }, generate), alert, result,
   );
   void showMine();
 }

@@ -11,6 +11,8 @@ export interface SessionInfo {
   expiresAt: string;
   /** `password`, or the SSO provider's name. */
   signedInWith: string;
+  /** identity.upstream: basic: generating a token asks for the password again. */
+  confirmPassword?: boolean;
 }
 
 interface SignInOptions {

@@ -35,8 +35,10 @@ export interface StartOptions {
 export async function startGateway(o: StartOptions): Promise<TestGateway> {
   const raw = {
     ...o.config,
-    server: { host: '127.0.0.1', port: 0, ...(o.config?.server as object | undefined) },
-    admin: { host: '127.0.0.1', port: 0, ...(o.config?.admin as object | undefined) },
+    // Always ports chosen by the OS, even from a config that names its own (the demo's 8080):
+    // suites run in parallel, and another program may hold a fixed port.
+    server: { host: '127.0.0.1', ...(o.config?.server as object | undefined), port: 0 },
+    admin: { host: '127.0.0.1', ...(o.config?.admin as object | undefined), port: 0 },
     upstream: { url: o.upstreamUrl, ...(o.config?.upstream as object | undefined) },
     store: (o.config?.store as object | undefined) ?? { type: 'sqlite', path: ':memory:' },
     // The tests' default: every portfolio allowed (the product's default is none).

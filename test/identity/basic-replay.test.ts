@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCredential } from '../../src/identity/replay-credential.js';
 import type { ForwarderName } from '../../src/proxy/forwarder.js';
@@ -8,28 +7,13 @@ import { PASS_PHRASE } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
+import { basicOnlyApi, PASSWORDS, USERS_UPSTREAM } from '../support/basic-only-api.js';
 
 /**
  * issue 10, `identity.upstream: basic`, against an API that only understands Basic: a real server
  * on loopback that checks the password on every path, as the real one does. It is also the user
  * directory (users.source: upstream), so authorize verifies against the same passwords.
  */
-const PASSWORDS: Record<string, string> = { 'dora@acme.example': 'dora-secret-1', 'ed@acme.example': 'ed-secret-2' };
-const IDS: Record<string, number> = { 'dora@acme.example': 501, 'ed@acme.example': 502 };
-
-function basicOnlyApi(req: IncomingMessage, res: ServerResponse): void {
-  const [login = '', password] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
-  if (!/^Basic /.test(req.headers.authorization ?? '') || PASSWORDS[login] === undefined || PASSWORDS[login] !== password) {
-    res.writeHead(401, { 'www-authenticate': 'Basic realm="highlight"' });
-    return void res.end('{"error":"unauthorized"}');
-  }
-  res.writeHead(200, { 'content-type': 'application/json' });
-  if (req.url === '/WS2/me') {
-    const roles = login.startsWith('dora') ? ['portfolioManager'] : [];
-    return void res.end(JSON.stringify({ user: { id: IDS[login], login, roles }, company: { id: 'acme' } }));
-  }
-  res.end(JSON.stringify({ user: login }));
-}
 
 const FORWARDERS: ForwarderName[] = ['undici', 'http-proxy'];
 const CASES = STORE_FACTORIES.flatMap((f) => FORWARDERS.map((forwarder) => ({ factory: f, name: f.name, forwarder })));
@@ -52,7 +36,7 @@ describe.each(CASES)('identity.upstream: basic in front of a Basic-only API ($na
       config: {
         identity: { upstream: 'basic', rejectedCredentialSeconds: 30 },
         // No user cache: a password changed upstream is seen at once by authorize.
-        users: { source: 'upstream', path: '/WS2/me', cacheSeconds: 0, pointers: { userId: '/user/id', login: '/user/login', companyId: '/company/id', roles: '/user/roles' } },
+        users: USERS_UPSTREAM,
       },
     });
     const put = await call(t.url, '/auth/portfolios/acme/token-policy', {

@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, call } from '../support/http-call.js';
 import { PASS_PHRASE } from '../support/lifecycle.js';
 import { PortalClient, type PortalSession } from '../support/portal-client.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
+import { basicOnlyApi, PASSWORDS, USERS_UPSTREAM } from '../support/basic-only-api.js';
 
 /**
  * `identity.upstream: basic` and the portal: "Generate Access Token" asks for the password again,
@@ -12,24 +12,7 @@ import { startGateway, type TestGateway } from '../support/start-gateway.js';
  * the token, so it replays like one from /auth/oauth/authorize. Against an API that only knows
  * Basic (as in test/identity/basic-replay.test.ts), which is also the user directory.
  */
-const PASSWORDS: Record<string, string> = { 'dora@acme.example': 'dora-secret-1', 'ed@acme.example': 'ed-secret-2' };
-const IDS: Record<string, number> = { 'dora@acme.example': 501, 'ed@acme.example': 502 };
 
-function basicOnlyApi(req: IncomingMessage, res: ServerResponse): void {
-  const [login = '', password] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
-  if (!/^Basic /.test(req.headers.authorization ?? '') || PASSWORDS[login] === undefined || PASSWORDS[login] !== password) {
-    res.writeHead(401, { 'www-authenticate': 'Basic realm="highlight"' });
-    return void res.end('{"error":"unauthorized"}');
-  }
-  res.writeHead(200, { 'content-type': 'application/json' });
-  if (req.url === '/WS2/me') {
-    const roles = login.startsWith('dora') ? ['portfolioManager'] : [];
-    return void res.end(JSON.stringify({ user: { id: IDS[login], login, roles }, company: { id: 'acme' } }));
-  }
-  res.end(JSON.stringify({ user: login }));
-}
-
-const USERS_UPSTREAM = { source: 'upstream', path: '/WS2/me', cacheSeconds: 0, pointers: { userId: '/user/id', login: '/user/login', companyId: '/company/id', roles: '/user/roles' } };
 
 async function start(mode: 'basic' | 'headers'): Promise<{ api: RecordingUpstream; t: TestGateway }> {
   const api = new RecordingUpstream();

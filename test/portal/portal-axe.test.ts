@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { DESKTOP, launchChromium, PHONE } from '../support/browser.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { lacks } from '../support/requires.js';
-import { startGateway, type TestGateway } from '../support/start-gateway.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { startDemoGateway } from '../support/demo-gateway.js';
 
 const MANAGER = { login: 'manager@acme.example', password: 'acme-manager-demo' };
 
@@ -30,8 +29,7 @@ describe.skipIf(lacks('chromium'))('the portal under axe-core', () => {
 
   beforeAll(async () => {
     await upstream.start();
-    const { upstream: _demoApi, ...demo } = parse(readFileSync('config/gateway.yaml', 'utf8')) as Record<string, unknown>;
-    gw = await startGateway({ upstreamUrl: upstream.url, config: { ...demo, demoUpstream: { enabled: false } } });
+    gw = await startDemoGateway(upstream.url);
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
   });

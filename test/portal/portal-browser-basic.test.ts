@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { DESKTOP, launchChromium, screenshot } from '../support/browser.js';
 import { basic, call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { lacks } from '../support/requires.js';
-import { startGateway, type TestGateway } from '../support/start-gateway.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { demoConfig, startDemoGateway } from '../support/demo-gateway.js';
 
 const MANAGER = { login: 'manager@acme.example', password: 'acme-manager-demo' };
 const USER = { login: 'user@acme.example', password: 'acme-user-demo' };
@@ -24,10 +23,8 @@ describe.skipIf(lacks('chromium'))('the portal in basic mode, in a real browser'
 
   beforeAll(async () => {
     await upstream.start();
-    // Ports chosen by the OS (the demo's 8080 may be taken by another run).
-    const { upstream: _demoApi, server: _server, admin: _admin, ...demo } = parse(readFileSync('config/gateway.yaml', 'utf8')) as Record<string, unknown>;
-    expect((demo.identity as { upstream: string }).upstream).toBe('basic');
-    gw = await startGateway({ upstreamUrl: upstream.url, config: { ...demo, demoUpstream: { enabled: false } } });
+    expect((demoConfig().identity as { upstream: string }).upstream).toBe('basic');
+    gw = await startDemoGateway(upstream.url);
     const put = await call(gw.url, '/auth/portfolios/acme/token-policy', {
       method: 'PUT', headers: { authorization: basic(MANAGER.login, MANAGER.password), 'content-type': 'application/json' },
       body: JSON.stringify({ enabled: true, passphrase: 'correct horse battery staple', durationMinutes: 60 }),

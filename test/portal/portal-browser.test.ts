@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { DESKTOP, launchChromium, PHONE, screenshot } from '../support/browser.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { lacks } from '../support/requires.js';
-import { startGateway, type TestGateway } from '../support/start-gateway.js';
+import type { TestGateway } from '../support/start-gateway.js';
+import { startDemoGateway } from '../support/demo-gateway.js';
 
 /** The demo users of config/demo-users.yaml (their passwords are in the README). */
 const MANAGER = { login: 'manager@acme.example', password: 'acme-manager-demo' };
@@ -33,10 +32,10 @@ describe.skipIf(lacks('chromium'))('the Token Management portal in a real browse
   beforeAll(async () => {
     await upstream.start();
     // The demo config as shipped, with the recording upstream in place of the demo echo API.
-    const { upstream: _demoApi, ...demo } = parse(readFileSync('config/gateway.yaml', 'utf8')) as Record<string, unknown>;
+
     // identity.upstream: headers, so the flow below asserts the identity headers; the demo's basic mode
     // (the generate screen asks for the password again) is driven by portal-browser-basic.test.ts.
-    gw = await startGateway({ upstreamUrl: upstream.url, clock, config: { ...demo, demoUpstream: { enabled: false }, identity: { upstream: 'headers' } } });
+    gw = await startDemoGateway(upstream.url, { clock, config: { identity: { upstream: 'headers' } } });
     ui = `${gw.url}/auth/ui/`;
     browser = await launchChromium();
     managerCtx = await browser.newContext({ viewport: DESKTOP });

@@ -357,6 +357,14 @@ const usersSchema = z.discriminatedUnion('source', [
         companyId: jsonPointer.default('/companyId'),
         /** An array of role names (or one string). */
         roles: jsonPointer.default('/roles'),
+        /**
+         * The portfolio tree (issue 12): an array of company ids from the root down to the user's
+         * company's direct parent (absent or empty: the company is a root). Each sign-in teaches the
+         * gateway these parents; a company moved to another root has its tokens revoked. At most 16;
+         * a company named twice is refused. Not set: every company is its own portfolio (or the users
+         * file's tree). See docs/ARCHITECTURE.md, "The portfolio tree".
+         */
+        ancestors: jsonPointer.optional().meta({ example: '/company/ancestors' }),
       })
       .prefault({}),
     /** Role marking a portfolio manager of the user's company. */

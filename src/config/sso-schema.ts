@@ -27,6 +27,11 @@ const claimsSchema = z.strictObject({
   companyId: claimName.default('company_id'),
   /** An array of group names (or one string); absent means no groups. */
   groups: claimName.default('groups'),
+  /**
+   * The portfolio tree: a claim holding the company's ancestors, company ids from the root down to
+   * the direct parent (absent or empty: a root). Not set: SSO sign-ins teach no tree.
+   */
+  ancestors: claimName.optional(),
 }).prefault({});
 
 const oidcProviderSchema = z.strictObject({

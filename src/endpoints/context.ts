@@ -36,6 +36,8 @@ export interface EndpointDeps {
   portal?: PortalOptions;
   /** Every error the endpoints answer, by code (metrics, access log); never the request's secrets. */
   onError?(req: IncomingMessage, code: ErrorCode): void;
+  /** Places a signed-in user's company in the portfolio tree (an SSO claim's ancestors; src/lifecycle/company-placement.ts). */
+  placeCompany?(companyId: string, ancestors: readonly string[]): Promise<void>;
   /** `identity.upstream: assertion`: the JWK Set body served at `{prefix}/.well-known/jwks.json`. */
   jwks?: () => Buffer;
 }

@@ -55,7 +55,7 @@ export const SCHEMAS = {
       last_used_at: nullableDateTime,
       revoked_at: nullableDateTime,
       // Why it stopped: null while active (src/store/types.ts RevokeReason).
-      revoked_reason: { enum: ['revoked', 'renewed', 'reset', 'passphrase_changed', 'denied', null] },
+      revoked_reason: { enum: ['revoked', 'renewed', 'reparented', 'reset', 'passphrase_changed', 'denied', null] },
       status: { enum: ['active', 'expired', 'revoked'] },
       signed_in_with: { type: 'string', description: 'How the owner signed in: `password`, or the SSO provider the token is bound to (users.sso.providers[].name)' },
     },
@@ -99,10 +99,11 @@ export const SCHEMAS = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['id', 'at', 'actor', 'action', 'detail', 'client_address'],
+          required: ['id', 'company_id', 'at', 'actor', 'action', 'detail', 'client_address'],
           additionalProperties: false,
           properties: {
-            id: { type: 'integer' },
+            id: { type: 'integer', description: 'Unique within its company\'s trail' },
+            company_id: { type: 'string', description: 'The company the event belongs to: the one asked for, or one below it in the portfolio tree' },
             at: dateTime,
             actor: { type: 'string' },
             action: { enum: [...AUDIT_ACTIONS] },

@@ -78,7 +78,7 @@ export function openApiDocument(prefix: string, version: string): Record<string,
       },
       [`${prefix}/portfolios/{companyId}/audit`]: {
         get: {
-          operationId: 'getAudit', summary: 'Audit trail, newest first', parameters: [
+          operationId: 'getAudit', summary: 'Audit trail of the company and the companies below it, newest first', parameters: [
             companyId,
             { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
             { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },

@@ -56,7 +56,7 @@ export function tokenView(d: EndpointDeps, r: TokenRecord) {
   };
 }
 
-/** A company and the companies below it (src/users/company-tree.ts); just itself without a tree. */
+/** A company and the companies below it (src/state/portfolio-tree.ts: the users file's and the learned ones). */
 function subtreeOf(d: EndpointDeps, companyId: string): string[] {
-  return d.users.tree?.subtree(companyId) ?? [companyId];
+  return d.state.subtreeOf(companyId);
 }

@@ -47,6 +47,9 @@ import { stripSessionCookie } from '../portal/session-cookie.js';
 import { providerBinding } from '../users/sso/provider-binding.js';
 import { SessionManager } from '../portal/sessions.js';
 import { SwappableUserSource } from '../users/swappable-user-source.js';
+import { LearningUserSource } from '../users/learning-user-source.js';
+import { PortfolioTree } from '../state/portfolio-tree.js';
+import { CompanyPlacement } from '../lifecycle/company-placement.js';
 import { planReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { UserSource } from '../users/types.js';
 
@@ -122,7 +125,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   const serviceAuthorization = resolveServiceAuthorization(config, env);
   const state = new TokenState(config.portfolios.allowed);
-  const sync = new StateSync(store, state, deps.masterKey, log, now);
+  // The portfolio tree: the users file's companies (read through the swappable source, so a reload
+  // brings its tree along) over the edges sign-ins taught, which StateSync loads and keeps current.
+  const initialUsers = await openUserSource(config);
+  const swappableUsers = new SwappableUserSource(initialUsers);
+  const tree = new PortfolioTree(() => swappableUsers.tree);
+  // Before any token is opened or issued: a company's policy and key are its root's.
+  state.useTree(tree);
+  const sync = new StateSync(store, state, deps.masterKey, log, now, tree);
   await sync.start();
   // Shared store: lag, staleness (503 token_store_stale past store.staleMaxSeconds), resync after a reconnect.
   const freshness = freshnessFor(store, sync, config.store, log);
@@ -197,13 +207,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   usage.start(DEFAULTS.lastUsedFlushMs);
   const portfolios = new PortfolioService(store, state, deps.masterKey, now);
   const tokens = new TokenService(store, state, now, { sealCredential: upstreamIdentity.sealsCredential });
-  const initialUsers = await openUserSource(config);
-  const users = new SwappableUserSource(initialUsers);
-  // Before any token is opened or issued: a company's policy and key are its root's.
-  // Read through the swappable source, so a reloaded users file brings its tree along.
-  state.useTree((c) => users.tree?.rootOf(c) ?? c);
-  if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
   const audit = new AuditTrail(store, now, log);
+  const placement = new CompanyPlacement({ store, tree, revoke: (id) => tokens.revoke(id, 'reparented'), audit, now, log });
+  const users = new LearningUserSource(swappableUsers, (c, ancestors) => placement.learn(c, ancestors));
+  if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
   // A user removed from the users file must not keep a working token (an upstream source cannot be listed).
   const revokeRemovedUsers = async (source: UserSource, actor: 'system' | 'operator') => {
     if (source instanceof FileUserSource) await revokeTokensOfRemovedUsers({ store, users: source, revoke: (id) => tokens.revoke(id), audit, now, log, actor });
@@ -237,6 +244,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       metrics.endpointError(code);
       accessLog.refused(req, code);
     },
+    placeCompany: (c, ancestors) => placement.learn(c, ancestors),
     ...(signingKeys ? { jwks: () => signingKeys.jwks(now()) } : {}),
   });
 
@@ -299,7 +307,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     // Opened first, so an invalid file changes nothing.
     const nextUsers = next.users.source === 'file' || plan.applied.some((k) => k.startsWith('users.')) ? await openUserSource(next) : undefined;
     if (nextUsers) {
-      users.replace(nextUsers);
+      // A company the new file puts under another root is reparented: its live tokens are revoked.
+      const before = tree.roots(new Set([...tree.known(), ...(nextUsers.tree?.nodes.map((n) => n.id) ?? [])]));
+      swappableUsers.replace(nextUsers);
+      await placement.voidMoved(before, 'users file').catch((err: unknown) =>
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload: could not revoke the tokens of companies moved to another portfolio; they no longer open (sealed for the old root) but list as active until they expire'));
       // The store may be away: the reload stands (logins are already refused), the failure is said.
       await revokeRemovedUsers(nextUsers, 'operator').catch((err: unknown) =>
         log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload: could not revoke the tokens of users removed from the users file; reload again once the store answers'));

@@ -83,8 +83,8 @@ export class TokenService {
   }
 
   /** True when this call revoked it. */
-  async revoke(tokenId: string): Promise<boolean> {
-    return this.store.revokeToken(tokenId, this.now());
+  async revoke(tokenId: string, reason?: RevokeReason): Promise<boolean> {
+    return this.store.revokeToken(tokenId, this.now(), reason);
   }
 
   /** `revoked` also covers tokens of an older key generation or of a disabled portfolio; `expired` the duration in force. */
@@ -97,7 +97,7 @@ export class TokenService {
 
   /**
    * When and why a token stopped working before its expiry: revoked one by one (`revoked`,
-   * `renewed`), or voided with its whole generation (`reset` by a disable/enable,
+   * `renewed`, `reparented`), or voided with its whole generation (`reset` by a disable/enable,
    * `passphrase_changed`, `denied` by the operator). Null for a token that is not void.
    */
   voided(r: TokenRecord): { at: number | null; reason: RevokeReason | VoidReason } | null {

@@ -80,6 +80,8 @@ export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) 
         if (error !== null) throw new GatewayError('sso_failed', `the identity provider answered ${error.replace(/[^A-Za-z0-9_]/g, '').slice(0, 64)}`);
         const claims = await c.finish(url.searchParams, pend);
         const { who, manager } = mapClaims(claims, c.p);
+        // The claim's ancestors place the company (issue 12) before anything is issued for it.
+        if (who.ancestors !== undefined) await p.d.placeCompany?.(who.companyId, who.ancestors);
         await p.sessions.end(readSessionCookie(req.headers, tls));
         const s = await p.sessions.create(who, manager, { provider: c.p.name, issuer: c.p.issuer });
         p.d.log.info({ login: who.login, companyId: who.companyId, provider: c.p.name, clientAddress: address }, 'portal sign-in');

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { MasterKeyMismatch, masterKeyMismatchMessage, type MasterKey } from '../secrets/master-key.js';
 import type { PortfolioRecord, StateChange, Store } from '../store/types.js';
 import { tokenKey } from '../token/derive-key.js';
+import type { PortfolioTree } from './portfolio-tree.js';
 import type { PortfolioRuntime, TokenState } from './token-state.js';
 
 /**
@@ -25,6 +26,8 @@ export class StateSync {
     private readonly masterKey: MasterKey,
     private readonly log: Logger,
     private readonly now: () => number,
+    /** Learned company edges land here (src/state/portfolio-tree.ts). */
+    private readonly tree?: PortfolioTree,
   ) {}
 
   async start(): Promise<void> {
@@ -37,7 +40,11 @@ export class StateSync {
   }
 
   async fullLoad(): Promise<void> {
-    const [portfolios, revoked, access] = await Promise.all([this.store.listPortfolios(), this.store.listRevoked(this.now()), this.store.listAccess()]);
+    const [portfolios, revoked, access, edges] = await Promise.all([
+      this.store.listPortfolios(), this.store.listRevoked(this.now()), this.store.listAccess(), this.tree ? this.store.listCompanyEdges() : [],
+    ]);
+    // The tree first: a policy's root and a revocation's company are read through it.
+    for (const e of edges) this.tree?.apply(e);
     for (const a of access) this.state.setAccess(a.companyId, a.allowed);
     for (const p of portfolios) this.applyPortfolio(p);
     for (const r of revoked) this.state.revoke(r.tokenId, r.expiresAt / 1000);
@@ -50,6 +57,7 @@ export class StateSync {
       this.applyPortfolio(c.record);
       this.reportUnsealable();
     } else if (c.kind === 'access') this.state.setAccess(c.record.companyId, c.record.allowed);
+    else if (c.kind === 'company') for (const e of c.edges) this.tree?.apply(e);
     else this.state.revoke(c.tokenId, c.expiresAt / 1000);
   }
 
@@ -61,7 +69,7 @@ export class StateSync {
   }
 
   private applyPortfolio(r: PortfolioRecord): void {
-    const current = this.state.portfolio(r.companyId);
+    const current = this.state.ownPortfolio(r.companyId);
     // Never step back: a late or replayed message must not resurrect an older generation.
     if (current && current.generation > r.generation) return;
     this.unsealable.delete(r.companyId);

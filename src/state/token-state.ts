@@ -14,6 +14,12 @@ export interface PortfolioRuntime {
   readonly voids?: readonly GenerationVoid[];
 }
 
+/** Where companies sit: their root (portfolio) and the companies below them. */
+export interface CompanyPlacement {
+  rootOf(companyId: string): string;
+  subtree(companyId: string): string[];
+}
+
 /**
  * The in-memory truth the request path reads: portfolio policies and revoked token ids.
  * It is filled from the store at start and kept current by store change events, so a
@@ -28,8 +34,11 @@ export class TokenState {
   /** The operator's runtime decisions (store), which win over the seed list. */
   private readonly decisions = new Map<string, boolean>();
 
-  /** A company → its portfolio (the root of its tree); itself until useTree is called. */
-  private rootOf: (companyId: string) => string = (c) => c;
+  /** The portfolio tree (src/state/portfolio-tree.ts); every company its own root until useTree is called. */
+  private tree: CompanyPlacement = { rootOf: (c) => c, subtree: (c) => [c] };
+  private rootOf(companyId: string): string {
+    return this.tree.rootOf(companyId);
+  }
 
   constructor(allowed: '*' | readonly string[]) {
     this.setAllowed(allowed);
@@ -66,17 +75,28 @@ export class TokenState {
   }
 
   /**
-   * The portfolio tree (src/users/company-tree.ts), set once at start: from then on a company's
-   * policy, key and allow-listing are its root's. A token names its owner's company; moved
-   * under another root, it meets another key and no longer opens (reparenting voids it).
+   * The portfolio tree (src/state/portfolio-tree.ts: the users file's companies and the learned
+   * edges), set once at start: from then on a company's policy, key and allow-listing are its
+   * root's. A token names its owner's company; moved under another root, it meets another key and
+   * no longer opens, and a cached one no longer matches the root it was opened for (checkClaims).
    */
-  useTree(rootOf: (companyId: string) => string): void {
-    this.rootOf = rootOf;
+  useTree(tree: CompanyPlacement): void {
+    this.tree = tree;
+  }
+
+  /** `companyId` and every company below it. */
+  subtreeOf(companyId: string): string[] {
+    return this.tree.subtree(companyId);
   }
 
   /** The policy of the portfolio `companyId` belongs to. */
   portfolio(companyId: string): PortfolioRuntime | undefined {
     return this.portfolios.get(this.rootOf(companyId));
+  }
+
+  /** The policy stored under exactly this company id (no tree walk): StateSync's generation guard. */
+  ownPortfolio(companyId: string): PortfolioRuntime | undefined {
+    return this.portfolios.get(companyId);
   }
 
   /** The root company of `companyId` (its portfolio id). */

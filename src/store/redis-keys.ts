@@ -21,6 +21,7 @@ import type { TokenRecord } from './types.js';
  *   <p>:changes                     pub/sub channel of StateChange messages
  *   <p>:session:<idHash>            STRING a portal SessionRecord as JSON, PEXPIRE = its remaining life
  *   <p>:signing-keys                HASH  kid → SigningKeyRecord as JSON (global: shared by every portfolio)
+ *   <p>:company-edges               HASH  company id → learned CompanyEdge JSON, `#version` → last version (global)
  */
 export class RedisKeys {
   constructor(private readonly p: string) {}
@@ -30,6 +31,7 @@ export class RedisKeys {
   get channel(): string { return `${this.p}:changes`; }
   get access(): string { return `${this.p}:access`; }
   get signingKeys(): string { return `${this.p}:signing-keys`; }
+  get companyEdges(): string { return `${this.p}:company-edges`; }
 
   /** Outside any portfolio's slot: a session belongs to a person, looked up by its id alone. */
   session(idHash: string): string { return `${this.p}:session:${idHash}`; }
@@ -65,7 +67,7 @@ export function tokenFromHash(h: Record<string, string>): TokenRecord | undefine
     tokenId: h.tokenId, companyId: h.companyId ?? '', userId: h.userId ?? '', login: h.login ?? '',
     generation: Number(h.generation), createdAt: Number(h.createdAt), expiresAt: Number(h.expiresAt),
     revokedAt: h.revokedAt ? Number(h.revokedAt) : null,
-    revokedReason: h.revokedReason === 'revoked' || h.revokedReason === 'renewed' ? h.revokedReason : null,
+    revokedReason: h.revokedReason === 'revoked' || h.revokedReason === 'renewed' || h.revokedReason === 'reparented' ? h.revokedReason : null,
     lastUsedAt: h.lastUsedAt ? Number(h.lastUsedAt) : null,
     ...(h.sealedCredential ? { sealedCredential: h.sealedCredential } : {}),
     ...(h.signInProvider ? { signIn: { provider: h.signInProvider, issuer: h.signInIssuer ?? '' } } : {}),

@@ -15,12 +15,12 @@ redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1
 `;
 
-/** KEYS: token hash, revoked zset. ARGV: now, tokenId, channel, origin, ts. Returns expiresAt, or nil. */
+/** KEYS: token hash, revoked zset. ARGV: now, tokenId, channel, origin, ts, reason. Returns expiresAt, or nil. */
 export const REVOKE_LUA = `
 local rev = redis.call('HGET', KEYS[1], 'revokedAt')
 if rev == false or rev ~= '' then return false end
 local exp = redis.call('HGET', KEYS[1], 'expiresAt')
-redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1], 'revokedReason', 'revoked')
+redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1], 'revokedReason', ARGV[6] or 'revoked')
 redis.call('ZADD', KEYS[2], exp, ARGV[2])
 redis.call('PUBLISH', ARGV[3], cjson.encode({v = 1, origin = ARGV[4], ts = tonumber(ARGV[5]),
   changes = {{kind = 'revoked', tokenId = ARGV[2], expiresAt = tonumber(exp)}}}))
@@ -58,6 +58,26 @@ if #changes > 0 then
   redis.call('PUBLISH', ARGV[6], cjson.encode({v = 1, origin = ARGV[7], ts = tonumber(ARGV[8]), changes = changes}))
 end
 return revoked
+`;
+
+/**
+ * One sign-in's chain of learned company edges (src/state/portfolio-tree.ts), written and announced
+ * in one step under one new version. KEYS: the edges hash (field `#version` holds the counter; a
+ * company id cannot start with `#`). ARGV: channel, origin, ts, now, then company id, parent
+ * ('' = a root), ... Returns the version.
+ */
+export const PUT_COMPANY_EDGES_LUA = `
+local v = redis.call('HINCRBY', KEYS[1], '#version', 1)
+local now = tonumber(ARGV[4])
+local edges = {}
+for i = 5, #ARGV, 2 do
+  local parent = ARGV[i + 1]
+  local e = {companyId = ARGV[i], parent = (parent == '' and cjson.null or parent), version = v, updatedAt = now}
+  redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(e))
+  edges[#edges + 1] = e
+end
+redis.call('PUBLISH', ARGV[1], cjson.encode({v = 1, origin = ARGV[2], ts = tonumber(ARGV[3]), changes = {{kind = 'company', edges = edges}}}))
+return v
 `;
 
 /** KEYS: token hash. ARGV: lastUsedAt. Keeps the later of the stored and the given time; unknown tokens are ignored. */

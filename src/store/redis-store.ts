@@ -4,9 +4,9 @@ import type { Logger } from '../log.js';
 import { RedisConnection, results, type ReplicaAcks, type Written } from './redis-connection.js';
 import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
 import { reserveLogin, settleLogin } from './redis-login-attempts.js';
-import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
+import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, PUT_COMPANY_EDGES_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
 import type { RedisTarget } from './redis-target.js';
-import type { AccessRecord, AuditEvent, ChangeOrigin, LoginBudget, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
@@ -16,7 +16,8 @@ type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
  */
 interface Scripted extends ChainableCommander {
   hlgwPutPortfolio(portfolioKey: string, json: string, channel: string, message: string): Scripted;
-  hlgwRevoke(tokenKey: string, revokedKey: string, now: string, tokenId: string, channel: string, origin: string, ts: string): Scripted;
+  hlgwRevoke(tokenKey: string, revokedKey: string, now: string, tokenId: string, channel: string, origin: string, ts: string, reason: string): Scripted;
+  hlgwPutCompanyEdges(edgesKey: string, ...args: string[]): Scripted;
   hlgwInsertToken(...args: string[]): Scripted;
   hlgwTouch(tokenKey: string, at: string): Scripted;
   hlgwAppendAudit(seqKey: string, auditKey: string, json: string): Scripted;
@@ -65,6 +66,7 @@ export class RedisStore implements Store {
     r.defineCommand('hlgwTouch', { numberOfKeys: 1, lua: TOUCH_LUA });
     r.defineCommand('hlgwAppendAudit', { numberOfKeys: 2, lua: APPEND_AUDIT_LUA });
     r.defineCommand('hlgwReserveLogin', { numberOfKeys: 1, lua: RESERVE_LOGIN_LUA });
+    r.defineCommand('hlgwPutCompanyEdges', { numberOfKeys: 1, lua: PUT_COMPANY_EDGES_LUA });
     return store;
   }
 
@@ -175,17 +177,35 @@ export class RedisStore implements Store {
     });
   }
 
-  async revokeToken(tokenId: string, now: number): Promise<boolean> {
+  async revokeToken(tokenId: string, now: number, reason: RevokeReason = 'revoked'): Promise<boolean> {
     const c = await this.conn.run(() => this.r.hget(this.keys.tokenPortfolio, tokenId));
     if (c === null) return false;
     const w = await this.conn.write((p) => scripted(p).hlgwRevoke(
-      this.keys.token(c, tokenId), this.keys.revoked(c), String(now), tokenId, this.keys.channel, this.origin, String(Date.now()),
+      this.keys.token(c, tokenId), this.keys.revoked(c), String(now), tokenId, this.keys.channel, this.origin, String(Date.now()), reason,
     ));
     const result = w.results[0] as string | null;
     // Applied here before any error: the write is on the primary and announced to the others.
     if (result !== null) this.emit({ kind: 'revoked', tokenId, expiresAt: Number(result) });
     confirmed(w);
     return result !== null;
+  }
+
+  async listCompanyEdges(): Promise<CompanyEdge[]> {
+    const all = await this.conn.run(() => this.r.hgetall(this.keys.companyEdges));
+    return Object.entries(all).flatMap(([k, j]) => (k.startsWith('#') ? [] : [JSON.parse(j) as CompanyEdge]));
+  }
+
+  /** Written, versioned and announced by one script (one key: one slot on a Cluster), with WAIT like every write. */
+  async putCompanyEdges(edges: readonly { companyId: string; parent: string | null }[], now: number): Promise<CompanyEdge[]> {
+    const w = await this.conn.write((p) => scripted(p).hlgwPutCompanyEdges(
+      this.keys.companyEdges, this.keys.channel, this.origin, String(Date.now()), String(now),
+      ...edges.flatMap((e) => [e.companyId, e.parent ?? '']),
+    ));
+    const version = Number(w.results[0]);
+    const written = edges.map((e) => ({ companyId: e.companyId, parent: e.parent, version, updatedAt: now }));
+    this.emit({ kind: 'company', edges: written });
+    confirmed(w);
+    return written;
   }
 
   async listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]> {
@@ -307,6 +327,12 @@ function isStateChange(c: unknown): c is StateChange {
     return typeof r === 'object' && r !== null && typeof r.companyId === 'string' && typeof r.allowed === 'boolean';
   }
   if (o.kind === 'revoked') return typeof o.tokenId === 'string' && typeof o.expiresAt === 'number';
+  if (o.kind === 'company') {
+    return Array.isArray(o.edges) && o.edges.every((e: unknown) => {
+      const r = e as Record<string, unknown> | null;
+      return typeof r === 'object' && r !== null && typeof r.companyId === 'string' && (r.parent === null || typeof r.parent === 'string') && typeof r.version === 'number';
+    });
+  }
   if (o.kind === 'portfolio') {
     const r = o.record as Record<string, unknown> | null;
     return typeof r === 'object' && r !== null && typeof r.companyId === 'string' && typeof r.generation === 'number' && typeof r.enabled === 'boolean';

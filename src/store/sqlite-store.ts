@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
-import type { AccessRecord, AuditEvent, GenerationVoid, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, CompanyEdge, GenerationVoid, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -75,6 +75,13 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE tokens ADD COLUMN sign_in_issuer TEXT;
    ALTER TABLE sessions ADD COLUMN sign_in_provider TEXT;
    ALTER TABLE sessions ADD COLUMN sign_in_issuer TEXT;`,
+  // The portfolio tree learned from the user source (src/state/portfolio-tree.ts): parent NULL = a root.
+  `CREATE TABLE company_edges (
+     company_id TEXT PRIMARY KEY,
+     parent TEXT,
+     version INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   )`,
 ];
 
 interface TokenRow {
@@ -229,12 +236,33 @@ export class SqliteStore implements Store {
       .run(k);
   }
 
-  async revokeToken(tokenId: string, now: number): Promise<boolean> {
+  async revokeToken(tokenId: string, now: number, reason: RevokeReason = 'revoked'): Promise<boolean> {
     const row = this.db
-      .prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = 'revoked' WHERE token_id = ? AND revoked_at IS NULL RETURNING expires_at`)
-      .get(now, tokenId) as { expires_at: number } | undefined;
+      .prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = ? WHERE token_id = ? AND revoked_at IS NULL RETURNING expires_at`)
+      .get(now, reason, tokenId) as { expires_at: number } | undefined;
     if (row) this.emit({ kind: 'revoked', tokenId, expiresAt: row.expires_at });
     return row !== undefined;
+  }
+
+  async listCompanyEdges(): Promise<CompanyEdge[]> {
+    const rows = this.db.prepare('SELECT company_id, parent, version, updated_at FROM company_edges').all() as { company_id: string; parent: string | null; version: number; updated_at: number }[];
+    return rows.map((r) => ({ companyId: r.company_id, parent: r.parent, version: r.version, updatedAt: r.updated_at }));
+  }
+
+  async putCompanyEdges(edges: readonly { companyId: string; parent: string | null }[], now: number): Promise<CompanyEdge[]> {
+    // One transaction: the chain is written whole, under a version above every one before
+    // (workers sharing the file included: the write lock is held from the read on).
+    const written = this.db.transaction(() => {
+      const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM company_edges').get() as { v: number };
+      const put = this.db.prepare(`INSERT INTO company_edges (company_id, parent, version, updated_at) VALUES (?, ?, ?, ?)
+                                   ON CONFLICT(company_id) DO UPDATE SET parent = excluded.parent, version = excluded.version, updated_at = excluded.updated_at`);
+      return edges.map((e) => {
+        put.run(e.companyId, e.parent, v, now);
+        return { companyId: e.companyId, parent: e.parent, version: v, updatedAt: now };
+      });
+    }).immediate();
+    this.emit({ kind: 'company', edges: written });
+    return written;
   }
 
   async listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]> {

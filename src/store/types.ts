@@ -21,8 +21,11 @@ export interface PortfolioRecord {
 
 /** Why tokens of older generations stopped working. */
 export type VoidReason = 'reset' | 'passphrase_changed' | 'denied';
-/** Why one token was revoked: by a DELETE / introspection revoke, or by its owner's renewal. */
-export type RevokeReason = 'revoked' | 'renewed';
+/**
+ * Why one token was revoked: by a DELETE / introspection revoke, by its owner's renewal, or because
+ * its company moved to another portfolio (`reparented`: it was sealed for the old root).
+ */
+export type RevokeReason = 'revoked' | 'renewed' | 'reparented';
 
 export interface GenerationVoid {
   generation: number;
@@ -67,7 +70,7 @@ export interface SignIn {
 }
 
 /** Every audited action, in one list: the OpenAPI description's enum is built from it. */
-export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny'] as const;
+export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
@@ -138,11 +141,25 @@ export interface AccessRecord {
   updatedAt: number;
 }
 
+/**
+ * A company's parent as the user source last taught it (issue 12: the upstream probe's or an SSO
+ * claim's ancestors; src/state/portfolio-tree.ts). `parent: null` = a root. `version` orders the
+ * writes of every instance (the store assigns it, increasing): an instance applies an edge only
+ * over an older one, so all of them converge on the store's last write whatever the delivery order.
+ */
+export interface CompanyEdge {
+  companyId: string;
+  parent: string | null;
+  version: number;
+  updatedAt: number;
+}
+
 /** Pushed to every instance's TokenState after a durable write. */
 export type StateChange =
   | { kind: 'portfolio'; record: PortfolioRecord }
   | { kind: 'access'; record: AccessRecord }
-  | { kind: 'revoked'; tokenId: string; expiresAt: number };
+  | { kind: 'revoked'; tokenId: string; expiresAt: number }
+  | { kind: 'company'; edges: CompanyEdge[] };
 
 export interface Store {
   readonly type: 'sqlite' | 'redis';
@@ -163,12 +180,20 @@ export interface Store {
   insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]>;
   getToken(tokenId: string): Promise<TokenRecord | undefined>;
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]>;
-  /** Marks it revoked; false when unknown or already revoked. */
-  revokeToken(tokenId: string, now: number): Promise<boolean>;
+  /** Marks it revoked (`reason` defaults to `revoked`); false when unknown or already revoked. */
+  revokeToken(tokenId: string, now: number, reason?: RevokeReason): Promise<boolean>;
   /** Revoked tokens not yet expired at `now` (to rebuild TokenState). */
   listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]>;
   /** Batched last-use times (off the hot path). */
   touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+
+  /** Learned company edges (src/state/portfolio-tree.ts), every one. */
+  listCompanyEdges(): Promise<CompanyEdge[]>;
+  /**
+   * Writes one sign-in's chain of edges atomically under one new version (greater than every
+   * version before) and announces it; resolves with the edges as written (version set).
+   */
+  putCompanyEdges(edges: readonly { companyId: string; parent: string | null }[], now: number): Promise<CompanyEdge[]>;
 
   /** Assertion signing keys (every one, retired included: the caller filters by time). */
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -5,7 +5,8 @@ import type { TokenClaims } from './format.js';
 /**
  * The checks that must never be stale, run on every request including cache hits:
  * expiry (capped by the portfolio's duration in force), the portfolio still allowed and enabled
- * with the same key generation, and the token id not revoked. Pure and allocation-free;
+ * with the same key generation, the company still under the root whose key opened the token (a
+ * reparented company's cached tokens stop here at once), and the token id not revoked. Pure and allocation-free;
  * `undefined` means the token is good.
  */
 export function checkClaims(c: TokenClaims, state: TokenState, nowSeconds: number, skewSeconds: number): ErrorCode | undefined {
@@ -13,6 +14,7 @@ export function checkClaims(c: TokenClaims, state: TokenState, nowSeconds: numbe
   const p = state.portfolio(c.companyId);
   if (p === undefined || !state.isAllowed(c.companyId)) return 'token_wrong_portfolio';
   if (!p.enabled) return 'token_auth_disabled';
+  if (c.portfolioId !== undefined && p.companyId !== c.portfolioId) return 'token_revoked';
   if (p.generation !== c.generation) return 'token_revoked';
   if (c.issuedAt + p.durationMinutes * 60 + skewSeconds <= nowSeconds) return 'token_expired';
   if (state.isRevoked(c.tokenId)) return 'token_revoked';

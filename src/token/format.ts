@@ -51,4 +51,9 @@ export interface TokenClaims {
   expiresAt: number;
   /** `crk`: base64url key of the replayed credential (basic mode); absent otherwise. Never logged. */
   replayKey?: string;
+  /**
+   * Not a claim: the root company whose key opened the token (set by openToken). A cached token
+   * whose company has since moved to another root is refused on the next hit (checkClaims).
+   */
+  portfolioId?: string;
 }

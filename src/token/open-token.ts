@@ -1,7 +1,6 @@
-import type { KeyObject } from 'node:crypto';
 import { compactDecrypt, errors, type CompactJWEHeaderParameters } from 'jose';
 import { GatewayError } from '../errors.js';
-import type { TokenState } from '../state/token-state.js';
+import type { PortfolioRuntime, TokenState } from '../state/token-state.js';
 import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, REPLAY_KEY_RE, isIdentityValue, type TokenClaims } from './format.js';
 
 /**
@@ -13,13 +12,16 @@ import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, REPLAY_KEY
  */
 export async function openToken(token: string, state: TokenState, nowSeconds: number, skewSeconds: number): Promise<TokenClaims> {
   let header: { cid: string; kgen: number } | undefined;
+  let portfolioId = '';
   let plaintext: Uint8Array;
   try {
     ({ plaintext } = await compactDecrypt(
       token,
       (h: CompactJWEHeaderParameters) => {
         header = readHeader(h);
-        return keyFor(header.cid, header.kgen, state);
+        const p = keyFor(header.cid, header.kgen, state);
+        portfolioId = p.companyId;
+        return p.key!;
       },
       // Pinned: anything but dir + A256GCM is refused before any decryption (RFC 8725 §3.1).
       { keyManagementAlgorithms: [TOKEN_ALG], contentEncryptionAlgorithms: [TOKEN_ENC] },
@@ -28,6 +30,7 @@ export async function openToken(token: string, state: TokenState, nowSeconds: nu
     throw toGatewayError(err);
   }
   const claims = readClaims(plaintext, header!);
+  claims.portfolioId = portfolioId;
   if (claims.expiresAt + skewSeconds <= nowSeconds) throw new GatewayError('token_expired');
   return claims;
 }
@@ -69,14 +72,15 @@ function readHeader(h: CompactJWEHeaderParameters): { cid: string; kgen: number 
   return { cid, kgen };
 }
 
-function keyFor(companyId: string, generation: number, state: TokenState): KeyObject {
+/** The portfolio whose key opens this header's token (its key is set). */
+function keyFor(companyId: string, generation: number, state: TokenState): PortfolioRuntime {
   const p = state.portfolio(companyId);
   if (!p || !state.isAllowed(companyId)) throw new GatewayError('token_wrong_portfolio');
   if (!p.enabled) throw new GatewayError('token_auth_disabled');
   // A token of an older generation was reset (disable/enable or new pass phrase).
   if (p.generation !== generation) throw new GatewayError('token_revoked');
   if (!p.key) throw new GatewayError('token_auth_disabled');
-  return p.key;
+  return p;
 }
 
 function toGatewayError(err: unknown): GatewayError {

@@ -14,11 +14,12 @@ export interface CompanyNode {
 export class CompanyTree {
   private readonly parentOf: ReadonlyMap<string, string>;
   private readonly childrenOf = new Map<string, string[]>();
+  private readonly ids = new Set<string>();
 
   /** Throws a list of problems (unknown parent, a cycle, a duplicate id) with their positions. */
   constructor(readonly nodes: readonly CompanyNode[] = []) {
     const problems: { path: string; message: string }[] = [];
-    const ids = new Set<string>();
+    const ids = this.ids;
     nodes.forEach((n, i) => {
       if (ids.has(n.id)) problems.push({ path: `companies.${i}.id`, message: 'duplicate company id' });
       ids.add(n.id);
@@ -50,6 +51,20 @@ export class CompanyTree {
 
   isRoot(companyId: string): boolean {
     return !this.parentOf.has(companyId);
+  }
+
+  /** Whether the file names this company (then its place here wins over anything learned). */
+  has(companyId: string): boolean {
+    return this.ids.has(companyId);
+  }
+
+  /** The parent the file gives; undefined for a root or a company the file does not name. */
+  parentIn(companyId: string): string | undefined {
+    return this.parentOf.get(companyId);
+  }
+
+  childrenIn(companyId: string): readonly string[] {
+    return this.childrenOf.get(companyId) ?? [];
   }
 
   /** `companyId` and every company below it. */

@@ -6,6 +6,12 @@ export interface UserIdentity {
   login: string;
   companyId: string;
   roles: readonly string[];
+  /**
+   * Where the company sits, when the source tells (issue 12: the upstream probe's pointer, an SSO
+   * claim): company ids from the root down to the direct parent, empty for a root, checked by
+   * readAncestors (src/users/ancestors.ts). Absent: the source says nothing and nothing is learned.
+   */
+  ancestors?: readonly string[];
 }
 
 /** The role that makes a user a portfolio manager of their company. */

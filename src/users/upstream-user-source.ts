@@ -3,6 +3,7 @@ import NodeCache from 'node-cache';
 import { request } from 'undici';
 import { GatewayError } from '../errors.js';
 import { COMPANY_ID_RE } from '../token/format.js';
+import { readAncestors } from './ancestors.js';
 import { resolvePointer } from './json-pointer.js';
 import type { UserIdentity, UserSource } from './types.js';
 
@@ -13,7 +14,8 @@ export interface UpstreamUserSourceOptions {
   timeoutMs: number;
   /** Positive answers are kept this long; 0 turns the cache off. */
   cacheSeconds: number;
-  pointers: { userId: string; login: string; companyId: string; roles: string };
+  /** `ancestors`, when set: the company's ancestors, root first (src/users/ancestors.ts). */
+  pointers: { userId: string; login: string; companyId: string; roles: string; ancestors?: string | undefined };
 }
 
 /** The directory's JSON answer is read up to this size; a user record is small. */
@@ -79,11 +81,17 @@ export class UpstreamUserSource implements UserSource {
         typeof cid !== 'string' || !COMPANY_ID_RE.test(cid)) {
       throw new GatewayError('user_source_unavailable', undefined, { cause: new Error('directory answer lacks a user id or company id at the configured pointers') });
     }
+    const ancestors = p.ancestors === undefined ? undefined : readAncestors(resolvePointer(body, p.ancestors), cid);
+    if (ancestors !== undefined && !Array.isArray(ancestors)) {
+      // Nothing is learned from such an answer, and nobody signs in with it.
+      throw new GatewayError('user_source_unavailable', `the directory's company ancestors (${p.ancestors}) ${ancestors.refused}`);
+    }
     return {
       userId: String(userId),
       login: typeof foundLogin === 'string' && foundLogin !== '' ? foundLogin : login,
       companyId: cid,
       roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : typeof roles === 'string' ? [roles] : [],
+      ...(ancestors !== undefined ? { ancestors } : {}),
     };
   }
 

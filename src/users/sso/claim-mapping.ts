@@ -1,6 +1,7 @@
 import { GatewayError } from '../../errors.js';
 import { COMPANY_ID_RE, isIdentityValue } from '../../token/format.js';
 import type { OidcProviderConfig } from '../../config/sso-schema.js';
+import { readAncestors } from '../ancestors.js';
 import type { UserIdentity } from '../types.js';
 
 /** A mapped SSO identity: who, and whether the groups claim makes them a manager. */
@@ -22,7 +23,9 @@ export function mapClaims(claims: Readonly<Record<string, unknown>>, p: Pick<Oid
   if (!COMPANY_ID_RE.test(companyId)) throw refuse(m.companyId, 'is not a company id');
   const groups = groupsClaim(claims, m.groups);
   const manager = groups.includes(p.managerGroup);
-  return { who: { userId, login, companyId, roles: manager ? [p.managerGroup] : [] }, manager };
+  const ancestors = m.ancestors === undefined ? undefined : readAncestors(claims[m.ancestors], companyId);
+  if (ancestors !== undefined && !Array.isArray(ancestors)) throw refuse(m.ancestors!, ancestors.refused);
+  return { who: { userId, login, companyId, roles: manager ? [p.managerGroup] : [], ...(ancestors ? { ancestors } : {}) }, manager };
 }
 
 function stringClaim(claims: Readonly<Record<string, unknown>>, name: string): string {

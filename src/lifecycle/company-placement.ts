@@ -1,0 +1,78 @@
+import { isGatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { PortfolioTree } from '../state/portfolio-tree.js';
+import type { Store } from '../store/types.js';
+import type { AuditTrail } from './audit-trail.js';
+
+export interface CompanyPlacementDeps {
+  store: Pick<Store, 'putCompanyEdges' | 'listTokens'>;
+  tree: PortfolioTree;
+  /** Revokes one token with reason `reparented`; true when this call revoked it. */
+  revoke(tokenId: string): Promise<boolean>;
+  audit: Pick<AuditTrail, 'record'>;
+  now: () => number;
+  log: Logger;
+}
+
+/** Why a company's root changed: a sign-in taught another parent, or the users file was reloaded. */
+export type ReparentCause = 'sign-in' | 'users file';
+
+/**
+ * Where companies sit, as sign-ins teach it (issue 12), and what a move costs: a company whose root
+ * changes has its live tokens revoked (`reparented`: they were sealed with the old root's key), on
+ * every instance through the store, and audited. The cached copies stop at once anyway
+ * (checkClaims compares the root they were opened for); the revocation makes it durable and visible.
+ */
+export class CompanyPlacement {
+  constructor(private readonly d: CompanyPlacementDeps) {}
+
+  /** A sign-in's chain (checked by readAncestors): writes the edges that differ, then voids what moved. */
+  async learn(companyId: string, ancestors: readonly string[]): Promise<void> {
+    const changes = this.d.tree.changesFor(companyId, ancestors);
+    if (changes.length === 0) return;
+    // Only companies below a changed edge can change root: the chain sets every parent up to its root.
+    const before = this.d.tree.roots(new Set(changes.flatMap((e) => this.d.tree.subtree(e.companyId))));
+    try {
+      // The store applies the edges to this instance's tree before it resolves (StateSync).
+      await this.d.store.putCompanyEdges(changes, this.d.now());
+    } catch (err) {
+      // Written and applied, only not confirmed by enough replicas: the move happened, void what moved.
+      if (isGatewayError(err) && err.code === 'store_not_replicated') await this.voidMoved(before, 'sign-in');
+      throw err;
+    }
+    const moved = await this.voidMoved(before, 'sign-in');
+    if (moved.length > 0) this.d.log.info({ companies: moved }, 'a sign-in moved companies to another portfolio; their tokens were revoked');
+  }
+
+  /**
+   * Compares each company's root with `before` (a snapshot from PortfolioTree.roots) and revokes the
+   * live tokens of every company that moved. Idempotent: several instances reloading the same users
+   * file revoke and audit each token once. Returns the companies that moved.
+   */
+  async voidMoved(before: ReadonlyMap<string, string>, cause: ReparentCause): Promise<string[]> {
+    const now = this.d.now();
+    const moved: string[] = [];
+    for (const [companyId, from] of before) {
+      const to = this.d.tree.rootOf(companyId);
+      if (to === from) continue;
+      moved.push(companyId);
+      const revoked: string[] = [];
+      for (const t of await this.d.store.listTokens(companyId)) {
+        if (t.revokedAt !== null || t.expiresAt <= now || !(await this.d.revoke(t.tokenId))) continue;
+        revoked.push(t.tokenId);
+        await this.d.audit.record({
+          companyId, actor: 'system', action: 'token.revoke',
+          detail: { tokenId: t.tokenId, userId: t.userId, reason: 'reparented' }, clientAddress: null,
+        });
+      }
+      // A company seen for the first time (its own root until now, no tokens) has not moved for anyone.
+      if (revoked.length > 0 || from !== companyId) {
+        await this.d.audit.record({
+          companyId, actor: 'system', action: 'company.reparent',
+          detail: { from, to, parent: this.d.tree.parentOf(companyId) ?? null, cause, revoked: revoked.length }, clientAddress: null,
+        });
+      }
+    }
+    return moved;
+  }
+}

@@ -52,3 +52,28 @@ describe('CompanyTree', () => {
     try { new CompanyTree(nodes); } catch (e) { expect((e as CompanyTreeError).problems.map((p) => `${p.path}: ${p.message}`)).toContain(problem); }
   });
 });
+
+describe('mapClaims: the company ancestors claim (the portfolio tree)', () => {
+  const PA = { ...P, claims: { ...P.claims, ancestors: 'company_ancestors' } };
+
+  it('root first; absent or empty is a root; without the mapping nothing is read', () => {
+    expect(mapClaims({ ...OK, company_ancestors: ['holding', 'emea'] }, PA).who.ancestors).toEqual(['holding', 'emea']);
+    expect(mapClaims({ ...OK, company_ancestors: [] }, PA).who.ancestors).toEqual([]);
+    expect(mapClaims(OK, PA).who.ancestors).toEqual([]);
+    expect(mapClaims({ ...OK, company_ancestors: ['holding'] }, P).who.ancestors).toBeUndefined();
+  });
+
+  it.each([
+    ['the company itself', ['holding', 'acme'], /names a company twice/],
+    ['a company twice', ['holding', 'emea', 'holding'], /names a company twice/],
+    ['17 ancestors', Array.from({ length: 17 }, (_, i) => `c${i}`), /more than 16 ancestors/],
+    ['a string', 'holding', /not a list of company ids/],
+    ['an id with a space', ['holding', 'em ea'], /not a company id/],
+  ])('%s: refused as sso_failed naming the claim', (_n, value, reason) => {
+    let err: unknown;
+    try { mapClaims({ ...OK, company_ancestors: value }, PA); } catch (e) { err = e; }
+    expect((err as GatewayError).code).toBe('sso_failed');
+    expect((err as GatewayError).detail).toMatch(/"company_ancestors"/);
+    expect((err as GatewayError).detail).toMatch(reason);
+  });
+});

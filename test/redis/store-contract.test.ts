@@ -115,6 +115,26 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
     expect(await store.listRevoked(NOW + 10)).toEqual([{ tokenId: 't1', expiresAt: NOW + HOUR }]);
   });
 
+  it('revoke with a reason: a reparented token reads back as such', async () => {
+    await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
+    expect(await store.revokeToken('t1', NOW + 1, 'reparented')).toBe(true);
+    expect(await store.getToken('t1')).toMatchObject({ revokedAt: NOW + 1, revokedReason: 'reparented' });
+    expect(changes).toEqual([{ kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR }]);
+  });
+
+  it('learned company edges (issue 12): one version per chain, increasing; last write per company wins; each chain announced', async () => {
+    expect(await store.listCompanyEdges()).toEqual([]);
+    const first = await store.putCompanyEdges([{ companyId: 'emea', parent: 'holding' }, { companyId: 'emea-fr', parent: 'emea' }], NOW);
+    const second = await store.putCompanyEdges([{ companyId: 'emea', parent: null }], NOW + 1);
+    expect(new Set(first.map((e) => e.version)).size).toBe(1);
+    expect(second[0]!.version).toBeGreaterThan(first[0]!.version);
+    expect((await store.listCompanyEdges()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([
+      { companyId: 'emea', parent: null, version: second[0]!.version, updatedAt: NOW + 1 },
+      { companyId: 'emea-fr', parent: 'emea', version: first[0]!.version, updatedAt: NOW },
+    ]);
+    expect(changes).toEqual([{ kind: 'company', edges: first }, { kind: 'company', edges: second }]);
+  });
+
   it('touchTokens keeps the latest last-use time and ignores unknown ids', async () => {
     await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
     await store.touchTokens(new Map([['t1', NOW + 100], ['ghost', NOW]]));
@@ -223,7 +243,10 @@ describe.skipIf(lacks('redis-server'))('Redis store shared by instances', () => 
         await store.insertToken(token('t3', 'u2'), { revokePreviousOfUser: false, now: NOW });
         await store.revokeToken('t3', NOW);
         await store.putPortfolio(portfolio('globex', 7));
+        const edges = await store.putCompanyEdges([{ companyId: 'emea', parent: 'acme' }], NOW);
         await other.connection!.confirmPush(); // every message published before this has arrived
+        expect(seen.filter(([c]) => c.kind === 'company').map(([c]) => c)).toEqual([{ kind: 'company', edges }]);
+        seen.splice(seen.findIndex(([c]) => c.kind === 'company'), 1);
         const globex = seen.filter(([c]) => c.kind === 'portfolio' && c.record.companyId === 'globex');
         expect(globex.map(([c]) => c)).toEqual([{ kind: 'portfolio', record: portfolio('globex', 7) }]);
         expect(seen.filter((s) => !globex.includes(s)).map(([c]) => c)).toEqual([

@@ -3,7 +3,7 @@ import { h, on, replace } from './dom.js';
 import { shortId, when } from './format.js';
 import type { SessionInfo } from './sign-in-screen.js';
 
-interface AuditEventView { id: number; at: string; actor: string; action: string; detail: Record<string, unknown>; client_address: string | null }
+interface AuditEventView { id: number; company_id: string; at: string; actor: string; action: string; detail: Record<string, unknown>; client_address: string | null }
 interface AuditPage { events: AuditEventView[]; next_cursor: string | null }
 
 const ACTIONS: Record<string, string> = {
@@ -11,9 +11,13 @@ const ACTIONS: Record<string, string> = {
   'token.issue': 'Generated a token',
   'token.renew': 'Generated a new token (the previous one revoked)',
   'token.revoke': 'Revoked a token',
+  'company.reparent': 'Moved the company to another portfolio (its tokens revoked)',
 };
 
-/** The portfolio's audit trail (the one the /auth API writes too), newest first, 50 a page. */
+/**
+ * The audit trail of the signed-in manager's company and the companies below it (the one the
+ * /auth API writes too), newest first, 50 a page; each row names its company.
+ */
 export function renderAuditPanel(panel: HTMLElement, s: SessionInfo): void {
   const cursors: (string | null)[] = [null]; // cursors[i] fetches page i
   let index = 0;
@@ -29,12 +33,12 @@ export function renderAuditPanel(panel: HTMLElement, s: SessionInfo): void {
         on(older, 'click', () => { index += 1; load(true); });
         replace(panel,
           h('div', { class: 'table-scroll', role: 'region', 'aria-label': 'Audit trail', tabindex: '0' }, h('table', {},
-            h('caption', {}, `Audit trail of company ${s.companyId}, newest first`),
-            h('thead', {}, h('tr', {}, ...['When', 'Who', 'What', 'Details', 'From'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('caption', {}, `Audit trail of company ${s.companyId} and the companies below it, newest first`),
+            h('thead', {}, h('tr', {}, ...['When', 'Company', 'Who', 'What', 'Details', 'From'].map((t) => h('th', { scope: 'col' }, t)))),
             h('tbody', {}, ...(p.events.length === 0
-              ? [h('tr', {}, h('td', { colspan: '5' }, 'Nothing recorded yet.'))]
+              ? [h('tr', {}, h('td', { colspan: '6' }, 'Nothing recorded yet.'))]
               : p.events.map((e) => h('tr', {},
-                h('td', {}, when(e.at)), h('td', {}, e.actor), h('td', {}, ACTIONS[e.action] ?? e.action),
+                h('td', {}, when(e.at)), h('td', {}, e.company_id), h('td', {}, e.actor), h('td', {}, ACTIONS[e.action] ?? e.action),
                 h('td', {}, details(e.detail)), h('td', {}, e.client_address ?? '—'))))))),
           h('nav', { 'aria-label': 'Audit pages', class: 'pager' }, newer, h('span', {}, `Page ${index + 1}`), older),
         );

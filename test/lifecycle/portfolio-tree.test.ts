@@ -92,6 +92,15 @@ describe('the portfolio tree', () => {
     expect((await g.request('DELETE', `/auth/tokens/${apac.token_id}`, { as: U.root })).status).toBe(204);
   });
 
+  it("the root manager's audit holds every company's events, each with its company; a sub-company manager's only their branch", async () => {
+    await g.issue(U.apacUser);
+    await g.issue(U.frUser);
+    type Page = { events: { company_id: string }[] };
+    const companies = async (as: DemoUser, c: string) => new Set((await g.request('GET', `/auth/portfolios/${c}/audit?limit=200`, { as })).json<Page>().events.map((e) => e.company_id));
+    expect([...await companies(U.root, 'holding')].sort()).toEqual(['apac', 'emea', 'emea-fr', 'holding']);
+    expect([...await companies(U.emeaManager, 'emea')].sort()).toEqual(['emea', 'emea-fr']);
+  });
+
   it('the root policy covers the whole tree: a new pass phrase voids every company\'s tokens', async () => {
     const emea = await g.issue(U.emeaUser);
     await g.setPolicy(U.root, { passphrase: `${PASS_PHRASE} again` });

@@ -94,6 +94,11 @@ describe.skipIf(lacks('redis-server'))('the portfolio tree on two instances shar
     await eventually('A accepts the token issued on B', async () => (await status(a, again.access_token)()) === 200);
     expect(directory.last!.headers['x-highlight-portfolio-id']).toBe('other');
   });
+
+  it('B applied every change it received without a listener failing, and measured the tree changes', async () => {
+    expect(b.t.logs.join('')).not.toContain('state change listener failed');
+    expect(await b.t.gw.metrics.registry.metrics()).toMatch(/^hlgw_state_propagation_seconds_count\{kind="company"\} [1-9]/m);
+  });
 });
 
 function answer(req: IncomingMessage, res: ServerResponse, ancestors: Record<string, string[]>): void {

@@ -55,6 +55,11 @@ const httpUrl = z
 const pemFile = z.string().min(1, 'expected the path of a PEM file').meta({ example: '/etc/hlgw/tls/ca.pem' });
 
 /** Header names are stored lowercase: Node gives us lowercase names. */
+/** A company id, as everywhere (tokens, URLs, the users file). */
+const companyId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a company id');
+
+const upstreamMode = z.enum(['basic', 'headers', 'assertion']);
+
 const headerName = z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name')
@@ -272,7 +277,14 @@ const identitySchema = z.strictObject({
    * - `headers`: the identity headers above, plus `upstreamAuthorization` when set.
    * Switching to `basic` needs tokens issued in `basic` mode: older ones get 401 credential_missing.
    */
-  upstream: z.enum(['basic', 'headers', 'assertion']).default(DEFAULTS.identityUpstream),
+  upstream: upstreamMode.default(DEFAULTS.identityUpstream),
+  /**
+   * Per-portfolio override of `upstream`, by root company id: `{ globex: assertion }` sends
+   * Globex's tokens upstream as signed assertions while every other portfolio uses `upstream`.
+   * A sub-company follows its root (src/users/company-tree.ts). Same rules per portfolio: moving
+   * one to `basic` needs its tokens renewed.
+   */
+  upstreamByPortfolio: z.record(companyId, upstreamMode).default({}),
   /** `assertion` mode: a signed JWT per verified token (docs/ARCHITECTURE.md, "Upstream identity"; docs/VERIFY-ASSERTION.md). */
   assertion: z
     .strictObject({
@@ -308,7 +320,7 @@ const portfoliosSchema = z.strictObject({
    * (deny); only the demo config allows "*".
    */
   allowed: z
-    .union([z.literal('*'), z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a company id'))], { error: 'expected a list of company ids or "*"' })
+    .union([z.literal('*'), z.array(companyId)], { error: 'expected a list of company ids or "*"' })
     .meta({ example: '[acme, globex] (a YAML list, even for one company)' })
     .default([]),
 });

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SigningKeyRing } from '../identity/signing-keys.js';
 import { createUpstreamInjector, type UpstreamIdentity as IdentityHeaders } from '../identity/upstream-identity.js';
-import { chooseUpstreamIdentity } from '../identity/choose-mode.js';
+import { chooseUpstreamIdentity, usedModes } from '../identity/choose-mode.js';
 import { ReplayRejections } from '../identity/replay-rejections.js';
 import { createIdentityStripper } from '../auth/strip-identity.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -130,7 +130,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   const target = new URL(config.upstream.url);
   const assertion = config.identity.assertion;
-  const signingKeys = config.identity.upstream === 'assertion'
+  const signingKeys = usedModes(config.identity).has('assertion')
     ? new SigningKeyRing(store, deps.masterKey, assertion.alg, assertion.overlapSeconds * 1000)
     : undefined;
   await signingKeys?.refresh(now());
@@ -164,7 +164,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const trustedProxies = new Set(config.server.trustedProxies);
   // isEndpoint is read only when a line is written, after `endpoints` exists.
   const accessLog = new AccessLog(log, config.log, { trustedProxies, maxTokenBytes: config.tokens.maxTokenBytes, isEndpoint: (url) => endpoints.matches(url) });
-  const replays = upstreamIdentity.watchesUpstream401
+  const replays = upstreamIdentity.used.has('basic')
     ? new ReplayRejections(validator, errors, config.identity.rejectedCredentialSeconds, (req) => {
       metrics.result('credential_rejected');
       accessLog.refused(req, 'credential_rejected');
@@ -202,6 +202,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   // Before any token is opened or issued: a company's policy and key are its root's.
   // Read through the swappable source, so a reloaded users file brings its tree along.
   state.useTree((c) => users.tree?.rootOf(c) ?? c);
+  for (const id of Object.keys(config.identity.upstreamByPortfolio)) {
+    // Looked up by root only: an override naming a sub-company would silently never apply.
+    if (state.portfolioIdOf(id) !== id) log.warn({ companyId: id, root: state.portfolioIdOf(id) }, 'identity.upstreamByPortfolio names a sub-company: its root\'s mode applies; name the root instead');
+  }
   if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
   const audit = new AuditTrail(store, now, log);
   // A user removed from the users file must not keep a working token (an upstream source cannot be listed).

@@ -7,32 +7,62 @@ import { headersIdentity } from './headers-mode.js';
 import type { SigningKeyRing } from './signing-keys.js';
 import type { UpstreamIdentity, UpstreamMode } from './upstream-identity.js';
 
-/** One gateway's `identity.upstream`, as the composition root wires it. */
-export interface UpstreamIdentityMode {
-  readonly mode: UpstreamMode;
-  /** authorize seals the caller's Basic credential into each new token (basic mode only). */
-  readonly sealsCredential: boolean;
-  /** Upstream 401s to a Bearer request mean the replayed credential was refused (basic mode only). */
-  readonly watchesUpstream401: boolean;
+/**
+ * One gateway's `identity.upstream` with its per-portfolio overrides (`upstreamByPortfolio`), as
+ * the composition root wires it. The mode of a token is its portfolio's: the root of the token's
+ * company (a sub-company follows its root), else the gateway's default.
+ */
+export interface UpstreamIdentityModes {
+  /** Every mode some portfolio may use: the default and each override. */
+  readonly used: ReadonlySet<UpstreamMode>;
+  modeOf(companyId: string): UpstreamMode;
+  /** authorize seals the caller's Basic credential into each new token of this company (basic mode only). */
+  sealsCredential(companyId: string): boolean;
   /** Run once per verified token, on the cache miss; may throw a GatewayError (the token is then refused). */
   prepare(claims: TokenClaims, record: TokenRecord | undefined): UpstreamIdentity;
 }
 
-/** `keys`: the assertion signing keys, required by (and only used in) `assertion` mode. */
-export function chooseUpstreamIdentity(cfg: GatewayConfig['identity'], audience: string, keys?: SigningKeyRing, portfolioIdOf?: (companyId: string) => string): UpstreamIdentityMode {
-  switch (cfg.upstream) {
-    case 'basic':
-      return { mode: 'basic', sealsCredential: true, watchesUpstream401: true, prepare: basicIdentity };
-    case 'headers': {
-      // Issue 12: X-Highlight-Portfolio-Id = the root of the user's company (src/users/company-tree.ts).
-      const build = headersIdentity(cfg, portfolioIdOf);
-      return { mode: 'headers', sealsCredential: false, watchesUpstream401: false, prepare: (claims) => build(claims) };
-    }
-    case 'assertion': {
-      if (!keys) throw new Error('identity.upstream assertion needs its signing keys');
-      const a = cfg.assertion;
-      const o = { header: a.header, issuer: a.issuer, audience: a.audience ?? audience, lifetimeSeconds: a.lifetimeSeconds };
-      return { mode: 'assertion', sealsCredential: false, watchesUpstream401: false, prepare: (claims) => new AssertionIdentity(claims, o, keys) };
-    }
+/** The modes `cfg` may use; the composition root loads the signing keys only when `assertion` is among them. */
+export function usedModes(cfg: GatewayConfig['identity']): Set<UpstreamMode> {
+  return new Set([cfg.upstream, ...Object.values(cfg.upstreamByPortfolio)]);
+}
+
+/**
+ * `keys`: the assertion signing keys, required when some portfolio uses `assertion`.
+ * `portfolioIdOf`: a company's root (TokenState reads the current tree).
+ */
+export function chooseUpstreamIdentity(
+  cfg: GatewayConfig['identity'],
+  audience: string,
+  keys: SigningKeyRing | undefined,
+  portfolioIdOf: (companyId: string) => string = (c) => c,
+): UpstreamIdentityModes {
+  const used = usedModes(cfg);
+  const byPortfolio = new Map(Object.entries(cfg.upstreamByPortfolio));
+  const modeOf = byPortfolio.size === 0
+    ? () => cfg.upstream
+    : (companyId: string) => byPortfolio.get(portfolioIdOf(companyId)) ?? cfg.upstream;
+
+  // Each mode is built once, and only when some portfolio uses it.
+  const headers = used.has('headers') ? headersIdentity(cfg, portfolioIdOf) : undefined;
+  let assertion: ((claims: TokenClaims) => UpstreamIdentity) | undefined;
+  if (used.has('assertion')) {
+    if (!keys) throw new Error('identity.upstream assertion needs its signing keys');
+    const a = cfg.assertion;
+    const o = { header: a.header, issuer: a.issuer, audience: a.audience ?? audience, lifetimeSeconds: a.lifetimeSeconds };
+    assertion = (claims) => new AssertionIdentity(claims, o, keys);
   }
+
+  return {
+    used,
+    modeOf,
+    sealsCredential: (companyId) => modeOf(companyId) === 'basic',
+    prepare(claims, record) {
+      switch (modeOf(claims.companyId)) {
+        case 'basic': return basicIdentity(claims, record);
+        case 'headers': return headers!(claims);
+        case 'assertion': return assertion!(claims);
+      }
+    },
+  };
 }

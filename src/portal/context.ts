@@ -12,5 +12,6 @@ export interface PortalContext {
   /** Minutes, shown by the page ("signed out after 30 minutes without use"). */
   idleMinutes: number;
   /** `identity.upstream: basic`: generating a token asks for the password again (confirm-password.ts). */
-  replaysCredential: boolean;
+  /** identity.upstream is `basic` for this company's portfolio: tokens replay the user's password. */
+  replaysCredential: (companyId: string) => boolean;
 }

@@ -23,8 +23,8 @@ export interface PortalOptions {
   idleMinutes: number;
   /** SSO providers (users.sso); absent = password sign-in only. */
   sso?: SsoOptions;
-  /** `identity.upstream: basic`: a generated token carries the user's own Basic, so the password is confirmed. */
-  replaysCredential?: boolean;
+  /** `identity.upstream: basic` for this company's portfolio: a generated token carries the user's own Basic, so the password is confirmed. */
+  replaysCredential?: (companyId: string) => boolean;
   /** The page's files; read from the build output when absent. */
   assets?: StaticAssets;
 }
@@ -41,7 +41,7 @@ interface Route { pattern: RegExp; methods: Readonly<Record<string, Handler>> }
 export function createPortal(d: EndpointDeps, o: PortalOptions) {
   const assets = o.assets ?? loadStaticAssets();
   if (!assets.has('index.html')) d.log.warn('the portal page is not built (dist/portal/web missing): run npm run build');
-  const p: PortalContext = { d, sessions: o.sessions, login: createLoginGate(d.limiter), assets, idleMinutes: o.idleMinutes, replaysCredential: o.replaysCredential === true };
+  const p: PortalContext = { d, sessions: o.sessions, login: createLoginGate(d.limiter), assets, idleMinutes: o.idleMinutes, replaysCredential: o.replaysCredential ?? (() => false) };
   const viaSession = createSessionAuthenticator(p);
   const sso = createSsoEndpoints(p, o.sso);
   const api: Route[] = [

@@ -285,6 +285,13 @@ const identitySchema = z.strictObject({
    * one to `basic` needs its tokens renewed.
    */
   upstreamByPortfolio: z.record(companyId, upstreamMode).default({}),
+  /**
+   * Tokens of users signed in by SSO in a portfolio whose mode is `basic`: such users have no
+   * password of their own to replay. `password`: the portal asks for one the users.source knows
+   * (else no token); `headers` or `assertion`: their tokens use that mode instead (the API must
+   * accept it for them).
+   */
+  ssoUpstream: z.enum(['password', 'headers', 'assertion']).default('password'),
   /** `assertion` mode: a signed JWT per verified token (docs/ARCHITECTURE.md, "Upstream identity"; docs/VERIFY-ASSERTION.md). */
   assertion: z
     .strictObject({

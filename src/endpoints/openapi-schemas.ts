@@ -22,6 +22,26 @@ export const SCHEMAS = {
       code: { type: 'string', enum: [...ERROR_CODES], description: 'Stable code (docs/ERRORS.md)' },
     },
   },
+  /** src/endpoints/jwks.ts, src/identity/signing-keys.ts: public keys only (RFC 7517 §5; never `d`). */
+  JwkSet: {
+    type: 'object',
+    required: ['keys'],
+    additionalProperties: false,
+    properties: {
+      keys: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['kty', 'kid', 'alg', 'use'],
+          not: { required: ['d'] },
+          properties: {
+            kty: { enum: ['EC', 'OKP'] }, crv: { enum: ['P-256', 'Ed25519'] }, kid: { type: 'string' },
+            alg: { enum: ['ES256', 'EdDSA'] }, use: { const: 'sig' }, x: { type: 'string' }, y: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
   /** src/endpoints/authorize.ts, RFC 6749 §5.1 shape. */
   IssuedToken: {
     type: 'object',

@@ -100,6 +100,12 @@ export function openApiDocument(prefix: string, version: string): Record<string,
           responses: { 200: ok('active: false for anything not valid in the portfolio', 'Introspection'), ...errors(...basicAuth, ...bearerAuth, 'forbidden', 'payload_too_large') },
         },
       },
+      [`${prefix}/.well-known/jwks.json`]: {
+        get: {
+          operationId: 'jwks', summary: 'Public keys that verify identity assertions (identity.upstream: assertion); 404 when no portfolio uses that mode', security: [{}],
+          responses: { 200: { description: 'RFC 7517 JWK Set', content: { 'application/jwk-set+json': { schema: { $ref: '#/components/schemas/JwkSet' } } } }, ...errors('not_found') },
+        },
+      },
       [`${prefix}/openapi.json`]: {
         get: { operationId: 'openapi', summary: 'This document', security: [{}], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
       },

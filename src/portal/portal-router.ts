@@ -24,7 +24,7 @@ export interface PortalOptions {
   /** SSO providers (users.sso); absent = password sign-in only. */
   sso?: SsoOptions;
   /** `identity.upstream: basic` for this company's portfolio: a generated token carries the user's own Basic, so the password is confirmed. */
-  replaysCredential?: (companyId: string) => boolean;
+  replaysCredential?: (companyId: string, viaSso: boolean) => boolean;
   /** The page's files; read from the build output when absent. */
   assets?: StaticAssets;
 }

@@ -40,7 +40,7 @@ describe('{prefix}/openapi.json', () => {
   it('describes every route of the endpoint router', () => {
     const paths = Object.keys(openApiDocument('/auth', 'x').paths as object);
     expect(paths.sort()).toEqual([
-      '/auth/oauth/authorize', '/auth/oauth/introspect', '/auth/oauth/revoke', '/auth/openapi.json',
+      '/auth/.well-known/jwks.json', '/auth/oauth/authorize', '/auth/oauth/introspect', '/auth/oauth/revoke', '/auth/openapi.json',
       '/auth/portfolios/{companyId}/audit', '/auth/portfolios/{companyId}/token-policy', '/auth/tokens', '/auth/tokens/{tokenId}',
     ]);
   });

@@ -48,7 +48,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   const opened = await openStore(config, log);
   const store = opts.worker?.wrapStore ? opts.worker.wrapStore(opened) : opened;
   const gateway = await createGateway({ config, store, masterKey, logger: log, env });
-  const urls = await gateway.listen({ admin: !opts.worker });
+  const urls = await gateway.listen({ admin: opts.worker ? 'relay' : true });
   log.info({ proxy: urls.proxy, admin: urls.admin, upstream: upstreamForLogs(config), forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
   return {
     gateway, urls, demo, log,

@@ -5,8 +5,8 @@ import type { StateChange } from '../store/types.js';
  * message of ours carries `hlgw`, so prom-client's own messages (metrics aggregation) pass by.
  */
 export type WorkerMessage =
-  /** The worker's proxy listener is up. */
-  | { hlgw: 'listening'; proxy: string }
+  /** The worker's proxy listener is up; `operator`: its loopback admin listener, when the operator API is on. */
+  | { hlgw: 'listening'; proxy: string; operator?: string }
   /** A change this worker wrote to the shared SQLite file, for the primary to pass to the others. */
   | { hlgw: 'change'; change: StateChange; publishedAt: number }
   | { hlgw: 'ready-reply'; id: number; ready: boolean; detail: Record<string, unknown> | string };

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { MasterKey } from '../secrets/master-key.js';
 import { openStore } from '../store/open-store.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { createOperatorRelay } from './operator-relay.js';
 import { createPrimaryAdminServer } from './primary-admin.js';
 
 const READY_ASK_TIMEOUT_MS = 3_000;
@@ -49,6 +50,8 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
   let askId = 0;
   const pendingAsks = new Map<number, (r: { ready: boolean; detail: unknown }) => void>();
   const listening = new Set<Worker>();
+  /** Each worker's loopback admin listener, when the operator API is on. */
+  const operatorUrls = new Map<Worker, string>();
 
   cluster.on('message', (worker: Worker, m: unknown) => {
     if (!isHlgwMessage<WorkerMessage>(m)) return;
@@ -56,6 +59,7 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
       case 'listening':
         proxyUrl = m.proxy;
         listening.add(worker);
+        if (m.operator !== undefined) operatorUrls.set(worker, m.operator);
         return;
       case 'change': {
         // SQLite: the writer has applied it; every other worker applies it now.
@@ -72,6 +76,7 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
 
   cluster.on('exit', (worker, code, signal) => {
     listening.delete(worker);
+    operatorUrls.delete(worker);
     if (stopping || !started) return;
     log.error({ pid: worker.process.pid, code, signal }, 'worker exited; starting a new one');
     setTimeout(() => { if (!stopping) cluster.fork(); }, RESPAWN_DELAY_MS).unref();
@@ -93,7 +98,8 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
     if (ws.length < workers) throw new Error(`${ws.length} of ${workers} workers listening`);
     if (notReady.length > 0) throw new Error(`${notReady.length} of ${workers} workers not ready: ${String(notReady[0]!.detail)}`);
     return { workers, ...(answers[0]?.detail as Record<string, unknown>) };
-  });
+  }, config.admin.operatorToken === undefined ? undefined
+    : createOperatorRelay(() => [...operatorUrls].filter(([w]) => w.isConnected()).map(([, url]) => url)));
 
   async function stop(): Promise<void> {
     stopping = true;

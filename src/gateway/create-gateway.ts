@@ -100,8 +100,13 @@ export interface Gateway {
    * (SIGHUP). False without server.tls; throws (old certificate kept) when a file is unusable.
    */
   reloadTls(): boolean;
-  /** Binds both listeners; resolves with their URLs (port 0 in config picks a free port). */
-  listen(opts?: { admin?: boolean }): Promise<{ proxy: string; admin: string }>;
+  /**
+   * Binds both listeners; resolves with their URLs (port 0 in config picks a free port).
+   * `admin: 'relay'` (a server.workers worker): the primary serves admin.port, so the admin
+   * listener binds only when the operator API is on, to a free loopback port the primary relays
+   * the operator's calls to (src/cluster/primary.ts); `admin` is then its URL, or ''.
+   */
+  listen(opts?: { admin?: boolean | 'relay' }): Promise<{ proxy: string; admin: string }>;
   close(): Promise<void>;
 }
 
@@ -330,8 +335,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     state, store, metrics, configMetrics, accessLog, validator, signingKeys, portfolios, access, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
       const proxy = await listenOn(proxyServer, config.server.host, config.server.port, 'server.port', config.server.tls ? 'https' : 'http');
-      // With server.workers the primary serves the admin port; workers pass { admin: false }.
-      const admin = opts?.admin === false ? '' : await listenOn(adminServer, config.admin.host, config.admin.port, 'admin.port');
+      const a = opts?.admin ?? true;
+      const admin = a === true ? await listenOn(adminServer, config.admin.host, config.admin.port, 'admin.port')
+        : a === 'relay' && operatorSecret !== undefined ? await listenOn(adminServer, '127.0.0.1', 0, 'operator relay port')
+        : '';
       return { proxy, admin };
     },
     async close() {

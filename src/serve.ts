@@ -18,6 +18,9 @@ export interface Running {
   /** SIGHUP: re-read the config file and apply what can change live; false when it was refused. */
   reload(): Promise<boolean>;
   log: Logger;
+  /** SIGTERM's first step (server.shutdownDelaySeconds): /readyz 503, still serving. */
+  drain(): void;
+  /** Drains if not yet, stops accepting, lets requests in flight finish, closes the store. */
   stop(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   return {
     gateway, urls, demo, log,
     reload: () => reloadConfig(gateway, source, env, log),
+    drain: () => gateway.drain(),
     async stop() {
       await gateway.close();
       await store.close();

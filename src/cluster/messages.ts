@@ -13,7 +13,9 @@ export type WorkerMessage =
 
 export type PrimaryMessage =
   | { hlgw: 'change'; change: StateChange; publishedAt: number }
-  | { hlgw: 'ready-ask'; id: number };
+  | { hlgw: 'ready-ask'; id: number }
+  /** SIGTERM reached the primary: answer with Connection: close until the SIGTERM that follows. */
+  | { hlgw: 'drain' };
 
 export function isHlgwMessage<T extends { hlgw: string }>(m: unknown): m is T {
   return typeof m === 'object' && m !== null && typeof (m as { hlgw?: unknown }).hlgw === 'string';

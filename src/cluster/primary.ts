@@ -24,6 +24,8 @@ export interface RunningPrimary {
   proxy: string;
   admin: string;
   demo: string | undefined;
+  /** /readyz 503 and the workers answer with Connection: close (server.shutdownDelaySeconds). */
+  drain(): void;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
   }
 
   let stopping = false;
+  let draining = false;
   let started = false;
   let proxyUrl = '';
   let askId = 0;
@@ -92,6 +95,7 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
   }
 
   const admin = createPrimaryAdminServer(async () => {
+    if (draining) throw new Error('shutting down');
     const ws = [...listening].filter((w) => w.isConnected());
     const answers = await Promise.all(ws.map(askReady));
     const notReady = answers.filter((a) => !a.ready);
@@ -101,8 +105,14 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
   }, config.admin.operatorToken === undefined ? undefined
     : createOperatorRelay(() => [...operatorUrls].filter(([w]) => w.isConnected()).map(([, url]) => url)));
 
+  function drain(): void {
+    draining = true;
+    for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ hlgw: 'drain' } satisfies PrimaryMessage);
+  }
+
   async function stop(): Promise<void> {
     stopping = true;
+    draining = true;
     const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     await Promise.all(all.map((w) => new Promise<void>((resolve) => {
       if (w.isDead()) return resolve();
@@ -136,5 +146,5 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
   started = true;
   const a = admin.address() as AddressInfo;
   const d = demo?.address() as AddressInfo | undefined;
-  return { proxy: proxyUrl, admin: `http://${a.address}:${a.port}`, demo: d ? `http://${d.address}:${d.port}` : undefined, stop };
+  return { proxy: proxyUrl, admin: `http://${a.address}:${a.port}`, demo: d ? `http://${d.address}:${d.port}` : undefined, drain, stop };
 }

@@ -22,7 +22,9 @@ export async function runWorker(configPath: string | undefined): Promise<void> {
   new AggregatorRegistry();
 
   process.on('message', (m: unknown) => {
-    if (!isHlgwMessage<PrimaryMessage>(m) || m.hlgw !== 'ready-ask') return;
+    if (!isHlgwMessage<PrimaryMessage>(m)) return;
+    if (m.hlgw === 'drain') return running.gateway.drain();
+    if (m.hlgw !== 'ready-ask') return;
     running.gateway.ready().then(
       (detail) => send({ hlgw: 'ready-reply', id: m.id, ready: true, detail }),
       (err: unknown) => send({ hlgw: 'ready-reply', id: m.id, ready: false, detail: err instanceof Error ? err.message : String(err) }),

@@ -43,6 +43,8 @@ export const DEFAULTS = Object.freeze({
   redisReplicaAckTimeoutMs: 500,
   identityUpstream: 'headers' as const,
   rejectedCredentialSeconds: 30,
+  /** Above the shipped haproxy config's detection time (2 failed checks 1 s apart). */
+  shutdownDelaySeconds: 3,
 });
 
 const host = z.string().min(1, 'expected a host name or address');
@@ -100,6 +102,14 @@ const serverSchema = z.strictObject({
   tls: serverTlsSchema.optional(),
   /** Processes sharing the port (node:cluster); `auto` = one per CPU. */
   workers: z.union([z.number().int().min(1).max(64), z.literal('auto')], { error: 'expected a number of processes from 1 to 64, or "auto"' }).default(1),
+  /**
+   * On SIGTERM, how long /readyz answers 503 while this port still serves (every response then
+   * says `Connection: close`) before it stops accepting: longer than the load balancer takes to
+   * see the instance down (haproxy: `inter` × `fall` plus `timeout check`), so it sends nothing
+   * to a closed port and no request to a connection being closed. Then requests in flight get
+   * up to 5 s. SIGINT and a second SIGTERM skip the wait. 0 behind no load balancer.
+   */
+  shutdownDelaySeconds: z.number().min(0).max(300).default(DEFAULTS.shutdownDelaySeconds),
 });
 
 const adminSchema = z.strictObject({

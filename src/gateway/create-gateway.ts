@@ -15,6 +15,7 @@ import { ErrorResponder } from '../http/error-responses.js';
 import { createFramingCheck } from '../http/check-framing.js';
 import { createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-headers.js';
 import { AccessLog } from '../http/access-log.js';
+import { ConnectionDrain } from '../http/drain.js';
 import { createProxyListener, reloadServerTls } from '../http/server-tls.js';
 import { tagListenError } from '../http/listen-error.js';
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
@@ -95,6 +96,12 @@ export interface Gateway {
   readonly forwarderName: ForwarderName;
   readonly proxyServer: Server;
   readonly adminServer: Server;
+  /**
+   * The first step of a stop behind a load balancer (SIGTERM, src/http/drain.ts): /readyz answers
+   * 503 and every response says `Connection: close`, while the proxy listener still serves.
+   * `close()` does it too when it was not asked for first.
+   */
+  drain(): void;
   /**
    * Re-reads server.tls's certificate and key for new connections, without dropping open ones
    * (SIGHUP). False without server.tls; throws (old certificate kept) when a file is unusable.
@@ -285,7 +292,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if (!socket.writable || err.code === 'ECONNRESET' || inFlight?.headersSent) return socket.destroy();
     socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? clientErrorAnswers.overflow : clientErrorAnswers.malformed);
   });
+  const drain = new ConnectionDrain(proxyServer);
   const ready = async (): Promise<Record<string, unknown>> => {
+    // First: a balancer must take this instance out before its listener closes.
+    if (drain.isDraining) throw new Error('shutting down');
     // Not ready while the shared state may lag: a load balancer then stops sending traffic here.
     const reason = freshness?.notReadyReason();
     if (reason) throw new Error(reason);
@@ -331,6 +341,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   return {
     get config() { return running; },
     reload,
+    drain: () => drain.drain(),
     reloadTls: () => reloadServerTls(proxyServer, config.server),
     state, store, metrics, configMetrics, accessLog, validator, signingKeys, portfolios, access, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
@@ -348,7 +359,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       sync.stop();
       freshness?.stop();
       stopSyncMetrics();
-      await Promise.all([closeServer(proxyServer), closeServer(adminServer)]);
+      await Promise.all([drain.close(DRAIN_MS), closeServer(adminServer)]);
       await usage.stop().catch(() => undefined);
       await forwarder.close();
       users.close();
@@ -413,10 +424,10 @@ function listenOn(server: Server, host: string, port: number, configKey: string,
   });
 }
 
-/** How long requests in flight may take to finish once a stop is asked for (SIGTERM). */
+/** How long requests in flight may take to finish once the listener stops accepting. */
 const DRAIN_MS = 5_000;
 
-/** Stops accepting, lets requests in flight finish (idle keep-alive connections close at once), then cuts the rest. */
+/** The admin listener: stops accepting, lets requests in flight finish (idle keep-alive connections close at once), then cuts the rest. */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();

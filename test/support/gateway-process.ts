@@ -33,7 +33,8 @@ export class GatewayProcess {
     const dir = mkdtempSync(join(tmpdir(), `hlgw-${name}-`));
     const path = join(dir, 'gateway.yaml');
     const written = {
-      server: { host: '127.0.0.1', port: 0, ...(config.server as object | undefined) },
+      // No drain wait on SIGTERM unless a suite asks (test/ops/rolling-restart.test.ts): no balancer here.
+      server: { host: '127.0.0.1', port: 0, shutdownDelaySeconds: 0, ...(config.server as object | undefined) },
       admin: { host: '127.0.0.1', port: 0 },
       users: { source: 'file', file: await usersFilePath() },
       portfolios: { allowed: ALLOWED },

@@ -132,6 +132,17 @@ export class GatewayProcess {
     return call(this.admin, path);
   }
 
+  /** Sends `signal` and returns at once (the drain tests); `exitCode()` waits for the exit. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  exitCode(): Promise<number | null> {
+    const c = this.child;
+    if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
+    return new Promise((resolve) => c.once('exit', (code) => resolve(code)));
+  }
+
   /** SIGKILL: a crash, no shutdown code runs. */
   async crash(): Promise<void> {
     const c = this.child;

@@ -23,12 +23,18 @@ export class ConnectionDrain {
   private readonly open = new Set<ServerResponse>();
 
   constructor(private readonly server: Server) {
+    // One function for every response ('close' follows 'finish' too, and an aborted response):
+    // nothing allocated per request but the Set entry.
+    const open = this.open;
+    const self = this;
+    function onClose(this: ServerResponse): void {
+      if (open.delete(this) && self.closing) self.idleNow();
+    }
     // Prepended: it must run before the gateway's handler, which may answer synchronously.
     server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
       if (this.draining) res.shouldKeepAlive = false;
-      this.open.add(res);
-      res.once('close', () => this.done(res));
-      res.once('finish', () => this.done(res));
+      open.add(res);
+      res.on('close', onClose);
     });
   }
 
@@ -61,8 +67,7 @@ export class ConnectionDrain {
     });
   }
 
-  private done(res: ServerResponse): void {
-    if (!this.open.delete(res) || !this.closing) return;
+  private idleNow(): void {
     // A response that started before the drain went out with keep-alive: once it is complete
     // its connection is idle, and closing it cannot cut a request (the balancer sends none here
     // any more, and one that does arrive first makes the connection busy again, not idle).

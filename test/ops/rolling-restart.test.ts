@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { Haproxy } from '../support/haproxy.js';
 import { basic } from '../support/http-call.js';
 import { USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
-import { RedisServer, freePort } from '../support/redis-server.js';
+import { RedisServer } from '../support/redis-server.js';
 import { lacks } from '../support/requires.js';
 
 /** The load's hard bound, whatever happens to the restarts. */
@@ -68,6 +69,22 @@ function startLoad(url: string, token: string) {
   };
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768-60999): an instance's port stays free while it
+ * restarts, and no other suite's port-0 listener or outgoing connection can be given it meanwhile.
+ */
+async function stablePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 describe.skipIf(lacks('haproxy') || lacks('redis-server'))('rolling restart behind haproxy (deploy/haproxy/hlgw.cfg)', () => {
   const redis = new RedisServer();
   const upstream = new RecordingUpstream();
@@ -88,7 +105,7 @@ describe.skipIf(lacks('haproxy') || lacks('redis-server'))('rolling restart behi
   const status = async (name: 'a' | 'b') => (await server(name)).status!;
 
   beforeAll(async () => {
-    for (const k of Object.keys(ports) as Array<keyof typeof ports>) ports[k] = await freePort();
+    for (const k of Object.keys(ports) as Array<keyof typeof ports>) ports[k] = await stablePort();
     await Promise.all([redis.start(), upstream.start()]);
     await Promise.all([startInstance('a'), startInstance('b')]);
     haproxy = await new Haproxy({

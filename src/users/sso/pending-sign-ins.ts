@@ -2,13 +2,26 @@ import { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.js';
 
-/** What the callback needs to check the provider's answer; never sent to the browser. */
-export interface PendingSignIn {
+/** What the return step needs to check the provider's answer; never sent to the browser. */
+export type PendingSignIn = PendingOidc | PendingSaml;
+
+export interface PendingOidc {
+  kind: 'oidc';
   provider: string;
   state: string;
   nonce: string;
   codeVerifier: string;
   redirectUri: string;
+}
+
+export interface PendingSaml {
+  kind: 'saml';
+  provider: string;
+  /** The AuthnRequest's ID: the assertion's InResponseTo must be this one. */
+  requestId: string;
+  /** Our ACS URL (the assertion's Recipient) and entity id (its audience), as sent. */
+  acsUrl: string;
+  entityId: string;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Exchange } from '../endpoints/context.js';
 import { OidcClient } from '../users/sso/oidc-client.js';
 import { PendingSignIns } from '../users/sso/pending-sign-ins.js';
 import { SamlClient } from '../users/sso/saml-client.js';
-import { MemorySeenAssertionIds } from '../users/sso/seen-assertions.js';
+import { StoreSeenAssertionIds } from '../users/sso/seen-assertions.js';
 import type { SsoClient } from '../users/sso/sso-client.js';
 import type { PortalContext } from './context.js';
 import { sendPortalJson } from './respond.js';
@@ -36,11 +36,11 @@ const ACS_BODY_LIMIT = 256 * 1024;
  */
 export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) {
   const sso = o?.config ?? { only: false, providers: [] };
-  const seen = new MemorySeenAssertionIds(p.d.clock);
+  const seen = new StoreSeenAssertionIds(p.d.store, p.d.clock);
   const clients = new Map<string, SsoClient>(sso.providers.map((c) => [c.name,
     c.type === 'oidc' ? new OidcClient(c, o?.env ?? {}) : SamlClient.fromConfig(c, p.d.clock, seen)]));
   const publicUrls = new Map(sso.providers.map((c) => [c.name, c.publicUrl]));
-  const pending = new PendingSignIns(p.d.clock, SSO_DEFAULTS.pendingMinutes * 60_000);
+  const pending = new PendingSignIns(p.d.store, p.d.clock, SSO_DEFAULTS.pendingMinutes * 60_000);
   const prefix = p.d.prefix;
   const ttlSeconds = SSO_DEFAULTS.pendingMinutes * 60;
 
@@ -70,7 +70,7 @@ export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) 
     try {
       const c = clientOf(params[0]);
       if (c.returnStep !== step) throw new GatewayError('not_found');
-      const pend = pending.take(readSsoCookie(req.headers, tls));
+      const pend = await pending.take(readSsoCookie(req.headers, tls));
       if (pend === undefined || pend.provider !== c.name) {
         throw new GatewayError('sso_failed', 'this sign-in was not started in this browser, was already used, or took too long; start again');
       }
@@ -103,7 +103,7 @@ export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) 
       const c = clientOf(params[0]);
       const tls = arrivedOverTls(req, p.d.trustedProxies);
       const { url, pending: pend } = await c.start(baseUrl(req, c, tls));
-      const cookie = pending.begin(pend);
+      const cookie = await pending.begin(pend);
       res.writeHead(303, { ...SECURITY_HEADERS, location: url, 'set-cookie': ssoCookie(cookie, tls, prefix, ttlSeconds), 'content-length': '0' });
       res.end();
     },

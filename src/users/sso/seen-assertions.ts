@@ -1,5 +1,6 @@
-import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.js';
+import type { Store } from '../../store/types.js';
+import { hashOf } from './pending-sign-ins.js';
 
 /**
  * The SAML replay cache: an assertion id is accepted once, and remembered until the assertion
@@ -11,21 +12,15 @@ export interface SeenAssertionIds {
 }
 
 /**
- * In process memory, bounded: a flood of assertions (each needs the IdP's signature, so only the
- * IdP can make them) evicts the oldest. An evicted id is still refused on replay by the pending
- * sign-in it answered, which is gone after one use (InResponseTo must match a pending request).
+ * In the store (a one-time record per id, under its SHA-256: ids are IdP-chosen strings of any
+ * length), so an assertion accepted by one worker or instance is refused by every other.
+ * Insert-if-absent is one atomic step in both stores: two concurrent posts of one assertion,
+ * one wins.
  */
-export class MemorySeenAssertionIds implements SeenAssertionIds {
-  private readonly ids: LRUCache<string, true>;
+export class StoreSeenAssertionIds implements SeenAssertionIds {
+  constructor(private readonly store: Store, private readonly clock: Clock) {}
 
-  constructor(private readonly clock: Clock, max = 100_000) {
-    // The ttl here is only a default; every set() gives the assertion's own.
-    this.ids = new LRUCache({ max, ttl: 60_000, perf: { now: () => clock.now() } });
-  }
-
-  async firstSeen(id: string, until: number): Promise<boolean> {
-    if (this.ids.has(id)) return false;
-    this.ids.set(id, true, { ttl: Math.max(1, until - this.clock.now()) });
-    return true;
+  firstSeen(id: string, until: number): Promise<boolean> {
+    return this.store.putOnce('saml-assertion', hashOf(id), '1', until, this.clock.now());
   }
 }

@@ -80,7 +80,7 @@ const samlProviderSchema = z.strictObject({
   entryPoint: httpUrl,
   /** The IdP's entity id: assertions must name it as their Issuer. Tokens are bound to it: changing it voids them. */
   idpIssuer: z.string().min(1).max(1024),
-  /** PEM file with the IdP's signing certificate; an assertion must carry a signature (RSA-SHA256) that verifies with it. */
+  /** PEM file with the IdP's signing certificate (several while it rotates its key); an assertion must carry an RSA-SHA256 signature that verifies with one of them. */
   idpCertFile: z.string().min(1),
   /**
    * Our entity id (the audience assertions must name). Absent: the metadata URL,

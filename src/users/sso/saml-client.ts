@@ -30,11 +30,11 @@ const NO_LIBRARY_REQUEST_EXPIRY_MS = 100 * 365 * 24 * 3600_000;
 export class SamlClient implements SsoClient {
   readonly returnStep = 'acs';
 
-  constructor(readonly p: SamlProviderConfig, private readonly idpCert: string, private readonly clock: Clock, private readonly seen: SeenAssertionIds) {}
+  constructor(readonly p: SamlProviderConfig, private readonly idpCerts: readonly string[], private readonly clock: Clock, private readonly seen: SeenAssertionIds) {}
 
   /** Reads and checks the IdP certificate at start-up: a bad file stops the gateway, not a sign-in. */
   static fromConfig(p: SamlProviderConfig, clock: Clock, seen: SeenAssertionIds): SamlClient {
-    return new SamlClient(p, readIdpCertificate(readFileSync(p.idpCertFile, 'utf8')), clock, seen);
+    return new SamlClient(p, readIdpCertificates(readFileSync(p.idpCertFile, 'utf8')), clock, seen);
   }
 
   get name(): string { return this.p.name; }
@@ -99,7 +99,7 @@ export class SamlClient implements SsoClient {
       issuer: pending.entityId,
       audience: pending.entityId,
       callbackUrl: pending.acsUrl,
-      idpCert: this.idpCert,
+      idpCert: [...this.idpCerts],
       wantAssertionsSigned: true,
       // Many IdPs sign only the assertion; that signature is the one we require.
       wantAuthnResponseSigned: false,
@@ -116,12 +116,16 @@ export class SamlClient implements SsoClient {
   }
 }
 
-/** The PEM's certificate, checked to parse; throws a message fit for an operator. */
-export function readIdpCertificate(pem: string): string {
-  const m = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
-  if (m === null) throw new Error('expected a PEM certificate (-----BEGIN CERTIFICATE-----)');
-  new X509Certificate(m[0]); // throws on a malformed certificate
-  return m[0];
+/**
+ * The PEM file's certificates, each checked to parse; throws a message fit for an operator.
+ * Several are allowed, so an IdP's signing key can be rotated: list the old and the new one,
+ * then remove the old once the IdP has switched. A signature must verify with one of them.
+ */
+export function readIdpCertificates(pem: string): string[] {
+  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (certs.length === 0) throw new Error('expected a PEM certificate (-----BEGIN CERTIFICATE-----)');
+  for (const c of certs) new X509Certificate(c); // throws on a malformed certificate
+  return certs;
 }
 
 function refuse(why: string, cause?: unknown): GatewayError {

@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { GatewayError } from '../../errors.js';
 import type { OidcProviderConfig } from '../../config/sso-schema.js';
 import { mapClaims, type SsoIdentity } from './claim-mapping.js';
-import type { PendingSignIn } from './pending-sign-ins.js';
+import type { PendingOidc, PendingSignIn } from './pending-sign-ins.js';
 import type { SsoClient } from './sso-client.js';
 
 /**
@@ -53,7 +53,7 @@ export class OidcClient implements SsoClient {
     return mapClaims(await this.verifiedClaims(query, pending), this.p);
   }
 
-  private async verifiedClaims(query: URLSearchParams, pending: PendingSignIn & { kind: 'oidc' }): Promise<Record<string, unknown>> {
+  private async verifiedClaims(query: URLSearchParams, pending: PendingOidc): Promise<Record<string, unknown>> {
     const config = await this.configuration();
     const current = new URL(pending.redirectUri);
     for (const [k, v] of query) current.searchParams.append(k, v);

@@ -32,7 +32,7 @@ program
     const source = resolveConfigPath(opts.config, process.env);
     const running = await serve({ configPath: opts.config });
     process.stdout.write(banner(running.gateway.config, running, source) + '\n');
-    stopOnSignals(() => running.stop());
+    stopOnSignals(running, running.gateway.config.server.shutdownDelaySeconds * 1000);
     // Reload without dropping a connection (docs/OPERATIONS.md, "Reload"); the TLS certificates too.
     process.on('SIGHUP', () => void running.reload());
     reloadTlsOnSighup(running.gateway, running.log);

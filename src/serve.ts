@@ -18,6 +18,9 @@ export interface Running {
   /** SIGHUP: re-read the config file and apply what can change live; false when it was refused. */
   reload(): Promise<boolean>;
   log: Logger;
+  /** SIGTERM's first step (server.shutdownDelaySeconds): /readyz 503, still serving. */
+  drain(): void;
+  /** Drains if not yet, stops accepting, lets requests in flight finish, closes the store. */
   stop(): Promise<void>;
 }
 
@@ -48,11 +51,12 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   const opened = await openStore(config, log);
   const store = opts.worker?.wrapStore ? opts.worker.wrapStore(opened) : opened;
   const gateway = await createGateway({ config, store, masterKey, logger: log, env });
-  const urls = await gateway.listen({ admin: !opts.worker });
+  const urls = await gateway.listen({ admin: opts.worker ? 'relay' : true });
   log.info({ proxy: urls.proxy, admin: urls.admin, upstream: upstreamForLogs(config), forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
   return {
     gateway, urls, demo, log,
     reload: () => reloadConfig(gateway, source, env, log),
+    drain: () => gateway.drain(),
     async stop() {
       await gateway.close();
       await store.close();

@@ -6,6 +6,7 @@ import type { CliIo } from './io.js';
 
 interface TokenView {
   token_id: string; user_id: string; login: string; created_at: string; expires_at: string; last_used_at: string | null; status: string;
+  revoked_reason?: string | null; signed_in_with?: string;
 }
 
 /** `hlgw token create|list|revoke`: the token endpoints, from a shell. */
@@ -31,8 +32,9 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
       const api = await ApiClient.connect(o, io);
       const { tokens } = (await api.send('GET', '/tokens', undefined, hasArray('tokens'), 'a token list')) as { tokens: TokenView[] };
       if (o.json) return io.out(`${JSON.stringify(tokens, null, 2)}\n`);
-      io.out(table(['TOKEN ID', 'STATUS', 'LOGIN', 'EXPIRES', 'LAST USED'],
-        tokens.map((t) => [t.token_id, t.status, t.login, t.expires_at, t.last_used_at ?? '-'])));
+      // Why a token stopped working (renewed, revoked, its pass phrase changed...) is what a user asks first.
+      io.out(table(['TOKEN ID', 'STATUS', 'LOGIN', 'SIGNED IN WITH', 'EXPIRES', 'LAST USED'],
+        tokens.map((t) => [t.token_id, t.revoked_reason ? `${t.status} (${t.revoked_reason})` : t.status, t.login, t.signed_in_with ?? 'password', t.expires_at, t.last_used_at ?? '-'])));
     });
 
   withConnectionFlags(token.command('revoke'))

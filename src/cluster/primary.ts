@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { MasterKey } from '../secrets/master-key.js';
 import { openStore } from '../store/open-store.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { createOperatorRelay } from './operator-relay.js';
 import { createPrimaryAdminServer } from './primary-admin.js';
 
 const READY_ASK_TIMEOUT_MS = 3_000;
@@ -23,6 +24,8 @@ export interface RunningPrimary {
   proxy: string;
   admin: string;
   demo: string | undefined;
+  /** /readyz 503 and the workers answer with Connection: close (server.shutdownDelaySeconds). */
+  drain(): void;
   stop(): Promise<void>;
 }
 
@@ -44,11 +47,14 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
   }
 
   let stopping = false;
+  let draining = false;
   let started = false;
   let proxyUrl = '';
   let askId = 0;
   const pendingAsks = new Map<number, (r: { ready: boolean; detail: unknown }) => void>();
   const listening = new Set<Worker>();
+  /** Each worker's loopback admin listener, when the operator API is on. */
+  const operatorUrls = new Map<Worker, string>();
 
   cluster.on('message', (worker: Worker, m: unknown) => {
     if (!isHlgwMessage<WorkerMessage>(m)) return;
@@ -56,6 +62,7 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
       case 'listening':
         proxyUrl = m.proxy;
         listening.add(worker);
+        if (m.operator !== undefined) operatorUrls.set(worker, m.operator);
         return;
       case 'change': {
         // SQLite: the writer has applied it; every other worker applies it now.
@@ -72,6 +79,7 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
 
   cluster.on('exit', (worker, code, signal) => {
     listening.delete(worker);
+    operatorUrls.delete(worker);
     if (stopping || !started) return;
     log.error({ pid: worker.process.pid, code, signal }, 'worker exited; starting a new one');
     setTimeout(() => { if (!stopping) cluster.fork(); }, RESPAWN_DELAY_MS).unref();
@@ -87,16 +95,24 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
   }
 
   const admin = createPrimaryAdminServer(async () => {
+    if (draining) throw new Error('shutting down');
     const ws = [...listening].filter((w) => w.isConnected());
     const answers = await Promise.all(ws.map(askReady));
     const notReady = answers.filter((a) => !a.ready);
     if (ws.length < workers) throw new Error(`${ws.length} of ${workers} workers listening`);
     if (notReady.length > 0) throw new Error(`${notReady.length} of ${workers} workers not ready: ${String(notReady[0]!.detail)}`);
     return { workers, ...(answers[0]?.detail as Record<string, unknown>) };
-  });
+  }, config.admin.operatorToken === undefined ? undefined
+    : createOperatorRelay(() => [...operatorUrls].filter(([w]) => w.isConnected()).map(([, url]) => url)));
+
+  function drain(): void {
+    draining = true;
+    for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send({ hlgw: 'drain' } satisfies PrimaryMessage);
+  }
 
   async function stop(): Promise<void> {
     stopping = true;
+    draining = true;
     const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     await Promise.all(all.map((w) => new Promise<void>((resolve) => {
       if (w.isDead()) return resolve();
@@ -130,5 +146,5 @@ export async function runPrimary(config: GatewayConfig, workers: number, env: No
   started = true;
   const a = admin.address() as AddressInfo;
   const d = demo?.address() as AddressInfo | undefined;
-  return { proxy: proxyUrl, admin: `http://${a.address}:${a.port}`, demo: d ? `http://${d.address}:${d.port}` : undefined, stop };
+  return { proxy: proxyUrl, admin: `http://${a.address}:${a.port}`, demo: d ? `http://${d.address}:${d.port}` : undefined, drain, stop };
 }

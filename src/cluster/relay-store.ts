@@ -1,4 +1,4 @@
-import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, RevokeReason, LoginBudget, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../store/types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, RevokeReason, LoginBudget, OnceKind, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../store/types.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 type Listener = (change: StateChange, origin?: ChangeOrigin) => void;
@@ -57,6 +57,9 @@ export class ClusterRelayStore implements Store {
   getSession(idHash: string): Promise<SessionRecord | undefined> { return this.inner.getSession(idHash); }
   deleteSession(idHash: string): Promise<void> { return this.inner.deleteSession(idHash); }
   purgeSessions(now: number): Promise<number> { return this.inner.purgeSessions(now); }
+  // The shared file: a sign-in started on one worker finishes on any.
+  putOnce(kind: OnceKind, idHash: string, value: string, expiresAt: number, now: number): Promise<boolean> { return this.inner.putOnce(kind, idHash, value, expiresAt, now); }
+  takeOnce(kind: OnceKind, idHash: string, now: number): Promise<string | undefined> { return this.inner.takeOnce(kind, idHash, now); }
 
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);

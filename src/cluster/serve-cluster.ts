@@ -26,7 +26,7 @@ export async function serveClustered(configPath: string | undefined, env: NodeJS
   log.info({ proxy: running.proxy, admin: running.admin, workers, upstream: upstreamForLogs(config), store: config.store.type, config: source ?? '<defaults>' }, 'hlgw listening');
   process.stdout.write(startBanner(config, { proxy: running.proxy, admin: running.admin, source, workers, demoUrl: running.demo }) + '\n');
 
-  stopOnSignals(() => running.stop());
+  stopOnSignals(running, config.server.shutdownDelaySeconds * 1000);
   // Each worker reloads its own gateway (and logs the result); the primary only passes it on.
   process.on('SIGHUP', () => {
     for (const w of Object.values(cluster.workers ?? {})) if (w && !w.isDead()) w.process.kill('SIGHUP');

@@ -4,8 +4,9 @@ import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messag
 import { ClusterRelayStore } from './relay-store.js';
 
 /**
- * One node:cluster worker: a full gateway on the shared proxy port, without the admin listener
- * (the primary serves it and asks the workers). With SQLite its changes travel through the
+ * One node:cluster worker: a full gateway on the shared proxy port, without the admin port (the
+ * primary serves it and asks the workers; the operator API's calls it relays to a worker's
+ * loopback admin listener). With SQLite its changes travel through the
  * primary; with Redis each worker is simply another instance subscribed to the change channel.
  */
 export async function runWorker(configPath: string | undefined): Promise<void> {
@@ -21,7 +22,9 @@ export async function runWorker(configPath: string | undefined): Promise<void> {
   new AggregatorRegistry();
 
   process.on('message', (m: unknown) => {
-    if (!isHlgwMessage<PrimaryMessage>(m) || m.hlgw !== 'ready-ask') return;
+    if (!isHlgwMessage<PrimaryMessage>(m)) return;
+    if (m.hlgw === 'drain') return running.gateway.drain();
+    if (m.hlgw !== 'ready-ask') return;
     running.gateway.ready().then(
       (detail) => send({ hlgw: 'ready-reply', id: m.id, ready: true, detail }),
       (err: unknown) => send({ hlgw: 'ready-reply', id: m.id, ready: false, detail: err instanceof Error ? err.message : String(err) }),
@@ -39,5 +42,5 @@ export async function runWorker(configPath: string | undefined): Promise<void> {
   process.on('SIGINT', stop);
   // The primary is gone: nobody can relay or supervise any more.
   process.on('disconnect', stop);
-  send({ hlgw: 'listening', proxy: running.urls.proxy });
+  send({ hlgw: 'listening', proxy: running.urls.proxy, ...(running.urls.admin ? { operator: running.urls.admin } : {}) });
 }

@@ -74,6 +74,7 @@ function typeName(s: AnySchema): string {
     case 'union': return (d.options as AnySchema[]).map(typeName).join(' or ');
     case 'array': return `list of ${typeName(d.element as AnySchema)}`;
     case 'object': return `{ ${Object.keys(d.shape as object).join(', ')} }`;
+    case 'record': return `mapping of ${typeName(d.keyType as AnySchema)} to ${typeName(d.valueType as AnySchema)}`;
     default: return d.type;
   }
 }

@@ -43,6 +43,8 @@ export const DEFAULTS = Object.freeze({
   redisReplicaAckTimeoutMs: 500,
   identityUpstream: 'headers' as const,
   rejectedCredentialSeconds: 30,
+  /** Above the shipped haproxy config's detection time (2 failed checks 1 s apart). */
+  shutdownDelaySeconds: 3,
 });
 
 const host = z.string().min(1, 'expected a host name or address');
@@ -55,6 +57,11 @@ const httpUrl = z
 const pemFile = z.string().min(1, 'expected the path of a PEM file').meta({ example: '/etc/hlgw/tls/ca.pem' });
 
 /** Header names are stored lowercase: Node gives us lowercase names. */
+/** A company id, as everywhere (tokens, URLs, the users file). */
+const companyId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a company id');
+
+const upstreamMode = z.enum(['basic', 'headers', 'assertion']);
+
 const headerName = z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name')
@@ -95,6 +102,14 @@ const serverSchema = z.strictObject({
   tls: serverTlsSchema.optional(),
   /** Processes sharing the port (node:cluster); `auto` = one per CPU. */
   workers: z.union([z.number().int().min(1).max(64), z.literal('auto')], { error: 'expected a number of processes from 1 to 64, or "auto"' }).default(1),
+  /**
+   * On SIGTERM, how long /readyz answers 503 while this port still serves (every response then
+   * says `Connection: close`) before it stops accepting: longer than the load balancer takes to
+   * see the instance down (haproxy: `inter` × `fall` plus `timeout check`), so it sends nothing
+   * to a closed port and no request to a connection being closed. Then requests in flight get
+   * up to 5 s. SIGINT and a second SIGTERM skip the wait. 0 behind no load balancer.
+   */
+  shutdownDelaySeconds: z.number().min(0).max(300).default(DEFAULTS.shutdownDelaySeconds),
 });
 
 const adminSchema = z.strictObject({
@@ -272,7 +287,21 @@ const identitySchema = z.strictObject({
    * - `headers`: the identity headers above, plus `upstreamAuthorization` when set.
    * Switching to `basic` needs tokens issued in `basic` mode: older ones get 401 credential_missing.
    */
-  upstream: z.enum(['basic', 'headers', 'assertion']).default(DEFAULTS.identityUpstream),
+  upstream: upstreamMode.default(DEFAULTS.identityUpstream),
+  /**
+   * Per-portfolio override of `upstream`, by root company id: `{ globex: assertion }` sends
+   * Globex's tokens upstream as signed assertions while every other portfolio uses `upstream`.
+   * A sub-company follows its root (src/users/company-tree.ts). Same rules per portfolio: moving
+   * one to `basic` needs its tokens renewed.
+   */
+  upstreamByPortfolio: z.record(companyId, upstreamMode).default({}),
+  /**
+   * Tokens of users signed in by SSO in a portfolio whose mode is `basic`: such users have no
+   * password of their own to replay. `password`: the portal asks for one the users.source knows
+   * (else no token); `headers` or `assertion`: their tokens use that mode instead (the API must
+   * accept it for them).
+   */
+  ssoUpstream: z.enum(['password', 'headers', 'assertion']).default('password'),
   /** `assertion` mode: a signed JWT per verified token (docs/ARCHITECTURE.md, "Upstream identity"; docs/VERIFY-ASSERTION.md). */
   assertion: z
     .strictObject({
@@ -308,7 +337,7 @@ const portfoliosSchema = z.strictObject({
    * (deny); only the demo config allows "*".
    */
   allowed: z
-    .union([z.literal('*'), z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a company id'))], { error: 'expected a list of company ids or "*"' })
+    .union([z.literal('*'), z.array(companyId)], { error: 'expected a list of company ids or "*"' })
     .meta({ example: '[acme, globex] (a YAML list, even for one company)' })
     .default([]),
 });

@@ -13,10 +13,15 @@ export const SSO_DEFAULTS = Object.freeze({
   /** A sign-in started but not finished in this long is forgotten (the pre-session cookie lives as long). */
   pendingMinutes: 10,
   managerGroup: 'portfolioManager',
+  /** SAML: how far the IdP's clock may be from ours when checking NotBefore/NotOnOrAfter. */
+  clockSkewSeconds: 60,
 });
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 const claimName = z.string().min(1).max(256);
+const providerName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'expected a short lowercase name like acme-idp');
+const httpUrl = z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'expected an http(s) URL');
+const publicUrl = z.string().refine((s) => /^https?:\/\/[^/]+$/.test(s) && URL.canParse(s), 'expected a base URL like https://hl.example.com');
 
 /** Where our identity is in the ID token's claims. A missing or malformed one refuses the sign-in. */
 const claimsSchema = z.strictObject({
@@ -37,11 +42,11 @@ const claimsSchema = z.strictObject({
 const oidcProviderSchema = z.strictObject({
   type: z.literal('oidc'),
   /** Short name: in URLs, in token records ("signed in with") and in metrics. Renaming it voids its tokens. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'expected a short lowercase name like acme-idp'),
+  name: providerName,
   /** The button says "Sign in with {displayName}". */
   displayName: z.string().min(1).max(64),
   /** Issuer URL; its /.well-known/openid-configuration is read at the first sign-in. */
-  issuer: z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'expected an http(s) URL'),
+  issuer: httpUrl,
   clientId: z.string().min(1),
   /** Environment variable holding the client secret (never in this file); absent = a public client (PKCE only). */
   clientSecretFromEnv: envName.optional(),
@@ -56,17 +61,70 @@ const oidcProviderSchema = z.strictObject({
    * {publicUrl}{endpoints.prefix}/ui/sso/{name}/callback and must be registered at the provider.
    * Absent: taken from the request's Host (fine on loopback; set it behind a proxy).
    */
-  publicUrl: z.string().refine((s) => /^https?:\/\/[^/]+$/.test(s) && URL.canParse(s), 'expected a base URL like https://hl.example.com').optional(),
+  publicUrl: publicUrl.optional(),
+});
+
+/** Where our identity is in a SAML assertion: attribute names, or `nameID` for the Subject's NameID. */
+const attributesSchema = z.strictObject({
+  /** The stable user id (sent upstream as the user id header); `nameID` = the assertion's Subject NameID. */
+  userId: claimName.default('nameID'),
+  login: claimName.default('email'),
+  /** A company id (same syntax as everywhere: 1 to 64 of A-Z a-z 0-9 _ -). */
+  companyId: claimName.default('company_id'),
+  /** A multi-valued attribute of group names; absent means no groups. */
+  groups: claimName.default('groups'),
+  /**
+   * The portfolio tree: a multi-valued attribute holding the company's ancestors, company ids from
+   * the root down to the direct parent (absent or empty: a root). Not set: sign-ins teach no tree.
+   */
+  ancestors: claimName.optional(),
+}).prefault({});
+
+const samlProviderSchema = z.strictObject({
+  type: z.literal('saml'),
+  /** Short name: in URLs, in token records ("signed in with") and in metrics. Renaming it voids its tokens. */
+  name: providerName,
+  /** The button says "Sign in with {displayName}". */
+  displayName: z.string().min(1).max(64),
+  /** The IdP's single sign-on URL (HTTP-Redirect binding): the AuthnRequest goes there. */
+  entryPoint: httpUrl,
+  /** The IdP's entity id: assertions must name it as their Issuer. Tokens are bound to it: changing it voids them. */
+  idpIssuer: z.string().min(1).max(1024),
+  /** PEM file with the IdP's signing certificate (several while it rotates its key); an assertion must carry an RSA-SHA256 signature that verifies with one of them. */
+  idpCertFile: z.string().min(1),
+  /**
+   * Our entity id (the audience assertions must name). Absent: the metadata URL,
+   * {publicUrl}{endpoints.prefix}/ui/sso/{name}/metadata.
+   */
+  entityId: z.string().min(1).max(1024).optional(),
+  /**
+   * The gateway's public base URL (e.g. https://hl.example.com); the assertion consumer service is
+   * {publicUrl}{endpoints.prefix}/ui/sso/{name}/acs. Absent: taken from the request's Host (fine
+   * on loopback; set it behind a proxy, else the entity id and ACS URL follow the Host header).
+   */
+  publicUrl: publicUrl.optional(),
+  attributes: attributesSchema,
+  /** Members of this group are portfolio managers of their company. */
+  managerGroup: z.string().min(1).default(SSO_DEFAULTS.managerGroup),
+  /** Tolerated clock difference with the IdP for NotBefore/NotOnOrAfter. */
+  clockSkewSeconds: z.number().int().min(0).max(300).default(SSO_DEFAULTS.clockSkewSeconds),
 });
 
 export const ssoSchema = z
   .strictObject({
     /** Hide the password form: SSO users only. */
     only: z.boolean().default(false),
-    providers: z.array(oidcProviderSchema).default([])
+    providers: z.array(z.discriminatedUnion('type', [oidcProviderSchema, samlProviderSchema])).default([])
       .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, 'provider names must be unique'),
   })
   .prefault({});
 
 export type SsoConfig = z.infer<typeof ssoSchema>;
 export type OidcProviderConfig = z.infer<typeof oidcProviderSchema>;
+export type SamlProviderConfig = z.infer<typeof samlProviderSchema>;
+export type SsoProviderConfig = SsoConfig['providers'][number];
+
+/** What a provider's tokens are bound to (TokenRecord.signIn.issuer): the OIDC issuer, the SAML IdP's entity id. */
+export function bindingIssuer(p: SsoProviderConfig): string {
+  return p.type === 'oidc' ? p.issuer : p.idpIssuer;
+}

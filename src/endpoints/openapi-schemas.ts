@@ -22,6 +22,26 @@ export const SCHEMAS = {
       code: { type: 'string', enum: [...ERROR_CODES], description: 'Stable code (docs/ERRORS.md)' },
     },
   },
+  /** src/endpoints/jwks.ts, src/identity/signing-keys.ts: public keys only (RFC 7517 §5; never `d`). */
+  JwkSet: {
+    type: 'object',
+    required: ['keys'],
+    additionalProperties: false,
+    properties: {
+      keys: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['kty', 'kid', 'alg', 'use'],
+          not: { required: ['d'] },
+          properties: {
+            kty: { enum: ['EC', 'OKP'] }, crv: { enum: ['P-256', 'Ed25519'] }, kid: { type: 'string' },
+            alg: { enum: ['ES256', 'EdDSA'] }, use: { const: 'sig' }, x: { type: 'string' }, y: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
   /** src/endpoints/authorize.ts, RFC 6749 §5.1 shape. */
   IssuedToken: {
     type: 'object',
@@ -40,6 +60,55 @@ export const SCHEMAS = {
   AuthorizeRequest: {
     type: 'object',
     properties: { validity: { type: ['integer', 'string'], description: `Minutes, 1 to ${DURATION_MAX_MINUTES}, capped by the portfolio's duration` } },
+  },
+  /** src/portal/confirm-password.ts: the portal's authorize; `password` is asked when the session says confirmPassword. */
+  PortalAuthorizeRequest: {
+    type: 'object',
+    properties: {
+      validity: { type: ['integer', 'string'], description: `Minutes, 1 to ${DURATION_MAX_MINUTES}, capped by the portfolio's duration` },
+      password: { type: 'string', description: 'identity.upstream basic: the signed-in user\'s password, sealed into the token for replay; never stored or echoed' },
+    },
+  },
+  /** src/portal/session-endpoints.ts signInEndpoint. */
+  SignIn: {
+    type: 'object',
+    required: ['login', 'password'],
+    properties: { login: { type: 'string', minLength: 1 }, password: { type: 'string', minLength: 1 } },
+  },
+  /** src/portal/session-endpoints.ts sessionView: who is signed in, and the CSRF token for unsafe calls. */
+  Session: {
+    type: 'object',
+    required: ['login', 'userId', 'companyId', 'manager', 'signedInWith', 'csrfToken', 'idleMinutes', 'confirmPassword', 'expiresAt'],
+    additionalProperties: false,
+    properties: {
+      login: { type: 'string' }, userId: { type: 'string' }, companyId: { type: 'string' },
+      manager: { type: 'boolean', description: 'A portfolio manager of companyId' },
+      signedInWith: { type: 'string', description: '`password`, or the SSO provider\'s name' },
+      csrfToken: { type: 'string', description: 'Send as X-CSRF-Token on every unsafe call' },
+      idleMinutes: { type: 'integer', minimum: 1 },
+      confirmPassword: { type: 'boolean', description: 'Generating a token asks for the password (it is replayed to the API)' },
+      expiresAt: dateTime,
+    },
+  },
+  /** src/portal/session-endpoints.ts signOutEndpoint. */
+  SignedOut: {
+    type: 'object', required: ['signedOut'], additionalProperties: false, properties: { signedOut: { const: true } },
+  },
+  /** src/portal/sso-endpoints.ts options: what the sign-in page draws. */
+  SignInOptions: {
+    type: 'object',
+    required: ['password', 'providers'],
+    additionalProperties: false,
+    properties: {
+      password: { type: 'boolean', description: 'The password form is offered (false with users.sso.only)' },
+      providers: {
+        type: 'array',
+        items: {
+          type: 'object', required: ['name', 'displayName', 'url'], additionalProperties: false,
+          properties: { name: { type: 'string' }, displayName: { type: 'string' }, url: { type: 'string', description: 'Where the "Sign in with …" button goes' } },
+        },
+      },
+    },
   },
   /** src/endpoints/tokens.ts tokenView: never the token itself. */
   TokenView: {

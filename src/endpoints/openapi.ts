@@ -1,15 +1,10 @@
 import type { ErrorCode } from '../errors.js';
 import { ERROR_SPECS } from '../http/error-responses.js';
+import { portalOpenApiPaths } from '../portal/portal-openapi.js';
 import { SCHEMAS } from './openapi-schemas.js';
 
-/**
- * The OpenAPI 3.1 description of every endpoint under `endpoints.prefix`, served at
- * `{prefix}/openapi.json` (no credentials needed: it holds nothing secret). Validated by
- * @readme/openapi-parser in npm test, and every /auth answer the endpoint suites receive is
- * checked against it (test/support/openapi-conformance.ts), so it cannot drift from the code.
- * Every response body is a `$ref` to components.schemas (the conformance check relies on it).
- */
-export function openApiDocument(prefix: string, version: string): Record<string, unknown> {
+/** The builders every path description uses, shared with the portal's (src/portal/portal-openapi.ts). */
+export function openApiKit() {
   const json = (schema: keyof typeof SCHEMAS) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
   const ok = (description: string, schema?: keyof typeof SCHEMAS) => ({ description, ...(schema ? { content: json(schema) } : {}) });
   /** Error answers by status, each with the codes that produce it (src/http/error-responses.ts). */
@@ -21,11 +16,31 @@ export function openApiDocument(prefix: string, version: string): Record<string,
     }
     return Object.fromEntries([...byStatus].sort(([a], [b]) => a - b).map(([s, cs]) => [String(s), { $ref: `#/components/responses/E${s}`, description: cs.join(', ') }]));
   };
+  const companyId = { name: 'companyId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } };
+  const tokenId = { name: 'tokenId', in: 'path', required: true, schema: { type: 'string' } };
+  const auditQuery = [
+    { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+    { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
+  ];
+  return { json, ok, errors, companyId, tokenId, auditQuery };
+}
+
+export type OpenApiKit = ReturnType<typeof openApiKit>;
+
+/**
+ * The OpenAPI 3.1 description of every endpoint under `endpoints.prefix`, served at
+ * `{prefix}/openapi.json` (no credentials needed: it holds nothing secret). Validated by
+ * @readme/openapi-parser in npm test, and every /auth answer the endpoint suites receive is
+ * checked against it (test/support/openapi-conformance.ts), so it cannot drift from the code.
+ * Every response body is a `$ref` to components.schemas (the conformance check relies on it).
+ */
+export function openApiDocument(prefix: string, version: string): Record<string, unknown> {
+  const kit = openApiKit();
+  const { json, ok, errors, companyId, tokenId } = kit;
   const basicAuth = ['unauthorized', 'rate_limited', 'user_source_unavailable', 'store_unavailable'] as ErrorCode[];
   const bearerAuth = ['bearer_malformed', 'token_too_large', 'token_malformed', 'token_invalid_seal', 'token_expired', 'token_revoked',
     'token_wrong_portfolio', 'token_auth_disabled', 'token_store_stale'] as ErrorCode[];
   const caller = [{ basic: [] }, { bearer: [] }];
-  const companyId = { name: 'companyId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } };
   const form = { 'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/TokenForm' } } };
 
   const errorStatuses = [...new Set(Object.values(ERROR_SPECS).map((s) => s.status))].sort((a, b) => a - b);
@@ -61,7 +76,7 @@ export function openApiDocument(prefix: string, version: string): Record<string,
       [`${prefix}/tokens/{tokenId}`]: {
         delete: {
           operationId: 'revokeToken', summary: 'Revoke (owner or manager); anyone else gets 404 as for an unknown id',
-          parameters: [{ name: 'tokenId', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [tokenId],
           responses: { 204: ok('Revoked'), ...errors(...basicAuth, ...bearerAuth, 'not_found') },
         },
       },
@@ -78,11 +93,7 @@ export function openApiDocument(prefix: string, version: string): Record<string,
       },
       [`${prefix}/portfolios/{companyId}/audit`]: {
         get: {
-          operationId: 'getAudit', summary: 'Audit trail of the company and the companies below it, newest first', parameters: [
-            companyId,
-            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-            { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
-          ],
+          operationId: 'getAudit', summary: 'Audit trail of the company and the companies below it, newest first', parameters: [companyId, ...kit.auditQuery],
           responses: { 200: ok('One page', 'AuditPage'), ...errors(...basicAuth, ...bearerAuth, 'forbidden') },
         },
       },
@@ -100,14 +111,23 @@ export function openApiDocument(prefix: string, version: string): Record<string,
           responses: { 200: ok('active: false for anything not valid in the portfolio', 'Introspection'), ...errors(...basicAuth, ...bearerAuth, 'forbidden', 'payload_too_large') },
         },
       },
+      [`${prefix}/.well-known/jwks.json`]: {
+        get: {
+          operationId: 'jwks', summary: 'Public keys that verify identity assertions (identity.upstream: assertion); 404 when no portfolio uses that mode', security: [{}],
+          responses: { 200: { description: 'RFC 7517 JWK Set', content: { 'application/jwk-set+json': { schema: { $ref: '#/components/schemas/JwkSet' } } } }, ...errors('not_found') },
+        },
+      },
       [`${prefix}/openapi.json`]: {
         get: { operationId: 'openapi', summary: 'This document', security: [{}], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
       },
+      ...portalOpenApiPaths(prefix, kit),
     },
     components: {
       securitySchemes: {
         basic: { type: 'http', scheme: 'basic', description: 'The user directory (users.source); failed logins are rate limited (429)' },
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWE', description: 'A token from /oauth/authorize (not accepted there)' },
+        session: { type: 'apiKey', in: 'cookie', name: 'hlgw_session', description: 'The portal session (`__Host-hlgw_session` over TLS), from POST ui/api/session or an SSO sign-in' },
+        csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'The session\'s csrfToken, required with the session on every unsafe method (and a same-origin Origin)' },
       },
       schemas: SCHEMAS,
       responses: Object.fromEntries(errorStatuses.map((s) => [`E${s}`, {

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SigningKeyRing } from '../identity/signing-keys.js';
 import { createUpstreamInjector, type UpstreamIdentity as IdentityHeaders } from '../identity/upstream-identity.js';
-import { chooseUpstreamIdentity } from '../identity/choose-mode.js';
+import { chooseUpstreamIdentity, usedModes } from '../identity/choose-mode.js';
 import { ReplayRejections } from '../identity/replay-rejections.js';
 import { createIdentityStripper } from '../auth/strip-identity.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -15,6 +15,7 @@ import { ErrorResponder } from '../http/error-responses.js';
 import { createFramingCheck } from '../http/check-framing.js';
 import { createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-headers.js';
 import { AccessLog } from '../http/access-log.js';
+import { ConnectionDrain } from '../http/drain.js';
 import { createProxyListener, reloadServerTls } from '../http/server-tls.js';
 import { tagListenError } from '../http/listen-error.js';
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
@@ -99,12 +100,23 @@ export interface Gateway {
   readonly proxyServer: Server;
   readonly adminServer: Server;
   /**
+   * The first step of a stop behind a load balancer (SIGTERM, src/http/drain.ts): /readyz answers
+   * 503 and every response says `Connection: close`, while the proxy listener still serves.
+   * `close()` does it too when it was not asked for first.
+   */
+  drain(): void;
+  /**
    * Re-reads server.tls's certificate and key for new connections, without dropping open ones
    * (SIGHUP). False without server.tls; throws (old certificate kept) when a file is unusable.
    */
   reloadTls(): boolean;
-  /** Binds both listeners; resolves with their URLs (port 0 in config picks a free port). */
-  listen(opts?: { admin?: boolean }): Promise<{ proxy: string; admin: string }>;
+  /**
+   * Binds both listeners; resolves with their URLs (port 0 in config picks a free port).
+   * `admin: 'relay'` (a server.workers worker): the primary serves admin.port, so the admin
+   * listener binds only when the operator API is on, to a free loopback port the primary relays
+   * the operator's calls to (src/cluster/primary.ts); `admin` is then its URL, or ''.
+   */
+  listen(opts?: { admin?: boolean | 'relay' }): Promise<{ proxy: string; admin: string }>;
   close(): Promise<void>;
 }
 
@@ -140,7 +152,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   const target = new URL(config.upstream.url);
   const assertion = config.identity.assertion;
-  const signingKeys = config.identity.upstream === 'assertion'
+  const signingKeys = usedModes(config.identity).has('assertion')
     ? new SigningKeyRing(store, deps.masterKey, assertion.alg, assertion.overlapSeconds * 1000)
     : undefined;
   await signingKeys?.refresh(now());
@@ -174,7 +186,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const trustedProxies = new Set(config.server.trustedProxies);
   // isEndpoint is read only when a line is written, after `endpoints` exists.
   const accessLog = new AccessLog(log, config.log, { trustedProxies, maxTokenBytes: config.tokens.maxTokenBytes, isEndpoint: (url) => endpoints.matches(url) });
-  const replays = upstreamIdentity.watchesUpstream401
+  const replays = upstreamIdentity.used.has('basic')
     ? new ReplayRejections(validator, errors, config.identity.rejectedCredentialSeconds, (req) => {
       metrics.result('credential_rejected');
       accessLog.refused(req, 'credential_rejected');
@@ -207,6 +219,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   usage.start(DEFAULTS.lastUsedFlushMs);
   const portfolios = new PortfolioService(store, state, deps.masterKey, now);
   const tokens = new TokenService(store, state, now, { sealCredential: upstreamIdentity.sealsCredential });
+  for (const id of Object.keys(config.identity.upstreamByPortfolio)) {
+    // Looked up by root only: an override naming a sub-company would silently never apply.
+    if (state.portfolioIdOf(id) !== id) log.warn({ companyId: id, root: state.portfolioIdOf(id) }, 'identity.upstreamByPortfolio names a sub-company: its root\'s mode applies; name the root instead');
+  }
   const audit = new AuditTrail(store, now, log);
   const placement = new CompanyPlacement({ store, tree, revoke: (id) => tokens.revoke(id, 'reparented'), audit, now, log });
   const users = new LearningUserSource(swappableUsers, (c, ancestors) => placement.learn(c, ancestors));
@@ -284,7 +300,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if (!socket.writable || err.code === 'ECONNRESET' || inFlight?.headersSent) return socket.destroy();
     socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? clientErrorAnswers.overflow : clientErrorAnswers.malformed);
   });
+  const drain = new ConnectionDrain(proxyServer);
   const ready = async (): Promise<Record<string, unknown>> => {
+    // First: a balancer must take this instance out before its listener closes.
+    if (drain.isDraining) throw new Error('shutting down');
     // Not ready while the shared state may lag: a load balancer then stops sending traffic here.
     const reason = freshness?.notReadyReason();
     if (reason) throw new Error(reason);
@@ -334,12 +353,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   return {
     get config() { return running; },
     reload,
+    drain: () => drain.drain(),
     reloadTls: () => reloadServerTls(proxyServer, config.server),
     state, store, metrics, configMetrics, accessLog, validator, signingKeys, portfolios, access, tokens, users, usage, sync, freshness, ready, forwarderName, proxyServer, adminServer,
     async listen(opts) {
       const proxy = await listenOn(proxyServer, config.server.host, config.server.port, 'server.port', config.server.tls ? 'https' : 'http');
-      // With server.workers the primary serves the admin port; workers pass { admin: false }.
-      const admin = opts?.admin === false ? '' : await listenOn(adminServer, config.admin.host, config.admin.port, 'admin.port');
+      const a = opts?.admin ?? true;
+      const admin = a === true ? await listenOn(adminServer, config.admin.host, config.admin.port, 'admin.port')
+        : a === 'relay' && operatorSecret !== undefined ? await listenOn(adminServer, '127.0.0.1', 0, 'operator relay port')
+        : '';
       return { proxy, admin };
     },
     async close() {
@@ -349,7 +371,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       sync.stop();
       freshness?.stop();
       stopSyncMetrics();
-      await Promise.all([closeServer(proxyServer), closeServer(adminServer)]);
+      await Promise.all([drain.close(DRAIN_MS), closeServer(adminServer)]);
       await usage.stop().catch(() => undefined);
       await forwarder.close();
       users.close();
@@ -414,10 +436,10 @@ function listenOn(server: Server, host: string, port: number, configKey: string,
   });
 }
 
-/** How long requests in flight may take to finish once a stop is asked for (SIGTERM). */
+/** How long requests in flight may take to finish once the listener stops accepting. */
 const DRAIN_MS = 5_000;
 
-/** Stops accepting, lets requests in flight finish (idle keep-alive connections close at once), then cuts the rest. */
+/** The admin listener: stops accepting, lets requests in flight finish (idle keep-alive connections close at once), then cuts the rest. */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();

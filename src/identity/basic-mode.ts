@@ -8,6 +8,15 @@ import { openCredential } from './replay-credential.js';
 const BASIC_RE = /^Basic [A-Za-z0-9+/]+=*$/;
 
 /**
+ * What basic mode prepares: the user's own `Authorization: Basic`, ready to send. A class of its
+ * own, so the request path can tell a replayed credential (whose upstream 401 means "password
+ * changed", src/identity/replay-rejections.ts) from identity headers, whatever their names.
+ */
+export class ReplayedCredential {
+  constructor(readonly authorization: string) {}
+}
+
+/**
  * The header to keep for replay, from the Authorization that authorize accepted: the scheme is
  * case-insensitive and spaces vary (RFC 7235 §2.1), the bytes of the credential do not.
  */
@@ -32,5 +41,5 @@ export function basicIdentity(claims: TokenClaims, record: TokenRecord | undefin
   const header = openCredential(sealed, claims.replayKey, claims.tokenId);
   // A value that does not open, or is not a Basic header, is never sent: it could split a header.
   if (header === undefined || !BASIC_RE.test(header)) throw new GatewayError('credential_missing');
-  return ['authorization', header];
+  return new ReplayedCredential(header);
 }

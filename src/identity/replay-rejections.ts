@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { rejection } from '../errors.js';
 import type { ErrorResponder } from '../http/error-responses.js';
+import { ReplayedCredential } from './basic-mode.js';
 import type { TokenValidator, VerifiedToken } from '../token/validator.js';
 
 /**
@@ -21,8 +22,9 @@ export class ReplayRejections {
     private readonly onRejected: (req: IncomingMessage) => void,
   ) {}
 
+  /** Only entries whose identity is a replayed credential: another portfolio's mode may differ. */
   track(req: IncomingMessage, entry: VerifiedToken<unknown>): void {
-    this.inFlight.set(req, entry);
+    if (entry.extra instanceof ReplayedCredential) this.inFlight.set(req, entry);
   }
 
   /** The forwarder's hook (ForwarderOptions.onUpstreamStatus): true when the client was answered here. */

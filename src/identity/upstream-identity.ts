@@ -1,12 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { AssertionIdentity } from './assertion-mode.js';
+import { ReplayedCredential } from './basic-mode.js';
 
 /**
  * What the upstream gets instead of the client's Bearer token, built once per verified token and
- * cached with it: a flat `[name, value, name, value, ...]` array (half the memory of pairs; `basic`
- * puts `authorization` in it, `headers` the identity headers), or an assertion re-signed as it ages.
+ * cached with it: `headers` mode's flat `[name, value, name, value, ...]` array (half the memory
+ * of pairs), `basic` mode's replayed credential, or an assertion re-signed as it ages.
  */
-export type UpstreamIdentity = readonly string[] | AssertionIdentity;
+export type UpstreamIdentity = readonly string[] | ReplayedCredential | AssertionIdentity;
 
 export type UpstreamMode = 'basic' | 'headers' | 'assertion';
 
@@ -19,6 +20,10 @@ export function createUpstreamInjector(serviceAuthorization: string | undefined,
   return function injectIdentity(headers: IncomingHttpHeaders, identity: UpstreamIdentity): void {
     if (serviceAuthorization === undefined) delete headers.authorization;
     else headers.authorization = serviceAuthorization;
+    if (identity instanceof ReplayedCredential) {
+      headers.authorization = identity.authorization;
+      return;
+    }
     if (identity instanceof AssertionIdentity) {
       headers[identity.headerName] = identity.current(now());
       return;

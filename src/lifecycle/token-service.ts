@@ -31,7 +31,7 @@ export class TokenService {
     private readonly state: TokenState,
     private readonly now: () => number,
     /** `identity.upstream: basic`: tokens issued with a credential carry it, sealed (src/identity/replay-credential.ts). */
-    private readonly opts: { sealCredential: boolean } = { sealCredential: false },
+    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean } = { sealCredential: () => false },
   ) {}
 
   /**
@@ -59,7 +59,7 @@ export class TokenService {
     const nowMs = this.now();
     const tokenId = newTokenId();
     // The per-token key goes into the sealed claims only; the store gets the ciphertext only.
-    const replayKey = this.opts.sealCredential && credential !== undefined ? newReplayKey() : undefined;
+    const replayKey = this.opts.sealCredential(owner.companyId, owner.signIn !== undefined) && credential !== undefined ? newReplayKey() : undefined;
     const { token, claims } = await mintToken({
       companyId: owner.companyId, generation: p.generation, key: p.key, userId: owner.userId, login: owner.login,
       now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60, tokenId, replayKey,

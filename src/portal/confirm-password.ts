@@ -14,7 +14,7 @@ import type { PortalContext } from './context.js';
  */
 export function confirmedBasic(p: PortalContext): CredentialFor {
   return async ({ address }, caller, body) => {
-    if (!p.replaysCredential) return undefined;
+    if (!p.replaysCredential(caller.companyId, caller.signIn !== undefined)) return undefined;
     const password = body.password;
     if (typeof password !== 'string' || password === '') {
       throw new GatewayError('validation_failed', 'password: confirm your password to generate a token (it is replayed to the API as your own Basic credential)');

@@ -12,5 +12,6 @@ export interface PortalContext {
   /** Minutes, shown by the page ("signed out after 30 minutes without use"). */
   idleMinutes: number;
   /** `identity.upstream: basic`: generating a token asks for the password again (confirm-password.ts). */
-  replaysCredential: boolean;
+  /** identity.upstream is `basic` for this user (their portfolio's mode, identity.ssoUpstream): tokens replay the user's password. */
+  replaysCredential: (companyId: string, viaSso: boolean) => boolean;
 }

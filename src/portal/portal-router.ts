@@ -23,8 +23,8 @@ export interface PortalOptions {
   idleMinutes: number;
   /** SSO providers (users.sso); absent = password sign-in only. */
   sso?: SsoOptions;
-  /** `identity.upstream: basic`: a generated token carries the user's own Basic, so the password is confirmed. */
-  replaysCredential?: boolean;
+  /** `identity.upstream: basic` for this company's portfolio: a generated token carries the user's own Basic, so the password is confirmed. */
+  replaysCredential?: (companyId: string, viaSso: boolean) => boolean;
   /** The page's files; read from the build output when absent. */
   assets?: StaticAssets;
 }
@@ -41,7 +41,7 @@ interface Route { pattern: RegExp; methods: Readonly<Record<string, Handler>> }
 export function createPortal(d: EndpointDeps, o: PortalOptions) {
   const assets = o.assets ?? loadStaticAssets();
   if (!assets.has('index.html')) d.log.warn('the portal page is not built (dist/portal/web missing): run npm run build');
-  const p: PortalContext = { d, sessions: o.sessions, login: createLoginGate(d.limiter), assets, idleMinutes: o.idleMinutes, replaysCredential: o.replaysCredential === true };
+  const p: PortalContext = { d, sessions: o.sessions, login: createLoginGate(d.limiter), assets, idleMinutes: o.idleMinutes, replaysCredential: o.replaysCredential ?? (() => false) };
   const viaSession = createSessionAuthenticator(p);
   const sso = createSsoEndpoints(p, o.sso);
   const api: Route[] = [
@@ -74,12 +74,15 @@ export function createPortal(d: EndpointDeps, o: PortalOptions) {
       }
       throw new GatewayError('not_found');
     }
-    // The SSO redirects: top-level GET navigations (from our page, then back from the provider).
-    const ssoStep = /^\/ui\/sso\/([a-z0-9-]{1,32})\/(start|callback)$/.exec(path);
+    // The SSO steps: top-level navigations (from our page, then back from the provider). Only
+    // the SAML ACS takes a POST, and it checks nothing cross-site (sso-endpoints.ts, acs).
+    const ssoStep = /^\/ui\/sso\/([a-z0-9-]{1,32})\/(start|callback|acs|metadata)$/.exec(path);
     if (ssoStep) {
-      if (method !== 'GET') return d.errors.send(res, new GatewayError('method_not_allowed'), { allow: 'GET' });
+      const step = ssoStep[2]!;
+      const allowed = step === 'acs' ? 'POST' : 'GET';
+      if (method !== allowed) return d.errors.send(res, new GatewayError('method_not_allowed'), { allow: allowed });
       const x = { req, res, url, address: clientAddress(req, d.trustedProxies), params: [ssoStep[1]!] };
-      return ssoStep[2] === 'start' ? sso.start(x) : sso.callback(x);
+      return step === 'start' ? sso.start(x) : step === 'callback' ? sso.callback(x) : step === 'acs' ? sso.acs(x) : sso.metadata(x);
     }
     const name = path === '/ui/' ? 'index.html' : path.slice('/ui/'.length);
     const asset = assets.get(name);

@@ -25,11 +25,14 @@ export function ownOrigin(req: IncomingMessage, trustedProxies: ReadonlySet<stri
  * page of ours (curl, or an old browser): refused too. Throws `csrf_rejected`.
  */
 export function requireSameOrigin(req: IncomingMessage, trustedProxies: ReadonlySet<string>): void {
+  const problem = crossSiteProblem(req, trustedProxies);
+  if (problem !== undefined) throw new GatewayError('csrf_rejected', problem);
+}
+
+/** Why `req` does not count as coming from one of our pages; undefined when it does. */
+export function crossSiteProblem(req: IncomingMessage, trustedProxies: ReadonlySet<string>): string | undefined {
   const origin = req.headers.origin;
-  if (origin !== undefined) {
-    if (origin.toLowerCase() === ownOrigin(req, trustedProxies)) return;
-    throw new GatewayError('csrf_rejected', 'Origin is not this gateway');
-  }
-  if (req.headers['sec-fetch-site'] === 'same-origin') return;
-  throw new GatewayError('csrf_rejected', 'a same-origin Origin header is required');
+  if (origin !== undefined) return origin.toLowerCase() === ownOrigin(req, trustedProxies) ? undefined : 'Origin is not this gateway';
+  if (req.headers['sec-fetch-site'] === 'same-origin') return undefined;
+  return 'a same-origin Origin header is required';
 }

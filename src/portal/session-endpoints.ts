@@ -16,7 +16,7 @@ function sessionView(p: PortalContext, s: Session, manager: boolean) {
     csrfToken: csrfTokenOf(s.id),
     idleMinutes: p.idleMinutes,
     // identity.upstream: basic: the page asks for the password again to generate a token.
-    confirmPassword: p.replaysCredential,
+    confirmPassword: p.replaysCredential(r.companyId, r.signIn !== undefined),
     expiresAt: new Date(r.expiresAt).toISOString(),
   };
 }

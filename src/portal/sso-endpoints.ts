@@ -1,13 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { SsoConfig } from '../config/sso-schema.js';
+import { SSO_DEFAULTS } from '../config/sso-schema.js';
+import { readBody } from '../endpoints/read-body.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Exchange } from '../endpoints/context.js';
-import { mapClaims } from '../users/sso/claim-mapping.js';
 import { OidcClient } from '../users/sso/oidc-client.js';
 import { PendingSignIns } from '../users/sso/pending-sign-ins.js';
-import { SSO_DEFAULTS } from '../config/sso-schema.js';
+import { SamlClient } from '../users/sso/saml-client.js';
+import { StoreSeenAssertionIds } from '../users/sso/seen-assertions.js';
+import type { SsoClient } from '../users/sso/sso-client.js';
 import type { PortalContext } from './context.js';
 import { sendPortalJson } from './respond.js';
+import { sendSamlRelayPage } from './saml-relay-page.js';
+import { crossSiteProblem } from './same-origin.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { arrivedOverTls, readSessionCookie, sessionCookie } from './session-cookie.js';
 import { clearedSsoCookie, readSsoCookie, ssoCookie } from './sso-cookie.js';
@@ -19,32 +24,71 @@ export interface SsoOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** A SAML Response is a few KiB (more with many attributes and a certificate in KeyInfo); generous, bounded. */
+const ACS_BODY_LIMIT = 256 * 1024;
+
 /**
  * The portal's SSO sign-in (issue 12): `GET {prefix}/ui/api/sign-in-options` tells the page
  * which buttons to draw; `GET {prefix}/ui/sso/{name}/start` sends the browser to the provider
- * with a fresh pre-session cookie; `GET {prefix}/ui/sso/{name}/callback` checks the answer and
- * opens an ordinary portal session. A refusal is a page with one reason; nothing is created.
+ * with a fresh pre-session cookie; the provider sends it back to `GET .../callback` (OIDC) or
+ * `POST .../acs` (SAML), which checks the answer and opens an ordinary portal session. A refusal
+ * is a page with one reason; nothing is created. `GET .../metadata` is a SAML SP's metadata.
  */
 export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) {
   const sso = o?.config ?? { only: false, providers: [] };
-  const clients = new Map(sso.providers.map((c) => [c.name, new OidcClient(c, o?.env ?? {})]));
-  const pending = new PendingSignIns(p.d.clock, SSO_DEFAULTS.pendingMinutes * 60_000);
+  const seen = new StoreSeenAssertionIds(p.d.store, p.d.clock);
+  const clients = new Map<string, SsoClient>(sso.providers.map((c) => [c.name,
+    c.type === 'oidc' ? new OidcClient(c, o?.env ?? {}) : SamlClient.fromConfig(c, p.d.clock, seen)]));
+  const publicUrls = new Map(sso.providers.map((c) => [c.name, c.publicUrl]));
+  const pending = new PendingSignIns(p.d.store, p.d.clock, SSO_DEFAULTS.pendingMinutes * 60_000);
   const prefix = p.d.prefix;
   const ttlSeconds = SSO_DEFAULTS.pendingMinutes * 60;
 
-  function clientOf(name: string | undefined): OidcClient {
+  function clientOf(name: string | undefined): SsoClient {
     const c = name === undefined ? undefined : clients.get(name);
     if (c === undefined) throw new GatewayError('not_found');
     return c;
   }
 
-  /** Our callback URL for this provider; from publicUrl, else from this request's Host (loopback, trials). */
-  function redirectUri(req: IncomingMessage, c: OidcClient, tls: boolean): string {
-    const path = `${prefix}/ui/sso/${c.p.name}/callback`;
-    if (c.p.publicUrl !== undefined) return c.p.publicUrl + path;
+  /** Our URL for this provider, {origin}{prefix}/ui/sso/{name}; from publicUrl, else from this request's Host (loopback, trials). */
+  function baseUrl(req: IncomingMessage, c: SsoClient, tls: boolean): string {
+    const path = `${prefix}/ui/sso/${c.name}`;
+    const configured = publicUrls.get(c.name);
+    if (configured !== undefined) return configured + path;
     const host = req.headers.host ?? '';
     if (!/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/.test(host)) throw new GatewayError('validation_failed', 'Host');
     return `${tls ? 'https' : 'http'}://${host}${path}`;
+  }
+
+  /**
+   * The return step of either protocol: take this browser's pending sign-in out (one attempt per
+   * start, whatever the outcome), let the client check the provider's answer, open a session.
+   */
+  async function complete({ req, res, params, address }: Exchange, answer: () => Promise<URLSearchParams>, step: SsoClient['returnStep']): Promise<void> {
+    const tls = arrivedOverTls(req, p.d.trustedProxies);
+    const cleared = { 'set-cookie': clearedSsoCookie(tls, prefix) };
+    try {
+      const c = clientOf(params[0]);
+      if (c.returnStep !== step) throw new GatewayError('not_found');
+      const pend = await pending.take(readSsoCookie(req.headers, tls));
+      if (pend === undefined || pend.provider !== c.name) {
+        throw new GatewayError('sso_failed', 'this sign-in was not started in this browser, was already used, or took too long; start again');
+      }
+      const { who, manager } = await c.finish(await answer(), pend);
+      // The claim's ancestors place the company (issue 12) before anything is issued for it.
+      if (who.ancestors !== undefined) await p.d.placeCompany?.(who.companyId, who.ancestors);
+      await p.sessions.end(readSessionCookie(req.headers, tls));
+      const s = await p.sessions.create(who, manager, { provider: c.name, issuer: c.issuer });
+      p.d.log.info({ login: who.login, companyId: who.companyId, provider: c.name, clientAddress: address }, 'portal sign-in');
+      res.setHeader('set-cookie', [cleared['set-cookie'], sessionCookie(s.id, tls, prefix)]);
+      res.writeHead(303, { ...SECURITY_HEADERS, location: `${prefix}/ui/`, 'content-length': '0' });
+      res.end();
+    } catch (err) {
+      const e = isGatewayError(err) ? err : new GatewayError('internal', undefined, { cause: err });
+      if (e.code === 'internal') p.d.log.error({ err: String(err) }, 'SSO sign-in failed');
+      else p.d.log.info({ code: e.code, reason: e.detail, provider: params[0], clientAddress: address }, 'portal SSO sign-in refused');
+      sendSsoErrorPage(res, e, `${prefix}/ui/`, cleared);
+    }
   }
 
   return {
@@ -53,49 +97,55 @@ export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) 
     options: async ({ res }: Exchange): Promise<void> => {
       sendPortalJson(res, 200, {
         password: !sso.only,
-        providers: sso.providers.map((c) => ({ name: c.name, displayName: c.displayName, url: `${prefix}/ui/sso/${c.name}/start` })),
+        providers: [...clients.values()].map((c) => ({ name: c.name, displayName: c.displayName, url: `${prefix}/ui/sso/${c.name}/start` })),
       });
     },
 
     start: async ({ req, res, params }: Exchange): Promise<void> => {
       const c = clientOf(params[0]);
       const tls = arrivedOverTls(req, p.d.trustedProxies);
-      const { url, pending: pend } = await c.start(redirectUri(req, c, tls));
-      const cookie = pending.begin(pend);
+      const { url, pending: pend } = await c.start(baseUrl(req, c, tls));
+      const cookie = await pending.begin(pend);
       res.writeHead(303, { ...SECURITY_HEADERS, location: url, 'set-cookie': ssoCookie(cookie, tls, prefix, ttlSeconds), 'content-length': '0' });
       res.end();
     },
 
-    callback: async ({ req, res, url, params, address }: Exchange): Promise<void> => {
-      const tls = arrivedOverTls(req, p.d.trustedProxies);
-      const cleared = { 'set-cookie': clearedSsoCookie(tls, prefix) };
-      try {
-        const c = clientOf(params[0]);
-        // Taken out whatever happens next: one attempt per started sign-in.
-        const pend = pending.take(readSsoCookie(req.headers, tls));
-        if (pend === undefined || pend.provider !== c.p.name) {
-          throw new GatewayError('sso_failed', 'this sign-in was not started in this browser, was already used, or took too long; start again');
-        }
-        const error = url.searchParams.get('error');
-        if (error !== null) throw new GatewayError('sso_failed', `the identity provider answered ${error.replace(/[^A-Za-z0-9_]/g, '').slice(0, 64)}`);
-        const claims = await c.finish(url.searchParams, pend);
-        const { who, manager } = mapClaims(claims, c.p);
-        // The claim's ancestors place the company (issue 12) before anything is issued for it.
-        if (who.ancestors !== undefined) await p.d.placeCompany?.(who.companyId, who.ancestors);
-        await p.sessions.end(readSessionCookie(req.headers, tls));
-        const s = await p.sessions.create(who, manager, { provider: c.p.name, issuer: c.p.issuer });
-        p.d.log.info({ login: who.login, companyId: who.companyId, provider: c.p.name, clientAddress: address }, 'portal sign-in');
-        res.setHeader('set-cookie', [cleared['set-cookie'], sessionCookie(s.id, tls, prefix)]);
-        res.writeHead(303, { ...SECURITY_HEADERS, location: `${prefix}/ui/`, 'content-length': '0' });
-        res.end();
-      } catch (err) {
-        const e = isGatewayError(err) ? err : new GatewayError('internal', undefined, { cause: err });
-        if (e.code === 'internal') p.d.log.error({ err: String(err) }, 'SSO callback failed');
-        else p.d.log.info({ code: e.code, reason: e.detail, provider: params[0], clientAddress: address }, 'portal SSO sign-in refused');
-        sendSsoErrorPage(res, e, `${prefix}/ui/`, cleared);
+    /** OIDC: the provider redirects back with the code in the query. */
+    callback: (x: Exchange): Promise<void> => complete(x, async () => x.url.searchParams, 'callback'),
+
+    /**
+     * SAML: the IdP's page POSTs the Response here. That first hop is cross-site, so it carries
+     * no pre-session cookie (SameSite=Lax) and is only relayed: our page re-posts it from our
+     * origin. Only a same-origin POST is checked and can sign in (login CSRF stays impossible:
+     * the pending sign-in is bound to the cookie, the assertion to its request id).
+     */
+    acs: async (x: Exchange): Promise<void> => {
+      const c = clientOf(x.params[0]);
+      if (c.returnStep !== 'acs') throw new GatewayError('not_found');
+      const form = await readForm(x.req);
+      if (crossSiteProblem(x.req, p.d.trustedProxies) !== undefined) {
+        const relayed: Record<string, string> = {};
+        for (const k of ['SAMLResponse', 'RelayState']) { const v = form.get(k); if (v !== null) relayed[k] = v; }
+        return sendSamlRelayPage(x.res, x.url.pathname, relayed);
       }
+      return complete(x, async () => form, 'acs');
+    },
+
+    /** SAML: our SP metadata, for the IdP's admin (entity id, ACS URL, signed assertions wanted). */
+    metadata: async ({ req, res, params }: Exchange): Promise<void> => {
+      const c = clientOf(params[0]);
+      if (!(c instanceof SamlClient)) throw new GatewayError('not_found');
+      const body = Buffer.from(c.metadata(baseUrl(req, c, arrivedOverTls(req, p.d.trustedProxies))));
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'application/samlmetadata+xml', 'content-length': String(body.length) });
+      res.end(body);
     },
   };
+
+  async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') throw new GatewayError('validation_failed', 'content-type: expected application/x-www-form-urlencoded');
+    return new URLSearchParams((await readBody(req, ACS_BODY_LIMIT)).toString('utf8'));
+  }
 }
 
 export type SsoEndpoints = ReturnType<typeof createSsoEndpoints>;

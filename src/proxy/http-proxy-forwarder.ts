@@ -57,6 +57,10 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
     const h = proxyRes.headers;
     for (const name of connectionListed(h.connection)) delete h[name];
     for (const name of HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
+    // http-proxy's setConnection pass writes `Connection: keep-alive` when the header is absent,
+    // which overrides Node's decision: a client's `Connection: close` (RFC 9112 §9.6) and the
+    // drain's (src/http/drain.ts) would be answered with keep-alive. Node's decision stands.
+    if (!res.shouldKeepAlive) h.connection = 'close';
     h['x-request-id'] = req.headers['x-request-id'];
     // The upstream died mid-body: headers are out, so closing the client connection is the only signal left.
     proxyRes.on('aborted', () => res.destroy());

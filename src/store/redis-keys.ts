@@ -21,6 +21,8 @@ import type { TokenRecord } from './types.js';
  *   <p>:changes                     pub/sub channel of StateChange messages
  *   <p>:session:<idHash>            STRING a portal SessionRecord as JSON, PEXPIRE = its remaining life
  *   <p>:signing-keys                HASH  kid → SigningKeyRecord as JSON (global: shared by every portfolio)
+ *   <p>:once:<kind>:<idHash>        STRING a one-time record (SSO pending sign-in, seen SAML assertion id),
+ *                                         PEXPIRE = its remaining life; taken with GETDEL
  *   <p>:company-edges               HASH  company id → learned CompanyEdge JSON, `#version` → last version (global)
  */
 export class RedisKeys {
@@ -35,6 +37,8 @@ export class RedisKeys {
 
   /** Outside any portfolio's slot: a session belongs to a person, looked up by its id alone. */
   session(idHash: string): string { return `${this.p}:session:${idHash}`; }
+  /** Like a session: one key, looked up by its hash alone. */
+  once(kind: string, idHash: string): string { return `${this.p}:once:${kind}:${idHash}`; }
 
   portfolio(c: string): string { return `${this.p}:{${c}}:portfolio`; }
   /** Prefix of the per-token hashes of a portfolio (the renewal script appends ids). */

@@ -6,7 +6,7 @@ import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
 import { reserveLogin, settleLogin } from './redis-login-attempts.js';
 import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, PUT_COMPANY_EDGES_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
 import type { RedisTarget } from './redis-target.js';
-import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
@@ -280,6 +280,23 @@ export class RedisStore implements Store {
   onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * SET NX with the record's remaining life by the gateway's clock: Redis drops it itself. The
+   * expiry also travels in the value, so a take checks it against the same clock as SQLite does.
+   */
+  async putOnce(kind: OnceKind, idHash: string, value: string, expiresAt: number, now: number): Promise<boolean> {
+    const ttl = Math.max(1, expiresAt - now);
+    return (await this.conn.run(() => this.r.set(this.keys.once(kind, idHash), `${expiresAt}|${value}`, 'PX', ttl, 'NX'))) === 'OK';
+  }
+
+  /** GETDEL (Redis 6.2): read and remove in one command, so only one taker gets the record. */
+  async takeOnce(kind: OnceKind, idHash: string, now: number): Promise<string | undefined> {
+    const raw = await this.conn.run(() => this.r.getdel(this.keys.once(kind, idHash)));
+    if (raw === null) return undefined;
+    const bar = raw.indexOf('|');
+    return Number(raw.slice(0, bar)) > now ? raw.slice(bar + 1) : undefined;
   }
 
   private message(changes: StateChange[]): string {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
-import type { AccessRecord, AuditEvent, CompanyEdge, GenerationVoid, LoginBudget, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, CompanyEdge, GenerationVoid, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -75,6 +75,15 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE tokens ADD COLUMN sign_in_issuer TEXT;
    ALTER TABLE sessions ADD COLUMN sign_in_provider TEXT;
    ALTER TABLE sessions ADD COLUMN sign_in_issuer TEXT;`,
+  // One-time records (putOnce/takeOnce): SSO pending sign-ins, seen SAML assertion ids.
+  `CREATE TABLE once_records (
+     kind TEXT NOT NULL,
+     id_hash TEXT NOT NULL,
+     value TEXT NOT NULL,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (kind, id_hash)
+   );
+   CREATE INDEX once_records_by_expiry ON once_records(expires_at);`,
   // The portfolio tree learned from the user source (src/state/portfolio-tree.ts): parent NULL = a root.
   `CREATE TABLE company_edges (
      company_id TEXT PRIMARY KEY,
@@ -334,6 +343,24 @@ export class SqliteStore implements Store {
 
   async purgeSessions(now: number): Promise<number> {
     return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
+  }
+
+  async putOnce(kind: OnceKind, idHash: string, value: string, expiresAt: number, now: number): Promise<boolean> {
+    // Sign-ins are rare: dropping the expired ones here keeps the table small without a timer.
+    this.db.prepare('DELETE FROM once_records WHERE expires_at <= ?').run(now);
+    return this.db
+      .prepare(
+        `INSERT INTO once_records (kind, id_hash, value, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(kind, id_hash) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at WHERE once_records.expires_at <= ?`,
+      )
+      .run(kind, idHash, value, expiresAt, now).changes === 1;
+  }
+
+  async takeOnce(kind: OnceKind, idHash: string, now: number): Promise<string | undefined> {
+    // One statement: two workers taking the same record cannot both get it.
+    const r = this.db.prepare('DELETE FROM once_records WHERE kind = ? AND id_hash = ? RETURNING value, expires_at').get(kind, idHash) as
+      { value: string; expires_at: number } | undefined;
+    return r !== undefined && r.expires_at > now ? r.value : undefined;
   }
 
   onChange(listener: (c: StateChange) => void): () => void {

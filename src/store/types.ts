@@ -142,6 +142,13 @@ export interface AccessRecord {
 }
 
 /**
+ * Kinds of one-time records (`putOnce`/`takeOnce`): an SSO sign-in started and not yet finished
+ * (keyed by a hash of its pre-session cookie), and a SAML assertion id already accepted (keyed by
+ * a hash of the id; the replay cache).
+ */
+export type OnceKind = 'sso-pending' | 'saml-assertion';
+
+/**
  * A company's parent as the user source last taught it (issue 12: the upstream probe's or an SSO
  * claim's ancestors; src/state/portfolio-tree.ts). `parent: null` = a root. `version` orders the
  * writes of every instance (the store assigns it, increasing): an instance applies an edge only
@@ -219,6 +226,15 @@ export interface Store {
   deleteSession(idHash: string): Promise<void>;
   /** Removes sessions expired at `now`; returns how many (Redis expires its own keys and answers 0). */
   purgeSessions(now: number): Promise<number>;
+
+  /**
+   * One-time records shared by every worker and instance (src/users/sso/): stores `value` under
+   * (kind, idHash) until `expiresAt` unless a live record is already there. Resolves false, writing
+   * nothing, when one is (the replay cache's "seen before"). `idHash` is a hash, never a secret.
+   */
+  putOnce(kind: OnceKind, idHash: string, value: string, expiresAt: number, now: number): Promise<boolean>;
+  /** The live record's value, removed in the same step: of two concurrent takes, one gets it. */
+  takeOnce(kind: OnceKind, idHash: string, now: number): Promise<string | undefined>;
 
   /** Subscribe to changes written by this or (with a shared store) any other instance. */
   onChange(listener: (change: StateChange, origin?: ChangeOrigin) => void): () => void;

@@ -40,8 +40,10 @@ describe('{prefix}/openapi.json', () => {
   it('describes every route of the endpoint router', () => {
     const paths = Object.keys(openApiDocument('/auth', 'x').paths as object);
     expect(paths.sort()).toEqual([
-      '/auth/oauth/authorize', '/auth/oauth/introspect', '/auth/oauth/revoke', '/auth/openapi.json',
+      '/auth/.well-known/jwks.json', '/auth/oauth/authorize', '/auth/oauth/introspect', '/auth/oauth/revoke', '/auth/openapi.json',
       '/auth/portfolios/{companyId}/audit', '/auth/portfolios/{companyId}/token-policy', '/auth/tokens', '/auth/tokens/{tokenId}',
+      '/auth/ui/api/oauth/authorize', '/auth/ui/api/portfolios/{companyId}/audit', '/auth/ui/api/portfolios/{companyId}/token-policy',
+      '/auth/ui/api/session', '/auth/ui/api/sign-in-options', '/auth/ui/api/tokens', '/auth/ui/api/tokens/{tokenId}',
     ]);
   });
 
@@ -58,6 +60,10 @@ describe('{prefix}/openapi.json', () => {
     expect(() => assertConformsToOpenApi('GET', '/auth/tokens', reply(200, { tokens: [{ token_id: 'x' }] }))).toThrow(/must have required property/);
     expect(() => assertConformsToOpenApi('GET', '/auth/tokens', reply(401, { error: 'unauthorized', error_description: 'x', code: 'nope' }))).toThrow(/must be equal to one of/);
     expect(() => assertConformsToOpenApi('GET', '/auth/tokens', reply(418, {}))).toThrow(/status not documented/);
+    // The portal's JSON API is checked too (its pages are not: HTML for a browser).
+    expect(() => assertConformsToOpenApi('GET', '/auth/ui/api/session', reply(200, { login: 'x' }))).toThrow(/must have required property/);
+    expect(() => assertConformsToOpenApi('DELETE', '/auth/ui/api/session', reply(402, {}))).toThrow(/status not documented/);
+    expect(() => assertConformsToOpenApi('GET', '/auth/ui/index.html', reply(418, {}))).not.toThrow();
     expect(() => assertConformsToOpenApi('GET', '/auth/tokens', reply(401, { error: 'unauthorized', error_description: 'x', code: 'unauthorized' }))).not.toThrow();
   });
 });

@@ -97,6 +97,31 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
     expect(await store.getSession(session.idHash)).toEqual(session);
   });
 
+  it('one-time records (SSO pending sign-ins, seen SAML assertions): put if absent, taken once, per kind, not after expiry', async () => {
+    expect(await store.putOnce('sso-pending', 'h1', '{"a":1}', NOW + HOUR, NOW)).toBe(true);
+    expect(await store.putOnce('sso-pending', 'h1', 'other', NOW + HOUR, NOW + 1)).toBe(false); // live: not replaced
+    expect(await store.putOnce('saml-assertion', 'h1', '1', NOW + HOUR, NOW)).toBe(true); // kinds do not collide
+    expect(await store.takeOnce('sso-pending', 'h1', NOW + 2)).toBe('{"a":1}');
+    expect(await store.takeOnce('sso-pending', 'h1', NOW + 3)).toBeUndefined();
+    expect(await store.takeOnce('sso-pending', 'never-put', NOW)).toBeUndefined();
+    // Taken at or after its expiry (by the caller's clock): gone, and not given out.
+    await store.putOnce('sso-pending', 'h2', 'late', NOW + 10, NOW);
+    expect(await store.takeOnce('sso-pending', 'h2', NOW + 10)).toBeUndefined();
+  });
+
+  it('one-time records: of two handles (two workers) taking or putting the same record at once, exactly one wins', async () => {
+    const second = await location.open();
+    try {
+      await store.putOnce('sso-pending', 'race', 'v', NOW + HOUR, NOW);
+      const takes = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : second).takeOnce('sso-pending', 'race', NOW)));
+      expect(takes.filter((t) => t === 'v')).toHaveLength(1);
+      const puts = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : second).putOnce('saml-assertion', 'race', '1', NOW + HOUR, NOW)));
+      expect(puts.filter(Boolean)).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('revoke: true once, false when already revoked or unknown; listRevoked drops the expired', async () => {
     await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
     await store.insertToken(token('t2', 'u2', { expiresAt: NOW + 10 }), { revokePreviousOfUser: false, now: NOW });

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { USERS } from '../support/lifecycle.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -13,6 +14,7 @@ const WORKERS = 3;
 const BOUND_MS = 1000;
 /** Requests after the bound; each on a fresh connection, so node:cluster spreads them over the workers. */
 const PROBES = 60;
+const OPERATOR_SECRET = 'operator-secret-for-the-workers-suite-0123456789';
 
 /**
  * `server.workers`: a change written by one worker (the lifecycle request lands on any of them)
@@ -29,7 +31,11 @@ describe.each((['redis', 'sqlite'] as const).filter((k) => k !== 'redis' || !lac
     await upstream.start();
     if (kind === 'redis') await redis.start();
     const store = kind === 'redis' ? { type: 'redis', url: redis.url } : { type: 'sqlite', path: join(dir, 'hlgw.db') };
-    g = await GatewayProcess.start(`workers-${kind}`, { server: { workers: WORKERS }, upstream: { url: upstream.url }, store });
+    writeFileSync(join(dir, 'operator-token'), OPERATOR_SECRET, { mode: 0o600 });
+    g = await GatewayProcess.start(`workers-${kind}`, {
+      server: { workers: WORKERS }, upstream: { url: upstream.url }, store,
+      admin: { host: '127.0.0.1', port: 0, operatorToken: { file: join(dir, 'operator-token') } },
+    });
   });
 
   afterAll(async () => {
@@ -64,6 +70,27 @@ describe.each((['redis', 'sqlite'] as const).filter((k) => k !== 'redis' || !lac
     await sleep(BOUND_MS);
     expect(await statuses(t.access_token, PROBES)).toEqual(Array(PROBES).fill(401));
     await g.setPolicy(USERS.manager, { enabled: true });
+  });
+
+  it('the operator API answers on the primary\'s admin port, and its decision reaches every worker', async () => {
+    const op = (method: string, path: string, secret = OPERATOR_SECRET) => call(g.admin, path, { method, headers: { authorization: `Bearer ${secret}` } });
+    // The worker checks the secret: a wrong one is refused through the relay too.
+    const refused = await op('DELETE', '/portfolios/globex/allowed', `${OPERATOR_SECRET}x`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="hlgw-operator"');
+    const authorizeGlobex = async () => (await g.request('POST', '/auth/oauth/authorize', { as: USERS.globexUser })).json<{ code: string }>().code;
+    expect(await authorizeGlobex()).toBe('portfolio_not_enabled'); // allowed, no policy yet
+
+    const denied = await op('DELETE', '/portfolios/globex/allowed');
+    expect(denied.status).toBe(200);
+    expect(denied.json()).toEqual({ companyId: 'globex', allowed: false, source: 'operator' });
+    await sleep(BOUND_MS);
+    // Every worker follows it (each authorize below lands on any of them).
+    const codes = new Set<string>();
+    for (let i = 0; i < 12; i++) codes.add(await authorizeGlobex());
+    expect([...codes]).toEqual(['portfolio_not_allowed']);
+    expect((await op('GET', '/portfolios')).json()).toMatchObject({ portfolios: expect.arrayContaining([{ companyId: 'globex', allowed: false, source: 'operator' }]) });
+    expect((await op('PUT', '/portfolios/globex/allowed')).status).toBe(200);
   });
 
   it('the primary serves /readyz for all workers and the summed /metrics', async () => {

@@ -33,7 +33,8 @@ export class GatewayProcess {
     const dir = mkdtempSync(join(tmpdir(), `hlgw-${name}-`));
     const path = join(dir, 'gateway.yaml');
     const written = {
-      server: { host: '127.0.0.1', port: 0, ...(config.server as object | undefined) },
+      // No drain wait on SIGTERM unless a suite asks (test/ops/rolling-restart.test.ts): no balancer here.
+      server: { host: '127.0.0.1', port: 0, shutdownDelaySeconds: 0, ...(config.server as object | undefined) },
       admin: { host: '127.0.0.1', port: 0 },
       users: { source: 'file', file: await usersFilePath() },
       portfolios: { allowed: ALLOWED },
@@ -129,6 +130,17 @@ export class GatewayProcess {
 
   admin_(path: string): Promise<Reply> {
     return call(this.admin, path);
+  }
+
+  /** Sends `signal` and returns at once (the drain tests); `exitCode()` waits for the exit. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  exitCode(): Promise<number | null> {
+    const c = this.child;
+    if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode);
+    return new Promise((resolve) => c.once('exit', (code) => resolve(code)));
   }
 
   /** SIGKILL: a crash, no shutdown code runs. */

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { call, type Reply } from './http-call.js';
+import { assertConformsToOpenApi } from './openapi-conformance.js';
 
 /** A signed-in portal session as raw HTTP sees it. */
 export interface PortalSession {
@@ -27,7 +28,7 @@ export class PortalClient {
     return this.base;
   }
 
-  request(method: string, path: string, o: PortalCallOptions = {}): Promise<Reply> {
+  async request(method: string, path: string, o: PortalCallOptions = {}): Promise<Reply> {
     const headers: OutgoingHttpHeaders = { ...o.headers };
     const origin = o.origin === undefined ? this.origin : o.origin;
     if (origin !== null) headers.origin = origin;
@@ -39,7 +40,10 @@ export class PortalClient {
       body = JSON.stringify(o.json);
       headers['content-type'] = 'application/json';
     }
-    return call(this.base, `${this.prefix}/ui/api/${path}`, { method, headers, body });
+    const reply = await call(this.base, `${this.prefix}/ui/api/${path}`, { method, headers, body });
+    // Every portal API answer the suites receive is checked against {prefix}/openapi.json.
+    assertConformsToOpenApi(method, `${this.prefix}/ui/api/${path}`, reply);
+    return reply;
   }
 
   async signIn(login: string, password: string, o: PortalCallOptions = {}): Promise<PortalSession> {

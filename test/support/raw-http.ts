@@ -90,3 +90,82 @@ function parseOne(buf: Buffer, atClose: boolean): { response: RawResponse; used:
   // No framing: the body runs to the close.
   return atClose ? { response: { status, headers, body: buf.subarray(pos) }, used: buf.length } : undefined;
 }
+
+/**
+ * One keep-alive TCP connection driven by hand: `send` bytes, `next()` resolves with the next
+ * complete response, `closed` once the server has closed the connection (or reset it). For the
+ * tests that follow one connection across a drain (test/core/shutdown.test.ts).
+ */
+export class RawConnection {
+  private buf = Buffer.alloc(0);
+  private readonly queue: RawResponse[] = [];
+  private waiting: ((r: RawResponse | undefined) => void) | undefined;
+  private ended = false;
+  readonly closed: Promise<void>;
+
+  private constructor(private readonly socket: ReturnType<typeof connect>) {
+    this.closed = new Promise((resolve) => {
+      const end = () => {
+        if (this.ended) return;
+        this.ended = true;
+        const parsed = this.buf.length > 0 ? parseOne(this.buf, true) : undefined;
+        if (parsed) this.queue.push(parsed.response);
+        this.buf = Buffer.alloc(0);
+        this.wake();
+        resolve();
+      };
+      socket.on('end', end);
+      socket.on('close', end);
+      socket.on('error', end);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.buf = Buffer.concat([this.buf, chunk]);
+      for (;;) {
+        const parsed = parseOne(this.buf, false);
+        if (parsed === undefined) break;
+        this.queue.push(parsed.response);
+        this.buf = this.buf.subarray(parsed.used);
+      }
+      this.wake();
+    });
+  }
+
+  static open(base: string): Promise<RawConnection> {
+    const { hostname, port } = new URL(base);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.off('error', reject);
+        resolve(new RawConnection(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  send(bytes: string | Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** The next response; undefined when the server closed the connection first. */
+  next(): Promise<RawResponse | undefined> {
+    const r = this.queue.shift();
+    if (r !== undefined || this.ended) return Promise.resolve(r);
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    if (!this.waiting) return;
+    const r = this.queue.shift();
+    if (r === undefined && !this.ended) return;
+    const w = this.waiting;
+    this.waiting = undefined;
+    w(r);
+  }
+}

@@ -26,7 +26,7 @@ export const SYSTEM_TOOLS = {
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
 
 /** What this suite needs today. */
-export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool'];
+export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool', 'haproxy'];
 
 /** `undefined` when the tool runs; otherwise the one line that says how to get it. */
 export type ToolStatus = string | undefined;

@@ -1,6 +1,5 @@
 import { GatewayError } from '../../errors.js';
 import { COMPANY_ID_RE, isIdentityValue } from '../../token/format.js';
-import type { OidcProviderConfig } from '../../config/sso-schema.js';
 import { readAncestors } from '../ancestors.js';
 import type { UserIdentity } from '../types.js';
 
@@ -10,47 +9,68 @@ export interface SsoIdentity {
   manager: boolean;
 }
 
+/** Where each part of our identity is: claim names (OIDC) or attribute names (SAML). */
+export interface ClaimNames {
+  userId: string;
+  login: string;
+  companyId: string;
+  groups: string;
+  /** The company's ancestors, root first (issue 12: the portfolio tree); absent = not mapped. */
+  ancestors?: string | undefined;
+}
+
+export interface ClaimMapping {
+  claims: ClaimNames;
+  managerGroup: string;
+  /** How refusals name the source: "claim" (OIDC) or "attribute" (SAML). */
+  noun?: 'claim' | 'attribute';
+}
+
 /**
- * Verified claims (or SAML attributes) → our identity, per the provider's `claims` mapping.
+ * Verified claims (or SAML attributes) → our identity, per the provider's mapping.
  * Pure. Every field must be present and well formed: a half identity (no company, an id that
  * cannot be a header value) is refused with `sso_failed` naming the claim, never filled in.
  */
-export function mapClaims(claims: Readonly<Record<string, unknown>>, p: Pick<OidcProviderConfig, 'claims' | 'managerGroup'>): SsoIdentity {
+export function mapClaims(claims: Readonly<Record<string, unknown>>, p: ClaimMapping): SsoIdentity {
   const m = p.claims;
-  const userId = identityClaim(claims, m.userId);
-  const login = identityClaim(claims, m.login);
-  const companyId = stringClaim(claims, m.companyId);
-  if (!COMPANY_ID_RE.test(companyId)) throw refuse(m.companyId, 'is not a company id');
-  const groups = groupsClaim(claims, m.groups);
+  const noun = p.noun ?? 'claim';
+  const userId = identityClaim(claims, m.userId, noun);
+  const login = identityClaim(claims, m.login, noun);
+  const companyId = stringClaim(claims, m.companyId, noun);
+  if (!COMPANY_ID_RE.test(companyId)) throw refuse(noun, m.companyId, 'is not a company id');
+  const groups = groupsClaim(claims, m.groups, noun);
   const manager = groups.includes(p.managerGroup);
-  const ancestors = m.ancestors === undefined ? undefined : readAncestors(claims[m.ancestors], companyId);
-  if (ancestors !== undefined && !Array.isArray(ancestors)) throw refuse(m.ancestors!, ancestors.refused);
+  const ancestors = m.ancestors === undefined ? undefined : readAncestors(Object.hasOwn(claims, m.ancestors) ? claims[m.ancestors] : undefined, companyId);
+  if (ancestors !== undefined && !Array.isArray(ancestors)) throw refuse(noun, m.ancestors!, ancestors.refused);
   return { who: { userId, login, companyId, roles: manager ? [p.managerGroup] : [], ...(ancestors ? { ancestors } : {}) }, manager };
 }
 
-function stringClaim(claims: Readonly<Record<string, unknown>>, name: string): string {
-  const v = claims[name];
-  if (v === undefined || v === null) throw refuse(name, 'is missing');
+type Noun = NonNullable<ClaimMapping['noun']>;
+
+function stringClaim(claims: Readonly<Record<string, unknown>>, name: string, noun: Noun): string {
+  // Own properties only: a claim named "constructor" must not find Object.prototype's.
+  const v = Object.hasOwn(claims, name) ? claims[name] : undefined;
+  if (v === undefined || v === null) throw refuse(noun, name, 'is missing');
   // A numeric id is common (some directories send them as numbers); anything else is not an id.
   if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  if (typeof v !== 'string' || v === '') throw refuse(name, 'is not a non-empty string');
+  if (typeof v !== 'string' || v === '') throw refuse(noun, name, 'is not a non-empty string');
   return v;
 }
 
-function identityClaim(claims: Readonly<Record<string, unknown>>, name: string): string {
-  const v = stringClaim(claims, name);
-  if (!isIdentityValue(v)) throw refuse(name, 'cannot be sent as an identity header');
+function identityClaim(claims: Readonly<Record<string, unknown>>, name: string, noun: Noun): string {
+  const v = stringClaim(claims, name, noun);
+  if (!isIdentityValue(v)) throw refuse(noun, name, 'cannot be sent as an identity header');
   return v;
 }
 
-function groupsClaim(claims: Readonly<Record<string, unknown>>, name: string): string[] {
-  const v = claims[name];
+function groupsClaim(claims: Readonly<Record<string, unknown>>, name: string, noun: Noun): string[] {
+  const v = Object.hasOwn(claims, name) ? claims[name] : undefined;
   if (v === undefined || v === null) return [];
   if (typeof v === 'string') return [v];
   if (Array.isArray(v) && v.every((g) => typeof g === 'string')) return v as string[];
-  throw refuse(name, 'is not a list of group names');
+  throw refuse(noun, name, 'is not a list of group names');
 }
 
-function refuse(claim: string, why: string): GatewayError {
-  return new GatewayError('sso_failed', `the identity provider's claim "${claim}" ${why}`);
+function refuse(noun: Noun, claim: string, why: string): GatewayError {
+  return new GatewayError('sso_failed', `the identity provider's ${noun} "${claim}" ${why}`);
 }

@@ -1,7 +1,9 @@
 import * as oidc from 'openid-client';
 import { GatewayError } from '../../errors.js';
 import type { OidcProviderConfig } from '../../config/sso-schema.js';
-import type { PendingSignIn } from './pending-sign-ins.js';
+import { mapClaims, type SsoIdentity } from './claim-mapping.js';
+import type { PendingOidc, PendingSignIn } from './pending-sign-ins.js';
+import type { SsoClient } from './sso-client.js';
 
 /**
  * One OpenID provider, through openid-client 6: discovery (once, on first use, retried after a
@@ -9,17 +11,23 @@ import type { PendingSignIn } from './pending-sign-ins.js';
  * validated by the library: signature against the provider's JWKS (non-repudiation checks on), the one pinned algorithm,
  * issuer, audience (our client id), expiry, nonce. We never parse a token ourselves.
  */
-export class OidcClient {
+export class OidcClient implements SsoClient {
+  readonly returnStep = 'callback';
   private discovered: Promise<oidc.Configuration> | undefined;
 
   constructor(readonly p: OidcProviderConfig, private readonly env: NodeJS.ProcessEnv) {}
 
+  get name(): string { return this.p.name; }
+  get displayName(): string { return this.p.displayName; }
+  get issuer(): string { return this.p.issuer; }
+
   /** Where to send the browser, and what the callback must check (kept server-side). */
-  async start(redirectUri: string): Promise<{ url: string; pending: PendingSignIn }> {
+  async start(base: string): Promise<{ url: string; pending: PendingSignIn }> {
     const config = await this.configuration();
+    const redirectUri = `${base}/callback`;
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const pending: PendingSignIn = {
-      provider: this.p.name, state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, redirectUri,
+      kind: 'oidc', provider: this.p.name, state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, redirectUri,
     };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
@@ -35,10 +43,17 @@ export class OidcClient {
 
   /**
    * The callback's query checked against `pending`, the code exchanged and the ID token
-   * validated; resolves its claims. Any failure is `sso_failed` with the library's error code
-   * (public: it names the check, never a value).
+   * validated; its claims mapped to our identity. Any failure is `sso_failed` with the library's
+   * error code (public: it names the check, never a value).
    */
-  async finish(query: URLSearchParams, pending: PendingSignIn): Promise<Record<string, unknown>> {
+  async finish(query: URLSearchParams, pending: PendingSignIn): Promise<SsoIdentity> {
+    if (pending.kind !== 'oidc') throw new GatewayError('sso_failed', 'this sign-in was started for another provider');
+    const error = query.get('error');
+    if (error !== null) throw new GatewayError('sso_failed', `the identity provider answered ${error.replace(/[^A-Za-z0-9_]/g, '').slice(0, 64)}`);
+    return mapClaims(await this.verifiedClaims(query, pending), this.p);
+  }
+
+  private async verifiedClaims(query: URLSearchParams, pending: PendingOidc): Promise<Record<string, unknown>> {
     const config = await this.configuration();
     const current = new URL(pending.redirectUri);
     for (const [k, v] of query) current.searchParams.append(k, v);

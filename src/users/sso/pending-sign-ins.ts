@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.js';
+import type { Store } from '../../store/types.js';
 
-/** What the callback needs to check the provider's answer; never sent to the browser. */
-export interface PendingSignIn {
+/** What the return step needs to check the provider's answer; never sent to the browser. */
+export type PendingSignIn = PendingOidc | PendingSaml;
+
+export interface PendingOidc {
+  kind: 'oidc';
   provider: string;
   state: string;
   nonce: string;
@@ -11,40 +14,45 @@ export interface PendingSignIn {
   redirectUri: string;
 }
 
+export interface PendingSaml {
+  kind: 'saml';
+  provider: string;
+  /** The AuthnRequest's ID: the assertion's InResponseTo must be this one. */
+  requestId: string;
+  /** Our ACS URL (the assertion's Recipient) and entity id (its audience), as sent. */
+  acsUrl: string;
+  entityId: string;
+}
+
 /**
- * Sign-ins started and not yet finished, kept server-side and bound to a short-lived
- * pre-session cookie (256 random bits; stored under its SHA-256, so a heap dump names no
- * usable cookie). One use: the callback takes the entry out whatever the outcome, so a state
- * that leaked (it travels in URLs) cannot be replayed, and a stolen cookie is worth one attempt
- * within `ttlMs`. Bounded: a flood of started sign-ins evicts the oldest, it cannot grow memory.
+ * Sign-ins started and not yet finished, kept server-side in the store and bound to a
+ * short-lived pre-session cookie (256 random bits; stored under its SHA-256, so a copy of the
+ * store names no usable cookie). One use: the return step takes the entry out whatever the
+ * outcome (atomically: of two concurrent attempts one gets it), so a state that leaked (it
+ * travels in URLs) cannot be replayed, and a stolen cookie is worth one attempt within `ttlMs`.
  *
- * In memory, per process: with several workers or instances, the callback must reach the
- * process that started the sign-in (docs/ARCHITECTURE.md, identity sources).
+ * In the store, not in process memory: the provider's answer may reach another worker or
+ * instance than the one that started the sign-in (server.workers, several instances on Redis).
  */
 export class PendingSignIns {
-  private readonly entries: LRUCache<string, PendingSignIn>;
-
-  constructor(clock: Clock, readonly ttlMs: number, max = 10_000) {
-    this.entries = new LRUCache({ max, ttl: ttlMs, perf: { now: () => clock.now() } });
-  }
+  constructor(private readonly store: Store, private readonly clock: Clock, readonly ttlMs: number) {}
 
   /** Remembers `p`; returns the cookie value that alone can claim it. */
-  begin(p: PendingSignIn): string {
+  async begin(p: PendingSignIn): Promise<string> {
     const cookie = randomBytes(32).toString('base64url');
-    this.entries.set(hashOf(cookie), p);
+    const now = this.clock.now();
+    await this.store.putOnce('sso-pending', hashOf(cookie), JSON.stringify(p), now + this.ttlMs, now);
     return cookie;
   }
 
   /** The sign-in this cookie started, removed; undefined when unknown, used or expired. */
-  take(cookie: string | undefined): PendingSignIn | undefined {
+  async take(cookie: string | undefined): Promise<PendingSignIn | undefined> {
     if (cookie === undefined) return undefined;
-    const key = hashOf(cookie);
-    const p = this.entries.get(key);
-    this.entries.delete(key);
-    return p;
+    const json = await this.store.takeOnce('sso-pending', hashOf(cookie), this.clock.now());
+    return json === undefined ? undefined : (JSON.parse(json) as PendingSignIn);
   }
 }
 
-function hashOf(cookie: string): string {
-  return createHash('sha256').update(cookie).digest('base64url');
+export function hashOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url');
 }

@@ -12,6 +12,8 @@ export const SSO_DEFAULTS = Object.freeze({
   idTokenAlgorithm: 'RS256',
   /** A sign-in started but not finished in this long is forgotten (the pre-session cookie lives as long). */
   pendingMinutes: 10,
+  /** Sign-ins one client address may start per minute, per instance (src/portal/sso-start-limit.ts). */
+  startsPerMinute: 300,
   managerGroup: 'portfolioManager',
   /** SAML: how far the IdP's clock may be from ours when checking NotBefore/NotOnOrAfter. */
   clockSkewSeconds: 60,
@@ -114,6 +116,12 @@ export const ssoSchema = z
   .strictObject({
     /** Hide the password form: SSO users only. */
     only: z.boolean().default(false),
+    /**
+     * Sign-ins one client address may start per minute, per instance; more are 429. Each start
+     * writes a ten-minute record to the store without any credential: this bounds what one address
+     * can make it hold. Keep it above the sign-ins a busy office behind one NAT makes in a minute.
+     */
+    startsPerMinutePerAddress: z.number().int().min(1).max(100_000).default(SSO_DEFAULTS.startsPerMinute),
     providers: z.array(z.discriminatedUnion('type', [oidcProviderSchema, samlProviderSchema])).default([])
       .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, 'provider names must be unique'),
   })

@@ -17,6 +17,7 @@ import { SECURITY_HEADERS } from './security-headers.js';
 import { arrivedOverTls, readSessionCookie, sessionCookie } from './session-cookie.js';
 import { clearedSsoCookie, readSsoCookie, ssoCookie } from './sso-cookie.js';
 import { sendSsoErrorPage } from './sso-error-page.js';
+import { SsoStartLimit } from './sso-start-limit.js';
 
 export interface SsoOptions {
   config: SsoConfig;
@@ -35,7 +36,7 @@ const ACS_BODY_LIMIT = 256 * 1024;
  * is a page with one reason; nothing is created. `GET .../metadata` is a SAML SP's metadata.
  */
 export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) {
-  const sso = o?.config ?? { only: false, providers: [] };
+  const sso = o?.config ?? { only: false, startsPerMinutePerAddress: SSO_DEFAULTS.startsPerMinute, providers: [] };
   const seen = new StoreSeenAssertionIds(p.d.store, p.d.clock);
   const clients = new Map<string, SsoClient>(sso.providers.map((c) => [c.name,
     c.type === 'oidc' ? new OidcClient(c, o?.env ?? {}) : SamlClient.fromConfig(c, p.d.clock, seen)]));
@@ -43,6 +44,7 @@ export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) 
   const pending = new PendingSignIns(p.d.store, p.d.clock, SSO_DEFAULTS.pendingMinutes * 60_000);
   const prefix = p.d.prefix;
   const ttlSeconds = SSO_DEFAULTS.pendingMinutes * 60;
+  const starts = new SsoStartLimit(p.d.clock, sso.startsPerMinutePerAddress);
 
   function clientOf(name: string | undefined): SsoClient {
     const c = name === undefined ? undefined : clients.get(name);
@@ -101,8 +103,10 @@ export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) 
       });
     },
 
-    start: async ({ req, res, params }: Exchange): Promise<void> => {
+    start: async ({ req, res, params, address }: Exchange): Promise<void> => {
       const c = clientOf(params[0]);
+      // Before anything is written: an unauthenticated call must not fill the store.
+      starts.take(address);
       const tls = arrivedOverTls(req, p.d.trustedProxies);
       const { url, pending: pend } = await c.start(baseUrl(req, c, tls));
       const cookie = await pending.begin(pend);

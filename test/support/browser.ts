@@ -23,4 +23,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 export const DESKTOP = { width: 1440, height: 900 };
+
+/** The portal's "Generate Access Token", clicked as a person would; resolves with the token it shows once. */
+export async function generateTokenInPage(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Generate Access Token' }).click();
+  const box = page.getByLabel('Access token', { exact: true });
+  await box.waitFor();
+  return box.inputValue();
+}
 export const PHONE = { width: 360, height: 740 };

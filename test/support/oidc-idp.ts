@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import Provider from 'oidc-provider';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DESKTOP } from './browser.js';
 
 /** How the next ID tokens leave the provider: as issued, or spoiled in one precise way. */
 export type Tamper = 'none' | 'payload' | 'audience' | 'nonce';
@@ -70,6 +72,23 @@ export class TestOidcProvider {
       return self.spoil(token, privateKey);
     } as typeof issue;
     this.handler = provider.callback();
+  }
+
+  /**
+   * A person signing in: from the portal's sign-in page at `ui`, the "Sign in with {displayName}"
+   * button, this provider's own development form (any password; the login is the account id), back
+   * to the gateway at `gatewayUrl`. A fresh browser context; resolves on the page it lands on.
+   */
+  async signInThroughPortal(browser: Browser, o: { ui: string; gatewayUrl: string; displayName: string; account: string }): Promise<{ ctx: BrowserContext; page: Page }> {
+    const ctx = await browser.newContext({ viewport: DESKTOP });
+    const page = await ctx.newPage();
+    await page.goto(o.ui);
+    await page.getByRole('link', { name: `Sign in with ${o.displayName}` }).click();
+    await page.locator('input[name=login]').fill(o.account);
+    await page.locator('input[name=password]').fill('any');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.waitForURL((u) => u.href.startsWith(o.gatewayUrl));
+    return { ctx, page };
   }
 
   private async spoil(token: string, key: Parameters<SignJWT["sign"]>[0]): Promise<string> {

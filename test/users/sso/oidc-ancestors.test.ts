@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MasterKey } from '../../../src/secrets/master-key.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
-import { DESKTOP, launchChromium } from '../../support/browser.js';
+import { generateTokenInPage, launchChromium } from '../../support/browser.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { ALLOWED, LifecycleGateway, USERS, usersFilePath } from '../../support/lifecycle.js';
 import { OIDC_CLIENT, TestOidcProvider } from '../../support/oidc-idp.js';
@@ -61,15 +61,7 @@ describe.skipIf(lacks('chromium'))('SSO: the company ancestors claim places the 
   });
 
   async function signIn(account: string): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: DESKTOP });
-    const page = await ctx.newPage();
-    await page.goto(`${gw.url}/auth/ui/`);
-    await page.getByRole('link', { name: 'Sign in with Acme IdP' }).click();
-    await page.locator('input[name=login]').fill(account);
-    await page.locator('input[name=password]').fill('any');
-    await page.getByRole('button', { name: 'Sign-in' }).click();
-    await page.waitForURL((u) => u.href.startsWith(gw.url));
-    return { ctx, page };
+    return idp.signInThroughPortal(browser, { ui: `${gw.url}/auth/ui/`, gatewayUrl: gw.url, displayName: 'Acme IdP', account });
   }
 
   it.each([
@@ -85,10 +77,7 @@ describe.skipIf(lacks('chromium'))('SSO: the company ancestors claim places the 
 
   it('a sub-company user signs in; their token is sealed for the root and the upstream sees company and portfolio', async () => {
     const { ctx, page } = await signIn('eu-user');
-    await page.getByRole('button', { name: 'Generate Access Token' }).click();
-    const box = page.getByLabel('Access token', { exact: true });
-    await box.waitFor();
-    const token = await box.inputValue();
+    const token = await generateTokenInPage(page);
     await ctx.close();
 
     expect((await store.listCompanyEdges()).map((e) => [e.companyId, e.parent])).toEqual([['acme-eu', 'acme']]);

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MasterKey } from '../../../src/secrets/master-key.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
-import { DESKTOP, launchChromium } from '../../support/browser.js';
+import { generateTokenInPage, launchChromium } from '../../support/browser.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { call } from '../../support/http-call.js';
 import { ALLOWED, LifecycleGateway, USERS, usersFilePath } from '../../support/lifecycle.js';
@@ -71,15 +71,7 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
   /** From the portal's sign-in page through the provider's form; resolves on the page the browser lands on. */
   async function signInAtProvider(account: string, tamper: Tamper = 'none'): Promise<{ ctx: BrowserContext; page: Page }> {
     idp.tamper = tamper;
-    const ctx = await browser.newContext({ viewport: DESKTOP });
-    const page = await ctx.newPage();
-    await page.goto(ui);
-    await page.getByRole('link', { name: 'Sign in with Acme IdP' }).click();
-    await page.locator('input[name=login]').fill(account); // the provider's own dev form, not our page
-    await page.locator('input[name=password]').fill('any');
-    await page.getByRole('button', { name: 'Sign-in' }).click();
-    await page.waitForURL((u) => u.href.startsWith(gw.url));
-    return { ctx, page };
+    return idp.signInThroughPortal(browser, { ui, gatewayUrl: gw.url, displayName: 'Acme IdP', account });
   }
 
   async function expectNothingCreated(ctx: BrowserContext, page: Page): Promise<void> {
@@ -91,10 +83,7 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
   it('an SSO user signs in, generates a token that works through the gateway, sees and revokes it', async () => {
     const { ctx, page } = await signInAtProvider('sso-user');
     await page.getByRole('heading', { name: 'Generate Access Token' }).waitFor();
-    await page.getByRole('button', { name: 'Generate Access Token' }).click();
-    const box = page.getByLabel('Access token', { exact: true });
-    await box.waitFor();
-    const token = await box.inputValue();
+    const token = await generateTokenInPage(page);
     await expect(page.getByText(/more stable/).textContent()).resolves.toMatch(/For automated jobs, a token from a classic \(password\) user is more stable/);
 
     const through = await gw.useToken(token);
@@ -190,8 +179,7 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
 
   it('a token is bound to its provider: removed or re-pointed provider → 401 provider_gone, in the metrics', async () => {
     const { ctx, page } = await signInAtProvider('sso-user');
-    await page.getByRole('button', { name: 'Generate Access Token' }).click();
-    const token = await page.getByLabel('Access token', { exact: true }).inputValue();
+    const token = await generateTokenInPage(page);
     await ctx.close();
     expect((await gw.useToken(token)).status).toBe(200);
     const password = await gw.issue(USERS.alice);

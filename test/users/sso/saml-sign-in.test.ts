@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MasterKey } from '../../../src/secrets/master-key.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
-import { DESKTOP, launchChromium } from '../../support/browser.js';
+import { DESKTOP, generateTokenInPage, launchChromium } from '../../support/browser.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { call, type Reply } from '../../support/http-call.js';
 import { ALLOWED, LifecycleGateway, USERS, usersFilePath } from '../../support/lifecycle.js';
@@ -215,10 +215,7 @@ describe('SSO with SAML 2.0', () => {
     it('a SAML user signs in, generates a token that works through the gateway, and is told password tokens are more stable', async () => {
       const { ctx, page } = await signInAtIdp('saml-user');
       await page.getByRole('heading', { name: 'Generate Access Token' }).waitFor();
-      await page.getByRole('button', { name: 'Generate Access Token' }).click();
-      const box = page.getByLabel('Access token', { exact: true });
-      await box.waitFor();
-      const token = await box.inputValue();
+      const token = await generateTokenInPage(page);
       await expect(page.getByText(/more stable/).textContent()).resolves.toMatch(/For automated jobs, a token from a classic \(password\) user is more stable/);
 
       const through = await gw.useToken(token);

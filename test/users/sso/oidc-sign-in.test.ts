@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MasterKey } from '../../../src/secrets/master-key.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { generateTokenInPage, launchChromium } from '../../support/browser.js';
+import { expectSsoUserGetsAWorkingToken } from '../../support/sso-token-check.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { call } from '../../support/http-call.js';
 import { ALLOWED, LifecycleGateway, USERS, usersFilePath } from '../../support/lifecycle.js';
@@ -82,22 +83,9 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
 
   it('an SSO user signs in, generates a token that works through the gateway, sees and revokes it', async () => {
     const { ctx, page } = await signInAtProvider('sso-user');
-    await page.getByRole('heading', { name: 'Generate Access Token' }).waitFor();
-    const token = await generateTokenInPage(page);
-    await expect(page.getByText(/more stable/).textContent()).resolves.toMatch(/For automated jobs, a token from a classic \(password\) user is more stable/);
-
-    const through = await gw.useToken(token);
-    expect(through.status).toBe(200);
-    const seen = upstream.last!;
-    expect(seen.headers['x-highlight-user-id']).toBe('sso-user');
-    expect(seen.headers['x-highlight-login']).toBe('sso.user@acme.example');
-    expect(seen.headers['x-highlight-company-id']).toBe('acme');
-
-    // The page shows how the token's owner signed in; the manager's list too.
+    const token = await expectSsoUserGetsAWorkingToken(page, { gw, upstream, provider: PROVIDER, userId: 'sso-user', login: 'sso.user@acme.example', companyId: 'acme' });
+    // The page shows how the token's owner signed in.
     await page.getByRole('definition').filter({ hasText: PROVIDER }).waitFor();
-    const list = await gw.request('GET', '/auth/tokens', { as: USERS.manager });
-    const row = list.json<{ tokens: { user_id: string; signed_in_with: string }[] }>().tokens.find((t) => t.user_id === 'sso-user');
-    expect(row?.signed_in_with).toBe(PROVIDER);
 
     await page.getByRole('button', { name: 'Revoke my token' }).click();
     await page.getByRole('dialog', { name: 'Revoke your token?' }).getByRole('button', { name: 'Revoke' }).click();

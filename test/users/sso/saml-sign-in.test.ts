@@ -3,7 +3,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MasterKey } from '../../../src/secrets/master-key.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
-import { DESKTOP, generateTokenInPage, launchChromium } from '../../support/browser.js';
+import { DESKTOP, launchChromium } from '../../support/browser.js';
+import { expectSsoUserGetsAWorkingToken } from '../../support/sso-token-check.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { call, type Reply } from '../../support/http-call.js';
 import { ALLOWED, LifecycleGateway, USERS, usersFilePath } from '../../support/lifecycle.js';
@@ -214,20 +215,7 @@ describe('SSO with SAML 2.0', () => {
 
     it('a SAML user signs in, generates a token that works through the gateway, and is told password tokens are more stable', async () => {
       const { ctx, page } = await signInAtIdp('saml-user');
-      await page.getByRole('heading', { name: 'Generate Access Token' }).waitFor();
-      const token = await generateTokenInPage(page);
-      await expect(page.getByText(/more stable/).textContent()).resolves.toMatch(/For automated jobs, a token from a classic \(password\) user is more stable/);
-
-      const through = await gw.useToken(token);
-      expect(through.status).toBe(200);
-      const seen = upstream.last!;
-      expect(seen.headers['x-highlight-user-id']).toBe('saml-user');
-      expect(seen.headers['x-highlight-login']).toBe('saml.user@acme.example');
-      expect(seen.headers['x-highlight-company-id']).toBe('acme');
-
-      const list = await gw.request('GET', '/auth/tokens', { as: USERS.manager });
-      const row = list.json<{ tokens: { user_id: string; signed_in_with: string }[] }>().tokens.find((t) => t.user_id === 'saml-user');
-      expect(row?.signed_in_with).toBe(PROVIDER);
+      await expectSsoUserGetsAWorkingToken(page, { gw, upstream, provider: PROVIDER, userId: 'saml-user', login: 'saml.user@acme.example', companyId: 'acme' });
       await ctx.close();
     });
 

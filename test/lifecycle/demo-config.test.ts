@@ -16,7 +16,7 @@ describe('the demo configuration', () => {
 
   it('the embedded defaults have no user directory, the /auth prefix and 10 failures in 5 minutes', () => {
     const config = parseConfig({}, '<defaults>', {});
-    expect(config.users).toEqual({ source: 'none', sso: { only: false, providers: [] } });
+    expect(config.users).toEqual({ source: 'none', sso: { only: false, startsPerMinutePerAddress: 300, providers: [] } });
     expect(config.endpoints).toEqual({ prefix: '/auth', maxBodyBytes: 16_384, failedLogins: { perLogin: { maxFailures: 10, windowSeconds: 300 }, perAddress: { maxFailures: 100, windowSeconds: 300 } } });
   });
 

@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../support/fake-clock.js';
 import { LifecycleGateway, type DemoUser } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
+import { TREE_POINTERS, treeDirectory } from '../support/tree-directory.js';
 import { startGateway } from '../support/start-gateway.js';
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
@@ -34,7 +34,7 @@ describe.each(STORE_FACTORIES)('the portfolio tree from the upstream probe ($nam
   beforeEach(async () => {
     ancestors = { ...INITIAL_ANCESTORS };
     directory = new RecordingUpstream();
-    directory.respond = (req, res) => answer(req, res, ancestors);
+    directory.respond = treeDirectory(U, () => ancestors);
     await directory.start();
     fresh = await freshStore(factory);
     const t = await startGateway({
@@ -42,7 +42,7 @@ describe.each(STORE_FACTORIES)('the portfolio tree from the upstream probe ($nam
       config: {
         users: {
           source: 'upstream', path: '/WS2/me', cacheSeconds: 0,
-          pointers: { userId: '/user/id', login: '/user/login', companyId: '/company/id', roles: '/user/roles', ancestors: '/company/ancestors' },
+          pointers: TREE_POINTERS,
         },
         portfolios: { allowed: ['hold', 'other'] },
       },
@@ -162,17 +162,3 @@ describe.each(STORE_FACTORIES)('the portfolio tree from the upstream probe ($nam
   });
 });
 
-function answer(req: IncomingMessage, res: ServerResponse, ancestors: Record<string, unknown>): void {
-  if (req.url !== '/WS2/me') {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    return void res.end('{"ok":true}');
-  }
-  const [login, password] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
-  const u = Object.values(U).find((x) => x.login === login);
-  if (!u || u.password !== password) {
-    res.writeHead(401, { 'www-authenticate': 'Basic realm="highlight"' });
-    return void res.end();
-  }
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ user: { id: u.userId, login: u.login, roles: u.roles }, company: { id: u.companyId, ancestors: ancestors[u.companyId] } }));
-}

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { MasterKey } from '../../src/secrets/master-key.js';
@@ -7,6 +6,7 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { eventually } from '../support/gateway-process.js';
 import { LifecycleGateway, type DemoUser } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
+import { TREE_POINTERS, treeDirectory } from '../support/tree-directory.js';
 import { sharedRedisUrl } from '../support/redis-server.js';
 import { lacks } from '../support/requires.js';
 import { startGateway } from '../support/start-gateway.js';
@@ -31,7 +31,7 @@ describe.skipIf(lacks('redis-server'))('the portfolio tree on two instances shar
   let b: LifecycleGateway;
 
   beforeAll(async () => {
-    directory.respond = (req, res) => answer(req, res, ancestors);
+    directory.respond = treeDirectory(U, () => ancestors);
     await directory.start();
     const prefix = `t${randomBytes(6).toString('hex')}`;
     const masterKey = MasterKey.fromBase64(randomBytes(32).toString('base64'), 'test');
@@ -43,7 +43,7 @@ describe.skipIf(lacks('redis-server'))('the portfolio tree on two instances shar
         config: {
           users: {
             source: 'upstream', path: '/WS2/me', cacheSeconds: 0,
-            pointers: { userId: '/user/id', login: '/user/login', companyId: '/company/id', roles: '/user/roles', ancestors: '/company/ancestors' },
+            pointers: TREE_POINTERS,
           },
           portfolios: { allowed: ['hold', 'other'] },
         },
@@ -101,17 +101,3 @@ describe.skipIf(lacks('redis-server'))('the portfolio tree on two instances shar
   });
 });
 
-function answer(req: IncomingMessage, res: ServerResponse, ancestors: Record<string, string[]>): void {
-  if (req.url !== '/WS2/me') {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    return void res.end('{"ok":true}');
-  }
-  const [login, password] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
-  const u = Object.values(U).find((x) => x.login === login);
-  if (!u || u.password !== password) {
-    res.writeHead(401);
-    return void res.end();
-  }
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ user: { id: u.userId, login: u.login, roles: u.roles }, company: { id: u.companyId, ancestors: ancestors[u.companyId] } }));
-}

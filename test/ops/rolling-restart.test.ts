@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
@@ -70,20 +71,44 @@ function startLoad(url: string, token: string) {
 }
 
 /**
- * A free port below Linux's ephemeral range (32768-60999): an instance's port stays free while it
- * restarts, and no other suite's port-0 listener or outgoing connection can be given it meanwhile.
+ * This machine's ephemeral range (Linux default 32768-60999; some containers widen it): ports the
+ * OS hands to port-0 listeners and outgoing connections.
+ */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
+  } catch { /* not Linux: assume the default */ }
+  return [32_768, 60_999];
+}
+
+const taken = new Set<number>();
+
+/**
+ * A free port outside the ephemeral range when there is room for one: an instance's port stays
+ * free while it restarts, and no other suite's port-0 listener or outgoing connection is given it
+ * meanwhile. Never the same port twice in this file.
  */
 async function stablePort(): Promise<number> {
+  const [low, high] = ephemeralRange();
+  const [from, to] = low - 10_000 >= 4_000 ? [10_000, low - 1] : 65_535 - high >= 4_000 ? [high + 1, 65_535] : [10_000, 65_535];
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    if (taken.has(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
       const s = createServer();
       s.once('error', () => resolve(false));
       s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-    if (free) return port;
+    if (free) {
+      taken.add(port);
+      return port;
+    }
   }
 }
+
+/** A bind that lost the race for its port (another process took it after the check): try another. */
+const lostPortRace = (err: unknown) => /EADDRINUSE|address already in use/i.test(String(err));
 
 describe.skipIf(lacks('haproxy') || lacks('redis-server'))('rolling restart behind haproxy (deploy/haproxy/hlgw.cfg)', () => {
   const redis = new RedisServer();
@@ -107,14 +132,33 @@ describe.skipIf(lacks('haproxy') || lacks('redis-server'))('rolling restart behi
   beforeAll(async () => {
     for (const k of Object.keys(ports) as Array<keyof typeof ports>) ports[k] = await stablePort();
     await Promise.all([redis.start(), upstream.start()]);
-    await Promise.all([startInstance('a'), startInstance('b')]);
-    haproxy = await new Haproxy({
-      HLGW_LB_BIND: `127.0.0.1:${ports.lb}`,
-      HLGW_A_ADDR: `127.0.0.1:${ports.a}`,
-      HLGW_A_ADMIN_PORT: String(ports.aAdmin),
-      HLGW_B_ADDR: `127.0.0.1:${ports.b}`,
-      HLGW_B_ADMIN_PORT: String(ports.bAdmin),
-    }).start();
+    for (const name of ['a', 'b'] as const) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await startInstance(name);
+          break;
+        } catch (err) {
+          if (attempt === 5 || !lostPortRace(err)) throw err;
+          ports[name] = await stablePort();
+          ports[name === 'a' ? 'aAdmin' : 'bAdmin'] = await stablePort();
+        }
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        haproxy = await new Haproxy({
+          HLGW_LB_BIND: `127.0.0.1:${ports.lb}`,
+          HLGW_A_ADDR: `127.0.0.1:${ports.a}`,
+          HLGW_A_ADMIN_PORT: String(ports.aAdmin),
+          HLGW_B_ADDR: `127.0.0.1:${ports.b}`,
+          HLGW_B_ADMIN_PORT: String(ports.bAdmin),
+        }).start();
+        break;
+      } catch (err) {
+        if (attempt === 5 || !lostPortRace(err)) throw err;
+        ports.lb = await stablePort();
+      }
+    }
   });
 
   afterAll(async () => {

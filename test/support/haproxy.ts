@@ -40,6 +40,7 @@ export class Haproxy {
       if (await this.stat().then(() => true, () => false)) return this;
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
+        rmSync(this.dir, { recursive: true, force: true });
         throw new Error(`haproxy did not start:\n${this.output.slice(-3000)}`);
       }
       await sleep(50);

@@ -3,7 +3,7 @@ import { serverTlsFileChecks } from '../http/server-tls.js';
 import { upstreamTlsFileChecks } from '../proxy/upstream-tls.js';
 import { MasterKey } from '../secrets/master-key.js';
 import { FileUserSource } from '../users/file-user-source.js';
-import { readIdpCertificates } from '../users/sso/saml-client.js';
+import { knownIdp } from '../users/sso/saml-client.js';
 import { ConfigError, type ConfigProblem } from './problems.js';
 import type { GatewayConfig } from './schema.js';
 
@@ -28,7 +28,9 @@ export async function checkReferencedFiles(config: GatewayConfig, env: NodeJS.Pr
     checks.push({ key: 'users.file', path: file, parse: async (text) => void (await FileUserSource.fromYaml(text, file)) });
   }
   config.users.sso.providers.forEach((p, i) => {
-    if (p.type === 'saml') checks.push({ key: `users.sso.providers.${i}.idpCertFile`, path: p.idpCertFile, parse: (text) => void readIdpCertificates(text) });
+    if (p.type !== 'saml') return;
+    const key = p.idpMetadataFile === undefined ? 'idpCertFile' : 'idpMetadataFile';
+    checks.push({ key: `users.sso.providers.${i}.${key}`, path: (p.idpMetadataFile ?? p.idpCertFile)!, parse: (text) => void knownIdp(p, text) });
   });
   if (env.HLGW_MASTER_KEY) notes.push('master key: from HLGW_MASTER_KEY');
   else if (!existsSync(config.secrets.masterKeyFile)) notes.push(`master key: ${config.secrets.masterKeyFile} does not exist yet; serve creates it (mode 0600)`);

@@ -88,12 +88,24 @@ const samlProviderSchema = z.strictObject({
   name: providerName,
   /** The button says "Sign in with {displayName}". */
   displayName: z.string().min(1).max(64),
-  /** The IdP's single sign-on URL (HTTP-Redirect binding): the AuthnRequest goes there. */
-  entryPoint: httpUrl,
+  /**
+   * The IdP's single sign-on URL (HTTP-Redirect binding): the AuthnRequest goes there. Absent:
+   * the HTTP-Redirect SingleSignOnService of `idpMetadataFile`.
+   */
+  entryPoint: httpUrl.optional(),
   /** The IdP's entity id: assertions must name it as their Issuer. Tokens are bound to it: changing it voids them. */
   idpIssuer: z.string().min(1).max(1024),
-  /** PEM file with the IdP's signing certificate (several while it rotates its key); an assertion must carry an RSA-SHA256 signature that verifies with one of them. */
-  idpCertFile: z.string().min(1),
+  /**
+   * PEM file with the IdP's signing certificate (several while it rotates its key); an assertion
+   * must carry an RSA-SHA256 signature that verifies with one of them. Give this or `idpMetadataFile`.
+   */
+  idpCertFile: z.string().min(1).optional(),
+  /**
+   * The IdP's SAML 2.0 metadata file (what its admin exports), instead of `idpCertFile`: its
+   * signing certificates, and its SSO URL unless `entryPoint` is set. The entity described must be
+   * `idpIssuer`. Read at start; the file's own signature is not checked.
+   */
+  idpMetadataFile: z.string().min(1).optional(),
   /**
    * Our entity id (the audience assertions must name). Absent: the metadata URL,
    * {publicUrl}{endpoints.prefix}/ui/sso/{name}/metadata.
@@ -110,6 +122,11 @@ const samlProviderSchema = z.strictObject({
   managerGroup: z.string().min(1).default(SSO_DEFAULTS.managerGroup),
   /** Tolerated clock difference with the IdP for NotBefore/NotOnOrAfter. */
   clockSkewSeconds: z.number().int().min(0).max(300).default(SSO_DEFAULTS.clockSkewSeconds),
+}).check((ctx) => {
+  const p = ctx.value;
+  const issue = (path: string, message: string) => ctx.issues.push({ code: 'custom', input: p, path: [path], message });
+  if ((p.idpCertFile === undefined) === (p.idpMetadataFile === undefined)) issue('idpCertFile', 'give the IdP\'s signing certificate: idpCertFile or idpMetadataFile, one of them');
+  else if (p.idpMetadataFile === undefined && p.entryPoint === undefined) issue('entryPoint', 'required without idpMetadataFile: the IdP\'s SSO URL (HTTP-Redirect)');
 });
 
 export const ssoSchema = z

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,11 +45,12 @@ export class TestSamlIdp {
   private readonly key: string;
   private readonly cert: string;
   private readonly otherKey: string;
+  private readonly otherCert: string;
   private readonly server: Server;
 
   constructor(readonly accounts: Record<string, Record<string, string | string[]>>, private readonly now: () => number) {
     ({ key: this.key, cert: this.cert } = this.keyPair('idp'));
-    this.otherKey = this.keyPair('other').key;
+    ({ key: this.otherKey, cert: this.otherCert } = this.keyPair('other'));
     this.certFile = join(this.dir, 'idp.crt');
     this.server = createServer((req, res) => {
       const u = new URL(req.url ?? '/', 'http://localhost');
@@ -67,6 +68,32 @@ export class TestSamlIdp {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.url = `http://localhost:${(this.server.address() as AddressInfo).port}`;
     return `${this.url}/sso`;
+  }
+
+  /**
+   * The IdP's SAML 2.0 metadata, as an IdP admin exports it (after listen()), written to a file:
+   * a federation's EntitiesDescriptor with a stranger first, the signing certificate in a
+   * KeyDescriptor without `use` (both uses), the other key's certificate for encryption only (it
+   * must not verify assertions), and an HTTP-POST SSO service before the HTTP-Redirect one.
+   */
+  writeMetadata(): string {
+    const b64 = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s/g, '');
+    const keyInfo = (pem: string) => `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${b64(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`;
+    const xml = '<?xml version="1.0" encoding="UTF-8"?>'
+      + '<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+      + '<md:EntityDescriptor entityID="urn:test:stranger"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+      + `<md:KeyDescriptor use="signing">${keyInfo(this.otherCert)}</md:KeyDescriptor>`
+      + '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="http://127.0.0.1:9/stranger"/>'
+      + '</md:IDPSSODescriptor></md:EntityDescriptor>'
+      + `<md:EntityDescriptor entityID="${esc(this.entityId)}"><md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">`
+      + `<md:KeyDescriptor>${keyInfo(this.cert)}</md:KeyDescriptor>`
+      + `<md:KeyDescriptor use="encryption">${keyInfo(this.otherCert)}</md:KeyDescriptor>`
+      + `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${this.url}/sso-post"/>`
+      + `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${this.url}/sso"/>`
+      + '</md:IDPSSODescriptor></md:EntityDescriptor></md:EntitiesDescriptor>';
+    const file = join(this.dir, 'idp-metadata.xml');
+    writeFileSync(file, xml);
+    return file;
   }
 
   /** Our AuthnRequest, as the IdP reads it from the redirect URL. */

@@ -7,6 +7,7 @@ import { GatewayError } from '../../errors.js';
 import { mapClaims, type SsoIdentity } from './claim-mapping.js';
 import type { PendingSaml, PendingSignIn } from './pending-sign-ins.js';
 import { checkAssertion } from './saml-assertion-checks.js';
+import { readIdpMetadata } from './saml-idp-metadata.js';
 import { checkSignatureAlgorithms, responseDestination } from './saml-xml-guards.js';
 import type { SeenAssertionIds } from './seen-assertions.js';
 import type { SsoClient } from './sso-client.js';
@@ -30,11 +31,12 @@ const NO_LIBRARY_REQUEST_EXPIRY_MS = 100 * 365 * 24 * 3600_000;
 export class SamlClient implements SsoClient {
   readonly returnStep = 'acs';
 
-  constructor(readonly p: SamlProviderConfig, private readonly idpCerts: readonly string[], private readonly clock: Clock, private readonly seen: SeenAssertionIds) {}
+  constructor(readonly p: SamlProviderConfig, private readonly idp: KnownIdp, private readonly clock: Clock, private readonly seen: SeenAssertionIds) {}
 
-  /** Reads and checks the IdP certificate at start-up: a bad file stops the gateway, not a sign-in. */
+  /** Reads and checks the IdP's files at start-up: a bad file stops the gateway, not a sign-in. */
   static fromConfig(p: SamlProviderConfig, clock: Clock, seen: SeenAssertionIds): SamlClient {
-    return new SamlClient(p, readIdpCertificates(readFileSync(p.idpCertFile, 'utf8')), clock, seen);
+    const file = p.idpMetadataFile ?? p.idpCertFile!;
+    return new SamlClient(p, knownIdp(p, readFileSync(file, 'utf8')), clock, seen);
   }
 
   get name(): string { return this.p.name; }
@@ -98,11 +100,11 @@ export class SamlClient implements SsoClient {
       removeAsync: async (key) => key,
     };
     return new SAML({
-      entryPoint: this.p.entryPoint,
+      entryPoint: this.idp.entryPoint,
       issuer: pending.entityId,
       audience: pending.entityId,
       callbackUrl: pending.acsUrl,
-      idpCert: [...this.idpCerts],
+      idpCert: [...this.idp.certs],
       wantAssertionsSigned: true,
       // Many IdPs sign only the assertion; that signature is the one we require.
       wantAuthnResponseSigned: false,
@@ -117,6 +119,25 @@ export class SamlClient implements SsoClient {
       generateUniqueId: () => pending.requestId,
     });
   }
+}
+
+/** Where the AuthnRequest goes and the certificates an assertion must verify with. */
+export interface KnownIdp {
+  entryPoint: string;
+  certs: readonly string[];
+}
+
+/**
+ * The IdP as the config describes it, from `text`: the contents of idpMetadataFile when set,
+ * else of idpCertFile. An explicit entryPoint wins over the metadata's. Throws a message fit for
+ * an operator (also `hlgw check-config`'s).
+ */
+export function knownIdp(p: SamlProviderConfig, text: string): KnownIdp {
+  if (p.idpMetadataFile === undefined) return { entryPoint: p.entryPoint!, certs: readIdpCertificates(text) };
+  const m = readIdpMetadata(text, p.idpIssuer);
+  const entryPoint = p.entryPoint ?? m.entryPoint;
+  if (entryPoint === undefined) throw new Error(`"${p.idpIssuer}" has no SingleSignOnService with the HTTP-Redirect binding in the metadata: set entryPoint`);
+  return { entryPoint, certs: m.certs };
 }
 
 /**

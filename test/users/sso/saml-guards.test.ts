@@ -1,10 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkReferencedFiles } from '../../../src/config/check-files.js';
 import { parseConfig } from '../../../src/config/load.js';
+import type { SamlProviderConfig } from '../../../src/config/sso-schema.js';
 import { GatewayError } from '../../../src/errors.js';
+import { knownIdp } from '../../../src/users/sso/saml-client.js';
+import { readIdpMetadata } from '../../../src/users/sso/saml-idp-metadata.js';
 import { checkSignatureAlgorithms, responseDestination } from '../../../src/users/sso/saml-xml-guards.js';
 
 const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
@@ -67,8 +72,15 @@ describe('SAML provider config', () => {
     [{ entryPoint: 'ftp://idp.example/sso' }, 'users.sso.providers.0.entryPoint'],
     [{ publicUrl: 'https://hl.example/path' }, 'users.sso.providers.0.publicUrl'],
     [{ issuer: 'https://oidc-only.example' }, 'users.sso.providers.0'],
+    [{ idpCertFile: undefined }, 'users.sso.providers.0.idpCertFile: give the IdP\'s signing certificate'],
+    [{ idpMetadataFile: join(dir, 'idp.xml') }, 'users.sso.providers.0.idpCertFile: give the IdP\'s signing certificate'],
+    [{ entryPoint: undefined }, 'users.sso.providers.0.entryPoint: required without idpMetadataFile'],
   ])('%j is a config error at %s', (o, path) => {
     expect(() => parse(saml(o))).toThrow(path);
+  });
+
+  it('with idpMetadataFile, entryPoint may come from the metadata', () => {
+    expect(parse(saml({ entryPoint: undefined, idpCertFile: undefined, idpMetadataFile: join(dir, 'idp.xml') })).users.sso.providers[0]).toMatchObject({ idpMetadataFile: join(dir, 'idp.xml') });
   });
 
   it('check-config finds an IdP certificate file that is missing or not a certificate', async () => {
@@ -80,5 +92,56 @@ describe('SAML provider config', () => {
     expect((await checkReferencedFiles(config, { HLGW_MASTER_KEY: 'x' })).problems).toEqual([
       expect.objectContaining({ path: 'users.sso.providers.0.idpCertFile', message: expect.stringContaining('expected a PEM certificate') as string }),
     ]);
+  });
+});
+
+describe('IdP metadata (idpMetadataFile)', () => {
+  const cert = execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', '/dev/null', '-days', '1', '-subj', '/CN=metadata test'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const b64 = cert.replace(/-----[A-Z ]+-----|\s/g, '');
+  const key = (use?: string) => `<md:KeyDescriptor${use ? ` use="${use}"` : ''}><ds:KeyInfo><ds:X509Data><ds:X509Certificate>\n${b64.match(/.{1,76}/g)!.join('\n')}\n</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+  const redirect = '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example/sso"/>';
+  const entity = (inner: string, id = 'urn:idp', protocols = 'urn:oasis:names:tc:SAML:2.0:protocol') =>
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${id}"><md:IDPSSODescriptor protocolSupportEnumeration="${protocols}">${inner}</md:IDPSSODescriptor></md:EntityDescriptor>`;
+
+  it('reads the HTTP-Redirect SSO URL and the signing certificates (a KeyDescriptor without use signs too), as PEM', () => {
+    const m = readIdpMetadata(entity(key() + key('signing') + key('encryption') + redirect), 'urn:idp');
+    expect(m.entryPoint).toBe('https://idp.example/sso');
+    expect(m.certs).toHaveLength(2);
+    expect(new X509Certificate(m.certs[0]!).fingerprint256).toBe(new X509Certificate(cert).fingerprint256);
+  });
+
+  it('no HTTP-Redirect binding: no entry point from the metadata (the config must give one)', () => {
+    expect(readIdpMetadata(entity(key()), 'urn:idp').entryPoint).toBeUndefined();
+    const p = parseConfig({ users: { source: 'none', sso: { providers: [{ type: 'saml', name: 'x', displayName: 'X', idpIssuer: 'urn:idp', idpMetadataFile: '/m.xml' }] } } }, '<test>', {}).users.sso.providers[0]!;
+    expect(() => knownIdp(p as SamlProviderConfig, entity(key()))).toThrow(/no SingleSignOnService with the HTTP-Redirect binding in the metadata: set entryPoint/);
+    expect(knownIdp({ ...(p as SamlProviderConfig), entryPoint: 'https://idp.example/own' }, entity(key() + redirect)).entryPoint).toBe('https://idp.example/own');
+  });
+
+  it.each([
+    ['not XML', 'not xml at all <', /not well-formed XML|no EntityDescriptor/],
+    ['a DTD', `<!DOCTYPE x [<!ENTITY e "urn:idp">]>${entity(key() + redirect)}`, /DTD/],
+    ['another entity', entity(key() + redirect, 'urn:other'), /describes "urn:other", not idpIssuer "urn:idp"/],
+    ['no SAML 2.0 IdP role', entity(key() + redirect, 'urn:idp', 'urn:oasis:names:tc:SAML:1.1:protocol'), /no IDPSSODescriptor for SAML 2.0/],
+    ['only an encryption key', entity(key('encryption') + redirect), /no signing certificate/],
+    ['a certificate that is not one', entity(key().replace(b64.slice(0, 40), 'AAAA') + redirect), /does not parse/],
+    ['a javascript: SSO URL', entity(key() + redirect.replace('https://idp.example/sso', 'javascript:alert(1)')), /not an http\(s\) URL/],
+  ])('refuses %s with a message naming what is wrong', (_n, xml, reason) => {
+    expect(() => readIdpMetadata(xml, 'urn:idp')).toThrow(reason);
+  });
+
+  it('check-config names the metadata file and its problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hlgw-saml-md-'));
+    try {
+      const file = join(dir, 'idp.xml');
+      writeFileSync(file, entity(key() + redirect, 'urn:other'));
+      const config = parseConfig({ users: { source: 'none', sso: { providers: [{ type: 'saml', name: 'x', displayName: 'X', idpIssuer: 'urn:idp', idpMetadataFile: file }] } } }, '<test>', {});
+      expect((await checkReferencedFiles(config, { HLGW_MASTER_KEY: 'x' })).problems).toEqual([
+        { path: 'users.sso.providers.0.idpMetadataFile', message: `${file} is not usable: the metadata describes "urn:other", not idpIssuer "urn:idp"` },
+      ]);
+      writeFileSync(file, entity(key() + redirect));
+      expect((await checkReferencedFiles(config, { HLGW_MASTER_KEY: 'x' })).problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -240,6 +240,22 @@ describe('SSO with SAML 2.0', () => {
     });
   });
 
+  it('configured from the IdP\'s metadata file: the AuthnRequest goes to its HTTP-Redirect SSO URL; its signing certificate verifies, its encryption-only one does not', async () => {
+    const withCertFile = gw;
+    const { entryPoint: _fromMetadata, idpCertFile: _alsoFromMetadata, ...rest } = providerConfig();
+    gw = await startWith([{ ...rest, idpMetadataFile: idp.writeMetadata() }]);
+    try {
+      const { cookie, req, location } = await start();
+      expect(`${location.origin}${location.pathname}`).toBe(entryPoint);
+      expect((await postAcs(idp.respond(req, 'saml-user'), { cookie })).status).toBe(303);
+      const other = await start();
+      expectRefused(await postAcs(idp.respond(other.req, 'saml-user', 'other-key'), { cookie: other.cookie }), /refused: Invalid signature/);
+    } finally {
+      await gw.close();
+      gw = withCertFile;
+    }
+  });
+
   it('a token is bound to the provider: removed, or the IdP entity id changed → 401 provider_gone', async () => {
     const { cookie, req } = await start();
     const signedIn = await postAcs(idp.respond(req, 'saml-user'), { cookie });

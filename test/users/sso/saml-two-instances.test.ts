@@ -86,7 +86,7 @@ describe.each(STORE_FACTORIES)('SAML sign-in across two gateways on one store: $
   });
 
   it('the replay cache is shared: an assertion accepted through one store handle is refused through the other', async () => {
-    const cert = [readFileSync(idp.certFile, 'utf8')];
+    const cert = { entryPoint: provider.entryPoint!, certs: [readFileSync(idp.certFile, 'utf8')] };
     const one = new SamlClient(provider, cert, clock, new StoreSeenAssertionIds(stores[0]!, clock));
     const two = new SamlClient(provider, cert, clock, new StoreSeenAssertionIds(stores[1]!, clock));
     const { pending, url } = await one.start(BASE);

@@ -232,6 +232,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if (source instanceof FileUserSource) await revokeTokensOfRemovedUsers({ store, users: source, revoke: (id) => tokens.revoke(id), audit, now, log, actor });
   };
   await revokeRemovedUsers(initialUsers, 'system');
+  // A users file edited while no gateway ran (a reload sees the move itself: reload() below).
+  await placement.voidSealedForOldRoots([
+    ...tree.known(),
+    ...(await store.listPortfolios()).flatMap((p) => tree.subtree(p.companyId)),
+    ...(initialUsers instanceof FileUserSource ? initialUsers.companyIds() : []),
+  ]);
   const limiter = new LoginRateLimiter(store, clock, config.endpoints.failedLogins);
   const sessions = new SessionManager(store, clock, {
     idleMs: config.portal.idleMinutes * 60_000,

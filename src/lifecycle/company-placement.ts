@@ -1,7 +1,7 @@
 import { isGatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PortfolioTree } from '../state/portfolio-tree.js';
-import type { Store } from '../store/types.js';
+import type { Store, TokenRecord } from '../store/types.js';
 import type { AuditTrail } from './audit-trail.js';
 
 export interface CompanyPlacementDeps {
@@ -50,29 +50,56 @@ export class CompanyPlacement {
    * file revoke and audit each token once. Returns the companies that moved.
    */
   async voidMoved(before: ReadonlyMap<string, string>, cause: ReparentCause): Promise<string[]> {
-    const now = this.d.now();
     const moved: string[] = [];
     for (const [companyId, from] of before) {
       const to = this.d.tree.rootOf(companyId);
       if (to === from) continue;
       moved.push(companyId);
-      const revoked: string[] = [];
-      for (const t of await this.d.store.listTokens(companyId)) {
-        if (t.revokedAt !== null || t.expiresAt <= now || !(await this.d.revoke(t.tokenId))) continue;
-        revoked.push(t.tokenId);
-        await this.d.audit.record({
-          companyId, actor: 'system', action: 'token.revoke',
-          detail: { tokenId: t.tokenId, userId: t.userId, reason: 'reparented' }, clientAddress: null,
-        });
-      }
-      // A company seen for the first time (its own root until now, no tokens) has not moved for anyone.
-      if (revoked.length > 0 || from !== companyId) {
-        await this.d.audit.record({
-          companyId, actor: 'system', action: 'company.reparent',
-          detail: { from, to, parent: this.d.tree.parentOf(companyId) ?? null, cause, revoked: revoked.length }, clientAddress: null,
-        });
-      }
+      await this.voidCompany(companyId, from, to, cause, () => true);
     }
     return moved;
+  }
+
+  /**
+   * At start: the live tokens of `companies` sealed for a root their company no longer has, because
+   * the users file (or the learned tree) changed while no gateway was running to see it. Only
+   * those tokens: one issued since, by an instance that already knew the new tree, is sealed for
+   * the new root and stays. Records written before TokenRecord.portfolioId existed are skipped (they
+   * stop opening all the same). Returns the companies whose tokens were voided.
+   */
+  async voidSealedForOldRoots(companies: Iterable<string>): Promise<string[]> {
+    const now = this.d.now();
+    const moved: string[] = [];
+    for (const companyId of new Set(companies)) {
+      const to = this.d.tree.rootOf(companyId);
+      const stale = (t: TokenRecord) => t.portfolioId !== undefined && t.portfolioId !== to;
+      const old = (await this.d.store.listTokens(companyId)).find((t) => t.revokedAt === null && t.expiresAt > now && stale(t));
+      if (old === undefined) continue;
+      moved.push(companyId);
+      await this.voidCompany(companyId, old.portfolioId!, to, 'users file', stale);
+    }
+    if (moved.length > 0) this.d.log.warn({ companies: moved }, 'companies moved to another portfolio while the gateway was stopped; their tokens were revoked');
+    return moved;
+  }
+
+  /** Revokes (`reparented`) and audits the live tokens of one company that `voids`, then audits the move. */
+  private async voidCompany(companyId: string, from: string, to: string, cause: ReparentCause, voids: (t: TokenRecord) => boolean): Promise<void> {
+    const now = this.d.now();
+    const revoked: string[] = [];
+    for (const t of await this.d.store.listTokens(companyId)) {
+      if (t.revokedAt !== null || t.expiresAt <= now || !voids(t) || !(await this.d.revoke(t.tokenId))) continue;
+      revoked.push(t.tokenId);
+      await this.d.audit.record({
+        companyId, actor: 'system', action: 'token.revoke',
+        detail: { tokenId: t.tokenId, userId: t.userId, reason: 'reparented' }, clientAddress: null,
+      });
+    }
+    // A company seen for the first time (its own root until now, no tokens) has not moved for anyone.
+    if (revoked.length > 0 || from !== companyId) {
+      await this.d.audit.record({
+        companyId, actor: 'system', action: 'company.reparent',
+        detail: { from, to, parent: this.d.tree.parentOf(companyId) ?? null, cause, revoked: revoked.length }, clientAddress: null,
+      });
+    }
   }
 }

@@ -69,6 +69,7 @@ export class TokenService {
       createdAt: claims.issuedAt * 1000, expiresAt: claims.expiresAt * 1000, revokedAt: null, lastUsedAt: null,
       ...(replayKey === undefined ? {} : { sealedCredential: sealCredential(credential!, replayKey, tokenId) }),
       ...(owner.signIn ? { signIn: owner.signIn } : {}),
+      portfolioId: p.companyId,
     };
     const revoked = await this.store.insertToken(record, { revokePreviousOfUser: true, now: nowMs });
     return { token, record, revoked };

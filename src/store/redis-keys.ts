@@ -62,6 +62,7 @@ export function tokenFields(r: TokenRecord): string[] {
     'lastUsedAt', r.lastUsedAt === null ? '' : String(r.lastUsedAt),
     'sealedCredential', r.sealedCredential ?? '',
     ...(r.signIn ? ['signInProvider', r.signIn.provider, 'signInIssuer', r.signIn.issuer] : []),
+    ...(r.portfolioId !== undefined ? ['portfolioId', r.portfolioId] : []),
   ];
 }
 
@@ -75,5 +76,6 @@ export function tokenFromHash(h: Record<string, string>): TokenRecord | undefine
     lastUsedAt: h.lastUsedAt ? Number(h.lastUsedAt) : null,
     ...(h.sealedCredential ? { sealedCredential: h.sealedCredential } : {}),
     ...(h.signInProvider ? { signIn: { provider: h.signInProvider, issuer: h.signInIssuer ?? '' } } : {}),
+    ...(h.portfolioId ? { portfolioId: h.portfolioId } : {}),
   };
 }

@@ -91,6 +91,8 @@ const MIGRATIONS: readonly string[] = [
      version INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    )`,
+  // The root a token was sealed for (TokenRecord.portfolioId): the start-up sweep of moved companies.
+  'ALTER TABLE tokens ADD COLUMN portfolio_id TEXT',
 ];
 
 interface TokenRow {
@@ -98,6 +100,7 @@ interface TokenRow {
   created_at: number; expires_at: number; revoked_at: number | null; revoked_reason: RevokeReason | null; last_used_at: number | null;
   sealed_credential: string | null;
   sign_in_provider: string | null; sign_in_issuer: string | null;
+  portfolio_id: string | null;
 }
 interface SessionRow {
   id_hash: string; user_id: string; login: string; company_id: string; manager: number;
@@ -205,10 +208,10 @@ export class SqliteStore implements Store {
       }
       this.db
         .prepare(
-          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, revoked_reason, last_used_at, sealed_credential, sign_in_provider, sign_in_issuer)
-           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt, @sealedCredential, @signInProvider, @signInIssuer)`,
+          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, revoked_reason, last_used_at, sealed_credential, sign_in_provider, sign_in_issuer, portfolio_id)
+           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt, @sealedCredential, @signInProvider, @signInIssuer, @portfolioId)`,
         )
-        .run({ ...withoutSignIn(r), revokedReason: r.revokedReason ?? null, sealedCredential: r.sealedCredential ?? null, signInProvider: r.signIn?.provider ?? null, signInIssuer: r.signIn?.issuer ?? null });
+        .run({ ...withoutSignIn(r), revokedReason: r.revokedReason ?? null, sealedCredential: r.sealedCredential ?? null, signInProvider: r.signIn?.provider ?? null, signInIssuer: r.signIn?.issuer ?? null, portfolioId: r.portfolioId ?? null });
       return ids;
     })();
     for (const t of revoked) this.emit({ kind: 'revoked', tokenId: t.token_id, expiresAt: t.expires_at });
@@ -388,6 +391,7 @@ function toToken(r: TokenRow): TokenRecord {
     // Present only when there is one: records of other modes read exactly as before.
     ...(r.sealed_credential ? { sealedCredential: r.sealed_credential } : {}),
     ...(r.sign_in_provider !== null ? { signIn: { provider: r.sign_in_provider, issuer: r.sign_in_issuer ?? '' } } : {}),
+    ...(r.portfolio_id !== null ? { portfolioId: r.portfolio_id } : {}),
   };
 }
 

@@ -61,6 +61,12 @@ export interface TokenRecord {
    * bound to both (src/users/sso/provider-binding.ts).
    */
   signIn?: SignIn;
+  /**
+   * The root company (portfolio) the token was sealed for. Its company moving to another root
+   * voids it (`reparented`); the start-up sweep finds such tokens by comparing this with the tree
+   * (src/lifecycle/company-placement.ts). Absent in records written before it existed.
+   */
+  portfolioId?: string;
 }
 
 /** An SSO sign-in: the provider's configured name and its issuer (OIDC `iss`, SAML entity id). */

@@ -93,8 +93,13 @@ export class FileUserSource implements UserSource {
 
   /** Whether this login is still here with this user id and company (src/lifecycle/revoke-removed-users.ts). */
   contains(owner: { userId: string; login: string; companyId: string }): boolean {
-    const u = this.byLogin.get(owner.login.toLowerCase());
+    const u = this.byLogin.get(normalizeLogin(owner.login));
     return u !== undefined && u.userId === owner.userId && u.companyId === owner.companyId;
+  }
+
+  /** The companies of the file's users (the start-up sweep of companies moved to another portfolio). */
+  companyIds(): string[] {
+    return [...new Set([...this.byLogin.values()].map((u) => u.companyId))];
   }
 
   close(): void {}

@@ -99,4 +99,22 @@ describe.each(STORE_FACTORIES)('users removed from the users file ($name store)'
       await stop();
     }
   });
+
+  it('a login written decomposed (NFD) in the users file is the same user at the next start: the token stays', async () => {
+    // "José", e + combining acute: how some editors save it. Logins compare in NFKC, case-folded.
+    const nfd = `jose\u0301.${USERS.bob.login}`;
+    const file = await usersFile('nfd-login', (us) => us.map((u) => (u.login === USERS.bob.login ? { ...u, login: nfd } : u)));
+    await start(file);
+    await g.enable(USERS.manager);
+    const t = await g.issue({ ...USERS.bob, login: nfd });
+    const before = (await revocations(USERS.bob.companyId, USERS.manager)).length;
+    await stop();
+    await start(file);
+    try {
+      expect((await g.useToken(t.access_token)).status).toBe(200);
+      expect(await revocations(USERS.bob.companyId, USERS.manager)).toHaveLength(before);
+    } finally {
+      await stop();
+    }
+  });
 });

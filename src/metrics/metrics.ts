@@ -16,7 +16,8 @@ export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'unknown' | 'inv
 const AUTHS: readonly AuthLabel[] = ['none', 'basic', 'bearer', 'other', 'malformed'];
 const OUTCOMES: readonly OutcomeLabel[] = ['forwarded', 'rejected', 'endpoint'];
 const UPSTREAM_ERRORS: readonly UpstreamErrorKind[] = ['unreachable', 'timeout', 'reset', 'request', 'tls'];
-const VALIDATIONS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'unknown', 'invalid', 'wrong_portfolio', 'provider_gone', 'disabled', 'malformed', 'unavailable', 'credential_rejected', 'credential_missing'];
+/** Every `result` of hlgw_token_validations_total (docs/OPERATIONS.md explains each: a test checks). */
+export const VALIDATION_LABELS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'unknown', 'invalid', 'wrong_portfolio', 'provider_gone', 'disabled', 'malformed', 'unavailable', 'credential_rejected', 'credential_missing'];
 
 /** Error code → the `result` label of hlgw_token_validations_total. */
 export function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
@@ -82,7 +83,7 @@ export class GatewayMetrics implements ValidatorObserver {
     }
 
     const val = new FastCounter('hlgw_token_validations_total', 'Bearer token validations by result', this.registry);
-    for (const v of VALIDATIONS) this.validations.set(v, val.child({ result: v }));
+    for (const v of VALIDATION_LABELS) this.validations.set(v, val.child({ result: v }));
 
     const cache = new FastCounter('hlgw_token_cache_requests_total', 'Verified-token cache lookups by outcome', this.registry);
     for (const c of ['hit', 'miss', 'negative_hit'] as const) this.cacheOutcomes.set(c, cache.child({ result: c }));

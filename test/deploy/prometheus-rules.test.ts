@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { VALIDATION_LABELS } from '../../src/metrics/metrics.js';
 import { exportedMetricNames } from '../support/exported-metrics.js';
 import { promtool } from '../support/promtool.js';
 import { metricNamesIn } from '../support/promql-metrics.js';
@@ -39,6 +40,14 @@ describe('every alert has its runbook entry', () => {
   it.each(rules.map((r) => [r.alert, r.annotations.runbook_url] as const))('%s', (alert, url) => {
     expect(runbook).toContain(`\n### ${alert}\n`);
     expect(url).toBe(`docs/OPERATIONS.md#${alert.toLowerCase()}`);
+  });
+});
+
+describe('the runbook explains every way a Bearer validation can fail', () => {
+  const runbook = readFileSync(resolve(DIR, '../../docs/OPERATIONS.md'), 'utf8');
+  const section = runbook.split('\n### HlgwBearerRejectionsSpike\n')[1]!.split('\n### ')[0]!;
+  it.each(VALIDATION_LABELS.filter((l) => l !== 'valid'))('%s', (label) => {
+    expect(section).toContain(`\`${label}\``);
   });
 });
 

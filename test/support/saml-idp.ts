@@ -39,6 +39,9 @@ export class TestSamlIdp {
   readonly dir = mkdtempSync(join(tmpdir(), 'hlgw-saml-idp-'));
   readonly certFile: string;
   tamper: SamlTamper = 'none';
+  /** The page sends the previous Response again instead of answering this request. */
+  replayPrevious = false;
+  private previous = '';
   /** Whose assertion the IdP's page issues (its "sign-in"): a key of `accounts`. */
   account = '';
   url = '';
@@ -56,7 +59,9 @@ export class TestSamlIdp {
       const u = new URL(req.url ?? '/', 'http://localhost');
       if (u.pathname !== '/sso') { res.statusCode = 404; res.end(); return; }
       const seen = TestSamlIdp.readRequest(u);
-      const response = this.respond(seen, this.account, this.tamper);
+      // A replay: the Response this page sent last time (an attacker's copy of one), not a new one.
+      const response = this.replayPrevious ? this.previous : this.respond(seen, this.account, this.tamper);
+      this.previous = response;
       // The IdP's own page (not ours): an auto-posting form, like real IdPs' HTTP-POST binding.
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(`<!doctype html><html><body><form method="post" action="${seen.acsUrl}"><input type="hidden" name="SAMLResponse" value="${response}"><button>Continue</button></form><script>document.forms[0].submit()</script></body></html>`);

@@ -201,9 +201,10 @@ describe('SSO with SAML 2.0', () => {
     beforeAll(async () => { browser = await launchChromium(); });
     afterAll(async () => { await browser?.close(); });
 
-    async function signInAtIdp(account: string, tamper: SamlTamper = 'none'): Promise<{ ctx: BrowserContext; page: Page }> {
+    async function signInAtIdp(account: string, tamper: SamlTamper = 'none', replayPrevious = false): Promise<{ ctx: BrowserContext; page: Page }> {
       idp.account = account;
       idp.tamper = tamper;
+      idp.replayPrevious = replayPrevious;
       const ctx = await browser.newContext({ viewport: DESKTOP });
       const page = await ctx.newPage();
       await page.goto(`${gw.url}/auth/ui/`);
@@ -227,16 +228,33 @@ describe('SSO with SAML 2.0', () => {
       await ctx.close();
     });
 
-    it.each<[SamlTamper, RegExp]>([
-      ['edited-after-signing', /Invalid signature/],
-      ['expired', /expired/],
-    ])('an assertion %s is refused on a clear page in the browser, nothing created', async (tamper, reason) => {
-      const { ctx, page } = await signInAtIdp('saml-user', tamper);
+    async function expectRefusedInPage(ctx: BrowserContext, page: Page, reason: RegExp): Promise<void> {
       await page.getByRole('heading', { name: 'Sign-in refused' }).waitFor();
       await expect(page.getByRole('alert').textContent()).resolves.toMatch(reason);
       expect((await ctx.cookies(gw.url)).filter((c) => c.name === 'hlgw_session' && c.value !== '')).toEqual([]);
       expect((await page.request.get(`${gw.url}/auth/ui/api/session`)).status()).toBe(401);
       await ctx.close();
+    }
+
+    it.each<[SamlTamper, RegExp]>([
+      ['edited-after-signing', /Invalid signature/],
+      ['audience', /audience mismatch/],
+      ['expired', /expired/],
+    ])('an assertion %s is refused on a clear page in the browser, nothing created', async (tamper, reason) => {
+      const { ctx, page } = await signInAtIdp('saml-user', tamper);
+      await expectRefusedInPage(ctx, page, reason);
+    });
+
+    it('a replayed assertion (the IdP page re-sends a Response already used) is refused on a clear page, nothing created', async () => {
+      const first = await signInAtIdp('saml-user');
+      await first.page.getByRole('heading', { name: 'Generate Access Token' }).waitFor();
+      await first.ctx.close();
+      try {
+        const { ctx, page } = await signInAtIdp('saml-user', 'none', true);
+        await expectRefusedInPage(ctx, page, /InResponseTo/);
+      } finally {
+        idp.replayPrevious = false;
+      }
     });
   });
 

@@ -74,7 +74,8 @@ describe.skipIf(lacks('redis-server'))('Redis Sentinel: the primary killed under
       // An operator brings the old server back as a replica; then A acknowledges again.
       step('B acks on new primary');
       rejoined = await new RedisServer({ port: old.port, args: ['--replicaof', '127.0.0.1', String(primary.port)] }).start();
-      await eventually('the old server in sync as a replica', () => ask(rejoined!.port, async (r) => /master_link_status:up/.test(await r.info('replication'))));
+      // A full sync under load, and a sentinel may repoint the returning server once: a generous wait.
+      await eventually('the old server in sync as a replica', () => ask(rejoined!.port, async (r) => /master_link_status:up/.test(await r.info('replication'))), 60_000);
       const rejoinedAt = Date.now();
       await eventually('A acknowledges revocations again', async () => load.ackedBy(A, rejoinedAt).length >= 2);
       step('A acks again');
@@ -106,6 +107,7 @@ describe.skipIf(lacks('redis-server'))('Redis Sentinel: the primary killed under
     } catch (err) {
       // What the gateways said is the first thing to read when a failover goes wrong.
       for (const g of gateways) console.error(`--- gateway ${g.name} log (tail) ---\n${g.logs.slice(-4000)}`);
+      if (rejoined) console.error(`--- the returning redis-server (tail) ---\n${rejoined.logs.slice(-3000)}`);
       throw err;
     } finally {
       await load.stop();

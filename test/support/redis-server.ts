@@ -70,7 +70,10 @@ export class RedisServer {
       if (!existsSync(conf)) writeFileSync(conf, `port ${this.port}\nbind 127.0.0.1\nprotected-mode no\ndir ${this.dir}\n${this.opts.sentinelConf}\n`);
       args = [conf, '--sentinel'];
     } else {
-      args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, '--daemonize', 'no', '--protected-mode', 'yes'];
+      args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, '--daemonize', 'no', '--protected-mode', 'yes',
+        // A primary waits 5 s (Redis 7's default) for more replicas before a full sync: every
+        // (re)sync in the Sentinel and Cluster suites paid it, and a busy machine stacked them.
+        '--repl-diskless-sync-delay', '0'];
       args.push(...(this.opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
       args.push(...(this.opts.args ?? []));
     }

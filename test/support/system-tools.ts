@@ -12,6 +12,13 @@ interface ToolSource {
   elsewhere: string;
   /** How to make it print its version (`--version` when absent). */
   versionFlag?: string;
+  /** The program the tests start, when it is not the tool's name on PATH. */
+  command?: () => string;
+}
+
+/** The Chromium the browser tests launch (test/support/browser.ts): the same path is what is checked. */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 }
 
 export const SYSTEM_TOOLS = {
@@ -19,7 +26,11 @@ export const SYSTEM_TOOLS = {
   // `redis-cli --cluster create` builds the Redis Cluster of the Cluster tests (Debian: redis-tools).
   'redis-cli': { debian: 'redis-tools', elsewhere: 'brew install redis' },
   promtool: { debian: 'prometheus', elsewhere: 'brew install prometheus' },
-  chromium: { debian: 'chromium', elsewhere: 'install Chromium and set CHROMIUM_PATH' },
+  chromium: {
+    debian: 'chromium',
+    elsewhere: 'install Chromium (`brew install --cask chromium`) and set CHROMIUM_PATH to its binary',
+    command: () => chromiumPath(),
+  },
   haproxy: { debian: 'haproxy', elsewhere: 'brew install haproxy', versionFlag: '-v' },
 } as const satisfies Record<string, ToolSource>;
 
@@ -33,40 +44,55 @@ export type ToolStatus = string | undefined;
 
 function runs(tool: SystemTool): boolean {
   const t: ToolSource = SYSTEM_TOOLS[tool];
-  const r = spawnSync(tool, [t.versionFlag ?? '--version'], { stdio: 'ignore' });
+  const r = spawnSync(t.command?.() ?? tool, [t.versionFlag ?? '--version'], { stdio: 'ignore' });
   return r.error === undefined && r.status === 0;
 }
 
 function howToInstall(tool: SystemTool): string {
   const t = SYSTEM_TOOLS[tool];
-  return `\`sudo apt-get install -y ${t.debian}\` (Debian/Ubuntu) or \`${t.elsewhere}\``;
+  return `\`sudo apt-get install -y ${t.debian}\` (Debian/Ubuntu) or ${t.elsewhere}`;
+}
+
+/** The last lines apt printed on a failure: what the one-line advice alone would hide. */
+function aptFailure(step: string, r: ReturnType<typeof spawnSync>): string | undefined {
+  if (r.error === undefined && r.status === 0) return undefined;
+  const said = `${String(r.stderr ?? '')}\n${String(r.stdout ?? '')}`.trim().split('\n').slice(-8).join('\n    ');
+  return `apt-get ${step} failed (${r.error?.message ?? `exit ${r.status}`}):\n    ${said}`;
 }
 
 /**
  * Makes each tool available: already on PATH, or installed with Debian's apt-get when this
- * process may (root, or password-less sudo), saying so in one line. Returns, per tool, nothing
- * when it runs, or the one line naming the command to run when it cannot be had here.
+ * process may (root, or password-less sudo) and HLGW_TEST_NO_INSTALL is not `1`, saying so in
+ * one line and printing apt's own errors when it fails. Returns, per tool, nothing when it runs,
+ * or the one line naming the command to run when it cannot be had here.
  */
-export function provideTools(tools: readonly SystemTool[], log: (line: string) => void = (l) => console.log(l)): Record<string, ToolStatus> {
+export function provideTools(
+  tools: readonly SystemTool[],
+  log: (line: string) => void = (l) => console.log(l),
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, ToolStatus> {
   const status: Record<string, ToolStatus> = {};
   const missing = tools.filter((t) => !runs(t));
   for (const t of tools) status[t] = undefined;
   if (missing.length === 0) return status;
 
-  const sudo = process.getuid?.() === 0 ? [] : spawnSync('sudo', ['-n', 'true']).status === 0 ? ['sudo', '-n'] : undefined;
+  const optedOut = env.HLGW_TEST_NO_INSTALL === '1';
+  const sudo = optedOut ? undefined : process.getuid?.() === 0 ? [] : spawnSync('sudo', ['-n', 'true']).status === 0 ? ['sudo', '-n'] : undefined;
   const aptGet = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).error === undefined;
+  if (optedOut) log(`hlgw tests: ${missing.join(', ')} not found; HLGW_TEST_NO_INSTALL=1, so nothing is installed`);
   if (sudo !== undefined && aptGet) {
     const packages = [...new Set(missing.map((t) => SYSTEM_TOOLS[t].debian))];
-    log(`hlgw tests: ${missing.join(', ')} not found; installing Debian package(s) ${packages.join(' ')} with apt-get (once per machine)`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    log(`hlgw tests: ${missing.join(', ')} not found; installing Debian package(s) ${packages.join(' ')} with apt-get (once per machine; HLGW_TEST_NO_INSTALL=1 turns this off)`);
+    const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
     const apt = (args: string[]) => {
       const [cmd, ...rest] = sudo.length > 0 ? [...sudo, 'apt-get', ...args] : ['apt-get', ...args];
-      return spawnSync(cmd!, rest, { env, encoding: 'utf8' });
+      return spawnSync(cmd!, rest, { env: aptEnv, encoding: 'utf8' });
     };
     // The package lists of a fresh machine may be empty: update once, then install. Parallel
     // runs (CI shards, a second checkout) wait for dpkg's lock instead of failing.
-    apt(['update', '-qq', '-o', 'DPkg::Lock::Timeout=300']);
-    apt(['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=300', '--no-install-recommends', ...packages]);
+    const updated = apt(['update', '-qq', '-o', 'DPkg::Lock::Timeout=300']);
+    const installed = apt(['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=300', '--no-install-recommends', ...packages]);
+    for (const why of [aptFailure('update', updated), aptFailure('install', installed)]) if (why !== undefined) log(`hlgw tests: ${why}`);
   }
   for (const t of missing) {
     if (!runs(t)) status[t] = `${t} is not installed and could not be installed here: run ${howToInstall(t)}, then npm test again`;

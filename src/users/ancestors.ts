@@ -14,7 +14,7 @@ export function readAncestors(value: unknown, companyId: string): string[] | { r
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) return { refused: 'is not a list of company ids' };
   if (value.length > MAX_ANCESTORS) return { refused: `names more than ${MAX_ANCESTORS} ancestors` };
-  const ids = value.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v));
+  const ids = (value as unknown[]).map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v));
   if (!ids.every((v): v is string => typeof v === 'string' && COMPANY_ID_RE.test(v))) return { refused: 'contains something that is not a company id' };
   if (new Set([...ids, companyId]).size !== ids.length + 1) return { refused: 'names a company twice: the parents would form a cycle' };
   return ids;

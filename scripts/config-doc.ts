@@ -1,22 +1,23 @@
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 import { z } from 'zod';
-import { configSchema } from './schema.js';
-import { unwrap } from './schema-walk.js';
+import { configSchema } from '../src/config/schema.js';
+import { unwrap } from '../src/config/schema-walk.js';
 
 /**
  * docs/CONFIG.md, generated: types and defaults from the zod schema itself, each key's
  * description from the comment written above it in src/config/schema.ts (the one place keys are
- * documented). test/config/config-doc.test.ts keeps the file equal to this output.
+ * documented). A build-time tool, not shipped in dist/: test/config/config-doc.test.ts keeps the
+ * file equal to this output, and `npx vitest run test/config/config-doc.test.ts --update` rewrites it.
  */
-export function renderConfigDoc(schemaSource = readFileSync(new URL('../../src/config/schema.ts', import.meta.url), 'utf8')): string {
+export function renderConfigDoc(schemaSource = readFileSync(new URL('../src/config/schema.ts', import.meta.url), 'utf8')): string {
   const comments = commentsByPath(schemaSource);
   const rows: Row[] = [];
   walk(configSchema, [], rows, undefined);
   const out = [
     '# Configuration reference',
     '',
-    '<!-- Generated from src/config/schema.ts by `node dist/config/config-doc.js > docs/CONFIG.md`; do not edit by hand. -->',
+    '<!-- Generated from src/config/schema.ts by scripts/config-doc.ts (`npx vitest run test/config/config-doc.test.ts --update`); do not edit by hand. -->',
     '',
     'Every key of the YAML config (`hlgw serve --config <file>`), its type, its default and what it is for.',
     'Values may read the environment: `${VAR}` or `${VAR:-default}`; a value from the environment takes',
@@ -155,6 +156,3 @@ function commentsByPath(source: string): Map<string, string> {
   visit(consts.get('configSchema')!, [], new Set());
   return out;
 }
-
-// `node dist/config/config-doc.js > docs/CONFIG.md`
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) process.stdout.write(renderConfigDoc());

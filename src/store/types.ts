@@ -174,12 +174,14 @@ export type StateChange =
   | { kind: 'revoked'; tokenId: string; expiresAt: number }
   | { kind: 'company'; edges: CompanyEdge[] };
 
-export interface Store {
-  readonly type: 'sqlite' | 'redis';
-  /** Cheap round trip for /readyz. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
+/**
+ * The store's roles. A consumer depends on the role it uses (a session manager on SessionStore,
+ * the validator's issued-id check on TokenStore.getToken), never on the whole Store: a fat
+ * interface is where features tangle. Both stores (and the workers' relay) implement every role.
+ */
 
+/** Portfolio policies, the operator's access decisions and where companies sit. */
+export interface PortfolioStore {
   getPortfolio(companyId: string): Promise<PortfolioRecord | undefined>;
   listPortfolios(): Promise<PortfolioRecord[]>;
   /** Writes the policy; when `generation` grew, every token of older generations is void. */
@@ -189,6 +191,17 @@ export interface Store {
   listAccess(): Promise<AccessRecord[]>;
   putAccess(record: AccessRecord): Promise<void>;
 
+  /** Learned company edges (src/state/portfolio-tree.ts), every one. */
+  listCompanyEdges(): Promise<CompanyEdge[]>;
+  /**
+   * Writes one sign-in's chain of edges atomically under one new version (greater than every
+   * version before) and announces it; resolves with the edges as written (version set).
+   */
+  putCompanyEdges(edges: readonly { companyId: string; parent: string | null }[], now: number): Promise<CompanyEdge[]>;
+}
+
+/** Token records: issue, read, list, revoke, last use. */
+export interface TokenStore {
   /** Inserts a token; with `revokePreviousOfUser`, the user's other active tokens of the portfolio are revoked atomically (renewal). Returns the ids revoked. */
   insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]>;
   getToken(tokenId: string): Promise<TokenRecord | undefined>;
@@ -199,32 +212,39 @@ export interface Store {
   listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]>;
   /** Batched last-use times (off the hot path). */
   touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+}
 
-  /** Learned company edges (src/state/portfolio-tree.ts), every one. */
-  listCompanyEdges(): Promise<CompanyEdge[]>;
-  /**
-   * Writes one sign-in's chain of edges atomically under one new version (greater than every
-   * version before) and announces it; resolves with the edges as written (version set).
-   */
-  putCompanyEdges(edges: readonly { companyId: string; parent: string | null }[], now: number): Promise<CompanyEdge[]>;
-
-  /** Assertion signing keys (every one, retired included: the caller filters by time). */
+/** Assertion signing keys (`identity.upstream: assertion`). */
+export interface SigningKeyStore {
+  /** Every one, retired included: the caller filters by time. */
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   /** Inserts or replaces one by kid. */
   putSigningKey(record: SigningKeyRecord): Promise<void>;
+}
 
+/** The audit trail: append-only, read newest first. */
+export interface AuditStore {
   appendAudit(event: AuditEvent): Promise<void>;
   /** Newest first; `before` is an exclusive cursor returned as `next`. */
   listAudit(companyId: string, opts: { limit: number; before?: number }): Promise<{ events: (AuditEvent & { id: number })[]; next: number | null }>;
+}
 
+/**
+ * Failed-login limits (src/users/login-rate-limiter.ts), shared by every worker and instance on
+ * this store.
+ */
+export interface LoginAttemptStore {
   /**
-   * Failed-login limits (src/users/login-rate-limiter.ts), shared by every worker and instance on
-   * this store. Atomically: when every budget has room, adds `member` to each and resolves 0;
-   * otherwise adds nothing and resolves the milliseconds until the fullest budget has room.
+   * Atomically: when every budget has room, adds `member` to each and resolves 0; otherwise adds
+   * nothing and resolves the milliseconds until the fullest budget has room.
    */
   reserveLoginAttempt(a: { member: string; budgets: readonly LoginBudget[]; now: number }): Promise<number>;
   /** After the check: `release` takes reserved members back out (not failures), `clear` empties whole budgets (a success). */
   settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void>;
+}
+
+/** Portal sessions and the SSO sign-ins' one-time records. */
+export interface SessionStore {
   /** Creates or replaces a portal session (a touch rewrites lastSeenAt and expiresAt). */
   putSession(s: SessionRecord): Promise<void>;
   /** The session, or undefined when unknown; the caller checks expiresAt (the store may keep it a little longer). */
@@ -241,12 +261,22 @@ export interface Store {
   putOnce(kind: OnceKind, idHash: string, value: string, expiresAt: number, now: number): Promise<boolean>;
   /** The live record's value, removed in the same step: of two concurrent takes, one gets it. */
   takeOnce(kind: OnceKind, idHash: string, now: number): Promise<string | undefined>;
+}
 
+/** What every instance learns of durable writes, its own and (with a shared store) the others'. */
+export interface ChangeFeed {
   /** Subscribe to changes written by this or (with a shared store) any other instance. */
   onChange(listener: (change: StateChange, origin?: ChangeOrigin) => void): () => void;
-
   /** Present on stores shared by many instances (Redis): their connection, for lag, staleness and resync. */
   readonly connection?: StoreConnection;
+}
+
+/** Every role, plus what the process itself needs: which store, a round trip for /readyz, close. */
+export interface Store extends PortfolioStore, TokenStore, SigningKeyStore, AuditStore, LoginAttemptStore, SessionStore, ChangeFeed {
+  readonly type: 'sqlite' | 'redis';
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Set on changes pushed by another instance or process; absent for this instance's own writes. */

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'token_provider_gone',
   'token_auth_disabled',
   'token_store_stale',
+  // identity.upstream: assertion — the key that signs now does not open with this master key.
+  'signing_key_unusable',
   // identity.upstream: basic — the API refused the user's replayed credential; the token carries none.
   'credential_rejected',
   'credential_missing',
@@ -28,6 +30,8 @@ export const ERROR_CODES = [
   'forbidden',
   'portfolio_not_allowed',
   'portfolio_not_enabled',
+  // Operator API: allow/deny names a company below a portfolio root; decisions are per root.
+  'company_not_root',
   'not_found',
   'method_not_allowed',
   'validation_failed',

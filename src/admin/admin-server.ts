@@ -18,7 +18,20 @@ export function createAdminServer(
   /** The operator API (admin.operatorToken), when configured; true when it took the request. */
   operator?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean,
 ): Server {
+  // Nothing thrown while answering may end the process (the proxy port shares it): 500 instead.
+  const failed = (res: ServerResponse) => () => {
+    if (res.headersSent) res.destroy();
+    else json(res, 500, { error: 'internal_error' });
+  };
   return createServer((req, res) => {
+    try {
+      route(req, res);
+    } catch {
+      failed(res)();
+    }
+  });
+
+  function route(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0]!;
     if (operator?.(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method_not_allowed' });
@@ -30,7 +43,7 @@ export function createAdminServer(
             res.end(text);
           },
           () => json(res, 500, { error: 'metrics_failed' }),
-        );
+        ).catch(failed(res));
         return;
       case '/healthz':
         return json(res, 200, { status: 'ok' });
@@ -38,12 +51,12 @@ export function createAdminServer(
         ready().then(
           (detail) => json(res, 200, { status: 'ready', ...detail }),
           (err: unknown) => json(res, 503, { status: 'not_ready', reason: err instanceof Error ? err.message : String(err) }),
-        );
+        ).catch(failed(res));
         return;
       default:
         return json(res, 404, { error: 'not_found' });
     }
-  });
+  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -37,7 +37,10 @@ export function createOperatorApi(o: { secret: string; access: AccessService; er
           if (!isGatewayError(err)) o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'operator API failed');
           o.errors.send(res, isGatewayError(err) ? err : new GatewayError('store_unavailable'));
         },
-      );
+      ).catch((err: unknown) => {
+        o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'operator API failed to answer');
+        res.destroy();
+      });
     if (!one) {
       if (req.method !== 'GET') o.errors.send(res, new GatewayError('method_not_allowed'), { allow: 'GET' });
       else void answer(o.access.list());

@@ -83,6 +83,10 @@ export function createEndpoints(d: EndpointDeps) {
       }
       // An unread body would be drained before the next request: close instead.
       d.errors.send(res, err, err.code === 'payload_too_large' ? { connection: 'close' } : undefined);
+    }).catch((err: unknown) => {
+      // Rendering the error failed too: close rather than leave a rejection unhandled.
+      d.log.error({ err: err instanceof Error ? err.message : String(err), path: pathOnly(req.url) }, 'endpoint failed to answer');
+      res.destroy();
     });
   }
 

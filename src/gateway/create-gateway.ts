@@ -153,7 +153,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const target = new URL(config.upstream.url);
   const assertion = config.identity.assertion;
   const signingKeys = usedModes(config.identity).has('assertion')
-    ? new SigningKeyRing(store, deps.masterKey, assertion.alg, assertion.overlapSeconds * 1000)
+    ? new SigningKeyRing(store, deps.masterKey, assertion.alg, assertion.overlapSeconds * 1000, (kid) =>
+      log.error({ kid }, `assertion signing key ${kid} does not open with this master key: Bearer requests get 503 signing_key_unusable and /readyz says not ready; run \`hlgw keys rotate\` with the master key the gateways use`))
     : undefined;
   await signingKeys?.refresh(now());
   // Off the hot path: a rotation written by any instance or the CLI is picked up within keyRefreshSeconds.
@@ -285,6 +286,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     onTokenUse: (id) => usage.touch(id),
     endpoints,
     isStateStale: freshness ? () => freshness.isStale() : undefined,
+    onFailure(req, code, err) {
+      metrics.requestFailure(code === 'signing_key_unusable' ? code : 'internal');
+      // The signing key logs once, when it is found (SigningKeyRing); anything else is a bug worth a line each time.
+      if (code !== 'signing_key_unusable') log.error({ requestId: req.headers['x-request-id'], path: (req.url ?? '').split('?')[0], code, err: err instanceof Error ? err.message : String(err) }, 'request failed in the gateway');
+    },
     onReject(req, code) {
       accessLog.refused(req, code);
       // The path only: a query string could carry a token (that request is refused, but not logged with it).
@@ -315,6 +321,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if (reason) throw new Error(reason);
     // A wrong master key: every Bearer of these portfolios would be refused (state-sync logs it once).
     if (sync.unsealable.size > 0) throw new Error(`master key mismatch: cannot unseal the key of ${[...sync.unsealable].slice(0, 10).join(', ')}${sync.unsealable.size > 10 ? ' and more' : ''} (see the log)`);
+    // identity.upstream: assertion and the signing key in force does not open: every Bearer would get 503.
+    const keyReason = signingKeys?.notReadyReason(now());
+    if (keyReason) throw new Error(keyReason);
     await withTimeout(store.ping(), 2000, 'store unreachable');
     return { store: store.type, portfolios: 'loaded', ...(freshness ? { lagSeconds: Number(freshness.lagSeconds().toFixed(3)) } : {}) };
   };

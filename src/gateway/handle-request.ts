@@ -27,6 +27,11 @@ export interface RequestPathDeps {
   onTokenUse?(tokenId: string): void;
   /** Every rejection (the access log notes its code; with log.level debug, a log line). */
   onReject?(req: IncomingMessage, code: ErrorCode): void;
+  /**
+   * A step threw (or a promise it returned rejected): the request was answered 500 (`internal`) or
+   * with the GatewayError's own code (e.g. 503 `signing_key_unusable`). Count and log it here.
+   */
+  onFailure?(req: IncomingMessage, code: ErrorCode, err: unknown): void;
   /** When the token state is too stale to trust (store down too long), Bearer requests get 503. */
   isStateStale?(): boolean;
   /** The gateway's own endpoints (/auth/...), tried before proxying. */
@@ -54,6 +59,15 @@ export function createRequestHandler(d: RequestPathDeps) {
     metrics.request(auth, 'rejected', (performance.now() - t0) / 1000);
   }
 
+  // Whatever a step throws becomes an answer from the one error table, never an uncaught
+  // exception or an unhandled rejection that would end the process for every client.
+  function failed(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, err: unknown, t0: number): void {
+    const e = err instanceof GatewayError ? err : rejection('internal');
+    d.onFailure?.(req, e.code, err);
+    if (res.destroyed) return;
+    reject(req, res, auth, e, t0);
+  }
+
   function authenticated(req: IncomingMessage, res: ServerResponse, framing: Framing, r: VerifiedToken<IdentityHeaders> | GatewayError, t0: number): void {
     if (r instanceof GatewayError) return reject(req, res, 'bearer', r, t0);
     if (res.destroyed) return; // the client left while we verified
@@ -65,52 +79,63 @@ export function createRequestHandler(d: RequestPathDeps) {
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const t0 = performance.now();
-    // 0a. RFC 9112 §9.6: once a connection is closing, no further (pipelined) request on it is processed.
-    if (closing.has(req.socket)) return reject(req, res, 'none', 'request_framing_invalid', t0);
-    const framing = d.checkFraming(req);
-    if (framing instanceof GatewayError) {
-      // A request whose framing is refused ends its connection after the answer (RFC 9112 §11.2).
-      res.shouldKeepAlive = false;
-      closing.add(req.socket);
-      return reject(req, res, 'none', framing, t0);
-    }
-    let url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 47 /* / */) { // 0b
-      // RFC 9112 §3.2.2: absolute-form is accepted and reduced to origin-form, so it can neither
-      // dodge the /auth prefix nor name another host upstream; anything else (`*`, authority-form) is refused.
-      const origin = toOriginForm(url);
-      if (origin === undefined) return reject(req, res, 'none', 'request_target_invalid', t0);
-      url = req.url = origin;
-    }
-    if (d.endpoints !== undefined && d.endpoints.matches(url)) { // 1
-      // The proxy path's X-Request-Id rule (step 4) holds for these answers too.
-      req.headers['x-request-id'] = requestIdOf(req.headers['x-request-id']);
-      // Labelled by the credential the caller brought (Basic to log in, Bearer to list), like proxied requests.
-      const auth = classifyAuthorization(req.headers.authorization, d.maxTokenBytes).kind;
-      res.once('close', () => metrics.request(auth, 'endpoint', (performance.now() - t0) / 1000));
-      return d.endpoints.handle(req, res);
-    }
-
-    const credential = classifyAuthorization(req.headers.authorization, d.maxTokenBytes); // 2
-    d.stripIdentity(req.headers); // 3
-    const auth: AuthLabel = credential.kind;
-    d.setForwardedHeaders(req); // 4, before any answer: rejections carry the request id too
-    if (hasTokenInUrl(url)) return reject(req, res, auth, 'token_in_query', t0); // 5, RFC 6750 §5.3, any spelling
-
-    switch (credential.kind) {
-      case 'malformed':
-        return reject(req, res, 'malformed', credential.code, t0);
-      case 'bearer': {
-        if (d.isStateStale?.()) return reject(req, res, 'bearer', 'token_store_stale', t0);
-        const r = validator.validate(credential.token); // 6
-        if (r instanceof Promise) {
-          r.then((v) => authenticated(req, res, framing, v, t0), () => reject(req, res, 'bearer', 'internal', t0));
-          return;
-        }
-        return authenticated(req, res, framing, r, t0); // 7, 8
+    let auth: AuthLabel = 'none';
+    try {
+      // 0a. RFC 9112 §9.6: once a connection is closing, no further (pipelined) request on it is processed.
+      if (closing.has(req.socket)) return reject(req, res, 'none', 'request_framing_invalid', t0);
+      const framing = d.checkFraming(req);
+      if (framing instanceof GatewayError) {
+        // A request whose framing is refused ends its connection after the answer (RFC 9112 §11.2).
+        res.shouldKeepAlive = false;
+        closing.add(req.socket);
+        return reject(req, res, 'none', framing, t0);
       }
-      default:
-        return forwarder.forward(req, res, framing, auth, t0); // 8: Authorization untouched
+      let url = req.url ?? '/';
+      if (url.charCodeAt(0) !== 47 /* / */) { // 0b
+        // RFC 9112 §3.2.2: absolute-form is accepted and reduced to origin-form, so it can neither
+        // dodge the /auth prefix nor name another host upstream; anything else (`*`, authority-form) is refused.
+        const origin = toOriginForm(url);
+        if (origin === undefined) return reject(req, res, 'none', 'request_target_invalid', t0);
+        url = req.url = origin;
+      }
+      if (d.endpoints !== undefined && d.endpoints.matches(url)) { // 1
+        // The proxy path's X-Request-Id rule (step 4) holds for these answers too.
+        req.headers['x-request-id'] = requestIdOf(req.headers['x-request-id']);
+        // Labelled by the credential the caller brought (Basic to log in, Bearer to list), like proxied requests.
+        const kind = classifyAuthorization(req.headers.authorization, d.maxTokenBytes).kind;
+        res.once('close', () => metrics.request(kind, 'endpoint', (performance.now() - t0) / 1000));
+        return d.endpoints.handle(req, res);
+      }
+
+      const credential = classifyAuthorization(req.headers.authorization, d.maxTokenBytes); // 2
+      d.stripIdentity(req.headers); // 3
+      auth = credential.kind;
+      d.setForwardedHeaders(req); // 4, before any answer: rejections carry the request id too
+      if (hasTokenInUrl(url)) return reject(req, res, auth, 'token_in_query', t0); // 5, RFC 6750 §5.3, any spelling
+
+      switch (credential.kind) {
+        case 'malformed':
+          return reject(req, res, 'malformed', credential.code, t0);
+        case 'bearer': {
+          if (d.isStateStale?.()) return reject(req, res, 'bearer', 'token_store_stale', t0);
+          const r = validator.validate(credential.token); // 6
+          if (r instanceof Promise) {
+            r.then((v) => {
+              try {
+                authenticated(req, res, framing, v, t0);
+              } catch (err) {
+                failed(req, res, 'bearer', err, t0);
+              }
+            }, (err: unknown) => failed(req, res, 'bearer', err, t0));
+            return;
+          }
+          return authenticated(req, res, framing, r, t0); // 7, 8
+        }
+        default:
+          return forwarder.forward(req, res, framing, auth, t0); // 8: Authorization untouched
+      }
+    } catch (err) {
+      failed(req, res, auth, err, t0);
     }
   };
 }

@@ -29,10 +29,13 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   credential_rejected: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'credential changed, renew the token' },
   credential_missing: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'no credential to replay, renew the token' },
   token_store_stale: { status: 503, error: 'temporarily_unavailable', description: 'token state unavailable, retry later' },
+  signing_key_unusable: { status: 503, error: 'temporarily_unavailable', description: 'upstream identity cannot be signed, retry later' },
   unauthorized: { status: 401, error: 'unauthorized', description: 'valid credentials required' },
   forbidden: { status: 403, error: 'forbidden', description: 'not allowed for this user' },
   portfolio_not_allowed: { status: 403, error: 'portfolio_not_allowed', description: 'user tokens are not allowed for this portfolio' },
   portfolio_not_enabled: { status: 403, error: 'portfolio_not_enabled', description: 'user tokens are not enabled for this portfolio' },
+  // RFC 9110 §15.5.10: the request conflicts with the portfolio tree; the detail names the root.
+  company_not_root: { status: 409, error: 'conflict', description: 'not a portfolio root; decide for its root' },
   not_found: { status: 404, error: 'not_found', description: 'not found' },
   method_not_allowed: { status: 405, error: 'method_not_allowed', description: 'method not allowed' },
   validation_failed: { status: 400, error: 'invalid_request', description: 'invalid request' },

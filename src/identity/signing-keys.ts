@@ -1,4 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { rejection } from '../errors.js';
 import type { MasterKey } from '../secrets/master-key.js';
 import type { SigningKeyRecord, Store } from '../store/types.js';
 
@@ -20,6 +21,11 @@ export function newSigningKey(alg: AssertionAlg, masterKey: MasterKey, createdAt
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
   const der = privateKey.export({ format: 'der', type: 'pkcs8' });
   return { kid, alg, publicJwk: JSON.stringify(jwk), sealedPrivateKey: masterKey.seal(der, context(kid)), createdAt, activeFrom, retiredAt: null };
+}
+
+/** The private key of `record`; throws (MasterKeyMismatch) when `masterKey` is not the one it was sealed with. */
+export function unsealSigningKey(record: SigningKeyRecord, masterKey: MasterKey): KeyObject {
+  return createPrivateKey({ key: masterKey.unseal(record.sealedPrivateKey, context(record.kid)), format: 'der', type: 'pkcs8' });
 }
 
 /**
@@ -45,6 +51,8 @@ export async function rotateSigningKeys(store: Store, masterKey: MasterKey, o: {
 export class SigningKeyRing {
   private records: SigningKeyRecord[] = [];
   private readonly unsealed = new Map<string, KeyObject>();
+  /** Keys that did not open with this master key: tried once, never again on the hot path. */
+  private readonly unusable = new Set<string>();
   private jwksBody: Buffer | undefined;
   private jwksAt = -1;
 
@@ -53,6 +61,8 @@ export class SigningKeyRing {
     private readonly masterKey: MasterKey,
     private readonly alg: AssertionAlg,
     private readonly overlapMs: number,
+    /** Called once per key that does not open (the composition root logs it). */
+    private readonly onUnusable: (kid: string) => void = () => undefined,
   ) {}
 
   /** Loads the set; creates the first key when the store has none of this algorithm (first start). */
@@ -66,22 +76,50 @@ export class SigningKeyRing {
     this.jwksBody = undefined;
   }
 
-  /** The key to sign with at `now`: the newest active one (all instances pick the same). */
+  /**
+   * The key to sign with at `now`: the newest active one (all instances pick the same). Throws
+   * the shared `signing_key_unusable` rejection (503) when it does not open with this master key
+   * (sealed under another one, e.g. by a CLI run with the wrong key): the request is refused, the
+   * process lives on.
+   */
   signer(now: number): Signer {
+    const best = this.current(now);
+    if (!best || this.unusable.has(best.kid)) throw rejection('signing_key_unusable');
+    let key = this.unsealed.get(best.kid);
+    if (!key) {
+      try {
+        key = unsealSigningKey(best, this.masterKey);
+      } catch {
+        this.unusable.add(best.kid);
+        this.onUnusable(best.kid);
+        throw rejection('signing_key_unusable');
+      }
+      this.unsealed.set(best.kid, key);
+    }
+    return { kid: best.kid, alg: best.alg, key };
+  }
+
+  /** For /readyz: why the key that signs at `now` cannot be used, or undefined when it can. Names no secret. */
+  notReadyReason(now: number): string | undefined {
+    try {
+      this.signer(now);
+      return undefined;
+    } catch {
+      const kid = this.current(now)?.kid;
+      return kid === undefined
+        ? 'no assertion signing key loaded'
+        : `assertion signing key ${kid} does not open with this master key (see the log; rotate with the right master key)`;
+    }
+  }
+
+  private current(now: number): SigningKeyRecord | undefined {
     let best: SigningKeyRecord | undefined;
     for (const k of this.records) {
       if (k.alg !== this.alg || k.activeFrom > now || (k.retiredAt !== null && k.retiredAt <= now)) continue;
       if (!best || k.activeFrom > best.activeFrom || (k.activeFrom === best.activeFrom && k.kid > best.kid)) best = k;
     }
     // A retired key is better than none (a rotation raced a refresh); refresh() guarantees one exists.
-    best ??= this.records.filter((k) => k.alg === this.alg).at(-1);
-    if (!best) throw new Error('no assertion signing key loaded');
-    let key = this.unsealed.get(best.kid);
-    if (!key) {
-      key = createPrivateKey({ key: this.masterKey.unseal(best.sealedPrivateKey, context(best.kid)), format: 'der', type: 'pkcs8' });
-      this.unsealed.set(best.kid, key);
-    }
-    return { kid: best.kid, alg: best.alg, key };
+    return best ?? this.records.filter((k) => k.alg === this.alg).at(-1);
   }
 
   /** RFC 7517 §5 JWK Set of the published keys; rebuilt at most once a second. */

@@ -36,7 +36,7 @@ export class AccessService {
   }
 
   async allow(companyId: string, clientAddress: string | null): Promise<AccessView> {
-    checkId(companyId);
+    this.checkRoot(companyId);
     await this.store.putAccess({ companyId, allowed: true, updatedAt: this.now() });
     await this.audit.record({ companyId, actor: 'operator', action: 'portfolio.allow', detail: {}, clientAddress });
     return this.view(companyId);
@@ -47,7 +47,7 @@ export class AccessService {
    * `denied`), so allowing it again later does not bring old tokens back.
    */
   async deny(companyId: string, clientAddress: string | null): Promise<AccessView> {
-    checkId(companyId);
+    this.checkRoot(companyId);
     const at = this.now();
     await this.store.putAccess({ companyId, allowed: false, updatedAt: at });
     const p = await this.store.getPortfolio(companyId);
@@ -57,6 +57,16 @@ export class AccessService {
     }
     await this.audit.record({ companyId, actor: 'operator', action: 'portfolio.deny', detail: { tokensVoided: p !== undefined }, clientAddress });
     return this.view(companyId);
+  }
+
+  /**
+   * Access is read at a company's root (TokenState.isAllowed), so a decision stored for a company
+   * below one would be audited and answered yet change nothing: refused, naming the root to decide for.
+   */
+  private checkRoot(companyId: string): void {
+    checkId(companyId);
+    const root = this.state.portfolioIdOf(companyId);
+    if (root !== companyId) throw new GatewayError('company_not_root', `${companyId} belongs to portfolio ${root}; allow or deny ${root}`);
   }
 }
 

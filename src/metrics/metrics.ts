@@ -38,6 +38,8 @@ export function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
 }
 
 type Inc = { inc(): void };
+export const FAILURE_CODES = ['internal', 'signing_key_unusable'] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
 /** prom-client default gauges whose names promtool rejects (README, "Metrics and health"). */
 const PROMTOOL_REFUSED = ['hlgw_nodejs_active_handles_total', 'hlgw_nodejs_active_requests_total', 'hlgw_nodejs_active_resources_total'];
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -56,6 +58,7 @@ export class GatewayMetrics implements ValidatorObserver {
   private readonly cacheOutcomes = new Map<CacheOutcome, Inc>();
   private readonly upstreamErrors = new Map<UpstreamErrorKind, Inc>();
   private readonly endpointErrors = new Map<ErrorCode, Inc>();
+  private readonly failures = new Map<FailureCode, Inc>();
   readonly upstreamDuration: Obs;
 
   constructor(opts: { cacheEntries: () => number; revokedEntries: () => number; defaultMetrics?: boolean }) {
@@ -92,6 +95,10 @@ export class GatewayMetrics implements ValidatorObserver {
     const endpointErr = new FastCounter('hlgw_endpoint_errors_total', 'Errors answered by the /auth endpoints, by code (rate_limited: failed-login limit hit)', this.registry);
     for (const c of ERROR_CODES) this.endpointErrors.set(c, endpointErr.child({ code: c }));
 
+    // A step of the request path failed (src/gateway/handle-request.ts): answered 5xx, the process lives on.
+    const failures = new FastCounter('hlgw_request_failures_total', 'Proxy-port requests a step of the gateway failed to complete (answered 500 or 503), by code', this.registry);
+    for (const c of FAILURE_CODES) this.failures.set(c, failures.child({ code: c }));
+
     new Gauge({ name: 'hlgw_token_cache_entries', help: 'Verified tokens in the cache', registers, collect() { this.set(opts.cacheEntries()); } });
     new Gauge({ name: 'hlgw_revoked_tokens', help: 'Revoked, unexpired token ids held in memory', registers, collect() { this.set(opts.revokedEntries()); } });
   }
@@ -107,6 +114,11 @@ export class GatewayMetrics implements ValidatorObserver {
 
   endpointError(code: ErrorCode): void {
     this.endpointErrors.get(code)!.inc();
+  }
+
+  /** A request the gateway could not complete (`internal`: a step threw; `signing_key_unusable`: see docs/ERRORS.md). */
+  requestFailure(code: FailureCode): void {
+    this.failures.get(code)!.inc();
   }
 
   cache(outcome: CacheOutcome): void {

@@ -17,10 +17,20 @@ export class MasterKey {
     return new MasterKey(key);
   }
 
-  /** HLGW_MASTER_KEY wins; otherwise the file, created when missing. */
+  /**
+   * HLGW_MASTER_KEY wins; otherwise the file; undefined when neither is there. Never creates a
+   * key: a command that seals with a key it just made writes what no gateway can open.
+   */
+  static find(file: string, env: NodeJS.ProcessEnv = process.env): MasterKey | undefined {
+    if (env.HLGW_MASTER_KEY) return MasterKey.fromBase64(env.HLGW_MASTER_KEY, 'HLGW_MASTER_KEY');
+    if (existsSync(file)) return MasterKey.fromBase64(readFileSync(file, 'utf8'), file);
+    return undefined;
+  }
+
+  /** As find(), but the file is created when missing (`serve`'s first start only). */
   static load(file: string, env: NodeJS.ProcessEnv = process.env): { key: MasterKey; created: boolean } {
-    if (env.HLGW_MASTER_KEY) return { key: MasterKey.fromBase64(env.HLGW_MASTER_KEY, 'HLGW_MASTER_KEY'), created: false };
-    if (existsSync(file)) return { key: MasterKey.fromBase64(readFileSync(file, 'utf8'), file), created: false };
+    const found = MasterKey.find(file, env);
+    if (found) return { key: found, created: false };
     mkdirSync(dirname(file), { recursive: true });
     const b64 = randomBytes(32).toString('base64');
     // 'wx': never overwrite a key another process just created.

@@ -1,12 +1,19 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { registerLifecycleCommands } from '../../src/cli/lifecycle-commands.js';
 import { parseConfig } from '../../src/config/load.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { hashPassword } from '../../src/users/password-hash.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { call } from '../support/http-call.js';
 import { LifecycleGateway, startLifecycleGateway, USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
+import { startGateway } from '../support/start-gateway.js';
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 const SECRET = 'operator-secret-0123456789-abcdefghij';
@@ -115,5 +122,56 @@ describe('operator API off unless configured', () => {
       await fresh.close();
       await up.stop();
     }
+  });
+});
+
+/**
+ * Access is decided per portfolio root (TokenState reads a company's root). Allow or deny of a
+ * company below a root would be stored, audited and answered 200, yet change nothing: refused.
+ */
+describe('operator allow/deny of a company that is not a portfolio root', () => {
+  const upstream = new RecordingUpstream();
+  const dir = mkdtempSync(join(tmpdir(), 'hlgw-op-tree-'));
+  const store = new SqliteStore(':memory:');
+  const root = { login: 'root@h.example', password: 'root-Pw-1!', userId: 'h-1', companyId: 'holding', roles: ['portfolioManager'] };
+  const sub = { login: 'eu@h.example', password: 'eu-Pw-3!', userId: 'e-2', companyId: 'emea', roles: [] };
+  let g: LifecycleGateway;
+  const op = (method: string, path: string) => call(g.t.admin, path, { method, headers: { authorization: `Bearer ${SECRET}` } });
+
+  beforeAll(async () => {
+    await upstream.start();
+    const users = await Promise.all([root, sub].map(async ({ password, ...u }) => ({ ...u, passwordHash: await hashPassword(password) })));
+    writeFileSync(join(dir, 'users.yaml'), stringify({ companies: [{ id: 'holding', name: 'Holding' }, { id: 'emea', name: 'EMEA', parent: 'holding' }], users }));
+    g = new LifecycleGateway(await startGateway({
+      upstreamUrl: upstream.url, store, clock: new FakeClock(),
+      config: {
+        users: { source: 'file', file: join(dir, 'users.yaml') }, portfolios: { allowed: ['holding'] },
+        admin: { host: '127.0.0.1', port: 0, operatorToken: { fromEnv: 'OP_SECRET' } },
+      },
+      env: { OP_SECRET: SECRET },
+    }));
+  });
+  afterAll(async () => {
+    await g?.close();
+    await store.close();
+    await upstream.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([['DELETE', 'deny'], ['PUT', 'allow']])('%s (%s) → 409 naming the root; nothing stored, audited or changed', async (method, verb) => {
+    await g.enable(root);
+    const t = await g.issue(sub);
+    expect((await g.useToken(t.access_token)).status).toBe(200);
+
+    const r = await op(method, '/portfolios/emea/allowed');
+    expect(r.status).toBe(409);
+    expect(r.json()).toMatchObject({ code: 'company_not_root', error_description: expect.stringContaining('holding') });
+    await expect(hlgw(['portfolios', verb, 'emea'], { HLGW_ADMIN_URL: g.t.admin, HLGW_OPERATOR_TOKEN: SECRET })).rejects.toThrow(/HTTP 409 .*holding.*company_not_root/);
+
+    expect(await store.listAccess()).toEqual([]);
+    expect((await op('GET', '/portfolios/holding/allowed')).json()).toEqual({ companyId: 'holding', allowed: true, source: 'config' });
+    expect((await g.useToken(t.access_token)).status).toBe(200);
+    const audit = (await g.request('GET', '/auth/portfolios/holding/audit?limit=200', { as: root })).json<{ events: { action: string }[] }>();
+    expect(audit.events.filter((e) => /^portfolio\.(allow|deny)$/.test(e.action))).toEqual([]);
   });
 });

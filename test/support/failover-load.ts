@@ -18,6 +18,9 @@ export interface StreamSpec {
   user: DemoUser;
 }
 
+/** The status recorded for a request that got no answer (connection refused, reset, closed): a failure. */
+export const NO_ANSWER = 0;
+
 /** How many requests a stop must not wait behind: every loop checks the flag between requests. */
 const PAUSE_AFTER_FAILURE_MS = 50;
 
@@ -28,8 +31,10 @@ const PAUSE_AFTER_FAILURE_MS = 50;
  */
 export class FailoverLoad {
   readonly acked: AckedRevocation[] = [];
-  /** Bearer answers by status, per gateway name. */
+  /** Bearer answers by status (NO_ANSWER: none), per gateway name. */
   readonly bearer = new Map<string, Map<number, number>>();
+  /** When each Bearer request answered 200, per gateway name (for servedBy). */
+  private readonly servedAt = new Map<string, number[]>();
   /** Non-204 answers of the revocation streams, by `code` (or status). */
   readonly refused = new Map<string, number>();
   private running = false;
@@ -64,6 +69,19 @@ export class FailoverLoad {
     return n;
   }
 
+  /** Requests that got no answer at all, Bearer and revocation streams together: each one is a failure. */
+  get unanswered(): number {
+    let n = 0;
+    for (const [what, count] of this.refused) if (what.startsWith('no answer')) n += count;
+    for (const m of this.bearer.values()) n += m.get(NO_ANSWER) ?? 0;
+    return n;
+  }
+
+  /** Bearer requests `gateway` answered 200 after `after` (ms since the epoch). */
+  servedBy(gateway: string, after = 0): number {
+    return (this.servedAt.get(gateway) ?? []).filter((t) => t > after).length;
+  }
+
   get bearerServed(): number {
     let n = 0;
     for (const m of this.bearer.values()) n += m.get(200) ?? 0;
@@ -91,29 +109,40 @@ export class FailoverLoad {
 
   private async bearerLoop(g: GatewayProcess): Promise<void> {
     const byStatus = new Map<number, number>();
+    const served: number[] = [];
     this.bearer.set(g.name, byStatus);
+    this.servedAt.set(g.name, served);
     while (this.live) {
-      const status = await g.useToken(this.steadyToken).then((r) => r.status, () => 0);
+      const status = await g.useToken(this.steadyToken).then((r) => r.status, () => NO_ANSWER);
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      if (status === 200) served.push(Date.now());
+      // A gateway that does not answer fails at once; the pause keeps the loop from spinning on it.
+      else if (status === NO_ANSWER) await sleep(PAUSE_AFTER_FAILURE_MS);
     }
   }
 
   private async revocationLoop(s: StreamSpec): Promise<void> {
     while (this.live) {
-      const issued = await s.gateway.request('POST', '/auth/oauth/authorize', { as: s.user }).catch(() => undefined);
-      if (issued?.status !== 200) {
-        this.note(issued === undefined ? 'no answer' : `issue ${issued.json().code ?? issued.status}`);
+      const issued = await s.gateway.request('POST', '/auth/oauth/authorize', { as: s.user }).catch(noAnswer);
+      if (typeof issued === 'string' || issued.status !== 200) {
+        this.note(typeof issued === 'string' ? issued : `issue ${issued.json().code ?? issued.status}`);
         await sleep(PAUSE_AFTER_FAILURE_MS);
         continue;
       }
       const t = issued.json<{ access_token: string; token_id: string }>();
-      const r = await s.gateway.request('DELETE', `/auth/tokens/${t.token_id}`, { bearer: t.access_token }).catch(() => undefined);
-      if (r?.status === 204) this.acked.push({ stream: s.name, tokenId: t.token_id, token: t.access_token, at: Date.now() });
-      else this.note(r === undefined ? 'no answer' : `revoke ${r.json().code ?? r.status}`);
+      const r = await s.gateway.request('DELETE', `/auth/tokens/${t.token_id}`, { bearer: t.access_token }).catch(noAnswer);
+      if (typeof r === 'string') this.note(r);
+      else if (r.status === 204) this.acked.push({ stream: s.name, tokenId: t.token_id, token: t.access_token, at: Date.now() });
+      else this.note(`revoke ${r.json().code ?? r.status}`);
     }
   }
 
   private note(what: string): void {
     this.refused.set(what, (this.refused.get(what) ?? 0) + 1);
   }
+}
+
+/** A request that failed without an answer (or whose answer broke the OpenAPI contract), as a `refused` key. */
+function noAnswer(err: unknown): string {
+  return `no answer (${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 80) : String(err)})`;
 }

@@ -8,7 +8,7 @@ import { MasterKey } from '../../src/secrets/master-key.js';
 import type { Store } from '../../src/store/types.js';
 import { hashPassword } from '../../src/users/password-hash.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { startLifecycleGateway, USERS, usersFilePath, type LifecycleGateway } from '../support/lifecycle.js';
+import { startLifecycleGateway, USERS, usersFilePath, type DemoUser, type LifecycleGateway } from '../support/lifecycle.js';
 import { PortalClient, type PortalSession } from '../support/portal-client.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
@@ -21,7 +21,7 @@ const only = (login: string, change: (u: FileUser) => FileUser | undefined): Edi
   (us) => us.flatMap((u) => (u.login === login ? [change(u)].filter((x): x is FileUser => x !== undefined) : [u]));
 
 /** Each way the users file can stop describing the user a session was made for. */
-const CHANGES: { name: string; who: typeof alice; edit: () => Promise<Edit>; reason: string }[] = [
+const CHANGES: { name: string; who: DemoUser; edit: () => Promise<Edit>; reason: string }[] = [
   { name: 'removed', who: alice, edit: async () => only(alice.login, () => undefined), reason: 'user no longer in the users file' },
   { name: 'password changed', who: alice, edit: async () => { const h = await hashPassword('alice-New-Pw-9!'); return only(alice.login, (u) => ({ ...u, passwordHash: h })); }, reason: 'password changed' },
   { name: 'moved to another company', who: alice, edit: async () => only(alice.login, (u) => ({ ...u, companyId: 'globex' })), reason: 'company changed' },
@@ -65,11 +65,11 @@ describe.each(STORE_FACTORIES.flatMap((f) => (['headers', 'assertion'] as const)
       await store.close();
     }
     const reload = () => g.t.gw.reload(g.t.config);
-    const tokensOf = async (who: typeof alice) => (await store.listTokens(who.companyId, who.userId)).length;
+    const tokensOf = async (who: DemoUser) => (await store.listTokens(who.companyId, who.userId)).length;
     const endings = async (companyId: string) => (await store.listAudit(companyId, { limit: 200 })).events.filter((e) => e.action === 'session.end');
 
     /** The session is over everywhere the page could use it, and Generate made nothing. */
-    async function expectEnded(s: PortalSession, who: typeof alice): Promise<void> {
+    async function expectEnded(s: PortalSession, who: DemoUser): Promise<void> {
       const tokensBefore = await tokensOf(who);
       const me = await portal.request('GET', 'session', { session: s });
       expect(me.status).toBe(401);

@@ -55,7 +55,8 @@ export class ClusterRelayStore implements Store {
   settleLoginAttempt(a: { release: readonly { key: string; member: string }[]; clear: readonly string[] }): Promise<void> { return this.inner.settleLoginAttempt(a); }
   putSession(s: SessionRecord): Promise<void> { return this.inner.putSession(s); }
   getSession(idHash: string): Promise<SessionRecord | undefined> { return this.inner.getSession(idHash); }
-  deleteSession(idHash: string): Promise<void> { return this.inner.deleteSession(idHash); }
+  deleteSession(idHash: string): Promise<boolean> { return this.inner.deleteSession(idHash); }
+  listSessionsOfUser(userId: string): Promise<SessionRecord[]> { return this.inner.listSessionsOfUser(userId); }
   purgeSessions(now: number): Promise<number> { return this.inner.purgeSessions(now); }
   // The shared file: a sign-in started on one worker finishes on any.
   putOnce(kind: OnceKind, idHash: string, value: string, expiresAt: number, now: number): Promise<boolean> { return this.inner.putOnce(kind, idHash, value, expiresAt, now); }

@@ -47,6 +47,7 @@ import { managerRoleOf, openUserSource } from '../users/open-user-source.js';
 import { stripSessionCookie } from '../portal/session-cookie.js';
 import { providerBinding } from '../users/sso/provider-binding.js';
 import { SessionManager } from '../portal/sessions.js';
+import { endSessionsOfChangedUsers } from '../portal/end-changed-sessions.js';
 import { SwappableUserSource } from '../users/swappable-user-source.js';
 import { LearningUserSource } from '../users/learning-user-source.js';
 import { PortfolioTree } from '../state/portfolio-tree.js';
@@ -243,7 +244,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const sessions = new SessionManager(store, clock, {
     idleMs: config.portal.idleMinutes * 60_000,
     absoluteMs: config.portal.absoluteHours * 3_600_000,
-  });
+  }, { users, managerRole: managerRoleOf(config), audit });
   // Redis expires sessions itself; SQLite rows are deleted here.
   const sessionPurger = setInterval(() => {
     sessions.purge().catch((err: unknown) => log.warn({ err: String(err) }, 'could not purge expired portal sessions'));
@@ -343,7 +344,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if (nextUsers) {
       // A company the new file puts under another root is reparented: its live tokens are revoked.
       const before = tree.roots(new Set([...tree.known(), ...(nextUsers.tree?.nodes.map((n) => n.id) ?? [])]));
+      const previousUsers = swappableUsers.currentSource;
       swappableUsers.replace(nextUsers);
+      // Every instance: the changed users' portal sessions are deleted from the store (each use re-checks too).
+      await endSessionsOfChangedUsers(previousUsers, nextUsers, sessions, managerRoleOf(running)).catch((err: unknown) =>
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload: could not end the portal sessions of users changed in the users file; each is refused at its next use'));
       await placement.voidMoved(before, 'users file').catch((err: unknown) =>
         log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload: could not revoke the tokens of companies moved to another portfolio; they no longer open (sealed for the old root) but list as active until they expire'));
       // The store may be away: the reload stands (logins are already refused), the failure is said.

@@ -1,13 +1,25 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
+import type { AuditTrail } from '../lifecycle/audit-trail.js';
 import type { SessionRecord, SignIn, Store } from '../store/types.js';
-import type { UserIdentity } from '../users/types.js';
+import type { UserIdentity, UserSource } from '../users/types.js';
+import { bindingProblem, identityProblem, type BindingProblem } from './session-binding.js';
 
 export interface SessionOptions {
   idleMs: number;
   absoluteMs: number;
 }
+
+/** What a session is checked against on every use (src/portal/session-binding.ts), and where its endings are audited. */
+export interface SessionBindingDeps {
+  users: Pick<UserSource, 'standingOf'>;
+  managerRole: string;
+  audit: Pick<AuditTrail, 'record'>;
+}
+
+/** Who ended sessions: `system` (a use or a sign-in found them outdated), `operator` (a users file reload). */
+export type EndingActor = 'system' | 'operator';
 
 /** A live session as the portal uses it: the record plus the id the cookie carries. */
 export interface Session {
@@ -41,9 +53,14 @@ export function csrfMatches(id: string, given: string | undefined): boolean {
  * `absoluteMs` after sign-in, whichever comes first, by the injected clock.
  */
 export class SessionManager {
-  constructor(private readonly store: Store, private readonly clock: Clock, private readonly o: SessionOptions) {}
+  constructor(private readonly store: Store, private readonly clock: Clock, private readonly o: SessionOptions, private readonly b: SessionBindingDeps) {}
 
-  /** A new session with a fresh 256-bit id (never one the client chose). */
+  /**
+   * A new session with a fresh 256-bit id (never one the client chose), bound to the user as
+   * the source says now. The user's older sessions of the same kind (password, or this SSO
+   * provider) that this sign-in contradicts (another company or manager role: the upstream
+   * directory's or the provider's newer answer) are ended.
+   */
   async create(who: UserIdentity, manager: boolean, signIn?: SignIn): Promise<Session> {
     const id = randomBytes(32).toString('base64url');
     const now = this.clock.now();
@@ -51,12 +68,19 @@ export class SessionManager {
       idHash: hashSessionId(id), userId: who.userId, login: who.login, companyId: who.companyId, manager,
       createdAt: now, lastSeenAt: now, expiresAt: Math.min(now + this.o.idleMs, now + this.o.absoluteMs),
       ...(signIn ? { signIn } : {}),
+      ...(who.passwordMark !== undefined ? { passwordMark: who.passwordMark } : {}),
     };
     await this.store.putSession(record);
+    await this.endOutdated(who.userId, 'system', (r) =>
+      r.signIn?.provider !== signIn?.provider ? undefined : identityProblem(r, { userId: who.userId, companyId: who.companyId, manager }));
     return { id, record };
   }
 
-  /** The live session for `id`, its idle clock restarted; throws `session_required` when there is none. */
+  /**
+   * The live session for `id`, its idle clock restarted; throws `session_required` when there is
+   * none, or when the user source no longer describes the user it was made for (it is then
+   * deleted, on every instance, and the ending audited).
+   */
   async resume(id: string | undefined): Promise<Session> {
     if (id === undefined) throw new GatewayError('session_required');
     const record = await this.store.getSession(hashSessionId(id));
@@ -66,9 +90,52 @@ export class SessionManager {
       await this.store.deleteSession(record.idHash);
       throw new GatewayError('session_required');
     }
+    const problem = this.problemOf(record);
+    if (problem !== undefined) {
+      await this.endAll([record], problem, 'system');
+      throw new GatewayError('session_required');
+    }
     const touched = { ...record, lastSeenAt: now, expiresAt: Math.min(now + this.o.idleMs, record.createdAt + this.o.absoluteMs) };
     await this.store.putSession(touched);
     return { id, record: touched };
+  }
+
+  /**
+   * Ends this user's sessions that the user source (or `problem`, when given) says no longer
+   * hold; resolves with how many. Each ending is audited in the session's company.
+   */
+  async endOutdated(userId: string, actor: EndingActor, problem: (r: SessionRecord) => BindingProblem | undefined = (r) => this.problemOf(r)): Promise<number> {
+    const now = this.clock.now();
+    const byProblem = new Map<BindingProblem, SessionRecord[]>();
+    for (const r of await this.store.listSessionsOfUser(userId)) {
+      const p = r.expiresAt > now ? problem(r) : undefined;
+      if (p !== undefined) byProblem.set(p, [...(byProblem.get(p) ?? []), r]);
+    }
+    let ended = 0;
+    for (const [p, records] of byProblem) ended += await this.endAll(records, p, actor);
+    return ended;
+  }
+
+  private problemOf(r: SessionRecord): BindingProblem | undefined {
+    return bindingProblem(r, this.b.users.standingOf(r.login), this.b.managerRole);
+  }
+
+  /**
+   * Deletes them (one user's, one reason) and audits one entry per company, counting only the
+   * sessions this call deleted: instances ending the same sessions at once audit each ending once.
+   */
+  private async endAll(all: readonly SessionRecord[], reason: BindingProblem, actor: EndingActor): Promise<number> {
+    const deleted = await Promise.all(all.map((r) => this.store.deleteSession(r.idHash)));
+    const records = all.filter((_, i) => deleted[i]);
+    const byCompany = new Map<string, SessionRecord[]>();
+    for (const r of records) byCompany.set(r.companyId, [...(byCompany.get(r.companyId) ?? []), r]);
+    for (const [companyId, rs] of byCompany) {
+      await this.b.audit.record({
+        companyId, actor, action: 'session.end', clientAddress: null,
+        detail: { userId: rs[0]!.userId, login: rs[0]!.login, reason, sessions: rs.length },
+      });
+    }
+    return records.length;
   }
 
   /** Ends it server-side: the cookie is worthless from now on, wherever it is replayed. */

@@ -20,6 +20,8 @@ import type { TokenRecord } from './types.js';
  *   <p>:access                      HASH  company id → AccessRecord JSON (the operator's allow/deny, global)
  *   <p>:changes                     pub/sub channel of StateChange messages
  *   <p>:session:<idHash>            STRING a portal SessionRecord as JSON, PEXPIRE = its remaining life
+ *   <p>:user-sessions:<userId>      SET   id hashes of one user's sessions (may name ended ones), PEXPIRE =
+ *                                         the longest remaining life among them
  *   <p>:signing-keys                HASH  kid → SigningKeyRecord as JSON (global: shared by every portfolio)
  *   <p>:once:<kind>:<idHash>        STRING a one-time record (SSO pending sign-in, seen SAML assertion id),
  *                                         PEXPIRE = its remaining life; taken with GETDEL
@@ -37,6 +39,8 @@ export class RedisKeys {
 
   /** Outside any portfolio's slot: a session belongs to a person, looked up by its id alone. */
   session(idHash: string): string { return `${this.p}:session:${idHash}`; }
+  /** Its own key too: a user's sessions are found (and ended) by user id. */
+  userSessions(userId: string): string { return `${this.p}:user-sessions:${userId}`; }
   /** Like a session: one key, looked up by its hash alone. */
   once(kind: string, idHash: string): string { return `${this.p}:once:${kind}:${idHash}`; }
 

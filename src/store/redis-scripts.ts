@@ -113,3 +113,13 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 0
 `;
+
+/**
+ * KEYS: a user's session index (SET of session id hashes). ARGV: id hash, the session's remaining
+ * life in ms. Adds it and makes the index live at least as long as its longest session.
+ */
+export const INDEX_SESSION_LUA = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import { RedisConnection, results, type ReplicaAcks, type Written } from './redis-connection.js';
 import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
 import { reserveLogin, settleLogin } from './redis-login-attempts.js';
-import { APPEND_AUDIT_LUA, INSERT_TOKEN_LUA, PUT_COMPANY_EDGES_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
+import { APPEND_AUDIT_LUA, INDEX_SESSION_LUA, INSERT_TOKEN_LUA, PUT_COMPANY_EDGES_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
 import type { RedisTarget } from './redis-target.js';
 import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
@@ -21,6 +21,10 @@ interface Scripted extends ChainableCommander {
   hlgwInsertToken(...args: string[]): Scripted;
   hlgwTouch(tokenKey: string, at: string): Scripted;
   hlgwAppendAudit(seqKey: string, auditKey: string, json: string): Scripted;
+}
+/** Called on the client itself (no pipeline). */
+interface IndexSession {
+  hlgwIndexSession(indexKey: string, idHash: string, ttl: string): Promise<unknown>;
 }
 const scripted = (p: ChainableCommander) => p as Scripted;
 
@@ -67,6 +71,7 @@ export class RedisStore implements Store {
     r.defineCommand('hlgwAppendAudit', { numberOfKeys: 2, lua: APPEND_AUDIT_LUA });
     r.defineCommand('hlgwReserveLogin', { numberOfKeys: 1, lua: RESERVE_LOGIN_LUA });
     r.defineCommand('hlgwPutCompanyEdges', { numberOfKeys: 1, lua: PUT_COMPANY_EDGES_LUA });
+    r.defineCommand('hlgwIndexSession', { numberOfKeys: 1, lua: INDEX_SESSION_LUA });
     return store;
   }
 
@@ -262,6 +267,20 @@ export class RedisStore implements Store {
   async putSession(s: SessionRecord): Promise<void> {
     const ttl = Math.max(1, s.expiresAt - s.lastSeenAt);
     await this.conn.run(() => this.r.set(this.keys.session(s.idHash), JSON.stringify(s), 'PX', ttl));
+    // A separate key (another Cluster slot): indexed after the write, so the index never lacks a live session.
+    await this.conn.run(() => (this.r as unknown as IndexSession).hlgwIndexSession(this.keys.userSessions(s.userId), s.idHash, String(ttl)));
+  }
+
+  async listSessionsOfUser(userId: string): Promise<SessionRecord[]> {
+    return this.conn.run(async () => {
+      const index = this.keys.userSessions(userId);
+      const ids = await this.r.smembers(index);
+      const json = await this.conn.many<string | null>(ids.length, (p, i) => p.get(this.keys.session(ids[i]!)));
+      // Ended or expired sessions leave their id behind: drop those from the index.
+      const gone = ids.filter((_, i) => json[i] === null);
+      if (gone.length > 0) await this.r.srem(index, ...gone);
+      return json.flatMap((j) => (j === null ? [] : [JSON.parse(j) as SessionRecord])).filter((r) => r.userId === userId);
+    });
   }
 
   async getSession(idHash: string): Promise<SessionRecord | undefined> {
@@ -269,8 +288,8 @@ export class RedisStore implements Store {
     return json === null ? undefined : (JSON.parse(json) as SessionRecord);
   }
 
-  async deleteSession(idHash: string): Promise<void> {
-    await this.conn.run(() => this.r.del(this.keys.session(idHash)));
+  async deleteSession(idHash: string): Promise<boolean> {
+    return (await this.conn.run(() => this.r.del(this.keys.session(idHash)))) === 1;
   }
 
   async purgeSessions(): Promise<number> {

@@ -93,6 +93,9 @@ const MIGRATIONS: readonly string[] = [
    )`,
   // The root a token was sealed for (TokenRecord.portfolioId): the start-up sweep of moved companies.
   'ALTER TABLE tokens ADD COLUMN portfolio_id TEXT',
+  // What a portal session is bound to (SessionRecord.passwordMark), and its lookup by user.
+  `ALTER TABLE sessions ADD COLUMN password_mark TEXT;
+   CREATE INDEX sessions_by_user ON sessions(user_id);`,
 ];
 
 interface TokenRow {
@@ -106,6 +109,7 @@ interface SessionRow {
   id_hash: string; user_id: string; login: string; company_id: string; manager: number;
   created_at: number; last_seen_at: number; expires_at: number;
   sign_in_provider: string | null; sign_in_issuer: string | null;
+  password_mark: string | null;
 }
 interface PortfolioRow {
   company_id: string; enabled: number; generation: number; duration_minutes: number; sealed_key: string | null; updated_at: number; voids: string | null;
@@ -324,24 +328,27 @@ export class SqliteStore implements Store {
   async putSession(s: SessionRecord): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO sessions (id_hash, user_id, login, company_id, manager, created_at, last_seen_at, expires_at, sign_in_provider, sign_in_issuer)
-         VALUES (@idHash, @userId, @login, @companyId, @manager, @createdAt, @lastSeenAt, @expiresAt, @signInProvider, @signInIssuer)
+        `INSERT INTO sessions (id_hash, user_id, login, company_id, manager, created_at, last_seen_at, expires_at, sign_in_provider, sign_in_issuer, password_mark)
+         VALUES (@idHash, @userId, @login, @companyId, @manager, @createdAt, @lastSeenAt, @expiresAt, @signInProvider, @signInIssuer, @passwordMark)
          ON CONFLICT(id_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at, expires_at = excluded.expires_at`,
       )
-      .run({ ...withoutSignIn(s), manager: s.manager ? 1 : 0, signInProvider: s.signIn?.provider ?? null, signInIssuer: s.signIn?.issuer ?? null });
+      .run({
+        ...withoutSignIn(s), manager: s.manager ? 1 : 0, signInProvider: s.signIn?.provider ?? null, signInIssuer: s.signIn?.issuer ?? null,
+        passwordMark: s.passwordMark ?? null,
+      });
   }
 
   async getSession(idHash: string): Promise<SessionRecord | undefined> {
     const r = this.db.prepare('SELECT * FROM sessions WHERE id_hash = ?').get(idHash) as SessionRow | undefined;
-    return r && {
-      idHash: r.id_hash, userId: r.user_id, login: r.login, companyId: r.company_id, manager: r.manager === 1,
-      createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at,
-      ...(r.sign_in_provider !== null ? { signIn: { provider: r.sign_in_provider, issuer: r.sign_in_issuer ?? '' } } : {}),
-    };
+    return r && sessionFromRow(r);
   }
 
-  async deleteSession(idHash: string): Promise<void> {
-    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
+  async listSessionsOfUser(userId: string): Promise<SessionRecord[]> {
+    return (this.db.prepare('SELECT * FROM sessions WHERE user_id = ?').all(userId) as SessionRow[]).map(sessionFromRow);
+  }
+
+  async deleteSession(idHash: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash).changes === 1;
   }
 
   async purgeSessions(now: number): Promise<number> {
@@ -399,4 +406,13 @@ function toToken(r: TokenRow): TokenRecord {
 function withoutSignIn<T extends { signIn?: unknown }>(r: T): Omit<T, 'signIn'> {
   const { signIn: _signIn, ...rest } = r;
   return rest;
+}
+
+function sessionFromRow(r: SessionRow): SessionRecord {
+  return {
+    idHash: r.id_hash, userId: r.user_id, login: r.login, companyId: r.company_id, manager: r.manager === 1,
+    createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at,
+    ...(r.sign_in_provider !== null ? { signIn: { provider: r.sign_in_provider, issuer: r.sign_in_issuer ?? '' } } : {}),
+    ...(r.password_mark !== null ? { passwordMark: r.password_mark } : {}),
+  };
 }

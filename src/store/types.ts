@@ -76,7 +76,7 @@ export interface SignIn {
 }
 
 /** Every audited action, in one list: the OpenAPI description's enum is built from it. */
-export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent'] as const;
+export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent', 'session.end'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
@@ -130,6 +130,13 @@ export interface SessionRecord {
   manager: boolean;
   /** Set when the session came from an SSO provider (its tokens are bound to it); absent = password. */
   signIn?: SignIn;
+  /**
+   * A users-file sign-in: a fingerprint of the password hash it was made with (never the hash;
+   * src/users/password-hash.ts passwordMark). Every use compares it with the file's current entry
+   * (src/portal/session-binding.ts): a changed password ends the session. Absent for other
+   * sources, and in records written before it existed (such a users-file session then ends).
+   */
+  passwordMark?: string;
   /** Milliseconds since the epoch (the injected clock). */
   createdAt: number;
   lastSeenAt: number;
@@ -249,7 +256,13 @@ export interface SessionStore {
   putSession(s: SessionRecord): Promise<void>;
   /** The session, or undefined when unknown; the caller checks expiresAt (the store may keep it a little longer). */
   getSession(idHash: string): Promise<SessionRecord | undefined>;
-  deleteSession(idHash: string): Promise<void>;
+  /** True when this call deleted it (of several instances ending one session, one hears true). */
+  deleteSession(idHash: string): Promise<boolean>;
+  /**
+   * Every live session of this user id (expired ones may be included: the caller checks
+   * expiresAt), on every instance: how a change of the user ends all of their sessions.
+   */
+  listSessionsOfUser(userId: string): Promise<SessionRecord[]>;
   /** Removes sessions expired at `now`; returns how many (Redis expires its own keys and answers 0). */
   purgeSessions(now: number): Promise<number>;
 

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { ConfigError } from '../config/load.js';
 import { COMPANY_ID_RE } from '../token/format.js';
 import { normalizeLogin } from './normalize-login.js';
-import { hashPassword, parsePasswordHash, verifyPassword } from './password-hash.js';
-import type { UserIdentity, UserSource } from './types.js';
+import { hashPassword, parsePasswordHash, passwordMark, verifyPassword } from './password-hash.js';
+import type { UserIdentity, UserSource, UserStanding } from './types.js';
 import { CompanyTree, CompanyTreeError } from './company-tree.js';
 
 const userSchema = z.strictObject({
@@ -83,7 +83,17 @@ export class FileUserSource implements UserSource {
     const u = this.byLogin.get(normalizeLogin(login));
     const ok = await verifyPassword(password, u?.passwordHash ?? this.dummyHash);
     if (!u || !ok) return undefined;
-    return { userId: u.userId, login: u.login, companyId: u.companyId, roles: u.roles };
+    return { userId: u.userId, login: u.login, companyId: u.companyId, roles: u.roles, passwordMark: passwordMark(u.passwordHash) };
+  }
+
+  standingOf(login: string): UserStanding {
+    const u = this.byLogin.get(normalizeLogin(login));
+    return u ? standingOfEntry(u) : { kind: 'absent' };
+  }
+
+  /** Every user with their standing (a reload compares the old file's with the new one's). */
+  *standings(): Iterable<{ login: string } & UserStanding & { kind: 'listed' }> {
+    for (const u of this.byLogin.values()) yield { login: u.login, ...standingOfEntry(u) };
   }
 
   rolesOf(userId: string, login: string, companyId: string): readonly string[] {
@@ -103,4 +113,8 @@ export class FileUserSource implements UserSource {
   }
 
   close(): void {}
+}
+
+function standingOfEntry(u: FileUser): UserStanding & { kind: 'listed' } {
+  return { kind: 'listed', userId: u.userId, companyId: u.companyId, roles: u.roles, passwordMark: passwordMark(u.passwordHash) };
 }

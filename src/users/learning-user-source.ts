@@ -1,4 +1,4 @@
-import type { UserIdentity, UserSource } from './types.js';
+import type { UserIdentity, UserSource, UserStanding } from './types.js';
 
 /**
  * A user source whose answers teach the portfolio tree (issue 12): an identity that carries its
@@ -25,6 +25,10 @@ export class LearningUserSource implements UserSource {
 
   rolesOf(userId: string, login: string, companyId: string): readonly string[] {
     return this.inner.rolesOf(userId, login, companyId);
+  }
+
+  standingOf(login: string): UserStanding {
+    return this.inner.standingOf(login);
   }
 
   close(): void {

@@ -8,6 +8,7 @@ const NO_USERS: UserSource = Object.freeze({
   kind: 'none' as const,
   verify: async () => undefined,
   rolesOf: () => [],
+  standingOf: () => ({ kind: 'unknowable' as const }),
   close: () => undefined,
 });
 

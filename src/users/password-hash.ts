@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
  * Password hashes for `users.source: file`, in a self-describing string:
@@ -49,4 +49,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (!h) return false;
   const got = await derive(password, h.salt, h, h.hash.length);
   return timingSafeEqual(got, h.hash);
+}
+
+/**
+ * What a portal session remembers of the password hash it was signed in with (src/portal/session-binding.ts):
+ * 132 bits of a domain-separated SHA-256 of the stored hash string. A new password (a new salt)
+ * changes it. It is not the hash: without the users file (the salt) a copy of the store gives no
+ * way to test password guesses against it.
+ */
+export function passwordMark(storedHash: string): string {
+  return createHash('sha256').update('hlgw/session-password-mark/v1\0').update(storedHash).digest('base64url').slice(0, 22);
 }

@@ -1,4 +1,4 @@
-import type { UserIdentity, UserSource } from './types.js';
+import type { UserIdentity, UserSource, UserStanding } from './types.js';
 
 /**
  * The user source the endpoints hold, whose directory a config reload can replace (a users file
@@ -17,6 +17,11 @@ export class SwappableUserSource implements UserSource {
     return this.current.tree;
   }
 
+  /** The directory in use now (a reload compares it with the next one). */
+  get currentSource(): UserSource {
+    return this.current;
+  }
+
   replace(next: UserSource): void {
     const old = this.current;
     this.current = next;
@@ -29,6 +34,10 @@ export class SwappableUserSource implements UserSource {
 
   rolesOf(userId: string, login: string, companyId: string): readonly string[] {
     return this.current.rolesOf(userId, login, companyId);
+  }
+
+  standingOf(login: string): UserStanding {
+    return this.current.standingOf(login);
   }
 
   close(): void {

@@ -12,7 +12,19 @@ export interface UserIdentity {
    * readAncestors (src/users/ancestors.ts). Absent: the source says nothing and nothing is learned.
    */
   ancestors?: readonly string[];
+  /** The users file's sign-ins: a fingerprint of the password hash (passwordMark), bound into portal sessions. */
+  passwordMark?: string;
 }
+
+/**
+ * What the source says about a login now, without a password: how a portal session is checked on
+ * every use (src/portal/session-binding.ts). `listed`: the users file's entry; `absent`: the file
+ * has no such login; `unknowable`: the source cannot tell without the password (upstream, none).
+ */
+export type UserStanding =
+  | { kind: 'listed'; userId: string; companyId: string; roles: readonly string[]; passwordMark: string }
+  | { kind: 'absent' }
+  | { kind: 'unknowable' };
 
 /** The role that makes a user a portfolio manager of their company. */
 export const PORTFOLIO_MANAGER_ROLE = 'portfolioManager';
@@ -32,5 +44,7 @@ export interface UserSource {
    * (the file can; the upstream cannot, so Bearer callers are plain users there).
    */
   rolesOf(userId: string, login: string, companyId: string): readonly string[];
+  /** The login's current entry, when the source keeps a list (the file); see UserStanding. */
+  standingOf(login: string): UserStanding;
   close(): void;
 }

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.js';
 import { COMPANY_ID_RE } from '../token/format.js';
 import { readAncestors } from './ancestors.js';
 import { resolvePointer } from './json-pointer.js';
-import type { UserIdentity, UserSource } from './types.js';
+import type { UserIdentity, UserSource, UserStanding } from './types.js';
 
 export interface UpstreamUserSourceOptions {
   /** Full URL the credential is sent to (upstream.url + users.path). */
@@ -98,6 +98,11 @@ export class UpstreamUserSource implements UserSource {
   /** Without a password the directory cannot be asked: Bearer callers are plain users. */
   rolesOf(): readonly string[] {
     return [];
+  }
+
+  /** The directory is asked only with a password: a session keeps what the last sign-in said. */
+  standingOf(): UserStanding {
+    return { kind: 'unknowable' };
   }
 
   close(): void {

@@ -97,6 +97,25 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
     expect(await store.getSession(session.idHash)).toEqual(session);
   });
 
+  it('a user\'s sessions: found by user id with their password mark, a touch keeps it, a delete says whether it deleted', async () => {
+    const session = (n: string, userId: string, extra: Record<string, unknown> = {}) => ({
+      idHash: n.repeat(43), userId, login: `${userId}@acme.example`, companyId: 'acme', manager: false,
+      createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + HOUR, ...extra,
+    });
+    const a1 = session('a', 'u-sess-1', { passwordMark: 'm'.repeat(22) });
+    const a2 = session('b', 'u-sess-1', { manager: true });
+    const other = session('c', 'u-sess-2');
+    for (const s of [a1, a2, other]) await store.putSession(s);
+    await store.putSession({ ...a1, lastSeenAt: NOW + 5, expiresAt: NOW + HOUR + 5 }); // a touch
+    const mine = await store.listSessionsOfUser('u-sess-1');
+    expect(mine.sort((x, y) => (x.idHash < y.idHash ? -1 : 1))).toEqual([{ ...a1, lastSeenAt: NOW + 5, expiresAt: NOW + HOUR + 5 }, a2]);
+    expect(await store.deleteSession(a1.idHash)).toBe(true);
+    expect(await store.deleteSession(a1.idHash)).toBe(false);
+    expect(await store.listSessionsOfUser('u-sess-1')).toEqual([a2]);
+    expect(await store.listSessionsOfUser('u-sess-2')).toEqual([other]);
+    expect(await store.listSessionsOfUser('nobody')).toEqual([]);
+  });
+
   it('one-time records (SSO pending sign-ins, seen SAML assertions): put if absent, taken once, per kind, not after expiry', async () => {
     expect(await store.putOnce('sso-pending', 'h1', '{"a":1}', NOW + HOUR, NOW)).toBe(true);
     expect(await store.putOnce('sso-pending', 'h1', 'other', NOW + HOUR, NOW + 1)).toBe(false); // live: not replaced

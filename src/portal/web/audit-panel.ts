@@ -12,6 +12,7 @@ const ACTIONS: Record<string, string> = {
   'token.renew': 'Generated a new token (the previous one revoked)',
   'token.revoke': 'Revoked a token',
   'company.reparent': 'Moved the company to another portfolio (its tokens revoked)',
+  'session.end': 'Ended a user\'s portal sessions (the user changed or was removed)',
 };
 
 /**

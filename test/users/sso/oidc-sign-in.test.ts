@@ -165,6 +165,27 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
     expect(again.text).toMatch(/not started in this browser/);
   });
 
+  it('the next sign-in\'s claims say another company: the older session ends (401, no token), audited', async () => {
+    const first = await signInAtProvider('sso-user');
+    expect((await first.page.request.get(`${ui}api/session`)).status()).toBe(200);
+    const account = idp.accounts['sso-user']!;
+    account.company_id = 'globex';
+    try {
+      const second = await signInAtProvider('sso-user');
+      expect(await (await second.page.request.get(`${ui}api/session`)).json()).toMatchObject({ companyId: 'globex' });
+      expect((await first.page.request.get(`${ui}api/session`)).status()).toBe(401);
+      const csrf = { 'x-csrf-token': 'irrelevant: the session is gone first', origin: gw.url };
+      expect((await first.page.request.post(`${ui}api/oauth/authorize`, { headers: csrf })).status()).toBe(401);
+      const ended = (await store.listAudit('acme', { limit: 50 })).events.filter((e) => e.action === 'session.end');
+      expect(ended[0]).toMatchObject({ actor: 'system', detail: { login: 'sso.user@acme.example', reason: 'company changed' } });
+      expect(ended[0]!.detail.sessions).toBeGreaterThanOrEqual(1); // earlier tests' sessions of this account end too
+      await second.ctx.close();
+    } finally {
+      account.company_id = 'acme';
+      await first.ctx.close();
+    }
+  });
+
   it('a token is bound to its provider: removed or re-pointed provider → 401 provider_gone, in the metrics', async () => {
     const { ctx, page } = await signInAtProvider('sso-user');
     const token = await generateTokenInPage(page);

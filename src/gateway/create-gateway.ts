@@ -51,6 +51,7 @@ import { SwappableUserSource } from '../users/swappable-user-source.js';
 import { LearningUserSource } from '../users/learning-user-source.js';
 import { PortfolioTree } from '../state/portfolio-tree.js';
 import { CompanyPlacement } from '../lifecycle/company-placement.js';
+import { SsoAdmission } from '../lifecycle/sso-admission.js';
 import { planReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { UserSource } from '../users/types.js';
 
@@ -225,7 +226,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   }
   const audit = new AuditTrail(store, now, log);
   const placement = new CompanyPlacement({ store, tree, revoke: (id) => tokens.revoke(id, 'reparented'), audit, now, log });
-  const users = new LearningUserSource(swappableUsers, (c, ancestors) => placement.learn(c, ancestors));
+  const users = new LearningUserSource(swappableUsers, (who, ancestors) => placement.learn('upstream', who.companyId, ancestors, { userId: who.userId, clientAddress: null }), config.users.sso.providers.map((p) => p.name));
+  const ssoAdmission = new SsoAdmission({ providers: config.users.sso.providers, tree, placement, audit });
   if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
   // A user removed from the users file must not keep a working token (an upstream source cannot be listed).
   const revokeRemovedUsers = async (source: UserSource, actor: 'system' | 'operator') => {
@@ -266,7 +268,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       metrics.endpointError(code);
       accessLog.refused(req, code);
     },
-    placeCompany: (c, ancestors) => placement.learn(c, ancestors),
+    admitSsoSignIn: (provider, who, clientAddress) => ssoAdmission.admit(provider, who, clientAddress),
     ...(signingKeys ? { jwks: () => signingKeys.jwks(now()) } : {}),
   });
 
@@ -333,7 +335,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     const nextUsers = next.users.source === 'file' || plan.applied.some((k) => k.startsWith('users.')) ? await openUserSource(next) : undefined;
     if (nextUsers) {
       // A company the new file puts under another root is reparented: its live tokens are revoked.
-      const before = tree.roots(new Set([...tree.known(), ...(nextUsers.tree?.nodes.map((n) => n.id) ?? [])]));
+      const before = tree.roots(new Set([...tree.known(), ...(nextUsers.tree?.named() ?? [])]));
       swappableUsers.replace(nextUsers);
       await placement.voidMoved(before, 'users file').catch((err: unknown) =>
         log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload: could not revoke the tokens of companies moved to another portfolio; they no longer open (sealed for the old root) but list as active until they expire'));

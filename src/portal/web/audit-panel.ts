@@ -12,6 +12,7 @@ const ACTIONS: Record<string, string> = {
   'token.renew': 'Generated a new token (the previous one revoked)',
   'token.revoke': 'Revoked a token',
   'company.reparent': 'Moved the company to another portfolio (its tokens revoked)',
+  'company.claim_refused': 'Refused a sign-in that claimed this company (not the source\'s to move or name)',
 };
 
 /**

@@ -347,7 +347,8 @@ function isStateChange(c: unknown): c is StateChange {
   if (o.kind === 'company') {
     return Array.isArray(o.edges) && o.edges.every((e: unknown) => {
       const r = e as Record<string, unknown> | null;
-      return typeof r === 'object' && r !== null && typeof r.companyId === 'string' && (r.parent === null || typeof r.parent === 'string') && typeof r.version === 'number';
+      return typeof r === 'object' && r !== null && typeof r.companyId === 'string' && (r.parent === null || typeof r.parent === 'string')
+        && (r.placedBy === undefined || typeof r.placedBy === 'string') && typeof r.version === 'number';
     });
   }
   if (o.kind === 'portfolio') {

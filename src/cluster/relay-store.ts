@@ -1,4 +1,4 @@
-import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, RevokeReason, LoginBudget, OnceKind, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../store/types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, RevokeReason, LoginBudget, OnceKind, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../store/types.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 type Listener = (change: StateChange, origin?: ChangeOrigin) => void;
@@ -45,7 +45,7 @@ export class ClusterRelayStore implements Store {
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> { return this.inner.listTokens(companyId, userId); }
   revokeToken(tokenId: string, now: number, reason?: RevokeReason): Promise<boolean> { return this.inner.revokeToken(tokenId, now, reason); }
   listCompanyEdges(): Promise<CompanyEdge[]> { return this.inner.listCompanyEdges(); }
-  putCompanyEdges(edges: readonly { companyId: string; parent: string | null }[], now: number): Promise<CompanyEdge[]> { return this.inner.putCompanyEdges(edges, now); }
+  putCompanyEdges(edges: readonly CompanyEdgeWrite[], now: number): Promise<CompanyEdge[]> { return this.inner.putCompanyEdges(edges, now); }
   listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]> { return this.inner.listRevoked(now); }
   touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void> { return this.inner.touchTokens(lastUsed); }
   appendAudit(event: AuditEvent): Promise<void> { return this.inner.appendAudit(event); }

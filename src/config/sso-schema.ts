@@ -23,6 +23,21 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an enviro
 const claimName = z.string().min(1).max(256);
 const providerName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'expected a short lowercase name like acme-idp');
 const httpUrl = z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'expected an http(s) URL');
+/**
+ * One entry of a provider's `companies`: a company id (that company only), or an id followed by
+ * `/*` (that company and every company below it). See src/users/sso/provider-scope.ts.
+ */
+const companyScopeEntry = z.string().regex(/^[A-Za-z0-9_-]{1,64}(\/\*)?$/, 'expected a company id, or a company id followed by /* (it and every company below it)');
+/**
+ * The trust boundary of one provider (docs/ARCHITECTURE.md, "What each identity source can
+ * assert"): the companies it may speak for. A sign-in naming any other company, as the user's
+ * company or as an ancestor, is refused and audited. `["acme", "holding/*"]`: acme, and holding
+ * with everything below it (in the tree, or placed there by this provider's claims, unless another
+ * source placed it or another provider's `companies` names it). Required when more than one
+ * provider is configured. Absent (one provider): any company that neither the users file names
+ * nor another source (the upstream probe) placed.
+ */
+const companiesField = z.array(companyScopeEntry).min(1).max(1000).optional();
 const publicUrl = z.string().refine((s) => /^https?:\/\/[^/]+$/.test(s) && URL.canParse(s), 'expected a base URL like https://hl.example.com');
 
 /** Where our identity is in the ID token's claims. A missing or malformed one refuses the sign-in. */
@@ -58,6 +73,8 @@ const oidcProviderSchema = z.strictObject({
   claims: claimsSchema,
   /** Members of this group are portfolio managers of their company. */
   managerGroup: z.string().min(1).default(SSO_DEFAULTS.managerGroup),
+  /** The companies this provider may speak for: ids, or `id/*` for a company and its subtree; required with several providers. */
+  companies: companiesField,
   /**
    * The gateway's public base URL (e.g. https://hl.example.com); the redirect URI is
    * {publicUrl}{endpoints.prefix}/ui/sso/{name}/callback and must be registered at the provider.
@@ -120,6 +137,8 @@ const samlProviderSchema = z.strictObject({
   attributes: attributesSchema,
   /** Members of this group are portfolio managers of their company. */
   managerGroup: z.string().min(1).default(SSO_DEFAULTS.managerGroup),
+  /** The companies this provider may speak for: ids, or `id/*` for a company and its subtree; required with several providers. */
+  companies: companiesField,
   /** Tolerated clock difference with the IdP for NotBefore/NotOnOrAfter. */
   clockSkewSeconds: z.number().int().min(0).max(300).default(SSO_DEFAULTS.clockSkewSeconds),
 }).check((ctx) => {
@@ -140,7 +159,15 @@ export const ssoSchema = z
      */
     startsPerMinutePerAddress: z.number().int().min(1).max(100_000).default(SSO_DEFAULTS.startsPerMinute),
     providers: z.array(z.discriminatedUnion('type', [oidcProviderSchema, samlProviderSchema])).default([])
-      .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, 'provider names must be unique'),
+      .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, 'provider names must be unique')
+      .check((ctx) => {
+        // Several providers: each must say which companies it speaks for (no provider may assert
+        // another's companies, or any company at all, by default).
+        if (ctx.value.length < 2) return;
+        ctx.value.forEach((p, i) => {
+          if (p.companies === undefined) ctx.issues.push({ code: 'custom', input: p, path: [i, 'companies'], message: 'required when more than one provider is configured: the companies this provider may speak for (its trust boundary)' });
+        });
+      }),
   })
   .prefault({});
 

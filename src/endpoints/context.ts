@@ -1,3 +1,4 @@
+import type { UserIdentity } from '../users/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import type { ErrorResponder } from '../http/error-responses.js';
@@ -36,8 +37,11 @@ export interface EndpointDeps {
   portal?: PortalOptions;
   /** Every error the endpoints answer, by code (metrics, access log); never the request's secrets. */
   onError?(req: IncomingMessage, code: ErrorCode): void;
-  /** Places a signed-in user's company in the portfolio tree (an SSO claim's ancestors; src/lifecycle/company-placement.ts). */
-  placeCompany?(companyId: string, ancestors: readonly string[]): Promise<void>;
+  /**
+   * Admits an SSO sign-in's identity before any session (src/lifecycle/sso-admission.ts): the
+   * provider's companies, then its claim's place in the portfolio tree. Throws `sso_failed`.
+   */
+  admitSsoSignIn(provider: string, who: UserIdentity, clientAddress: string | null): Promise<void>;
   /** `identity.upstream: assertion`: the JWK Set body served at `{prefix}/.well-known/jwks.json`. */
   jwks?: () => Buffer;
 }

@@ -52,6 +52,7 @@ import { SwappableUserSource } from '../users/swappable-user-source.js';
 import { LearningUserSource } from '../users/learning-user-source.js';
 import { PortfolioTree } from '../state/portfolio-tree.js';
 import { CompanyPlacement } from '../lifecycle/company-placement.js';
+import { SsoAdmission } from '../lifecycle/sso-admission.js';
 import { planReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { UserSource } from '../users/types.js';
 
@@ -227,7 +228,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   }
   const audit = new AuditTrail(store, now, log);
   const placement = new CompanyPlacement({ store, tree, revoke: (id) => tokens.revoke(id, 'reparented'), audit, now, log });
-  const users = new LearningUserSource(swappableUsers, (c, ancestors) => placement.learn(c, ancestors));
+  const users = new LearningUserSource(swappableUsers, (who, ancestors) => placement.learn('upstream', who.companyId, ancestors, { userId: who.userId, clientAddress: null }), config.users.sso.providers.map((p) => p.name));
+  const ssoAdmission = new SsoAdmission({ providers: config.users.sso.providers, tree, placement, audit });
   if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
   // A user removed from the users file must not keep a working token (an upstream source cannot be listed).
   const revokeRemovedUsers = async (source: UserSource, actor: 'system' | 'operator') => {
@@ -268,7 +270,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       metrics.endpointError(code);
       accessLog.refused(req, code);
     },
-    placeCompany: (c, ancestors) => placement.learn(c, ancestors),
+    admitSsoSignIn: (provider, who, clientAddress) => ssoAdmission.admit(provider, who, clientAddress),
     ...(signingKeys ? { jwks: () => signingKeys.jwks(now()) } : {}),
   });
 
@@ -343,7 +345,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     const nextUsers = next.users.source === 'file' || plan.applied.some((k) => k.startsWith('users.')) ? await openUserSource(next) : undefined;
     if (nextUsers) {
       // A company the new file puts under another root is reparented: its live tokens are revoked.
-      const before = tree.roots(new Set([...tree.known(), ...(nextUsers.tree?.nodes.map((n) => n.id) ?? [])]));
+      const before = tree.roots(new Set([...tree.known(), ...(nextUsers.tree?.named() ?? [])]));
       const previousUsers = swappableUsers.currentSource;
       swappableUsers.replace(nextUsers);
       // Every instance: the changed users' portal sessions are deleted from the store (each use re-checks too).

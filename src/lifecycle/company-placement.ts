@@ -1,6 +1,6 @@
-import { isGatewayError } from '../errors.js';
+import { GatewayError, isGatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { PortfolioTree } from '../state/portfolio-tree.js';
+import { PLACED_BY_FILE, type PlacementSource, type PortfolioTree } from '../state/portfolio-tree.js';
 import type { Store, TokenRecord } from '../store/types.js';
 import type { AuditTrail } from './audit-trail.js';
 
@@ -12,6 +12,12 @@ export interface CompanyPlacementDeps {
   audit: Pick<AuditTrail, 'record'>;
   now: () => number;
   log: Logger;
+}
+
+/** Who made the claim (for the audit of a refusal). */
+export interface ClaimContext {
+  userId: string;
+  clientAddress: string | null;
 }
 
 /** Why a company's root changed: a sign-in taught another parent, or the users file was reloaded. */
@@ -26,9 +32,26 @@ export type ReparentCause = 'sign-in' | 'users file';
 export class CompanyPlacement {
   constructor(private readonly d: CompanyPlacementDeps) {}
 
-  /** A sign-in's chain (checked by readAncestors): writes the edges that differ, then voids what moved. */
-  async learn(companyId: string, ancestors: readonly string[]): Promise<void> {
-    const changes = this.d.tree.changesFor(companyId, ancestors);
+  /**
+   * `source`'s chain for a sign-in (checked by readAncestors): writes the edges that differ, then
+   * voids what moved. A chain that would move a company another source placed (the users file,
+   * another identity provider, the upstream probe) is refused whole: audited in that company
+   * (`company.claim_refused`) and thrown as `forbidden`; nothing is written.
+   */
+  async learn(source: PlacementSource, companyId: string, ancestors: readonly string[], who: ClaimContext): Promise<void> {
+    const conflict = this.d.tree.conflictIn(source, companyId, ancestors);
+    if (conflict !== undefined) {
+      await this.d.audit.record({
+        companyId: conflict.companyId, actor: 'system', action: 'company.claim_refused',
+        detail: { source, userId: who.userId, company: companyId, parent: conflict.claimed, currentParent: conflict.current, placedBy: conflict.placedBy, reason: 'placed by another source' },
+        clientAddress: who.clientAddress,
+      });
+      this.d.log.warn({ source, companyId: conflict.companyId, placedBy: conflict.placedBy }, 'refused a claim that would move a company another source placed');
+      throw new GatewayError('forbidden', conflict.placedBy === PLACED_BY_FILE
+        ? 'a company of this sign-in is placed by the users file; a sign-in may not move it'
+        : 'a company of this sign-in was placed by another identity source; a sign-in may not move it');
+    }
+    const changes = this.d.tree.changesFor(source, companyId, ancestors);
     if (changes.length === 0) return;
     // Only companies below a changed edge can change root: the chain sets every parent up to its root.
     const before = this.d.tree.roots(new Set(changes.flatMap((e) => this.d.tree.subtree(e.companyId))));

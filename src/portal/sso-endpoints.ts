@@ -77,8 +77,9 @@ export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) 
         throw new GatewayError('sso_failed', 'this sign-in was not started in this browser, was already used, or took too long; start again');
       }
       const { who, manager } = await c.finish(await answer(), pend);
-      // The claim's ancestors place the company (issue 12) before anything is issued for it.
-      if (who.ancestors !== undefined) await p.d.placeCompany?.(who.companyId, who.ancestors);
+      // The provider speaks only for its companies; its claim's ancestors place the company
+      // (where no other source placed it) before anything is issued for it.
+      await p.d.admitSsoSignIn(c.name, who, address);
       await p.sessions.end(readSessionCookie(req.headers, tls));
       const s = await p.sessions.create(who, manager, { provider: c.name, issuer: c.issuer });
       p.d.log.info({ login: who.login, companyId: who.companyId, provider: c.name, clientAddress: address }, 'portal sign-in');

@@ -64,15 +64,16 @@ return revoked
  * One sign-in's chain of learned company edges (src/state/portfolio-tree.ts), written and announced
  * in one step under one new version. KEYS: the edges hash (field `#version` holds the counter; a
  * company id cannot start with `#`). ARGV: channel, origin, ts, now, then company id, parent
- * ('' = a root), ... Returns the version.
+ * ('' = a root), placed by ('' = not recorded), ... Returns the version.
  */
 export const PUT_COMPANY_EDGES_LUA = `
 local v = redis.call('HINCRBY', KEYS[1], '#version', 1)
 local now = tonumber(ARGV[4])
 local edges = {}
-for i = 5, #ARGV, 2 do
+for i = 5, #ARGV, 3 do
   local parent = ARGV[i + 1]
   local e = {companyId = ARGV[i], parent = (parent == '' and cjson.null or parent), version = v, updatedAt = now}
+  if ARGV[i + 2] ~= '' then e.placedBy = ARGV[i + 2] end
   redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(e))
   edges[#edges + 1] = e
 end

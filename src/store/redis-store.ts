@@ -6,7 +6,7 @@ import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
 import { reserveLogin, settleLogin } from './redis-login-attempts.js';
 import { APPEND_AUDIT_LUA, INDEX_SESSION_LUA, INSERT_TOKEN_LUA, PUT_COMPANY_EDGES_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
 import type { RedisTarget } from './redis-target.js';
-import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
@@ -201,13 +201,13 @@ export class RedisStore implements Store {
   }
 
   /** Written, versioned and announced by one script (one key: one slot on a Cluster), with WAIT like every write. */
-  async putCompanyEdges(edges: readonly { companyId: string; parent: string | null }[], now: number): Promise<CompanyEdge[]> {
+  async putCompanyEdges(edges: readonly CompanyEdgeWrite[], now: number): Promise<CompanyEdge[]> {
     const w = await this.conn.write((p) => scripted(p).hlgwPutCompanyEdges(
       this.keys.companyEdges, this.keys.channel, this.origin, String(Date.now()), String(now),
-      ...edges.flatMap((e) => [e.companyId, e.parent ?? '']),
+      ...edges.flatMap((e) => [e.companyId, e.parent ?? '', e.placedBy ?? '']),
     ));
     const version = Number(w.results[0]);
-    const written = edges.map((e) => ({ companyId: e.companyId, parent: e.parent, version, updatedAt: now }));
+    const written = edges.map((e) => ({ companyId: e.companyId, parent: e.parent, ...(e.placedBy === undefined ? {} : { placedBy: e.placedBy }), version, updatedAt: now }));
     this.emit({ kind: 'company', edges: written });
     confirmed(w);
     return written;
@@ -366,7 +366,8 @@ function isStateChange(c: unknown): c is StateChange {
   if (o.kind === 'company') {
     return Array.isArray(o.edges) && o.edges.every((e: unknown) => {
       const r = e as Record<string, unknown> | null;
-      return typeof r === 'object' && r !== null && typeof r.companyId === 'string' && (r.parent === null || typeof r.parent === 'string') && typeof r.version === 'number';
+      return typeof r === 'object' && r !== null && typeof r.companyId === 'string' && (r.parent === null || typeof r.parent === 'string')
+        && (r.placedBy === undefined || typeof r.placedBy === 'string') && typeof r.version === 'number';
     });
   }
   if (o.kind === 'portfolio') {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
-import type { AccessRecord, AuditEvent, CompanyEdge, GenerationVoid, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, CompanyEdge, CompanyEdgeWrite, GenerationVoid, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -96,6 +96,8 @@ const MIGRATIONS: readonly string[] = [
   // What a portal session is bound to (SessionRecord.passwordMark), and its lookup by user.
   `ALTER TABLE sessions ADD COLUMN password_mark TEXT;
    CREATE INDEX sessions_by_user ON sessions(user_id);`,
+  // Which source placed a learned edge (CompanyEdge.placedBy); NULL on older rows.
+  'ALTER TABLE company_edges ADD COLUMN placed_by TEXT',
 ];
 
 interface TokenRow {
@@ -261,20 +263,20 @@ export class SqliteStore implements Store {
   }
 
   async listCompanyEdges(): Promise<CompanyEdge[]> {
-    const rows = this.db.prepare('SELECT company_id, parent, version, updated_at FROM company_edges').all() as { company_id: string; parent: string | null; version: number; updated_at: number }[];
-    return rows.map((r) => ({ companyId: r.company_id, parent: r.parent, version: r.version, updatedAt: r.updated_at }));
+    const rows = this.db.prepare('SELECT company_id, parent, placed_by, version, updated_at FROM company_edges').all() as { company_id: string; parent: string | null; placed_by: string | null; version: number; updated_at: number }[];
+    return rows.map((r) => ({ companyId: r.company_id, parent: r.parent, ...(r.placed_by === null ? {} : { placedBy: r.placed_by }), version: r.version, updatedAt: r.updated_at }));
   }
 
-  async putCompanyEdges(edges: readonly { companyId: string; parent: string | null }[], now: number): Promise<CompanyEdge[]> {
+  async putCompanyEdges(edges: readonly CompanyEdgeWrite[], now: number): Promise<CompanyEdge[]> {
     // One transaction: the chain is written whole, under a version above every one before
     // (workers sharing the file included: the write lock is held from the read on).
     const written = this.db.transaction(() => {
       const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM company_edges').get() as { v: number };
-      const put = this.db.prepare(`INSERT INTO company_edges (company_id, parent, version, updated_at) VALUES (?, ?, ?, ?)
-                                   ON CONFLICT(company_id) DO UPDATE SET parent = excluded.parent, version = excluded.version, updated_at = excluded.updated_at`);
+      const put = this.db.prepare(`INSERT INTO company_edges (company_id, parent, placed_by, version, updated_at) VALUES (?, ?, ?, ?, ?)
+                                   ON CONFLICT(company_id) DO UPDATE SET parent = excluded.parent, placed_by = excluded.placed_by, version = excluded.version, updated_at = excluded.updated_at`);
       return edges.map((e) => {
-        put.run(e.companyId, e.parent, v, now);
-        return { companyId: e.companyId, parent: e.parent, version: v, updatedAt: now };
+        put.run(e.companyId, e.parent, e.placedBy ?? null, v, now);
+        return { companyId: e.companyId, parent: e.parent, ...(e.placedBy === undefined ? {} : { placedBy: e.placedBy }), version: v, updatedAt: now };
       });
     }).immediate();
     this.emit({ kind: 'company', edges: written });

@@ -76,7 +76,7 @@ export interface SignIn {
 }
 
 /** Every audited action, in one list: the OpenAPI description's enum is built from it. */
-export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent', 'session.end'] as const;
+export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent', 'session.end', 'company.claim_refused'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
@@ -170,8 +170,21 @@ export type OnceKind = 'sso-pending' | 'saml-assertion';
 export interface CompanyEdge {
   companyId: string;
   parent: string | null;
+  /**
+   * Which source placed it (PlacementSource: `upstream`, or `sso:<provider>`): only that source may
+   * move it (src/state/portfolio-tree.ts). Absent on edges written before sources were recorded:
+   * those count as the upstream probe's (no identity provider may move them).
+   */
+  placedBy?: string;
   version: number;
   updatedAt: number;
+}
+
+/** One edge to write: a company, its parent (null: a root), and the source that places it. */
+export interface CompanyEdgeWrite {
+  companyId: string;
+  parent: string | null;
+  placedBy?: string;
 }
 
 /** Pushed to every instance's TokenState after a durable write. */
@@ -204,7 +217,7 @@ export interface PortfolioStore {
    * Writes one sign-in's chain of edges atomically under one new version (greater than every
    * version before) and announces it; resolves with the edges as written (version set).
    */
-  putCompanyEdges(edges: readonly { companyId: string; parent: string | null }[], now: number): Promise<CompanyEdge[]>;
+  putCompanyEdges(edges: readonly CompanyEdgeWrite[], now: number): Promise<CompanyEdge[]>;
 }
 
 /** Token records: issue, read, list, revoke, last use. */

@@ -16,8 +16,12 @@ export class CompanyTree {
   private readonly childrenOf = new Map<string, string[]>();
   private readonly ids = new Set<string>();
 
-  /** Throws a list of problems (unknown parent, a cycle, a duplicate id) with their positions. */
-  constructor(readonly nodes: readonly CompanyNode[] = []) {
+  /**
+   * Throws a list of problems (unknown parent, a cycle, a duplicate id) with their positions.
+   * `alsoNamed`: companies the file names otherwise (its users' companies): placed by the file
+   * too, as roots unless `nodes` gives them a parent, so nothing learned can move them.
+   */
+  constructor(readonly nodes: readonly CompanyNode[] = [], alsoNamed: Iterable<string> = []) {
     const problems: { path: string; message: string }[] = [];
     const ids = this.ids;
     nodes.forEach((n, i) => {
@@ -39,6 +43,7 @@ export class CompanyTree {
       }
     });
     if (problems.length > 0) throw new CompanyTreeError(problems);
+    for (const id of alsoNamed) ids.add(id);
     this.parentOf = parentOf;
   }
 
@@ -53,7 +58,7 @@ export class CompanyTree {
     return !this.parentOf.has(companyId);
   }
 
-  /** Whether the file names this company (then its place here wins over anything learned). */
+  /** Whether the file names this company, under `companies` or as a user's (then its place here wins over anything learned). */
   has(companyId: string): boolean {
     return this.ids.has(companyId);
   }
@@ -65,6 +70,11 @@ export class CompanyTree {
 
   childrenIn(companyId: string): readonly string[] {
     return this.childrenOf.get(companyId) ?? [];
+  }
+
+  /** Every company the file names (`nodes` and the users' companies). */
+  named(): string[] {
+    return [...this.ids];
   }
 
   /** `companyId` and every company below it. */

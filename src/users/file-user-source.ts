@@ -64,7 +64,8 @@ export class FileUserSource implements UserSource {
     });
     let tree: CompanyTree;
     try {
-      tree = new CompanyTree(parsed.data.companies);
+      // A user's company is named by the file as much as one under `companies`: nothing learned moves it.
+      tree = new CompanyTree(parsed.data.companies, parsed.data.users.map((u) => u.companyId));
     } catch (err) {
       if (!(err instanceof CompanyTreeError)) throw err;
       problems.push(...err.problems);

@@ -65,8 +65,9 @@ describe.each(STORE_FACTORIES)('the portfolio tree from the upstream probe ($nam
     expect(directory.last!.headers['x-highlight-company-id']).toBe('emea-fr');
     expect(directory.last!.headers['x-highlight-portfolio-id']).toBe('hold');
     const edges = (await fresh.store.listCompanyEdges()).map((e) => [e.companyId, e.parent]).sort();
-    // `hold` was unknown, hence already a root: nothing to write for it.
-    expect(edges).toEqual([['emea', 'hold'], ['emea-fr', 'emea']]);
+    // `hold` was unknown, hence already a root: written all the same, so that it is recorded as the probe's.
+    expect(edges).toEqual([['emea', 'hold'], ['emea-fr', 'emea'], ['hold', null]]);
+    expect(new Set((await fresh.store.listCompanyEdges()).map((e) => e.placedBy))).toEqual(new Set(['upstream']));
   });
 
   it('a sub-company manager is refused on the policy and sees only their sub-tree; the root manager sees all', async () => {

@@ -179,6 +179,16 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
     expect(changes).toEqual([{ kind: 'company', edges: first }, { kind: 'company', edges: second }]);
   });
 
+  it('learned company edges keep which source placed them; an edge written without one reads back without', async () => {
+    const [placed] = await store.putCompanyEdges([{ companyId: 'emea', parent: 'holding', placedBy: 'sso:acme-idp' }], NOW);
+    const [legacy] = await store.putCompanyEdges([{ companyId: 'apac', parent: null }], NOW);
+    expect(placed).toMatchObject({ placedBy: 'sso:acme-idp' });
+    const listed = await store.listCompanyEdges();
+    expect(listed.find((e) => e.companyId === 'emea')).toEqual({ companyId: 'emea', parent: 'holding', placedBy: 'sso:acme-idp', version: placed!.version, updatedAt: NOW });
+    expect(listed.find((e) => e.companyId === 'apac')).toEqual({ companyId: 'apac', parent: null, version: legacy!.version, updatedAt: NOW });
+    expect(changes).toContainEqual({ kind: 'company', edges: [placed] });
+  });
+
   it('touchTokens keeps the latest last-use time and ignores unknown ids', async () => {
     await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
     await store.touchTokens(new Map([['t1', NOW + 100], ['ghost', NOW]]));

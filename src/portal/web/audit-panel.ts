@@ -13,6 +13,7 @@ const ACTIONS: Record<string, string> = {
   'token.revoke': 'Revoked a token',
   'company.reparent': 'Moved the company to another portfolio (its tokens revoked)',
   'session.end': 'Ended a user\'s portal sessions (the user changed or was removed)',
+  'company.claim_refused': 'Refused a sign-in that claimed this company (not the source\'s to move or name)',
 };
 
 /**

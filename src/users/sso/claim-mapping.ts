@@ -2,6 +2,7 @@ import { GatewayError } from '../../errors.js';
 import { COMPANY_ID_RE, isIdentityValue } from '../../token/format.js';
 import { readAncestors } from '../ancestors.js';
 import type { UserIdentity } from '../types.js';
+import { ssoUserId } from './user-namespace.js';
 
 /** A mapped SSO identity: who, and whether the groups claim makes them a manager. */
 export interface SsoIdentity {
@@ -20,6 +21,8 @@ export interface ClaimNames {
 }
 
 export interface ClaimMapping {
+  /** The provider's name: the user id is `<name>:<subject>` (src/users/sso/user-namespace.ts). */
+  name: string;
   claims: ClaimNames;
   managerGroup: string;
   /** How refusals name the source: "claim" (OIDC) or "attribute" (SAML). */
@@ -27,14 +30,16 @@ export interface ClaimMapping {
 }
 
 /**
- * Verified claims (or SAML attributes) → our identity, per the provider's mapping.
- * Pure. Every field must be present and well formed: a half identity (no company, an id that
+ * Verified claims (or SAML attributes) → our identity, per the provider's mapping; the user id
+ * is the subject in the provider's namespace (`<name>:<subject>`). Pure. Every field must be present and well formed: a half identity (no company, an id that
  * cannot be a header value) is refused with `sso_failed` naming the claim, never filled in.
  */
 export function mapClaims(claims: Readonly<Record<string, unknown>>, p: ClaimMapping): SsoIdentity {
   const m = p.claims;
   const noun = p.noun ?? 'claim';
-  const userId = identityClaim(claims, m.userId, noun);
+  // The provider's namespace: a subject equal to a password user's id (or another provider's) is another user.
+  const userId = ssoUserId(p.name, identityClaim(claims, m.userId, noun));
+  if (!isIdentityValue(userId)) throw refuse(noun, m.userId, 'cannot be sent as an identity header');
   const login = identityClaim(claims, m.login, noun);
   const companyId = stringClaim(claims, m.companyId, noun);
   if (!COMPANY_ID_RE.test(companyId)) throw refuse(noun, m.companyId, 'is not a company id');

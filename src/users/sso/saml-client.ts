@@ -83,7 +83,7 @@ export class SamlClient implements SsoClient {
     const a = this.p.attributes.ancestors;
     if (a !== undefined && typeof attributes[a] === 'string') attributes[a] = [attributes[a]];
     // `nameID` last: an attribute of that name cannot stand in for the Subject's NameID.
-    return mapClaims({ ...attributes, nameID: profile.nameID }, { claims: this.p.attributes, managerGroup: this.p.managerGroup, noun: 'attribute' });
+    return mapClaims({ ...attributes, nameID: profile.nameID }, { name: this.p.name, claims: this.p.attributes, managerGroup: this.p.managerGroup, noun: 'attribute' });
   }
 
   /** SP metadata for the IdP's admin: entity id, ACS (HTTP-POST), signed assertions wanted. */

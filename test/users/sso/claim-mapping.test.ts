@@ -3,13 +3,15 @@ import { GatewayError } from '../../../src/errors.js';
 import { mapClaims } from '../../../src/users/sso/claim-mapping.js';
 import { CompanyTree, CompanyTreeError } from '../../../src/users/company-tree.js';
 
-const P = { claims: { userId: 'sub', login: 'email', companyId: 'company_id', groups: 'groups' }, managerGroup: 'hl-managers' };
+const P = { name: 'acme-idp', claims: { userId: 'sub', login: 'email', companyId: 'company_id', groups: 'groups' }, managerGroup: 'hl-managers' };
 const OK = { sub: 'u-1', email: 'a@acme.example', company_id: 'acme', groups: ['staff'] };
 
 describe('mapClaims', () => {
-  it('maps the configured claims; the manager group makes a manager; a numeric id is accepted', () => {
-    expect(mapClaims(OK, P)).toEqual({ who: { userId: 'u-1', login: 'a@acme.example', companyId: 'acme', roles: [] }, manager: false });
-    expect(mapClaims({ ...OK, sub: 42, groups: 'hl-managers' }, P)).toMatchObject({ who: { userId: '42' }, manager: true });
+  it('maps the configured claims; the user id is in the provider\'s namespace; the manager group makes a manager; a numeric id is accepted', () => {
+    expect(mapClaims(OK, P)).toEqual({ who: { userId: 'acme-idp:u-1', login: 'a@acme.example', companyId: 'acme', roles: [] }, manager: false });
+    expect(mapClaims({ ...OK, sub: 42, groups: 'hl-managers' }, P)).toMatchObject({ who: { userId: 'acme-idp:42' }, manager: true });
+    // Another provider's subject of the same value is another user.
+    expect(mapClaims(OK, { ...P, name: 'other-idp' }).who.userId).toBe('other-idp:u-1');
     expect(mapClaims({ ...OK, groups: undefined }, P).manager).toBe(false);
   });
 

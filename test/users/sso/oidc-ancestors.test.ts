@@ -41,7 +41,7 @@ describe.skipIf(lacks('chromium'))('SSO: the company ancestors claim places the 
         users: {
           source: 'file', file: await usersFilePath(),
           sso: { providers: [{
-            type: 'oidc', name: PROVIDER, displayName: 'Acme IdP', issuer, clientId: OIDC_CLIENT.id,
+            type: 'oidc', name: PROVIDER, displayName: 'Acme IdP', issuer, clientId: OIDC_CLIENT.id, companies: ['acme/*'],
             clientSecretFromEnv: 'HLGW_TEST_OIDC_SECRET', scopes: ['openid', 'email', 'hl'], claims: { ancestors: 'company_ancestors' },
           }] },
         },
@@ -86,6 +86,6 @@ describe.skipIf(lacks('chromium'))('SSO: the company ancestors claim places the 
     expect(upstream.last!.headers['x-highlight-portfolio-id']).toBe('acme');
     // The root's manager sees the sub-company's token; it was sealed with the root's policy.
     const list = (await gw.request('GET', '/auth/tokens', { as: USERS.manager })).json<{ tokens: { user_id: string; status: string }[] }>().tokens;
-    expect(list).toContainEqual(expect.objectContaining({ user_id: 'eu-user', status: 'active' }));
+    expect(list).toContainEqual(expect.objectContaining({ user_id: `${PROVIDER}:eu-user`, status: 'active' }));
   });
 });

@@ -39,7 +39,7 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
 
   function providerConfig(issuer: string) {
     return {
-      type: 'oidc', name: PROVIDER, displayName: 'Acme IdP', issuer, clientId: OIDC_CLIENT.id,
+      type: 'oidc', name: PROVIDER, displayName: 'Acme IdP', issuer, clientId: OIDC_CLIENT.id, companies: ['acme'],
       clientSecretFromEnv: 'HLGW_TEST_OIDC_SECRET', scopes: ['openid', 'email', 'hl'], managerGroup: 'hl-managers',
     };
   }
@@ -83,7 +83,7 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
 
   it('an SSO user signs in, generates a token that works through the gateway, sees and revokes it', async () => {
     const { ctx, page } = await signInAtProvider('sso-user');
-    const token = await expectSsoUserGetsAWorkingToken(page, { gw, upstream, provider: PROVIDER, userId: 'sso-user', login: 'sso.user@acme.example', companyId: 'acme' });
+    const token = await expectSsoUserGetsAWorkingToken(page, { gw, upstream, provider: PROVIDER, userId: `${PROVIDER}:sso-user`, login: 'sso.user@acme.example', companyId: 'acme' });
     // The page shows how the token's owner signed in.
     await page.getByRole('definition').filter({ hasText: PROVIDER }).waitFor();
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { call, type Reply } from '../../support/http-call.js';
+import type { Reply } from '../../support/http-call.js';
 import { usersFilePath } from '../../support/lifecycle.js';
 import { RecordingUpstream } from '../../support/recording-upstream.js';
 import { TestSamlIdp } from '../../support/saml-idp.js';
+import { samlPortalSignIn } from '../../support/saml-portal-sign-in.js';
 import { startGateway, type TestGateway } from '../../support/start-gateway.js';
 
 const PROVIDER = 'holding-saml';
@@ -46,17 +47,7 @@ describe('the portfolio tree from a SAML attribute', () => {
     await store.close();
   });
 
-  /** Start, then the ACS's same-origin hop with the IdP's signed answer for `account`. */
-  async function signIn(account: string): Promise<Reply> {
-    const started = await call(t.url, `/auth/ui/sso/${PROVIDER}/start`);
-    const cookie = String(([] as string[]).concat(started.headers['set-cookie'] ?? [])[0]).split(';')[0]!;
-    const response = idp.respond(TestSamlIdp.readRequest(new URL(started.headers.location!)), account);
-    return call(t.url, `/auth/ui/sso/${PROVIDER}/acs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url, cookie },
-      body: new URLSearchParams({ SAMLResponse: response }).toString(),
-    });
-  }
+  const signIn = async (account: string): Promise<Reply> => (await samlPortalSignIn(t.url, PROVIDER, idp, account)).reply;
 
   it('one ancestor (a plain string) and a chain of two (multi-valued) both place the company under its root', async () => {
     expect(t.gw.state.portfolioIdOf('emea-fr')).toBe('emea-fr');

@@ -39,7 +39,7 @@ describe('SSO with SAML 2.0', () => {
 
   function providerConfig() {
     return {
-      type: 'saml', name: PROVIDER, displayName: 'Acme SAML', entryPoint, idpIssuer: idp.entityId,
+      type: 'saml', name: PROVIDER, displayName: 'Acme SAML', entryPoint, idpIssuer: idp.entityId, companies: ['acme'],
       idpCertFile: idp.certFile, managerGroup: 'hl-managers',
     };
   }
@@ -216,7 +216,7 @@ describe('SSO with SAML 2.0', () => {
 
     it('a SAML user signs in, generates a token that works through the gateway, and is told password tokens are more stable', async () => {
       const { ctx, page } = await signInAtIdp('saml-user');
-      await expectSsoUserGetsAWorkingToken(page, { gw, upstream, provider: PROVIDER, userId: 'saml-user', login: 'saml.user@acme.example', companyId: 'acme' });
+      await expectSsoUserGetsAWorkingToken(page, { gw, upstream, provider: PROVIDER, userId: `${PROVIDER}:saml-user`, login: 'saml.user@acme.example', companyId: 'acme' });
       await ctx.close();
     });
 

@@ -37,7 +37,7 @@ describe.each(STORE_FACTORIES)('SAML sign-in across two gateways on one store: $
   beforeAll(async () => {
     await upstream.start();
     provider = {
-      type: 'saml', name: PROVIDER, displayName: 'Acme SAML', entryPoint: await idp.listen(), idpIssuer: idp.entityId,
+      type: 'saml', name: PROVIDER, displayName: 'Acme SAML', entryPoint: await idp.listen(), idpIssuer: idp.entityId, companies: ['acme'],
       idpCertFile: idp.certFile, publicUrl: PUBLIC, attributes: { userId: 'nameID', login: 'email', companyId: 'company_id', groups: 'groups' },
       managerGroup: 'hl-managers', clockSkewSeconds: 60,
     };
@@ -92,7 +92,7 @@ describe.each(STORE_FACTORIES)('SAML sign-in across two gateways on one store: $
     const { pending, url } = await one.start(BASE);
     const answer = new URLSearchParams({ SAMLResponse: idp.respond(TestSamlIdp.readRequest(new URL(url)), 'saml-user') });
     // The same pending sign-in offered twice (as if two processes each held it): only the assertion id stops the second.
-    await expect(one.finish(answer, pending)).resolves.toMatchObject({ who: { userId: 'saml-user', companyId: 'acme' } });
+    await expect(one.finish(answer, pending)).resolves.toMatchObject({ who: { userId: `${PROVIDER}:saml-user`, companyId: 'acme' } });
     await expect(two.finish(answer, pending)).rejects.toMatchObject({ code: 'sso_failed', detail: 'this assertion was already used (replay)' });
   });
 });

@@ -36,7 +36,7 @@ describe.each((['sqlite', 'redis'] as const).filter((k) => k !== 'redis' || !lac
       server: { workers: WORKERS }, upstream: { url: upstream.url }, store,
       users: {
         source: 'file', file: await usersFilePath(),
-        sso: { providers: [{ type: 'saml', name: PROVIDER, displayName: 'Acme SAML', entryPoint, idpIssuer: idp.entityId, idpCertFile: idp.certFile }] },
+        sso: { providers: [{ type: 'saml', name: PROVIDER, displayName: 'Acme SAML', entryPoint, idpIssuer: idp.entityId, idpCertFile: idp.certFile, companies: ['acme'] }] },
       },
     });
   });

@@ -39,7 +39,7 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
 
   function providerConfig(issuer: string) {
     return {
-      type: 'oidc', name: PROVIDER, displayName: 'Acme IdP', issuer, clientId: OIDC_CLIENT.id, companies: ['acme'],
+      type: 'oidc', name: PROVIDER, displayName: 'Acme IdP', issuer, clientId: OIDC_CLIENT.id, companies: ['acme', 'initech'],
       clientSecretFromEnv: 'HLGW_TEST_OIDC_SECRET', scopes: ['openid', 'email', 'hl'], managerGroup: 'hl-managers',
     };
   }
@@ -169,10 +169,10 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
     const first = await signInAtProvider('sso-user');
     expect((await first.page.request.get(`${ui}api/session`)).status()).toBe(200);
     const account = idp.accounts['sso-user']!;
-    account.company_id = 'globex';
+    account.company_id = 'initech'; // a company this provider may speak for
     try {
       const second = await signInAtProvider('sso-user');
-      expect(await (await second.page.request.get(`${ui}api/session`)).json()).toMatchObject({ companyId: 'globex' });
+      expect(await (await second.page.request.get(`${ui}api/session`)).json()).toMatchObject({ companyId: 'initech' });
       expect((await first.page.request.get(`${ui}api/session`)).status()).toBe(401);
       const csrf = { 'x-csrf-token': 'irrelevant: the session is gone first', origin: gw.url };
       expect((await first.page.request.post(`${ui}api/oauth/authorize`, { headers: csrf })).status()).toBe(401);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SigningKeyRing } from '../identity/signing-keys.js';
-import { createUpstreamInjector, type UpstreamIdentity as IdentityHeaders } from '../identity/upstream-identity.js';
+import { createUpstreamInjector, type UpstreamIdentity } from '../identity/upstream-identity.js';
 import { chooseUpstreamIdentity, usedModes } from '../identity/choose-mode.js';
 import { ReplayRejections } from '../identity/replay-rejections.js';
 import { createIdentityStripper } from '../auth/strip-identity.js';
@@ -82,7 +82,7 @@ export interface Gateway {
   readonly configMetrics: ConfigMetrics;
   /** log.access; its settings change on reload. */
   readonly accessLog: AccessLog;
-  readonly validator: TokenValidator<IdentityHeaders>;
+  readonly validator: TokenValidator<UpstreamIdentity>;
   /** `identity.upstream: assertion`: the signing keys (shared through the store); undefined in other modes. */
   readonly signingKeys: SigningKeyRing | undefined;
   readonly portfolios: PortfolioService;
@@ -165,14 +165,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   }, assertion.keyRefreshSeconds * 1000);
   keyRefresher?.unref();
   const upstreamIdentity = chooseUpstreamIdentity(config.identity, target.origin, signingKeys, (c) => state.portfolioIdOf(c));
-  let validator: TokenValidator<IdentityHeaders> | undefined;
+  let validator: TokenValidator<UpstreamIdentity> | undefined;
   const metrics = new GatewayMetrics({ cacheEntries: () => validator?.size ?? 0, revokedEntries: () => state.revokedCount });
   const stopSyncMetrics = registerSyncMetrics(metrics.registry, store, freshness, {
     maxLagSeconds: config.store.type === 'redis' ? config.store.maxLagSeconds : undefined,
     ready: () => ready(),
   });
   const configMetrics = new ConfigMetrics(metrics.registry, config);
-  validator = new TokenValidator<IdentityHeaders>({
+  validator = new TokenValidator<UpstreamIdentity>({
     state, clock,
     skewSeconds: config.tokens.clockSkewSeconds,
     maxEntries: config.cache.maxEntries,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyAuthorization } from '../auth/classify-authorization.js';
-import type { UpstreamIdentity as IdentityHeaders } from '../identity/upstream-identity.js';
+import type { UpstreamIdentity as UpstreamIdentity } from '../identity/upstream-identity.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { Framing } from '../http/check-framing.js';
 import type { ErrorResponder } from '../http/error-responses.js';
@@ -16,13 +16,13 @@ export interface RequestPathDeps {
   checkFraming(req: IncomingMessage): Framing | GatewayError;
   stripIdentity(headers: IncomingMessage['headers']): void;
   setForwardedHeaders(req: IncomingMessage): void;
-  injectIdentity(headers: IncomingMessage['headers'], identity: IdentityHeaders): void;
-  validator: TokenValidator<IdentityHeaders>;
+  injectIdentity(headers: IncomingMessage['headers'], identity: UpstreamIdentity): void;
+  validator: TokenValidator<UpstreamIdentity>;
   forwarder: Forwarder;
   errors: ErrorResponder;
   metrics: GatewayMetrics;
   /** Basic mode: remember that this request replays the entry's credential (src/identity/replay-rejections.ts). */
-  trackReplay?(req: IncomingMessage, entry: VerifiedToken<IdentityHeaders>): void;
+  trackReplay?(req: IncomingMessage, entry: VerifiedToken<UpstreamIdentity>): void;
   /** Called for each successful Bearer use (last_used_at, batched off the hot path). */
   onTokenUse?(tokenId: string): void;
   /** Every rejection (the access log notes its code; with log.level debug, a log line). */
@@ -68,7 +68,7 @@ export function createRequestHandler(d: RequestPathDeps) {
     reject(req, res, auth, e, t0);
   }
 
-  function authenticated(req: IncomingMessage, res: ServerResponse, framing: Framing, r: VerifiedToken<IdentityHeaders> | GatewayError, t0: number): void {
+  function authenticated(req: IncomingMessage, res: ServerResponse, framing: Framing, r: VerifiedToken<UpstreamIdentity> | GatewayError, t0: number): void {
     if (r instanceof GatewayError) return reject(req, res, 'bearer', r, t0);
     if (res.destroyed) return; // the client left while we verified
     d.injectIdentity(req.headers, r.extra);

@@ -1,7 +1,6 @@
 import { GatewayError } from '../errors.js';
 import type { TokenRecord } from '../store/types.js';
 import type { TokenClaims } from '../token/format.js';
-import type { UpstreamIdentity } from './upstream-identity.js';
 import { openCredential } from './replay-credential.js';
 
 /** RFC 7617 §2: `Basic` and the base64 of user-id ":" password, as one canonical spelling. */
@@ -35,7 +34,7 @@ export function replayableAuthorization(header: string | undefined): string | un
  * A token without a credential (issued in another mode, or an SSO user without a password) cannot
  * be replayed: 401 credential_missing, renewing with Basic fixes it.
  */
-export function basicIdentity(claims: TokenClaims, record: TokenRecord | undefined): UpstreamIdentity {
+export function basicIdentity(claims: TokenClaims, record: TokenRecord | undefined): ReplayedCredential {
   const sealed = record?.sealedCredential;
   if (claims.replayKey === undefined || !sealed) throw new GatewayError('credential_missing');
   const header = openCredential(sealed, claims.replayKey, claims.tokenId);

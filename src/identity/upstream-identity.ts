@@ -1,13 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { AssertionIdentity } from './assertion-mode.js';
 import { ReplayedCredential } from './basic-mode.js';
+import type { HeaderList } from './headers-mode.js';
 
 /**
  * What the upstream gets instead of the client's Bearer token, built once per verified token and
  * cached with it: `headers` mode's flat `[name, value, name, value, ...]` array (half the memory
  * of pairs), `basic` mode's replayed credential, or an assertion re-signed as it ages.
  */
-export type UpstreamIdentity = readonly string[] | ReplayedCredential | AssertionIdentity;
+export type UpstreamIdentity = HeaderList | ReplayedCredential | AssertionIdentity;
 
 export type UpstreamMode = 'basic' | 'headers' | 'assertion';
 

@@ -31,7 +31,7 @@ const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
- * A user id or login that can become an identity header value (src/auth/identity-headers.ts):
+ * A user id or login that can become an identity header value (src/identity/headers-mode.ts):
  * non-empty, bounded, well-formed UTF-16 (a lone surrogate cannot be percent-encoded), no controls.
  * Other non-ASCII characters are fine: they are sent percent-encoded.
  */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { checkReferencedFiles } from './config/check-files.js';
+import { checkReferencedFiles } from './cli/check-config-files.js';
 import { describeListenError, type ListenFailure } from './http/listen-error.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, resolveConfigPath } from './config/load.js';
 import { banner, serve } from './serve.js';

@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
-import type { FileCheck } from '../config/check-files.js';
+import { checkPair, type FileCheck } from '../config/file-check.js';
 import { ConfigError, type ConfigProblem } from '../config/problems.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { checkPair } from '../proxy/upstream-tls.js';
 
 type ServerTls = NonNullable<GatewayConfig['server']['tls']>;
 

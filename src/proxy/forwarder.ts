@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Framing } from '../http/check-framing.js';
 import type { AuthLabel, UpstreamErrorKind } from '../metrics/metrics.js';
-import type { UpstreamTls } from './upstream-tls.js';
+import { isTlsFailure, type UpstreamTls } from './upstream-tls.js';
 
 /**
  * The forwarding seam: send a request whose headers are already rewritten to the upstream
@@ -55,15 +55,4 @@ export function upstreamErrorKind(err: unknown): UpstreamErrorKind {
       code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset';
   return 'unreachable';
-}
-
-/**
- * Certificate and handshake failures: OpenSSL's verify codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE,
- * CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT...), Node's name check (ERR_TLS_CERT_ALTNAME_INVALID)
- * and alerts from the peer (ERR_SSL_..., e.g. a client certificate the upstream requires).
- */
-export function isTlsFailure(code: string): boolean {
-  return code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT') ||
-    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' || code === 'UNABLE_TO_GET_ISSUER_CERT' ||
-    code === 'EPROTO';
 }

@@ -1,10 +1,9 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { buildConnector } from 'undici';
-import type { FileCheck } from '../config/check-files.js';
+import { checkPair, type FileCheck } from '../config/file-check.js';
 import { ConfigError, type ConfigProblem } from '../config/problems.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { isTlsFailure } from './forwarder.js';
 
 /** What both forwarders hand to tls.connect for an https:// upstream (files already read). */
 export interface UpstreamTls {
@@ -52,11 +51,6 @@ export function upstreamTlsFileChecks(config: GatewayConfig): FileCheck[] {
   return checks;
 }
 
-export function checkPair(certPem: string, keyPem: string): void {
-  const cert = new X509Certificate(certPem);
-  if (!cert.checkPrivateKey(createPrivateKey(keyPem))) throw new Error('the key does not belong to this certificate');
-}
-
 /**
  * undici's connector with `tls`, which also remembers why a TLS connection failed. When an
  * upstream refuses the handshake after it looked complete (TLS 1.3: a client certificate it
@@ -85,4 +79,15 @@ export function tlsConnector(tls: UpstreamTls): { connect: buildConnector.connec
       return port === undefined ? undefined : failures.get(port);
     },
   };
+}
+
+/**
+ * Certificate and handshake failures: OpenSSL's verify codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+ * CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT...), Node's name check (ERR_TLS_CERT_ALTNAME_INVALID)
+ * and alerts from the peer (ERR_SSL_..., e.g. a client certificate the upstream requires).
+ */
+export function isTlsFailure(code: string): boolean {
+  return code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT') ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' || code === 'UNABLE_TO_GET_ISSUER_CERT' ||
+    code === 'EPROTO';
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkReferencedFiles } from '../../src/config/check-files.js';
+import { checkReferencedFiles } from '../../src/cli/check-config-files.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { ForwarderName } from '../../src/proxy/forwarder.js';
 import { call } from '../support/http-call.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkReferencedFiles } from '../../../src/config/check-files.js';
+import { checkReferencedFiles } from '../../../src/cli/check-config-files.js';
 import { parseConfig } from '../../../src/config/load.js';
 import type { SamlProviderConfig } from '../../../src/config/sso-schema.js';
 import { GatewayError } from '../../../src/errors.js';

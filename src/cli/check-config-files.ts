@@ -1,19 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { FileCheck } from '../config/file-check.js';
+import { ConfigError, type ConfigProblem } from '../config/problems.js';
+import type { GatewayConfig } from '../config/schema.js';
 import { serverTlsFileChecks } from '../http/server-tls.js';
 import { upstreamTlsFileChecks } from '../proxy/upstream-tls.js';
 import { MasterKey } from '../secrets/master-key.js';
 import { FileUserSource } from '../users/file-user-source.js';
 import { knownIdp } from '../users/sso/saml-client.js';
-import { ConfigError, type ConfigProblem } from './problems.js';
-import type { GatewayConfig } from './schema.js';
-
-/** A file the config names and what reading it must succeed at; `tlsFiles` adds the TLS ones. */
-export interface FileCheck {
-  key: string;
-  path: string;
-  /** Throws (with a message fit for an operator) when the content is unusable. */
-  parse(text: string): void | Promise<void>;
-}
 
 /**
  * `hlgw check-config`: every file the config refers to exists and parses, so a missing users

@@ -146,10 +146,24 @@ export function knownIdp(p: SamlProviderConfig, text: string): KnownIdp {
  * then remove the old once the IdP has switched. A signature must verify with one of them.
  */
 export function readIdpCertificates(pem: string): string[] {
-  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const certs = pemBlocks(pem, 'CERTIFICATE');
   if (certs.length === 0) throw new Error('expected a PEM certificate (-----BEGIN CERTIFICATE-----)');
   for (const c of certs) new X509Certificate(c); // throws on a malformed certificate
   return certs;
+}
+
+/** Each `-----BEGIN {label}-----` … `-----END {label}-----` block, found by a linear scan. */
+function pemBlocks(text: string, label: string): string[] {
+  const begin = `-----BEGIN ${label}-----`;
+  const end = `-----END ${label}-----`;
+  const out: string[] = [];
+  for (let i = text.indexOf(begin); i !== -1; i = text.indexOf(begin, i)) {
+    const j = text.indexOf(end, i + begin.length + 1);
+    if (j === -1) break;
+    out.push(text.slice(i, j + end.length));
+    i = j + end.length;
+  }
+  return out;
 }
 
 function refuse(why: string, cause?: unknown): GatewayError {

@@ -1,7 +1,14 @@
+import { DOMParser } from '@xmldom/xmldom';
 import { GatewayError } from '../../errors.js';
 
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
+
+/*
+ * Both checks run on the attacker's XML before any signature is verified: nothing here may
+ * backtrack. Every regular expression below is linear (test/security/redos.test.ts checks them
+ * all with recheck) and the Destination is read from xmldom's DOM, the parser node-saml uses next.
+ */
 
 /**
  * Pins the signature algorithms before node-saml verifies anything (RFC 8725's lesson, for
@@ -19,6 +26,7 @@ export function checkSignatureAlgorithms(xml: string): void {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw refuse('the response contains a DTD');
   const mentions = (xml.match(/SignatureMethod|DigestMethod/g) ?? []).length;
   let tags = 0;
+  // Linear: each match starts at a `<` and its `[^<>]*` stops at the next `<`.
   for (const m of xml.matchAll(/<(\/?)(?:[A-Za-z_][\w.-]*:)?(SignatureMethod|DigestMethod)(?=[\s/>])([^<>]*)>/g)) {
     tags++;
     if (m[1] === '/') continue;
@@ -29,11 +37,24 @@ export function checkSignatureAlgorithms(xml: string): void {
   if (tags !== mentions) throw refuse('the response\'s signature could not be read');
 }
 
-/** The Response's Destination attribute, when its root element has one. */
+/**
+ * The Response's Destination attribute, when its root element is a Response (any prefix) that
+ * has one. Read from the DOM, so comments, processing instructions and entity references are the
+ * parser's business. XML that xmldom reports an error in is refused here, as node-saml (same
+ * parser, same error handling) would refuse it a moment later.
+ */
 export function responseDestination(xml: string): string | undefined {
-  const root = /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:[A-Za-z_][\w.-]*:)?Response(?=[\s/>])([^<>]*)>/.exec(xml);
-  if (root === null) return undefined;
-  return /\sDestination="([^"]*)"/.exec(root[1] ?? '')?.[1]?.replace(/&amp;/g, '&');
+  let broken = false;
+  let root: Element | null = null;
+  try {
+    const doc = new DOMParser({ errorHandler: (level) => { if (level !== 'warning') broken = true; } }).parseFromString(xml, 'text/xml');
+    root = doc.documentElement;
+  } catch {
+    broken = true;
+  }
+  if (broken || root === null) throw refuse('the response is not well-formed XML');
+  if (root.localName !== 'Response' || !root.hasAttribute('Destination')) return undefined;
+  return root.getAttribute('Destination') ?? undefined;
 }
 
 function refuse(why: string): GatewayError {

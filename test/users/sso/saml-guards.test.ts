@@ -43,14 +43,26 @@ describe('checkSignatureAlgorithms: RSA-SHA256 and SHA-256 only, read as a deny-
   });
 });
 
-describe('responseDestination', () => {
+describe('responseDestination: read from the DOM', () => {
+  const P = 'xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"';
   it.each([
-    ['<samlp:Response ID="_1" Destination="https://hl.example/auth/ui/sso/x/acs">', 'https://hl.example/auth/ui/sso/x/acs'],
-    ['<?xml version="1.0"?>\n<Response Destination="https://a/b?c=1&amp;d=2">', 'https://a/b?c=1&d=2'],
-    ['<samlp:Response ID="_1">', undefined],
-    ['<samlp:LogoutResponse Destination="x">', undefined],
+    [`<samlp:Response ${P} ID="_1" Destination="https://hl.example/auth/ui/sso/x/acs"/>`, 'https://hl.example/auth/ui/sso/x/acs'],
+    ['<?xml version="1.0"?>\n<Response Destination="https://a/b?c=1&amp;d=2"></Response>', 'https://a/b?c=1&d=2'],
+    [`<!-- a --><!----><?pi x?>\n<samlp:Response ${P} Destination="https://a/&#x62;"/>`, 'https://a/b'],
+    [`<samlp:Response ${P} ID="_1"/>`, undefined],
+    [`<samlp:LogoutResponse ${P} Destination="x"/>`, undefined],
+    // Only the root counts: a Response deeper down is not the message.
+    [`<x><samlp:Response ${P} Destination="y"/></x>`, undefined],
   ])('%s → %s', (xml, want) => {
     expect(responseDestination(xml)).toBe(want);
+  });
+
+  it.each([
+    ['comments and no root (once a catastrophic backtrack)', '<!---->'.repeat(30) + 'x'],
+    ['an unclosed root', '<samlp:Response Destination="x">'],
+    ['nothing', ''],
+  ])('refuses XML that does not parse: %s', (_n, xml) => {
+    expect(() => responseDestination(xml)).toThrow(expect.objectContaining({ code: 'sso_failed', detail: expect.stringMatching(/not well-formed XML/) as string }));
   });
 });
 

@@ -8,7 +8,7 @@ import { mapClaims, type SsoIdentity } from './claim-mapping.js';
 import type { PendingSaml, PendingSignIn } from './pending-sign-ins.js';
 import { checkAssertion } from './saml-assertion-checks.js';
 import { readIdpMetadata } from './saml-idp-metadata.js';
-import { checkSignatureAlgorithms, responseDestination } from './saml-xml-guards.js';
+import { checkResponseShape, checkSignatureAlgorithms, responseDestination } from './saml-xml-guards.js';
 import type { SeenAssertionIds } from './seen-assertions.js';
 import type { SsoClient } from './sso-client.js';
 
@@ -20,8 +20,9 @@ const NO_LIBRARY_REQUEST_EXPIRY_MS = 100 * 365 * 24 * 3600_000;
  * HTTP-Redirect, the Response by HTTP-POST to our ACS. node-saml verifies the assertion's
  * signature against the configured certificate only (an unsigned assertion, or one signed by
  * another key, is refused; `wantAssertionsSigned`), the audience (our entity id) and that the
- * Response and its SubjectConfirmation answer our request. Around it we pin the algorithms
- * (RSA-SHA256, SHA-256 digests; saml-xml-guards.ts), check Destination, and on the verified
+ * Response and its SubjectConfirmation answer our request. Around it, before any parser runs, we
+ * bound the document's shape (no DTD, comment or processing instruction; a bounded number of
+ * attributes per element; well-formed in a parse that stops at the first error) and pin the algorithms (RSA-SHA256, SHA-256 digests; saml-xml-guards.ts), check Destination, and on the verified
  * assertion the Issuer, Recipient, InResponseTo and times with our clock (saml-assertion-checks.ts);
  * last, the assertion id must be new (the replay cache).
  *
@@ -62,6 +63,7 @@ export class SamlClient implements SsoClient {
     const response = answer.get('SAMLResponse');
     if (response === null || response === '' || !/^[A-Za-z0-9+/=\r\n]+$/.test(response)) throw refuse('the identity provider sent no SAMLResponse');
     const xml = Buffer.from(response, 'base64').toString('utf8');
+    checkResponseShape(xml);
     checkSignatureAlgorithms(xml);
     const destination = responseDestination(xml);
     if (destination !== undefined && destination !== pending.acsUrl) throw refuse('the response is for another destination (not this gateway\'s ACS URL)');

@@ -20,10 +20,11 @@ const NO_LIBRARY_REQUEST_EXPIRY_MS = 100 * 365 * 24 * 3600_000;
  * HTTP-Redirect, the Response by HTTP-POST to our ACS. node-saml verifies the assertion's
  * signature against the configured certificate only (an unsigned assertion, or one signed by
  * another key, is refused; `wantAssertionsSigned`), the audience (our entity id) and that the
- * Response and its SubjectConfirmation answer our request. Around it, before any parser runs, we
- * bound the document's shape (no DTD, comment or processing instruction; a bounded number of
- * attributes per element; well-formed in a parse that stops at the first error) and pin the algorithms (RSA-SHA256, SHA-256 digests; saml-xml-guards.ts), check Destination, and on the verified
- * assertion the Issuer, Recipient, InResponseTo and times with our clock (saml-assertion-checks.ts);
+ * Response and its SubjectConfirmation answer our request. Before it, by linear scans, we bound
+ * the document's shape (no DTD, comment or processing instruction; a bounded number of tags and
+ * of attributes per element), pin the algorithms (RSA-SHA256, SHA-256 digests) and read the
+ * Destination in a parse that stops at xmldom's first error (saml-xml-guards.ts); after it, on
+ * the verified assertion the Issuer, Recipient, InResponseTo and times with our clock (saml-assertion-checks.ts);
  * last, the assertion id must be new (the replay cache).
  *
  * A SAML instance is made per call, with a request-id cache that knows only this browser's

@@ -12,6 +12,13 @@ const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
  */
 
 /**
+ * Tags (`<`) a Response may hold: about 2,500 elements, so some 2,000 attribute values beside the
+ * signature. xmldom and node-saml's XPath queries spend microseconds per element, twice (our parse,
+ * then node-saml's): 60,000 nested elements, which fit in the ACS's 256 KiB, took over half a second.
+ */
+export const MAX_TAGS = 5000;
+
+/**
  * `=` signs from one `<` to the next: every attribute has one (whatever the spaces around it), and
  * xmldom adds each attribute after a scan of those already there (N² per element). Text counts
  * too, which only makes the bound stricter: a group written as an LDAP DN has a handful.
@@ -19,8 +26,8 @@ const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
 export const MAX_EQUALS_PER_TAG = 256;
 
 /**
- * The shape of the Response before any parser sees it, by linear scans: at most
- * MAX_EQUALS_PER_TAG attributes in an element, no DTD, no comment and no processing instruction
+ * The shape of the Response before any parser sees it, by linear scans: at most MAX_TAGS tags
+ * and MAX_EQUALS_PER_TAG attributes in an element, no DTD, no comment and no processing instruction
  * but a leading XML declaration. A SAML message has no use for them; comments are the classic way
  * to split a signed NameID (`a<!---->b` reads as `a` to some libraries); and xmldom checks every
  * node added at the top level against all the others there, so a flood of top-level comments or
@@ -32,11 +39,14 @@ export function checkResponseShape(xml: string): void {
   // The XML declaration is the one `<?` allowed, and only as the very first bytes.
   const pi = xml.indexOf('<?');
   if (pi !== -1 && (pi !== 0 || !/^<\?xml\s/.test(xml) || xml.includes('<?', 2))) throw refuse('the response contains a processing instruction');
+  let tags = 0;
   let equals = 0;
   for (let i = 0; i < xml.length; i++) {
     const c = xml.charCodeAt(i);
-    if (c === 60 /* < */) equals = 0;
-    else if (c === 61 /* = */ && ++equals > MAX_EQUALS_PER_TAG) {
+    if (c === 60 /* < */) {
+      if (++tags > MAX_TAGS) throw refuse(`the response has more than ${MAX_TAGS} tags`);
+      equals = 0;
+    } else if (c === 61 /* = */ && ++equals > MAX_EQUALS_PER_TAG) {
       throw refuse(`the response has an element with more than ${MAX_EQUALS_PER_TAG} attributes`);
     }
   }

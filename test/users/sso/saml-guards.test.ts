@@ -10,7 +10,7 @@ import type { SamlProviderConfig } from '../../../src/config/sso-schema.js';
 import { GatewayError } from '../../../src/errors.js';
 import { knownIdp } from '../../../src/users/sso/saml-client.js';
 import { readIdpMetadata } from '../../../src/users/sso/saml-idp-metadata.js';
-import { checkResponseShape, checkSignatureAlgorithms, MAX_EQUALS_PER_TAG, responseDestination } from '../../../src/users/sso/saml-xml-guards.js';
+import { checkResponseShape, checkSignatureAlgorithms, MAX_EQUALS_PER_TAG, MAX_TAGS, responseDestination } from '../../../src/users/sso/saml-xml-guards.js';
 
 const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
@@ -47,6 +47,7 @@ describe('checkResponseShape: what a SAMLResponse may not hold, checked before a
   it('accepts a signed response, with or without an XML declaration', () => {
     expect(() => checkResponseShape(signed(RSA_SHA256))).not.toThrow();
     expect(() => checkResponseShape(`<?xml version="1.0" encoding="UTF-8"?>\n${signed(RSA_SHA256)}`)).not.toThrow();
+    expect(() => checkResponseShape(`<r>${'<a/>'.repeat(MAX_TAGS - 2)}</r>`)).not.toThrow();
     expect(() => checkResponseShape(`<r ${Array.from({ length: MAX_EQUALS_PER_TAG }, (_, i) => `a${i}="1"`).join(' ')}/>`)).not.toThrow();
   });
 
@@ -57,6 +58,7 @@ describe('checkResponseShape: what a SAMLResponse may not hold, checked before a
     ['a processing instruction', signed(RSA_SHA256).replace('<ds:Signature>', '<?x y?><ds:Signature>'), /processing instruction/],
     ['a second XML declaration', `<?xml version="1.0"?><?xml version="1.0"?>${signed(RSA_SHA256)}`, /processing instruction/],
     ['a declaration after a space', ` <?xml version="1.0"?>${signed(RSA_SHA256)}`, /processing instruction/],
+    ['too many tags', `<r>${'<a/>'.repeat(MAX_TAGS)}</r>`, /more than 5000 tags/],
     ['too many attributes in one element', `<r ${Array.from({ length: MAX_EQUALS_PER_TAG + 1 }, (_, i) => `a${i} = "1"`).join(' ')}/>`, /more than 256 attributes/],
   ])('refuses %s', (_n, xml, reason) => {
     expect(() => checkResponseShape(xml)).toThrow(expect.objectContaining({ code: 'sso_failed', detail: expect.stringMatching(reason) as string }));

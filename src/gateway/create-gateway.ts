@@ -29,6 +29,7 @@ import { createHttpProxyForwarder } from '../proxy/http-proxy-forwarder.js';
 import { upstreamCause, upstreamTls } from '../proxy/upstream-cause.js';
 import { createUndiciForwarder } from '../proxy/undici-forwarder.js';
 import type { MasterKey } from '../secrets/master-key.js';
+import { redactPath } from '../secrets/redact-url.js';
 import { StateSync } from '../state/state-sync.js';
 import { freshnessFor, type StateFreshness } from '../state/state-freshness.js';
 import { registerSyncMetrics } from '../metrics/sync-metrics.js';
@@ -287,8 +288,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     isStateStale: freshness ? () => freshness.isStale() : undefined,
     onReject(req, code) {
       accessLog.refused(req, code);
-      // The path only: a query string could carry a token (that request is refused, but not logged with it).
-      if (log.isLevelEnabled('debug')) log.debug({ requestId: req.headers['x-request-id'], method: req.method, path: (req.url ?? '').split('?')[0], code }, 'request rejected');
+      // redactPath: no query string, no token-shaped part of the path (the access log's rule).
+      if (log.isLevelEnabled('debug')) log.debug({ requestId: req.headers['x-request-id'], method: req.method, path: redactPath(req.url), code }, 'request rejected');
     },
   });
 

@@ -314,8 +314,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     // Not ready while the shared state may lag: a load balancer then stops sending traffic here.
     const reason = freshness?.notReadyReason();
     if (reason) throw new Error(reason);
-    // A wrong master key: every Bearer of these portfolios would be refused (state-sync logs it once).
-    if (sync.unsealable.size > 0) throw new Error(`master key mismatch: cannot unseal the key of ${[...sync.unsealable].slice(0, 10).join(', ')}${sync.unsealable.size > 10 ? ' and more' : ''} (see the log)`);
+    // A wrong master key: every Bearer of these portfolios would be refused. A count only: the
+    // admin port needs no credential; state-sync logs the ids once per change of the set.
+    const n = sync.unsealable.size;
+    if (n > 0) throw new Error(`master key mismatch: cannot unseal the key of ${n} portfolio${n === 1 ? '' : 's'} (their ids are in the log)`);
     await withTimeout(store.ping(), 2000, 'store unreachable');
     return { store: store.type, portfolios: 'loaded', ...(freshness ? { lagSeconds: Number(freshness.lagSeconds().toFixed(3)) } : {}) };
   };

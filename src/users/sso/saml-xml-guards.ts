@@ -36,9 +36,9 @@ export const MAX_EQUALS_PER_TAG = 256;
 export function checkResponseShape(xml: string): void {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw refuse('the response contains a DTD');
   if (xml.includes('<!--')) throw refuse('the response contains an XML comment');
-  // The XML declaration is the one `<?` allowed, and only as the very first bytes.
+  // The XML declaration is the one `<?` allowed, and only as the very first bytes (after a BOM).
   const pi = xml.indexOf('<?');
-  if (pi !== -1 && (pi !== 0 || !/^<\?xml\s/.test(xml) || xml.includes('<?', 2))) throw refuse('the response contains a processing instruction');
+  if (pi !== -1 && (!/^\uFEFF?<\?xml\s/.test(xml) || xml.includes('<?', pi + 2))) throw refuse('the response contains a processing instruction');
   let tags = 0;
   let equals = 0;
   for (let i = 0; i < xml.length; i++) {

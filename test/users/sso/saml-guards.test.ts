@@ -47,6 +47,7 @@ describe('checkResponseShape: what a SAMLResponse may not hold, checked before a
   it('accepts a signed response, with or without an XML declaration', () => {
     expect(() => checkResponseShape(signed(RSA_SHA256))).not.toThrow();
     expect(() => checkResponseShape(`<?xml version="1.0" encoding="UTF-8"?>\n${signed(RSA_SHA256)}`)).not.toThrow();
+    expect(() => checkResponseShape(`\uFEFF<?xml version="1.0"?>${signed(RSA_SHA256)}`)).not.toThrow();
     expect(() => checkResponseShape(`<r>${'<a/>'.repeat(MAX_TAGS - 2)}</r>`)).not.toThrow();
     expect(() => checkResponseShape(`<r ${Array.from({ length: MAX_EQUALS_PER_TAG }, (_, i) => `a${i}="1"`).join(' ')}/>`)).not.toThrow();
   });

@@ -31,8 +31,8 @@ export function renderConfigDoc(schemaSource = readFileSync(new URL('../src/conf
       section = top;
       out.push('', `## \`${top}\``, '', comments.get(top) ?? '', '', '| key | type | default | description |', '| --- | --- | --- | --- |');
     }
-    if (r.path.replace(/ \(.*\)$/, '') === top) continue;
-    const note = comments.get(r.path) ?? comments.get(r.path.replace(/ \(.*\)$/, '')) ?? '';
+    if (r.path.replace(/ \([^()]*\)$/, '') === top) continue;
+    const note = comments.get(r.path) ?? comments.get(r.path.replace(/ \([^()]*\)$/, '')) ?? '';
     out.push(`| \`${r.path}\` | ${cell(r.type)} | ${r.default === undefined ? '' : `\`${JSON.stringify(r.default)}\``} | ${cell(note)} |`);
   }
   return out.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n') + '\n';
@@ -81,7 +81,7 @@ function typeName(s: AnySchema): string {
 }
 
 function cell(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+  return s.replace(/\s+/g, (ws) => (ws.includes('\n') ? ' ' : ws)).replace(/\|/g, '\\|');
 }
 
 /** key path → the JSDoc above it, read from schema.ts by following its object literals and consts. */

@@ -24,7 +24,7 @@ export class ApiClient {
   private constructor(private readonly base: string, private readonly authorization: string) {}
 
   static async connect(flags: ConnectionFlags, io: CliIo): Promise<ApiClient> {
-    const url = (flags.url ?? io.env.HLGW_URL ?? DEFAULT_URL).replace(/\/+$/, '');
+    const url = (flags.url ?? io.env.HLGW_URL ?? DEFAULT_URL).replace(/(?<!\/)\/+$/, '');
     if (!URL.canParse(url) || !/^https?:/.test(url)) throw new CliError(`not an http(s) URL: ${url}`);
     const login = flags.login ?? io.env.HLGW_LOGIN;
     if (!login) throw new CliError('no login: pass --login or set HLGW_LOGIN');

@@ -59,7 +59,7 @@ function allowedPath(companyId: string): string {
 }
 
 function operatorCall<T>(o: OperatorFlags, io: CliIo, method: string, path: string, isExpected: (v: unknown) => v is T, what: string): Promise<T> {
-  const base = (o.adminUrl ?? io.env.HLGW_ADMIN_URL ?? DEFAULT_ADMIN_URL).replace(/\/+$/, '');
+  const base = (o.adminUrl ?? io.env.HLGW_ADMIN_URL ?? DEFAULT_ADMIN_URL).replace(/(?<!\/)\/+$/, '');
   if (!URL.canParse(base) || !/^https?:/.test(base)) throw new CliError(`not an http(s) URL: ${base}`);
   let secret = io.env.HLGW_OPERATOR_TOKEN;
   if (o.tokenFile) {

@@ -3,7 +3,8 @@ import type { ConfigProblem } from './problems.js';
 /** Where `${VAR}` filled a value: key path (dot-joined) → the variable names used there. */
 export type EnvOrigins = Map<string, string[]>;
 
-const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/** A fallback may hold `$` but not `${`: so a `${` never rescans the rest of the string (linear). */
+const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-((?:[^}$]|\$(?!\{))*))?\}/g;
 
 /**
  * `${NAME}` and `${NAME:-fallback}` in string values; an unset variable without fallback is an

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, isGatewayError } from '../errors.js';
+import { redactPath } from '../secrets/redact-url.js';
 import { clientAddress } from '../http/forwarded-headers.js';
 import { auditEndpoint } from './audit.js';
 import { createCallerAuthenticator } from './authenticate-caller.js';
@@ -73,7 +74,7 @@ export function createEndpoints(d: EndpointDeps) {
   function handle(req: IncomingMessage, res: ServerResponse): void {
     dispatch(req, res).catch((err: unknown) => {
       if (!isGatewayError(err)) {
-        d.log.error({ err: err instanceof Error ? err.message : String(err), path: pathOnly(req.url) }, 'endpoint failed');
+        d.log.error({ err: err instanceof Error ? err.message : String(err), path: redactPath(req.url) }, 'endpoint failed');
         d.onError?.(req, 'internal');
         return d.errors.send(res, new GatewayError('internal'));
       }
@@ -85,7 +86,7 @@ export function createEndpoints(d: EndpointDeps) {
       d.errors.send(res, err, err.code === 'payload_too_large' ? { connection: 'close' } : undefined);
     }).catch((err: unknown) => {
       // Rendering the error failed too: close rather than leave a rejection unhandled.
-      d.log.error({ err: err instanceof Error ? err.message : String(err), path: pathOnly(req.url) }, 'endpoint failed to answer');
+      d.log.error({ err: err instanceof Error ? err.message : String(err), path: redactPath(req.url) }, 'endpoint failed to answer');
       res.destroy();
     });
   }
@@ -99,11 +100,4 @@ function decodeParam(s: string): string {
   } catch {
     throw new GatewayError('not_found');
   }
-}
-
-/** The path without the query string (which may carry anything). */
-function pathOnly(url: string | undefined): string {
-  const u = url ?? '/';
-  const q = u.indexOf('?');
-  return q === -1 ? u : u.slice(0, q);
 }

@@ -29,6 +29,7 @@ import { createHttpProxyForwarder } from '../proxy/http-proxy-forwarder.js';
 import { upstreamCause, upstreamTls } from '../proxy/upstream-cause.js';
 import { createUndiciForwarder } from '../proxy/undici-forwarder.js';
 import type { MasterKey } from '../secrets/master-key.js';
+import { redactPath } from '../secrets/redact-url.js';
 import { StateSync } from '../state/state-sync.js';
 import { freshnessFor, type StateFreshness } from '../state/state-freshness.js';
 import { registerSyncMetrics } from '../metrics/sync-metrics.js';
@@ -296,8 +297,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
     onReject(req, code) {
       accessLog.refused(req, code);
-      // The path only: a query string could carry a token (that request is refused, but not logged with it).
-      if (log.isLevelEnabled('debug')) log.debug({ requestId: req.headers['x-request-id'], method: req.method, path: (req.url ?? '').split('?')[0], code }, 'request rejected');
+      // redactPath: no query string, no token-shaped part of the path (the access log's rule).
+      if (log.isLevelEnabled('debug')) log.debug({ requestId: req.headers['x-request-id'], method: req.method, path: redactPath(req.url), code }, 'request rejected');
     },
   });
 
@@ -322,8 +323,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     // Not ready while the shared state may lag: a load balancer then stops sending traffic here.
     const reason = freshness?.notReadyReason();
     if (reason) throw new Error(reason);
-    // A wrong master key: every Bearer of these portfolios would be refused (state-sync logs it once).
-    if (sync.unsealable.size > 0) throw new Error(`master key mismatch: cannot unseal the key of ${[...sync.unsealable].slice(0, 10).join(', ')}${sync.unsealable.size > 10 ? ' and more' : ''} (see the log)`);
+    // A wrong master key: every Bearer of these portfolios would be refused. A count only: the
+    // admin port needs no credential; state-sync logs the ids once per change of the set.
+    const n = sync.unsealable.size;
+    if (n > 0) throw new Error(`master key mismatch: cannot unseal the key of ${n} portfolio${n === 1 ? '' : 's'} (their ids are in the log)`);
     // identity.upstream: assertion and the signing key in force does not open: every Bearer would get 503.
     const keyReason = signingKeys?.notReadyReason(now());
     if (keyReason) throw new Error(keyReason);

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { classifyAuthorization } from '../auth/classify-authorization.js';
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
+import { redactPath } from '../secrets/redact-url.js';
 import { clientAddress } from './forwarded-headers.js';
 
 export type AccessMode = 'off' | 'all' | 'sampled';
@@ -26,13 +27,11 @@ const ENTRY = Symbol('hlgw.accessLog');
 type Tagged = IncomingMessage & { [ENTRY]?: Entry };
 const UPSTREAM_FAILURES: ReadonlySet<ErrorCode> = new Set(['upstream_unreachable', 'upstream_timeout']);
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** A JWS/JWE compact serialization starts with base64url('{"'): a token pasted into a path. */
-const TOKEN_IN_PATH = /eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)*/g;
 
 /**
  * The access log (`log.access`): one pino JSON line per request on the proxy port, after its
- * response is done. Fields: time, requestId, method, path (never the query string; a token-shaped
- * segment is replaced by `[token]`), status, auth (none|basic|bearer|other|malformed), outcome
+ * response is done. Fields: time, requestId, method, path (redactPath: never the query string; a
+ * token-shaped segment is replaced by `[token]`), status, auth (none|basic|bearer|other|malformed), outcome
  * (forwarded|rejected|endpoint), reason (the error code when the gateway refused or failed),
  * upstreamStatus and upstreamMs (when the upstream answered), durationMs, bytesIn (the request
  * body: its Content-Length, or what was read from the connection for a chunked one), bytesOut
@@ -101,7 +100,7 @@ export class AccessLog {
     this.out.info({
       requestId: typeof id === 'string' && SANE_REQUEST_ID.test(id) ? id : undefined,
       method: req.method,
-      path: pathOf(url),
+      path: redactPath(url),
       status: res.headersSent ? res.statusCode : undefined,
       auth: e.auth,
       outcome: endpoint ? 'endpoint' : e.code === undefined || UPSTREAM_FAILURES.has(e.code) ? 'forwarded' : 'rejected',
@@ -116,14 +115,6 @@ export class AccessLog {
       aborted: res.writableFinished ? undefined : true,
     }, 'access');
   }
-}
-
-/** The path only: a query string may carry anything; a target that is not a path is not logged. */
-function pathOf(url: string): string {
-  if (url.charCodeAt(0) !== 47 /* / */) return '(not a path)';
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  return path.includes('eyJ') ? path.replace(TOKEN_IN_PATH, '[token]') : path;
 }
 
 /** Request headers are read in wrap(), before the forwarder drops transfer-encoding. */

@@ -4,10 +4,12 @@
  * parameter (§2.3), however the upstream's framework would spell it.
  *
  * What counts as that name is decided the way lenient servers read it, since the upstream is
- * not ours to know: percent-decoded (twice: some stacks decode again), `+` as a space, any case
- * (with Unicode folding as Java's equalsIgnoreCase does: `ſ` is s, the Kelvin sign is k), `;`
- * as a separator like `&` (matrix parameters, old CGI), PHP's name mangling (`.`, space, `[`
- * become `_`, leading spaces dropped, `name[]` is an array of that name), and a trailing NUL.
+ * not ours to know: percent-decoded to a fixed point (some stacks decode again, and again; IIS
+ * and old ASP also read `%uXXXX`), `+` as a space, any case (with Unicode folding as Java's
+ * equalsIgnoreCase does: `ſ` is s, the Kelvin sign is k), `-` and `_` alike (as oauth2-proxy
+ * compares header names; frameworks that map parameters to identifiers do the same), `;` as a
+ * separator like `&` (matrix parameters, old CGI), PHP's name mangling (`.`, space, `[` become
+ * `_`, leading spaces dropped, `name[]` is an array of that name), and a trailing NUL.
  */
 
 /**
@@ -21,8 +23,10 @@ const MAY_NAME_TOKEN_FROM = /tok|[%\u0080-\uffff]/gi;
 /** A separator, then a name (up to `=` or the next separator) holding such a hint. */
 const A_NAME_MAY_BE_TOKEN = /[?;&][^=&;?]*?(?:tok|[%\u0080-\uffff])/gi;
 const SEPARATOR = /[&;?]/;
-const ACCESS_TOKEN = /^access[_. +[]token(?:$|\[|[\s\0])/;
-const MAX_DECODE_ROUNDS = 3;
+const ACCESS_TOKEN = /^access[-_. +[]token(?:$|\[|[\s\0])/;
+/** Decoding stops at a fixed point or after this many rounds (each round at least shortens the name). */
+const MAX_DECODE_ROUNDS = 8;
+const PERCENT_U = /%u([0-9a-f]{4})/gi;
 const LATIN1_HIGH = /[\u0080-\u00ff]/;
 const WIDE = /[\u0100-\uffff]/;
 
@@ -57,8 +61,12 @@ function namesAccessToken(raw: string): boolean {
   return ACCESS_TOKEN.test(name.toUpperCase().toLowerCase().trimStart());
 }
 
-/** UTF-8 when the escapes form it, else byte by byte: a broken escape must not hide the rest. */
-function percentDecode(s: string): string {
+/**
+ * One round: `%uXXXX` as that UTF-16 unit, then UTF-8 when the escapes form it, else byte by
+ * byte (a broken escape must not hide the rest).
+ */
+function percentDecode(raw: string): string {
+  const s = raw.includes('%u') || raw.includes('%U') ? raw.replace(PERCENT_U, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))) : raw;
   try {
     return decodeURIComponent(s);
   } catch {

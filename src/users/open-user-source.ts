@@ -22,7 +22,7 @@ export async function openUserSource(config: GatewayConfig): Promise<UserSource>
       return FileUserSource.load(u.file);
     case 'upstream':
       return new UpstreamUserSource({
-        url: config.upstream.url.replace(/\/+$/, '') + u.path,
+        url: config.upstream.url.replace(/(?<!\/)\/+$/, '') + u.path,
         method: u.method,
         timeoutMs: u.timeoutMs,
         cacheSeconds: u.cacheSeconds,

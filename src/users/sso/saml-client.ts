@@ -8,7 +8,7 @@ import { mapClaims, type SsoIdentity } from './claim-mapping.js';
 import type { PendingSaml, PendingSignIn } from './pending-sign-ins.js';
 import { checkAssertion } from './saml-assertion-checks.js';
 import { readIdpMetadata } from './saml-idp-metadata.js';
-import { checkSignatureAlgorithms, responseDestination } from './saml-xml-guards.js';
+import { checkResponseShape, checkSignatureAlgorithms, responseDestination } from './saml-xml-guards.js';
 import type { SeenAssertionIds } from './seen-assertions.js';
 import type { SsoClient } from './sso-client.js';
 
@@ -20,9 +20,11 @@ const NO_LIBRARY_REQUEST_EXPIRY_MS = 100 * 365 * 24 * 3600_000;
  * HTTP-Redirect, the Response by HTTP-POST to our ACS. node-saml verifies the assertion's
  * signature against the configured certificate only (an unsigned assertion, or one signed by
  * another key, is refused; `wantAssertionsSigned`), the audience (our entity id) and that the
- * Response and its SubjectConfirmation answer our request. Around it we pin the algorithms
- * (RSA-SHA256, SHA-256 digests; saml-xml-guards.ts), check Destination, and on the verified
- * assertion the Issuer, Recipient, InResponseTo and times with our clock (saml-assertion-checks.ts);
+ * Response and its SubjectConfirmation answer our request. Before it, by linear scans, we bound
+ * the document's shape (no DTD, comment or processing instruction; a bounded number of tags and
+ * of attributes per element), pin the algorithms (RSA-SHA256, SHA-256 digests) and read the
+ * Destination in a parse that stops at xmldom's first error (saml-xml-guards.ts); after it, on
+ * the verified assertion the Issuer, Recipient, InResponseTo and times with our clock (saml-assertion-checks.ts);
  * last, the assertion id must be new (the replay cache).
  *
  * A SAML instance is made per call, with a request-id cache that knows only this browser's
@@ -62,6 +64,7 @@ export class SamlClient implements SsoClient {
     const response = answer.get('SAMLResponse');
     if (response === null || response === '' || !/^[A-Za-z0-9+/=\r\n]+$/.test(response)) throw refuse('the identity provider sent no SAMLResponse');
     const xml = Buffer.from(response, 'base64').toString('utf8');
+    checkResponseShape(xml);
     checkSignatureAlgorithms(xml);
     const destination = responseDestination(xml);
     if (destination !== undefined && destination !== pending.acsUrl) throw refuse('the response is for another destination (not this gateway\'s ACS URL)');
@@ -146,10 +149,24 @@ export function knownIdp(p: SamlProviderConfig, text: string): KnownIdp {
  * then remove the old once the IdP has switched. A signature must verify with one of them.
  */
 export function readIdpCertificates(pem: string): string[] {
-  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const certs = pemBlocks(pem, 'CERTIFICATE');
   if (certs.length === 0) throw new Error('expected a PEM certificate (-----BEGIN CERTIFICATE-----)');
   for (const c of certs) new X509Certificate(c); // throws on a malformed certificate
   return certs;
+}
+
+/** Each `-----BEGIN {label}-----` … `-----END {label}-----` block, found by a linear scan. */
+function pemBlocks(text: string, label: string): string[] {
+  const begin = `-----BEGIN ${label}-----`;
+  const end = `-----END ${label}-----`;
+  const out: string[] = [];
+  for (let i = text.indexOf(begin); i !== -1; i = text.indexOf(begin, i)) {
+    const j = text.indexOf(end, i + begin.length + 1);
+    if (j === -1) break;
+    out.push(text.slice(i, j + end.length));
+    i = j + end.length;
+  }
+  return out;
 }
 
 function refuse(why: string, cause?: unknown): GatewayError {

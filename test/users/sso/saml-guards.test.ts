@@ -10,7 +10,7 @@ import type { SamlProviderConfig } from '../../../src/config/sso-schema.js';
 import { GatewayError } from '../../../src/errors.js';
 import { knownIdp } from '../../../src/users/sso/saml-client.js';
 import { readIdpMetadata } from '../../../src/users/sso/saml-idp-metadata.js';
-import { checkSignatureAlgorithms, responseDestination } from '../../../src/users/sso/saml-xml-guards.js';
+import { checkResponseShape, checkSignatureAlgorithms, MAX_EQUALS_PER_TAG, MAX_TAGS, responseDestination } from '../../../src/users/sso/saml-xml-guards.js';
 
 const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
@@ -43,14 +43,50 @@ describe('checkSignatureAlgorithms: RSA-SHA256 and SHA-256 only, read as a deny-
   });
 });
 
-describe('responseDestination', () => {
+describe('checkResponseShape: what a SAMLResponse may not hold, checked before any parser runs', () => {
+  it('accepts a signed response, with or without an XML declaration', () => {
+    expect(() => checkResponseShape(signed(RSA_SHA256))).not.toThrow();
+    expect(() => checkResponseShape(`<?xml version="1.0" encoding="UTF-8"?>\n${signed(RSA_SHA256)}`)).not.toThrow();
+    expect(() => checkResponseShape(`\uFEFF<?xml version="1.0"?>${signed(RSA_SHA256)}`)).not.toThrow();
+    expect(() => checkResponseShape(`<r>${'<a/>'.repeat(MAX_TAGS - 2)}</r>`)).not.toThrow();
+    expect(() => checkResponseShape(`<r ${Array.from({ length: MAX_EQUALS_PER_TAG }, (_, i) => `a${i}="1"`).join(' ')}/>`)).not.toThrow();
+  });
+
   it.each([
-    ['<samlp:Response ID="_1" Destination="https://hl.example/auth/ui/sso/x/acs">', 'https://hl.example/auth/ui/sso/x/acs'],
-    ['<?xml version="1.0"?>\n<Response Destination="https://a/b?c=1&amp;d=2">', 'https://a/b?c=1&d=2'],
-    ['<samlp:Response ID="_1">', undefined],
-    ['<samlp:LogoutResponse Destination="x">', undefined],
+    ['a DTD', `<!DOCTYPE r>${signed(RSA_SHA256)}`, /DTD/],
+    ['a comment (the NameID-splitting trick)', signed(RSA_SHA256).replace('<ds:Signature>', 'a<!---->b<ds:Signature>'), /XML comment/],
+    ['a flood of top-level comments', '<!---->'.repeat(30) + 'x', /XML comment/],
+    ['a processing instruction', signed(RSA_SHA256).replace('<ds:Signature>', '<?x y?><ds:Signature>'), /processing instruction/],
+    ['a second XML declaration', `<?xml version="1.0"?><?xml version="1.0"?>${signed(RSA_SHA256)}`, /processing instruction/],
+    ['a declaration after a space', ` <?xml version="1.0"?>${signed(RSA_SHA256)}`, /processing instruction/],
+    ['too many tags', `<r>${'<a/>'.repeat(MAX_TAGS)}</r>`, /more than 5000 tags/],
+    ['too many attributes in one element', `<r ${Array.from({ length: MAX_EQUALS_PER_TAG + 1 }, (_, i) => `a${i} = "1"`).join(' ')}/>`, /more than 256 attributes/],
+  ])('refuses %s', (_n, xml, reason) => {
+    expect(() => checkResponseShape(xml)).toThrow(expect.objectContaining({ code: 'sso_failed', detail: expect.stringMatching(reason) as string }));
+  });
+});
+
+describe('responseDestination: read from the DOM', () => {
+  const P = 'xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"';
+  it.each([
+    [`<samlp:Response ${P} ID="_1" Destination="https://hl.example/auth/ui/sso/x/acs"/>`, 'https://hl.example/auth/ui/sso/x/acs'],
+    ['<?xml version="1.0"?>\n<Response Destination="https://a/b?c=1&amp;d=2"></Response>', 'https://a/b?c=1&d=2'],
+    [`<samlp:Response ${P} Destination='https://a/&#x62;'/>`, 'https://a/b'],
+    [`<samlp:Response ${P} ID="_1"/>`, undefined],
+    [`<samlp:LogoutResponse ${P} Destination="x"/>`, undefined],
+    // Only the root counts: a Response deeper down is not the message.
+    [`<x><samlp:Response ${P} Destination="y"/></x>`, undefined],
   ])('%s → %s', (xml, want) => {
     expect(responseDestination(xml)).toBe(want);
+  });
+
+  it.each([
+    ['comments and no root (once a catastrophic backtrack)', '<!---->'.repeat(30) + 'x'],
+    // xmldom's recovery from this one checked each further element against all the others (N²).
+    ['two root elements', '<a/><a/>'],
+    ['nothing', ''],
+  ])('refuses XML that does not parse: %s', (_n, xml) => {
+    expect(() => responseDestination(xml)).toThrow(expect.objectContaining({ code: 'sso_failed', detail: expect.stringMatching(/not well-formed XML/) as string }));
   });
 });
 

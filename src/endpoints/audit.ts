@@ -3,7 +3,6 @@ import type { AuthenticateCaller } from './authenticate-caller.js';
 import type { EndpointDeps, EndpointHandler } from './context.js';
 import { iso, sendJson } from './respond.js';
 import { requireManagerOf } from './token-policy.js';
-import { listTreeAudit } from '../lifecycle/tree-audit.js';
 
 export const AUDIT_PAGE_DEFAULT = 50;
 export const AUDIT_PAGE_MAX = 200;
@@ -21,7 +20,7 @@ export function auditEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller)
     const limit = intParam(url.searchParams.get('limit'), 'limit', 1, AUDIT_PAGE_MAX) ?? AUDIT_PAGE_DEFAULT;
     const cursor = url.searchParams.get('cursor');
     if (cursor !== null && cursor.length > 100_000) throw new GatewayError('validation_failed', 'cursor: too long');
-    const page = await listTreeAudit(d.store, d.state.subtreeOf(companyId), { limit, cursor });
+    const page = await d.audit.listTree(d.companies.subtreeOf(companyId), { limit, cursor });
     sendJson(res, 200, {
       events: page.events.map((e) => ({
         id: e.id, company_id: e.companyId, at: iso(e.at), actor: e.actor, action: e.action, detail: e.detail, client_address: e.clientAddress,

@@ -1,18 +1,16 @@
-import type { UserIdentity } from '../users/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import type { ErrorResponder } from '../http/error-responses.js';
 import type { AuditTrail } from '../lifecycle/audit-trail.js';
+import type { CompanyDirectory } from '../lifecycle/company-directory.js';
 import type { PortfolioService } from '../lifecycle/portfolio-service.js';
 import type { TokenService } from '../lifecycle/token-service.js';
 import type { Logger } from '../log.js';
-import type { TokenState } from '../state/token-state.js';
-import type { SignIn, Store } from '../store/types.js';
+import type { SignIn } from '../store/types.js';
 import type { ErrorCode, GatewayError } from '../errors.js';
 import type { VerifiedToken } from '../token/validator.js';
 import type { LoginRateLimiter } from '../users/login-rate-limiter.js';
 import type { UserSource } from '../users/types.js';
-import type { PortalOptions } from '../portal/portal-router.js';
 
 /** Everything the /auth endpoints are made of; built by the composition root. */
 export interface EndpointDeps {
@@ -27,23 +25,22 @@ export interface EndpointDeps {
   tokens: TokenService;
   portfolios: PortfolioService;
   audit: AuditTrail;
-  store: Store;
-  state: TokenState;
+  /** Where companies sit and which portfolios may use tokens (read-only). */
+  companies: CompanyDirectory;
   errors: ErrorResponder;
   clock: Clock;
   trustedProxies: ReadonlySet<string>;
   log: Logger;
-  /** The Token Management pages under `{prefix}/ui/`; absent when portal.enabled is false. */
-  portal?: PortalOptions;
   /** Every error the endpoints answer, by code (metrics, access log); never the request's secrets. */
   onError?(req: IncomingMessage, code: ErrorCode): void;
-  /**
-   * Admits an SSO sign-in's identity before any session (src/lifecycle/sso-admission.ts): the
-   * provider's companies, then its claim's place in the portfolio tree. Throws `sso_failed`.
-   */
-  admitSsoSignIn(provider: string, who: UserIdentity, clientAddress: string | null): Promise<void>;
   /** `identity.upstream: assertion`: the JWK Set body served at `{prefix}/.well-known/jwks.json`. */
   jwks?: () => Buffer;
+}
+
+/** The Token Management pages under `{prefix}/ui/` (src/portal/), built beside the endpoints and routed by them. */
+export interface PortalRoutes {
+  /** `path` is below the endpoints prefix and starts with /ui. */
+  dispatch(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void>;
 }
 
 /** One request to an endpoint, with what the router already worked out. */

@@ -16,7 +16,7 @@ export function oauthIntrospectEndpoint(d: EndpointDeps, authenticate: Authentic
     if (!caller.manager) throw new GatewayError('forbidden');
     const token = await tokenParameter(d, x);
     const c = await openIfValid(d, token);
-    const p = c && d.state.portfolio(c.companyId);
+    const p = c && d.companies.policyInForce(c.companyId);
     if (c === undefined || p === undefined || c.companyId !== caller.companyId) return sendJson(x.res, 200, { active: false });
     sendJson(x.res, 200, {
       active: true,

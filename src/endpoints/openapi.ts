@@ -1,6 +1,5 @@
 import type { ErrorCode } from '../errors.js';
 import { ERROR_SPECS } from '../http/error-responses.js';
-import { portalOpenApiPaths } from '../portal/portal-openapi.js';
 import { SCHEMAS } from './openapi-schemas.js';
 
 /** The builders every path description uses, shared with the portal's (src/portal/portal-openapi.ts). */
@@ -34,7 +33,7 @@ export type OpenApiKit = ReturnType<typeof openApiKit>;
  * checked against it (test/support/openapi-conformance.ts), so it cannot drift from the code.
  * Every response body is a `$ref` to components.schemas (the conformance check relies on it).
  */
-export function openApiDocument(prefix: string, version: string): Record<string, unknown> {
+export function openApiDocument(prefix: string, version: string, morePaths: (prefix: string, kit: OpenApiKit) => Record<string, unknown> = () => ({})): Record<string, unknown> {
   const kit = openApiKit();
   const { json, ok, errors, companyId, tokenId } = kit;
   const basicAuth = ['unauthorized', 'rate_limited', 'user_source_unavailable', 'store_unavailable'] as ErrorCode[];
@@ -120,7 +119,7 @@ export function openApiDocument(prefix: string, version: string): Record<string,
       [`${prefix}/openapi.json`]: {
         get: { operationId: 'openapi', summary: 'This document', security: [{}], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
       },
-      ...portalOpenApiPaths(prefix, kit),
+      ...morePaths(prefix, kit),
     },
     components: {
       securitySchemes: {

@@ -5,18 +5,13 @@ import { clientAddress } from '../http/forwarded-headers.js';
 import { auditEndpoint } from './audit.js';
 import { createCallerAuthenticator } from './authenticate-caller.js';
 import { authorizeEndpoint } from './authorize.js';
-import type { EndpointDeps, EndpointHandler } from './context.js';
+import type { EndpointDeps, EndpointHandler, PortalRoutes } from './context.js';
 import { oauthIntrospectEndpoint } from './oauth-introspect.js';
 import { oauthRevokeEndpoint } from './oauth-revoke.js';
-import { openApiDocument } from './openapi.js';
 import { sendJson } from './respond.js';
 import { getPolicyEndpoint, putPolicyEndpoint } from './token-policy.js';
 import { jwksEndpoint } from './jwks.js';
 import { listTokensEndpoint, revokeTokenEndpoint } from './tokens.js';
-import { createPortal } from '../portal/portal-router.js';
-
-/** Version of the endpoints' contract (info.version of {prefix}/openapi.json): bump on a change. */
-const API_VERSION = '1.0.0';
 
 interface Route {
   /** Path below the prefix; `([^/]+)` segments become params. */
@@ -29,9 +24,9 @@ interface Route {
  * reach the upstream. Unknown paths under the prefix are 404, known paths with another
  * method 405 with Allow; every failure is rendered by the one ErrorResponder.
  */
-export function createEndpoints(d: EndpointDeps) {
+export function createEndpoints(d: EndpointDeps, parts: { openApi: Record<string, unknown>; portal?: PortalRoutes }) {
   const auth = createCallerAuthenticator(d);
-  const openApi = openApiDocument(d.prefix, API_VERSION);
+  const { openApi, portal } = parts;
   const routes: Route[] = [
     { pattern: /^\/oauth\/authorize$/, methods: { GET: authorizeEndpoint(d, auth), POST: authorizeEndpoint(d, auth) } },
     { pattern: /^\/oauth\/revoke$/, methods: { POST: oauthRevokeEndpoint(d, auth) } },
@@ -44,7 +39,6 @@ export function createEndpoints(d: EndpointDeps) {
   ];
   if (d.jwks) routes.push({ pattern: /^\/\.well-known\/jwks\.json$/, methods: { GET: jwksEndpoint(d.jwks) } });
   const prefix = d.prefix;
-  const portal = d.portal ? createPortal(d, d.portal) : undefined;
 
   function matches(url: string): boolean {
     if (!url.startsWith(prefix)) return false;

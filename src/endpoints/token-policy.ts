@@ -13,7 +13,7 @@ const POLICY_FIELDS = ['enabled', 'passphrase', 'durationMinutes'] as const;
  */
 export function requireManagerOf(caller: Caller, companyId: string, d?: EndpointDeps): void {
   if (!caller.manager || caller.companyId !== companyId) throw new GatewayError('forbidden');
-  if (d !== undefined && d.state.portfolioIdOf(companyId) !== companyId) throw new GatewayError('forbidden');
+  if (d !== undefined && d.companies.rootOf(companyId) !== companyId) throw new GatewayError('forbidden');
 }
 
 /** `GET {prefix}/portfolios/{companyId}/token-policy`: the pass phrase is write-only, the view says only whether one is set. */
@@ -21,7 +21,7 @@ export function getPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
   return async ({ req, res, address, params }) => {
     const companyId = params[0]!;
     requireManagerOf(await authenticate(req, address, { bearer: true }), companyId, d);
-    if (!d.state.isAllowed(companyId)) throw new GatewayError('portfolio_not_allowed');
+    if (!d.companies.isAllowed(companyId)) throw new GatewayError('portfolio_not_allowed');
     sendJson(res, 200, publicView(await d.portfolios.get(companyId)));
   };
 }
@@ -35,7 +35,7 @@ export function putPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
     const companyId = params[0]!;
     const caller = await authenticate(req, address, { bearer: true });
     requireManagerOf(caller, companyId, d);
-    if (!d.state.isAllowed(companyId)) throw new GatewayError('portfolio_not_allowed');
+    if (!d.companies.isAllowed(companyId)) throw new GatewayError('portfolio_not_allowed');
     const body = await readFields(req, d.maxBodyBytes, ['json']);
     const unknown = Object.keys(body).filter((k) => !(POLICY_FIELDS as readonly string[]).includes(k));
     if (unknown.length > 0) throw new GatewayError('validation_failed', unknown.map((k) => `${k}: unknown field`).join('; '));

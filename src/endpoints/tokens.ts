@@ -12,7 +12,7 @@ export function listTokensEndpoint(d: EndpointDeps, authenticate: AuthenticateCa
   return async ({ req, res, address }) => {
     const caller = await authenticate(req, address, { bearer: true });
     const records = caller.manager
-      ? (await Promise.all(subtreeOf(d, caller.companyId).map((c) => d.tokens.list(c)))).flat().sort((a, b) => b.createdAt - a.createdAt)
+      ? (await Promise.all(d.companies.subtreeOf(caller.companyId).map((c) => d.tokens.list(c)))).flat().sort((a, b) => b.createdAt - a.createdAt)
       : await d.tokens.list(caller.companyId, caller.userId);
     sendJson(res, 200, { tokens: records.map((r) => tokenView(d, r)) });
   };
@@ -27,7 +27,7 @@ export function revokeTokenEndpoint(d: EndpointDeps, authenticate: AuthenticateC
     const caller = await authenticate(req, address, { bearer: true });
     const r = await d.tokens.get(params[0]!);
     const mine = r !== undefined && r.companyId === caller.companyId && r.userId === caller.userId;
-    const managed = r !== undefined && caller.manager && subtreeOf(d, caller.companyId).includes(r.companyId);
+    const managed = r !== undefined && caller.manager && d.companies.subtreeOf(caller.companyId).includes(r.companyId);
     if (!r || !(mine || managed)) throw new GatewayError('not_found');
     // The store applies the revocation to this instance's TokenState before this resolves.
     await d.audit.write(() => d.tokens.revoke(r.tokenId), (revoked) => (revoked === false ? undefined : {
@@ -54,9 +54,4 @@ export function tokenView(d: EndpointDeps, r: TokenRecord) {
     /** `password`, or the SSO provider the token is bound to. */
     signed_in_with: r.signIn?.provider ?? 'password',
   };
-}
-
-/** A company and the companies below it (src/state/portfolio-tree.ts: the users file's and the learned ones). */
-function subtreeOf(d: EndpointDeps, companyId: string): string[] {
-  return d.state.subtreeOf(companyId);
 }

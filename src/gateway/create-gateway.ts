@@ -39,6 +39,10 @@ import type { Store } from '../store/types.js';
 import { TokenValidator } from '../token/validator.js';
 import { createRequestHandler } from './handle-request.js';
 import { createEndpoints } from '../endpoints/router.js';
+import type { EndpointDeps } from '../endpoints/context.js';
+import { CompanyDirectory } from '../lifecycle/company-directory.js';
+import { createPortal } from '../portal/portal-router.js';
+import { gatewayOpenApiDocument } from './openapi-document.js';
 import { AuditTrail } from '../lifecycle/audit-trail.js';
 import { AccessService } from '../lifecycle/access-service.js';
 import { createOperatorApi } from '../admin/operator-api.js';
@@ -254,7 +258,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   }, SESSION_PURGE_MS);
   sessionPurger.unref();
   const access = new AccessService(store, state, audit, now);
-  const endpoints = createEndpoints({
+  const endpointDeps: EndpointDeps = {
     prefix: config.endpoints.prefix,
     maxBodyBytes: config.endpoints.maxBodyBytes,
     maxTokenBytes: config.tokens.maxTokenBytes,
@@ -262,18 +266,24 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     users,
     limiter,
     validator,
-    tokens, portfolios, store, state, errors, clock,
+    tokens, portfolios, errors, clock,
+    companies: new CompanyDirectory(state),
     audit,
     trustedProxies,
     log,
-    portal: config.portal.enabled ? { sessions, idleMinutes: config.portal.idleMinutes, sso: { config: config.users.sso, env }, replaysCredential: upstreamIdentity.sealsCredential } : undefined,
     onError(req, code) {
       metrics.endpointError(code);
       accessLog.refused(req, code);
     },
-    admitSsoSignIn: (provider, who, clientAddress) => ssoAdmission.admit(provider, who, clientAddress),
     ...(signingKeys ? { jwks: () => signingKeys.jwks(now()) } : {}),
-  });
+  };
+  const portal = config.portal.enabled ? createPortal(endpointDeps, {
+    sessions,
+    idleMinutes: config.portal.idleMinutes,
+    sso: { config: config.users.sso, env, onceRecords: store, admit: (provider, who, clientAddress) => ssoAdmission.admit(provider, who, clientAddress) },
+    replaysCredential: upstreamIdentity.sealsCredential,
+  }) : undefined;
+  const endpoints = createEndpoints(endpointDeps, { openApi: gatewayOpenApiDocument(config.endpoints.prefix), ...(portal ? { portal } : {}) });
 
   const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip, config.identity.assertion.header];
   const handler = createRequestHandler({

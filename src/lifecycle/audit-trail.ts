@@ -1,6 +1,7 @@
 import { isGatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AuditEvent, Store } from '../store/types.js';
+import { listTreeAudit, type ListedEvent } from './tree-audit.js';
 
 export interface AuditEntry {
   companyId: string;
@@ -48,5 +49,10 @@ export class AuditTrail {
     } catch (err) {
       this.log.error({ err: String(err), action: e.action, companyId: e.companyId }, 'could not write the audit record');
     }
+  }
+
+  /** One page of the trails of `companies` (a manager's sub-tree), newest first (src/lifecycle/tree-audit.ts). */
+  listTree(companies: readonly string[], opts: { limit: number; cursor: string | null }): Promise<{ events: ListedEvent[]; next: string | null }> {
+    return listTreeAudit(this.store, companies, opts);
   }
 }

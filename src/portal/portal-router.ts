@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 import { auditEndpoint } from '../endpoints/audit.js';
 import { authorizeEndpoint } from '../endpoints/authorize.js';
-import type { EndpointDeps, Exchange } from '../endpoints/context.js';
+import type { EndpointDeps, Exchange, PortalRoutes } from '../endpoints/context.js';
 import { getPolicyEndpoint, putPolicyEndpoint } from '../endpoints/token-policy.js';
 import { listTokensEndpoint, revokeTokenEndpoint } from '../endpoints/tokens.js';
 import { clientAddress } from '../http/forwarded-headers.js';
@@ -21,8 +21,8 @@ import { loadStaticAssets, type StaticAssets } from './static-assets.js';
 export interface PortalOptions {
   sessions: SessionManager;
   idleMinutes: number;
-  /** SSO providers (users.sso); absent = password sign-in only. */
-  sso?: SsoOptions;
+  /** SSO providers (users.sso: none = password sign-in only) and what their sign-ins need. */
+  sso: SsoOptions;
   /** `identity.upstream: basic` for this company's portfolio: a generated token carries the user's own Basic, so the password is confirmed. */
   replaysCredential?: (companyId: string, viaSso: boolean) => boolean;
   /** The page's files; read from the build output when absent. */
@@ -38,7 +38,7 @@ interface Route { pattern: RegExp; methods: Readonly<Record<string, Handler>> }
  * standing in for Basic, so both write the same audit trail. Every state-changing call must
  * come from our own origin (src/portal/same-origin.ts) and carry the session's CSRF token.
  */
-export function createPortal(d: EndpointDeps, o: PortalOptions) {
+export function createPortal(d: EndpointDeps, o: PortalOptions): PortalRoutes {
   const assets = o.assets ?? loadStaticAssets();
   if (!assets.has('index.html')) d.log.warn('the portal page is not built (dist/portal/web missing): run npm run build');
   const p: PortalContext = { d, sessions: o.sessions, login: createLoginGate(d.limiter), assets, idleMinutes: o.idleMinutes, replaysCredential: o.replaysCredential ?? (() => false) };
@@ -93,8 +93,6 @@ export function createPortal(d: EndpointDeps, o: PortalOptions) {
 
   return { dispatch };
 }
-
-export type Portal = ReturnType<typeof createPortal>;
 
 function decodeParam(s: string): string {
   try {

@@ -9,6 +9,8 @@ import { PendingSignIns } from '../users/sso/pending-sign-ins.js';
 import { SamlClient } from '../users/sso/saml-client.js';
 import { StoreSeenAssertionIds } from '../users/sso/seen-assertions.js';
 import type { SsoClient } from '../users/sso/sso-client.js';
+import type { SessionStore } from '../store/types.js';
+import type { UserIdentity } from '../users/types.js';
 import type { PortalContext } from './context.js';
 import { sendPortalJson } from './respond.js';
 import { sendSamlRelayPage } from './saml-relay-page.js';
@@ -21,6 +23,13 @@ import { SsoStartLimit } from './sso-start-limit.js';
 
 export interface SsoOptions {
   config: SsoConfig;
+  /** Pending sign-ins and the SAML replay cache: one-time records every instance shares. */
+  onceRecords: SessionStore;
+  /**
+   * Admits a sign-in's identity before any session (src/lifecycle/sso-admission.ts): the
+   * provider's companies, then its claim's place in the portfolio tree. Throws `sso_failed`.
+   */
+  admit(provider: string, who: UserIdentity, clientAddress: string | null): Promise<void>;
   /** Where client secrets are read from (`clientSecretFromEnv`). */
   env: NodeJS.ProcessEnv;
 }
@@ -35,13 +44,13 @@ const ACS_BODY_LIMIT = 256 * 1024;
  * `POST .../acs` (SAML), which checks the answer and opens an ordinary portal session. A refusal
  * is a page with one reason; nothing is created. `GET .../metadata` is a SAML SP's metadata.
  */
-export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) {
-  const sso = o?.config ?? { only: false, startsPerMinutePerAddress: SSO_DEFAULTS.startsPerMinute, providers: [] };
-  const seen = new StoreSeenAssertionIds(p.d.store, p.d.clock);
+export function createSsoEndpoints(p: PortalContext, o: SsoOptions) {
+  const sso = o.config;
+  const seen = new StoreSeenAssertionIds(o.onceRecords, p.d.clock);
   const clients = new Map<string, SsoClient>(sso.providers.map((c) => [c.name,
-    c.type === 'oidc' ? new OidcClient(c, o?.env ?? {}) : SamlClient.fromConfig(c, p.d.clock, seen)]));
+    c.type === 'oidc' ? new OidcClient(c, o.env) : SamlClient.fromConfig(c, p.d.clock, seen)]));
   const publicUrls = new Map(sso.providers.map((c) => [c.name, c.publicUrl]));
-  const pending = new PendingSignIns(p.d.store, p.d.clock, SSO_DEFAULTS.pendingMinutes * 60_000);
+  const pending = new PendingSignIns(o.onceRecords, p.d.clock, SSO_DEFAULTS.pendingMinutes * 60_000);
   const prefix = p.d.prefix;
   const ttlSeconds = SSO_DEFAULTS.pendingMinutes * 60;
   const starts = new SsoStartLimit(p.d.clock, sso.startsPerMinutePerAddress);
@@ -79,7 +88,7 @@ export function createSsoEndpoints(p: PortalContext, o: SsoOptions | undefined) 
       const { who, manager } = await c.finish(await answer(), pend);
       // The provider speaks only for its companies; its claim's ancestors place the company
       // (where no other source placed it) before anything is issued for it.
-      await p.d.admitSsoSignIn(c.name, who, address);
+      await o.admit(c.name, who, address);
       await p.sessions.end(readSessionCookie(req.headers, tls));
       const s = await p.sessions.create(who, manager, { provider: c.name, issuer: c.issuer });
       p.d.log.info({ login: who.login, companyId: who.companyId, provider: c.name, clientAddress: address }, 'portal sign-in');

@@ -1,18 +1,6 @@
-import type { KeyObject } from 'node:crypto';
-import type { GenerationVoid } from '../store/types.js';
+import type { PortfolioRuntime, VerificationState } from '../token/verification-state.js';
 
-/** What the hot path needs to know about one portfolio, kept in memory. */
-export interface PortfolioRuntime {
-  readonly companyId: string;
-  readonly enabled: boolean;
-  /** Bumped on every disable/enable and pass-phrase change: older tokens are void. */
-  readonly generation: number;
-  readonly durationMinutes: number;
-  /** Derived portfolio key (unsealed with the master key); absent until a pass phrase is set. */
-  readonly key: KeyObject | undefined;
-  /** When and why recent generations began (listing voided tokens; never read by the hot path). */
-  readonly voids?: readonly GenerationVoid[];
-}
+export type { PortfolioRuntime };
 
 /** Where companies sit: their root (portfolio) and the companies below them. */
 export interface CompanyPlacement {
@@ -25,7 +13,7 @@ export interface CompanyPlacement {
  * It is filled from the store at start and kept current by store change events, so a
  * request never waits for the store (STYLE habit 10).
  */
-export class TokenState {
+export class TokenState implements VerificationState {
   private readonly portfolios = new Map<string, PortfolioRuntime>();
   /** Revoked token id → its expiry (seconds): once expired, the entry is no longer needed. */
   private readonly revoked = new Map<string, number>();

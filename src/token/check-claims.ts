@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { PortfolioRuntime, TokenState } from '../state/token-state.js';
+import type { PortfolioRuntime, VerificationState } from './verification-state.js';
 import type { TokenClaims } from './format.js';
 
 /**
@@ -9,7 +9,7 @@ import type { TokenClaims } from './format.js';
  * reparented company's cached tokens stop here at once), and the token id not revoked. Pure and allocation-free;
  * `undefined` means the token is good.
  */
-export function checkClaims(c: TokenClaims, state: TokenState, nowSeconds: number, skewSeconds: number): ErrorCode | undefined {
+export function checkClaims(c: TokenClaims, state: VerificationState, nowSeconds: number, skewSeconds: number): ErrorCode | undefined {
   if (c.expiresAt + skewSeconds <= nowSeconds) return 'token_expired';
   const p = state.portfolio(c.companyId);
   if (p === undefined || !state.isAllowed(c.companyId)) return 'token_wrong_portfolio';

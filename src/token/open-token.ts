@@ -1,6 +1,6 @@
 import { compactDecrypt, errors, type CompactJWEHeaderParameters } from 'jose';
 import { GatewayError } from '../errors.js';
-import type { PortfolioRuntime, TokenState } from '../state/token-state.js';
+import type { PortfolioRuntime, VerificationState } from './verification-state.js';
 import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, REPLAY_KEY_RE, isIdentityValue, type TokenClaims } from './format.js';
 
 /**
@@ -10,7 +10,7 @@ import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, REPLAY_KEY
  * compactDecrypt alone: the claims are few and checkClaims runs on every request anyway.
  * Throws GatewayError with the reason.
  */
-export async function openToken(token: string, state: TokenState, nowSeconds: number, skewSeconds: number): Promise<TokenClaims> {
+export async function openToken(token: string, state: VerificationState, nowSeconds: number, skewSeconds: number): Promise<TokenClaims> {
   let header: { cid: string; kgen: number } | undefined;
   let portfolioId = '';
   let plaintext: Uint8Array;
@@ -73,7 +73,7 @@ function readHeader(h: CompactJWEHeaderParameters): { cid: string; kgen: number 
 }
 
 /** The portfolio whose key opens this header's token (its key is set). */
-function keyFor(companyId: string, generation: number, state: TokenState): PortfolioRuntime {
+function keyFor(companyId: string, generation: number, state: VerificationState): PortfolioRuntime {
   const p = state.portfolio(companyId);
   if (!p || !state.isAllowed(companyId)) throw new GatewayError('token_wrong_portfolio');
   if (!p.enabled) throw new GatewayError('token_auth_disabled');

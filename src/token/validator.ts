@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
-import type { TokenState } from '../state/token-state.js';
+import type { VerificationState } from './verification-state.js';
 import type { TokenRecord } from '../store/types.js';
 import { isCanonicalCompactJwe } from './canonical-jwe.js';
 import { checkClaims } from './check-claims.js';
@@ -26,7 +26,7 @@ export interface ValidatorObserver {
 }
 
 export interface ValidatorOptions<T> {
-  state: TokenState;
+  state: VerificationState;
   clock: Clock;
   skewSeconds: number;
   maxEntries: number;

@@ -1,7 +1,7 @@
 import { validate, compileErrors } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
-import { openApiDocument } from '../../src/endpoints/openapi.js';
+import { gatewayOpenApiDocument as openApiDocument } from '../../src/gateway/openapi-document.js';
 import { call } from '../support/http-call.js';
 import { assertConformsToOpenApi } from '../support/openapi-conformance.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';

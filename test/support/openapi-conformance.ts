@@ -1,6 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { openApiDocument } from '../../src/endpoints/openapi.js';
+import { gatewayOpenApiDocument as openApiDocument } from '../../src/gateway/openapi-document.js';
 import type { Reply } from './http-call.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
-import type { Store } from '../../store/types.js';
+import type { SessionStore } from '../../store/types.js';
 
 /** What the return step needs to check the provider's answer; never sent to the browser. */
 export type PendingSignIn = PendingOidc | PendingSaml;
@@ -35,7 +35,7 @@ export interface PendingSaml {
  * instance than the one that started the sign-in (server.workers, several instances on Redis).
  */
 export class PendingSignIns {
-  constructor(private readonly store: Store, private readonly clock: Clock, readonly ttlMs: number) {}
+  constructor(private readonly store: SessionStore, private readonly clock: Clock, readonly ttlMs: number) {}
 
   /** Remembers `p`; returns the cookie value that alone can claim it. */
   async begin(p: PendingSignIn): Promise<string> {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import type { Store } from '../../store/types.js';
+import type { SessionStore } from '../../store/types.js';
 import { hashOf } from './pending-sign-ins.js';
 
 /**
@@ -18,7 +18,7 @@ export interface SeenAssertionIds {
  * one wins.
  */
 export class StoreSeenAssertionIds implements SeenAssertionIds {
-  constructor(private readonly store: Store, private readonly clock: Clock) {}
+  constructor(private readonly store: SessionStore, private readonly clock: Clock) {}
 
   firstSeen(id: string, until: number): Promise<boolean> {
     return this.store.putOnce('saml-assertion', hashOf(id), '1', until, this.clock.now());

@@ -1,6 +1,6 @@
 import { unsealSigningKey } from '../identity/signing-keys.js';
 import type { MasterKey } from '../secrets/master-key.js';
-import type { Store } from '../store/types.js';
+import type { PortfolioStore, SigningKeyStore } from '../store/types.js';
 import { CliError } from './cli-error.js';
 
 /** What the store holds that this master key does not open (names only, never a secret). */
@@ -16,7 +16,7 @@ export interface MasterKeyCheck {
  * store holds sealed material and none of it opens. A signing key alone that does not open (left
  * by an older CLI, or by a master key change) is reported, not refused: rotating is its repair.
  */
-export async function checkMasterKeyOpensStore(store: Store, masterKey: MasterKey): Promise<MasterKeyCheck> {
+export async function checkMasterKeyOpensStore(store: PortfolioStore & SigningKeyStore, masterKey: MasterKey): Promise<MasterKeyCheck> {
   const portfolios = (await store.listPortfolios()).filter((p) => p.sealedKey !== null);
   const badPortfolios = portfolios.filter((p) => !opens(() => masterKey.unseal(p.sealedKey!, p.companyId))).map((p) => p.companyId);
   const signingKeys = await store.listSigningKeys();

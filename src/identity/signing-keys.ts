@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { rejection } from '../errors.js';
 import type { MasterKey } from '../secrets/master-key.js';
-import type { SigningKeyRecord, Store } from '../store/types.js';
+import type { SigningKeyRecord, SigningKeyStore } from '../store/types.js';
 
 export type AssertionAlg = SigningKeyRecord['alg'];
 
@@ -34,7 +34,7 @@ export function unsealSigningKey(record: SigningKeyRecord, masterKey: MasterKey)
  * replaces retire at that moment and stay published `overlapMs` longer, so assertions signed just
  * before still verify.
  */
-export async function rotateSigningKeys(store: Store, masterKey: MasterKey, o: { alg: AssertionAlg; now: number; activateAfterMs: number }): Promise<SigningKeyRecord> {
+export async function rotateSigningKeys(store: SigningKeyStore, masterKey: MasterKey, o: { alg: AssertionAlg; now: number; activateAfterMs: number }): Promise<SigningKeyRecord> {
   const next = newSigningKey(o.alg, masterKey, o.now, o.now + o.activateAfterMs);
   await store.putSigningKey(next);
   for (const k of await store.listSigningKeys()) {
@@ -57,7 +57,7 @@ export class SigningKeyRing {
   private jwksAt = -1;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: SigningKeyStore,
     private readonly masterKey: MasterKey,
     private readonly alg: AssertionAlg,
     private readonly overlapMs: number,

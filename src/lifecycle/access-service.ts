@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
-import type { Store } from '../store/types.js';
+import type { PortfolioStore } from '../store/types.js';
 import { COMPANY_ID_RE } from '../token/format.js';
 import type { AuditTrail } from './audit-trail.js';
 import { recordVoid } from './portfolio-service.js';
@@ -19,7 +19,7 @@ export interface AccessView {
  */
 export class AccessService {
   constructor(
-    private readonly store: Store,
+    private readonly store: PortfolioStore,
     private readonly state: TokenState,
     private readonly audit: AuditTrail,
     private readonly now: () => number,

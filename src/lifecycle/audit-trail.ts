@@ -1,6 +1,6 @@
 import { isGatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AuditEvent, Store } from '../store/types.js';
+import type { AuditEvent, AuditStore } from '../store/types.js';
 import { listTreeAudit, type ListedEvent } from './tree-audit.js';
 
 export interface AuditEntry {
@@ -18,7 +18,7 @@ export interface AuditEntry {
  * error the client would read as "nothing happened".
  */
 export class AuditTrail {
-  constructor(private readonly store: Store, private readonly now: () => number, private readonly log: Logger) {}
+  constructor(private readonly store: AuditStore, private readonly now: () => number, private readonly log: Logger) {}
 
   /**
    * Runs a store write the client will be told about, then records it (`entry` may decline:

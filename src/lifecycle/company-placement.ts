@@ -1,11 +1,12 @@
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { PLACED_BY_FILE, type PlacementSource, type PortfolioTree } from '../state/portfolio-tree.js';
-import type { Store, TokenRecord } from '../store/types.js';
+import type { PortfolioStore, TokenRecord, TokenStore } from '../store/types.js';
 import type { AuditTrail } from './audit-trail.js';
 
 export interface CompanyPlacementDeps {
-  store: Pick<Store, 'putCompanyEdges' | 'listTokens'>;
+  /** Writes the learned edges; reads a moved company's tokens (to revoke them). */
+  store: Pick<PortfolioStore, 'putCompanyEdges'> & Pick<TokenStore, 'listTokens'>;
   tree: PortfolioTree;
   /** Revokes one token with reason `reparented`; true when this call revoked it. */
   revoke(tokenId: string): Promise<boolean>;
@@ -24,7 +25,7 @@ export interface ClaimContext {
 export type ReparentCause = 'sign-in' | 'users file';
 
 /**
- * Where companies sit, as sign-ins teach it (issue 12), and what a move costs: a company whose root
+ * Where companies sit, as sign-ins teach it, and what a move costs: a company whose root
  * changes has its live tokens revoked (`reparented`: they were sealed with the old root's key), on
  * every instance through the store, and audited. The cached copies stop at once anyway
  * (checkClaims compares the root they were opened for); the revocation makes it durable and visible.

@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors.js';
 import type { MasterKey } from '../secrets/master-key.js';
-import { VOIDS_KEPT, type GenerationVoid, type PortfolioRecord, type Store, type VoidReason } from '../store/types.js';
+import { VOIDS_KEPT, type GenerationVoid, type PortfolioRecord, type PortfolioStore, type VoidReason } from '../store/types.js';
 import { stretchPassphrase } from '../token/derive-key.js';
 import type { TokenState } from '../state/token-state.js';
 
@@ -32,7 +32,7 @@ export interface PolicyView {
  */
 export class PortfolioService {
   constructor(
-    private readonly store: Store,
+    private readonly store: PortfolioStore,
     private readonly state: TokenState,
     private readonly masterKey: MasterKey,
     private readonly now: () => number,

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { Store } from '../store/types.js';
+import type { PortfolioStore, TokenStore } from '../store/types.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { TokenOwner } from './token-service.js';
 
@@ -12,7 +12,8 @@ export interface UserDirectory {
 }
 
 export interface RemovedUsersDeps {
-  store: Pick<Store, 'listPortfolios' | 'listTokens'>;
+  /** Reads only: revocations go through `revoke`. */
+  store: Pick<PortfolioStore, 'listPortfolios'> & Pick<TokenStore, 'listTokens'>;
   users: UserDirectory;
   /** Revokes one token; true when this call revoked it (TokenService.revoke). */
   revoke(tokenId: string): Promise<boolean>;

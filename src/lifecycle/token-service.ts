@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
-import type { RevokeReason, SignIn, Store, TokenRecord, VoidReason } from '../store/types.js';
+import type { RevokeReason, SignIn, TokenRecord, TokenStore, VoidReason } from '../store/types.js';
 import { effectiveExpiry } from '../token/check-claims.js';
 import { isIdentityValue } from '../token/format.js';
 import { mintToken, newTokenId } from '../token/mint.js';
@@ -27,7 +27,7 @@ export type TokenStatus = 'active' | 'expired' | 'revoked';
 /** Issuing (one active personal token per user), listing and revoking tokens. */
 export class TokenService {
   constructor(
-    private readonly store: Store,
+    private readonly store: TokenStore,
     private readonly state: TokenState,
     private readonly now: () => number,
     /** `identity.upstream: basic`: tokens issued with a credential carry it, sealed (src/identity/replay-credential.ts). */

@@ -1,11 +1,11 @@
 import { GatewayError } from '../errors.js';
-import type { AuditEvent, Store } from '../store/types.js';
+import type { AuditEvent, AuditStore } from '../store/types.js';
 import { COMPANY_ID_RE } from '../token/format.js';
 
 export type ListedEvent = AuditEvent & { id: number };
 
 /**
- * One page of the audit trails of several companies (a manager's sub-tree, issue 12), newest
+ * One page of the audit trails of several companies (a manager's sub-tree), newest
  * first. Each company's trail is its own list with its own ids (Redis numbers them per portfolio),
  * so the page is a k-way merge by time and the cursor holds a position per company:
  * `acme.120~acme-eu.0` (`0`: that trail is exhausted; a company absent from the cursor was not on
@@ -13,7 +13,7 @@ export type ListedEvent = AuditEvent & { id: number };
  * company the cursor is the plain id it always was.
  */
 export async function listTreeAudit(
-  store: Pick<Store, 'listAudit'>, companies: readonly string[], opts: { limit: number; cursor: string | null },
+  store: Pick<AuditStore, 'listAudit'>, companies: readonly string[], opts: { limit: number; cursor: string | null },
 ): Promise<{ events: ListedEvent[]; next: string | null }> {
   const single = companies.length === 1 && (opts.cursor === null || /^[0-9]+$/.test(opts.cursor));
   if (single) {

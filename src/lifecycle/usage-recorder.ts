@@ -1,4 +1,4 @@
-import type { Store } from '../store/types.js';
+import type { TokenStore } from '../store/types.js';
 
 /**
  * last_used_at without touching the store per request: the hot path sets one map entry,
@@ -11,7 +11,7 @@ export class UsageRecorder {
   private pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly store: Store, private readonly now: () => number, private readonly onError: (err: unknown) => void) {}
+  constructor(private readonly store: TokenStore, private readonly now: () => number, private readonly onError: (err: unknown) => void) {}
 
   start(intervalMs: number): void {
     this.timer = setInterval(() => void this.flush(), intervalMs);

@@ -1,6 +1,6 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { StateFreshness } from '../state/state-freshness.js';
-import type { StateChange, Store } from '../store/types.js';
+import type { ChangeFeed, StateChange } from '../store/types.js';
 
 /**
  * How current this instance's token state is: lag, store up/down, and the delay with which
@@ -9,7 +9,7 @@ import type { StateChange, Store } from '../store/types.js';
  * Returns the unsubscribe of the store listener.
  */
 export function registerSyncMetrics(
-  registry: Registry, store: Store, freshness: StateFreshness | undefined,
+  registry: Registry, store: ChangeFeed, freshness: StateFreshness | undefined,
   o: { maxLagSeconds: number | undefined; ready(): Promise<unknown> },
 ): () => void {
   const registers = [registry];

@@ -1,6 +1,6 @@
 import { DEFAULTS, type GatewayConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { Store, StoreConnection } from '../store/types.js';
+import type { ChangeFeed, StoreConnection } from '../store/types.js';
 import type { StateSync } from './state-sync.js';
 
 /** A confirmation round (≤ 1 s) plus a command timeout (2 s), with room. */
@@ -132,7 +132,7 @@ export class StateFreshness {
 }
 
 /** The monitor for a shared store (one with a `connection`); undefined for a local one. */
-export function freshnessFor(store: Store, sync: StateSync, cfg: GatewayConfig['store'], log: Logger): StateFreshness | undefined {
+export function freshnessFor(store: ChangeFeed, sync: StateSync, cfg: GatewayConfig['store'], log: Logger): StateFreshness | undefined {
   if (!store.connection) return undefined;
   // A Redis store passed in with another store config (tests) gets the documented defaults.
   const r = cfg.type === 'redis'

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { MasterKeyMismatch, masterKeyMismatchMessage, type MasterKey } from '../secrets/master-key.js';
-import type { PortfolioRecord, StateChange, Store } from '../store/types.js';
+import type { ChangeFeed, PortfolioRecord, PortfolioStore, StateChange, TokenStore } from '../store/types.js';
 import { tokenKey } from '../token/derive-key.js';
 import type { PortfolioTree } from './portfolio-tree.js';
 import type { PortfolioRuntime, TokenState } from './token-state.js';
@@ -21,7 +21,8 @@ export class StateSync {
   private reported = new Set<string>();
 
   constructor(
-    private readonly store: Store,
+    /** Reads portfolios, access, edges and revocations; follows the change feed. */
+    private readonly store: PortfolioStore & Pick<TokenStore, 'listRevoked'> & ChangeFeed,
     private readonly state: TokenState,
     private readonly masterKey: MasterKey,
     private readonly log: Logger,

@@ -1,7 +1,16 @@
 /**
- * The store seam: everything durable (portfolio policies, token records, revocations, audit)
- * goes through this async interface. SQLite (one instance) and Redis (many instances)
- * implement it; the request path never calls it, it reads TokenState instead.
+ * The store seam: everything durable (portfolio policies and access decisions, company edges,
+ * token records and revocations, signing keys, audit, failed-login budgets, portal sessions and
+ * SSO one-time records) goes through these async roles. SQLite (one instance) and Redis (many
+ * instances) implement every one; with `server.workers` the workers reach the primary's store
+ * through src/cluster/relay-store.ts.
+ *
+ * The Bearer request path decides policy, access and revocation from TokenState (kept equal to
+ * the store by src/state/state-sync.ts), but it does call the store: on every validator cache miss
+ * that the state does not already refuse, the issued-id check reads TokenStore.getToken
+ * (src/token/check-issued.ts; a failed read answers 503 token_store_stale). A cache hit asks the
+ * store nothing; last-use times are written in batches off the path (UsageRecorder). The portal
+ * and the token endpoints use the store directly (sessions, issue, revoke, audit).
  */
 
 export interface PortfolioRecord {
@@ -162,7 +171,7 @@ export interface AccessRecord {
 export type OnceKind = 'sso-pending' | 'saml-assertion';
 
 /**
- * A company's parent as the user source last taught it (issue 12: the upstream probe's or an SSO
+ * A company's parent as the user source last taught it (the upstream probe's or an SSO
  * claim's ancestors; src/state/portfolio-tree.ts). `parent: null` = a root. `version` orders the
  * writes of every instance (the store assigns it, increasing): an instance applies an edge only
  * over an older one, so all of them converge on the store's last write whatever the delivery order.

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { VerificationState } from './verification-state.js';
-import type { TokenRecord } from '../store/types.js';
+import type { TokenRecord, TokenStore } from '../store/types.js';
 import { isCanonicalCompactJwe } from './canonical-jwe.js';
 import { checkClaims } from './check-claims.js';
 import { checkIssued } from './check-issued.js';
@@ -33,11 +33,11 @@ export interface ValidatorOptions<T> {
   negativeMaxEntries: number;
   negativeTtlSeconds: number;
   /**
-   * The store's record of a token id (Store.getToken), asked on a cache miss only: a token is valid
-   * only if the store issued it (src/token/check-issued.ts). A rejection means the store cannot
-   * answer: the request gets 503 token_store_stale, never a 401 or a 500.
+   * The store's record of a token id (TokenStore.getToken), asked on a cache miss only: a token is
+   * valid only if the store issued it (src/token/check-issued.ts). A rejection means the store
+   * cannot answer: the request gets 503 token_store_stale, never a 401 or a 500.
    */
-  issuedRecord(tokenId: string): Promise<TokenRecord | undefined>;
+  issuedRecord: TokenStore['getToken'];
   /**
    * Built once per verified token and cached with it (what the upstream gets: src/identity/),
    * from the claims and the store's record fetched for the issued-id check. May throw a GatewayError.

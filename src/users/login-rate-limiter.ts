@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
-import type { LoginBudget, Store } from '../store/types.js';
+import type { LoginAttemptStore, LoginBudget } from '../store/types.js';
 import { normalizeLogin } from './normalize-login.js';
 
 /** `endpoints.failedLogins`: a strict budget per login, a larger one per client address. */
@@ -29,7 +29,7 @@ export interface LoginTry<T> {
  */
 export class LoginRateLimiter {
   constructor(
-    private readonly store: Pick<Store, 'reserveLoginAttempt' | 'settleLoginAttempt'>,
+    private readonly store: LoginAttemptStore,
     private readonly clock: Clock,
     private limits: FailedLoginLimits,
   ) {}

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChangeOrigin, PortfolioRecord, StateChange, Store, TokenRecord } from '../../src/store/types.js';
+import type { ChangeOrigin, LoginAttemptStore, PortfolioRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../../src/store/types.js';
 import { STORE_FACTORIES, redisClusterFactory, type StoreLocation } from '../support/stores.js';
 import { lacks } from '../support/requires.js';
 import { ClusterSet } from '../support/redis-topologies.js';
@@ -24,7 +24,10 @@ const CLUSTER = redisClusterFactory(() => (cluster ??= new ClusterSet(3, 0).star
 afterAll(async () => (await cluster)?.stop());
 const FACTORIES = lacks('redis-cli') || lacks('redis-server') ? STORE_FACTORIES : [...STORE_FACTORIES, CLUSTER];
 
-/** The Store interface's promises, the same on every store (test/support/stores.ts lists them), and on a Redis Cluster. */
+/**
+ * The Store's promises, one describe per role (src/store/types.ts), the same on every store
+ * (test/support/stores.ts lists them) and on a Redis Cluster.
+ */
 describe.each(FACTORIES)('Store contract: $name', (factory) => {
   let location: StoreLocation;
   let store: Store;
@@ -42,190 +45,162 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
     await location.dispose();
   });
 
-  it('portfolios: put, get, list; every write announced to this instance at once', async () => {
-    expect(await store.getPortfolio('acme')).toBeUndefined();
-    await store.putPortfolio(portfolio('acme', 1));
-    await store.putPortfolio(portfolio('globex', 3, false));
-    await store.putPortfolio(portfolio('acme', 2));
-    expect(await store.getPortfolio('acme')).toEqual(portfolio('acme', 2));
-    expect((await store.listPortfolios()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([portfolio('acme', 2), portfolio('globex', 3, false)]);
-    expect(changes.map((c) => c.kind === 'portfolio' && c.record.generation)).toEqual([1, 3, 2]);
-  });
-
-  it('the operator\'s access decisions: put, list (last one wins), each announced; voids kept on the portfolio', async () => {
-    expect(await store.listAccess()).toEqual([]);
-    await store.putAccess({ companyId: 'acme', allowed: true, updatedAt: NOW });
-    await store.putAccess({ companyId: 'globex', allowed: true, updatedAt: NOW });
-    await store.putAccess({ companyId: 'acme', allowed: false, updatedAt: NOW + 1 });
-    expect((await store.listAccess()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([
-      { companyId: 'acme', allowed: false, updatedAt: NOW + 1 },
-      { companyId: 'globex', allowed: true, updatedAt: NOW },
-    ]);
-    expect(changes.map((c) => c.kind === 'access' && [c.record.companyId, c.record.allowed])).toEqual([['acme', true], ['globex', true], ['acme', false]]);
-    const voided = { ...portfolio('acme', 2), voids: [{ generation: 2, at: NOW, reason: 'denied' as const }] };
-    await store.putPortfolio(voided);
-    expect(await store.getPortfolio('acme')).toEqual(voided);
-  });
-
-  it('insert, get, list newest first; renewal revokes the user\'s other active tokens atomically', async () => {
-    expect(await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: true, now: NOW })).toEqual([]);
-    await store.insertToken(token('t0', 'u1', { expiresAt: NOW - 1 }), { revokePreviousOfUser: false, now: NOW }); // expired
-    await store.insertToken(token('t2', 'u2', { createdAt: NOW + 1 }), { revokePreviousOfUser: true, now: NOW });
-    const revoked = await store.insertToken(token('t3', 'u1', { createdAt: NOW + 2 }), { revokePreviousOfUser: true, now: NOW + 5 });
-    expect(revoked).toEqual(['t1']);
-    expect(changes).toEqual([{ kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR }]);
-    expect(await store.getToken('t1')).toMatchObject({ revokedAt: NOW + 5, revokedReason: 'renewed' });
-    expect(await store.getToken('t3')).toEqual(token('t3', 'u1', { createdAt: NOW + 2 }));
-    expect(await store.getToken('nope')).toBeUndefined();
-    expect((await store.listTokens('acme')).map((t) => t.tokenId)).toEqual(['t3', 't2', 't1', 't0']);
-    expect((await store.listTokens('acme', 'u1')).map((t) => t.tokenId)).toEqual(['t3', 't1', 't0']);
-    expect(await store.listTokens('globex')).toEqual([]);
-  });
-
-  it('how the owner signed in (issue 12): an SSO token keeps its provider and issuer, a password token has none', async () => {
-    const sso = token('s1', 'u9', { signIn: { provider: 'acme-idp', issuer: 'https://idp.acme.example' } });
-    await store.insertToken(sso, { revokePreviousOfUser: true, now: NOW });
-    await store.insertToken(token('p1', 'u8'), { revokePreviousOfUser: true, now: NOW });
-    expect(await store.getToken('s1')).toEqual(sso);
-    expect((await store.getToken('p1'))?.signIn).toBeUndefined();
-    expect((await store.listTokens('acme', 'u9'))[0]?.signIn).toEqual(sso.signIn);
-    const session = {
-      idHash: 'h'.repeat(43), userId: 'u9', login: 'sso@acme.example', companyId: 'acme', manager: false,
-      createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + HOUR, signIn: { provider: 'acme-idp', issuer: 'https://idp.acme.example' },
-    };
-    await store.putSession(session);
-    expect(await store.getSession(session.idHash)).toEqual(session);
-  });
-
-  it('a user\'s sessions: found by user id with their password mark, a touch keeps it, a delete says whether it deleted', async () => {
-    const session = (n: string, userId: string, extra: Record<string, unknown> = {}) => ({
-      idHash: n.repeat(43), userId, login: `${userId}@acme.example`, companyId: 'acme', manager: false,
-      createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + HOUR, ...extra,
+  /** Portfolio policies, the operator's access decisions, learned company edges. */
+  describe('PortfolioStore', () => {
+    it('portfolios: put, get, list; every write announced to this instance at once', async () => {
+      expect(await store.getPortfolio('acme')).toBeUndefined();
+      await store.putPortfolio(portfolio('acme', 1));
+      await store.putPortfolio(portfolio('globex', 3, false));
+      await store.putPortfolio(portfolio('acme', 2));
+      expect(await store.getPortfolio('acme')).toEqual(portfolio('acme', 2));
+      expect((await store.listPortfolios()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([portfolio('acme', 2), portfolio('globex', 3, false)]);
+      expect(changes.map((c) => c.kind === 'portfolio' && c.record.generation)).toEqual([1, 3, 2]);
     });
-    const a1 = session('a', 'u-sess-1', { passwordMark: 'm'.repeat(22) });
-    const a2 = session('b', 'u-sess-1', { manager: true });
-    const other = session('c', 'u-sess-2');
-    for (const s of [a1, a2, other]) await store.putSession(s);
-    await store.putSession({ ...a1, lastSeenAt: NOW + 5, expiresAt: NOW + HOUR + 5 }); // a touch
-    const mine = await store.listSessionsOfUser('u-sess-1');
-    expect(mine.sort((x, y) => (x.idHash < y.idHash ? -1 : 1))).toEqual([{ ...a1, lastSeenAt: NOW + 5, expiresAt: NOW + HOUR + 5 }, a2]);
-    expect(await store.deleteSession(a1.idHash)).toBe(true);
-    expect(await store.deleteSession(a1.idHash)).toBe(false);
-    expect(await store.listSessionsOfUser('u-sess-1')).toEqual([a2]);
-    expect(await store.listSessionsOfUser('u-sess-2')).toEqual([other]);
-    expect(await store.listSessionsOfUser('nobody')).toEqual([]);
+
+    it('the operator\'s access decisions: put, list (last one wins), each announced; voids kept on the portfolio', async () => {
+      expect(await store.listAccess()).toEqual([]);
+      await store.putAccess({ companyId: 'acme', allowed: true, updatedAt: NOW });
+      await store.putAccess({ companyId: 'globex', allowed: true, updatedAt: NOW });
+      await store.putAccess({ companyId: 'acme', allowed: false, updatedAt: NOW + 1 });
+      expect((await store.listAccess()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([
+        { companyId: 'acme', allowed: false, updatedAt: NOW + 1 },
+        { companyId: 'globex', allowed: true, updatedAt: NOW },
+      ]);
+      expect(changes.map((c) => c.kind === 'access' && [c.record.companyId, c.record.allowed])).toEqual([['acme', true], ['globex', true], ['acme', false]]);
+      const voided = { ...portfolio('acme', 2), voids: [{ generation: 2, at: NOW, reason: 'denied' as const }] };
+      await store.putPortfolio(voided);
+      expect(await store.getPortfolio('acme')).toEqual(voided);
+    });
+
+    it('learned company edges: one version per chain, increasing; last write per company wins; each chain announced', async () => {
+      expect(await store.listCompanyEdges()).toEqual([]);
+      const first = await store.putCompanyEdges([{ companyId: 'emea', parent: 'holding' }, { companyId: 'emea-fr', parent: 'emea' }], NOW);
+      const second = await store.putCompanyEdges([{ companyId: 'emea', parent: null }], NOW + 1);
+      expect(new Set(first.map((e) => e.version)).size).toBe(1);
+      expect(second[0]!.version).toBeGreaterThan(first[0]!.version);
+      expect((await store.listCompanyEdges()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([
+        { companyId: 'emea', parent: null, version: second[0]!.version, updatedAt: NOW + 1 },
+        { companyId: 'emea-fr', parent: 'emea', version: first[0]!.version, updatedAt: NOW },
+      ]);
+      expect(changes).toEqual([{ kind: 'company', edges: first }, { kind: 'company', edges: second }]);
+    });
+
+    it('learned company edges keep which source placed them; an edge written without one reads back without', async () => {
+      const [placed] = await store.putCompanyEdges([{ companyId: 'emea', parent: 'holding', placedBy: 'sso:acme-idp' }], NOW);
+      const [legacy] = await store.putCompanyEdges([{ companyId: 'apac', parent: null }], NOW);
+      expect(placed).toMatchObject({ placedBy: 'sso:acme-idp' });
+      const listed = await store.listCompanyEdges();
+      expect(listed.find((e) => e.companyId === 'emea')).toEqual({ companyId: 'emea', parent: 'holding', placedBy: 'sso:acme-idp', version: placed!.version, updatedAt: NOW });
+      expect(listed.find((e) => e.companyId === 'apac')).toEqual({ companyId: 'apac', parent: null, version: legacy!.version, updatedAt: NOW });
+      expect(changes).toContainEqual({ kind: 'company', edges: [placed] });
+    });
   });
 
-  it('one-time records (SSO pending sign-ins, seen SAML assertions): put if absent, taken once, per kind, not after expiry', async () => {
-    expect(await store.putOnce('sso-pending', 'h1', '{"a":1}', NOW + HOUR, NOW)).toBe(true);
-    expect(await store.putOnce('sso-pending', 'h1', 'other', NOW + HOUR, NOW + 1)).toBe(false); // live: not replaced
-    expect(await store.putOnce('saml-assertion', 'h1', '1', NOW + HOUR, NOW)).toBe(true); // kinds do not collide
-    expect(await store.takeOnce('sso-pending', 'h1', NOW + 2)).toBe('{"a":1}');
-    expect(await store.takeOnce('sso-pending', 'h1', NOW + 3)).toBeUndefined();
-    expect(await store.takeOnce('sso-pending', 'never-put', NOW)).toBeUndefined();
-    // Taken at or after its expiry (by the caller's clock): gone, and not given out.
-    await store.putOnce('sso-pending', 'h2', 'late', NOW + 10, NOW);
-    expect(await store.takeOnce('sso-pending', 'h2', NOW + 10)).toBeUndefined();
+  /** Token records: issue, read, list, revoke, last use. */
+  describe('TokenStore', () => {
+    it('insert, get, list newest first; renewal revokes the user\'s other active tokens atomically', async () => {
+      expect(await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: true, now: NOW })).toEqual([]);
+      await store.insertToken(token('t0', 'u1', { expiresAt: NOW - 1 }), { revokePreviousOfUser: false, now: NOW }); // expired
+      await store.insertToken(token('t2', 'u2', { createdAt: NOW + 1 }), { revokePreviousOfUser: true, now: NOW });
+      const revoked = await store.insertToken(token('t3', 'u1', { createdAt: NOW + 2 }), { revokePreviousOfUser: true, now: NOW + 5 });
+      expect(revoked).toEqual(['t1']);
+      expect(changes).toEqual([{ kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR }]);
+      expect(await store.getToken('t1')).toMatchObject({ revokedAt: NOW + 5, revokedReason: 'renewed' });
+      expect(await store.getToken('t3')).toEqual(token('t3', 'u1', { createdAt: NOW + 2 }));
+      expect(await store.getToken('nope')).toBeUndefined();
+      expect((await store.listTokens('acme')).map((t) => t.tokenId)).toEqual(['t3', 't2', 't1', 't0']);
+      expect((await store.listTokens('acme', 'u1')).map((t) => t.tokenId)).toEqual(['t3', 't1', 't0']);
+      expect(await store.listTokens('globex')).toEqual([]);
+    });
+
+    it('how the owner signed in: an SSO token keeps its provider and issuer, a password token has none', async () => {
+      const sso = token('s1', 'u9', { signIn: { provider: 'acme-idp', issuer: 'https://idp.acme.example' } });
+      await store.insertToken(sso, { revokePreviousOfUser: true, now: NOW });
+      await store.insertToken(token('p1', 'u8'), { revokePreviousOfUser: true, now: NOW });
+      expect(await store.getToken('s1')).toEqual(sso);
+      expect((await store.getToken('p1'))?.signIn).toBeUndefined();
+      expect((await store.listTokens('acme', 'u9'))[0]?.signIn).toEqual(sso.signIn);
+      const session = {
+        idHash: 'h'.repeat(43), userId: 'u9', login: 'sso@acme.example', companyId: 'acme', manager: false,
+        createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + HOUR, signIn: { provider: 'acme-idp', issuer: 'https://idp.acme.example' },
+      };
+      await store.putSession(session);
+      expect(await store.getSession(session.idHash)).toEqual(session);
+    });
+
+    it('revoke: true once, false when already revoked or unknown; listRevoked drops the expired', async () => {
+      await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
+      await store.insertToken(token('t2', 'u2', { expiresAt: NOW + 10 }), { revokePreviousOfUser: false, now: NOW });
+      expect(await store.revokeToken('t1', NOW + 1)).toBe(true);
+      expect(await store.revokeToken('t1', NOW + 2)).toBe(false);
+      expect(await store.revokeToken('unknown', NOW)).toBe(false);
+      expect(await store.revokeToken('t2', NOW + 3)).toBe(true);
+      expect(changes).toEqual([
+        { kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR },
+        { kind: 'revoked', tokenId: 't2', expiresAt: NOW + 10 },
+      ]);
+      expect(await store.getToken('t1')).toMatchObject({ revokedAt: NOW + 1, revokedReason: 'revoked' });
+      expect((await store.listRevoked(NOW)).sort((a, b) => a.tokenId.localeCompare(b.tokenId))).toEqual([
+        { tokenId: 't1', expiresAt: NOW + HOUR }, { tokenId: 't2', expiresAt: NOW + 10 },
+      ]);
+      expect(await store.listRevoked(NOW + 10)).toEqual([{ tokenId: 't1', expiresAt: NOW + HOUR }]);
+    });
+
+    it('revoke with a reason: a reparented token reads back as such', async () => {
+      await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
+      expect(await store.revokeToken('t1', NOW + 1, 'reparented')).toBe(true);
+      expect(await store.getToken('t1')).toMatchObject({ revokedAt: NOW + 1, revokedReason: 'reparented' });
+      expect(changes).toEqual([{ kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR }]);
+    });
+
+    it('touchTokens keeps the latest last-use time and ignores unknown ids', async () => {
+      await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
+      await store.touchTokens(new Map([['t1', NOW + 100], ['ghost', NOW]]));
+      await store.touchTokens(new Map([['t1', NOW + 50]]));
+      expect((await store.getToken('t1'))?.lastUsedAt).toBe(NOW + 100);
+      expect(await store.getToken('ghost')).toBeUndefined();
+    });
   });
 
-  it('one-time records: of two handles (two workers) taking or putting the same record at once, exactly one wins', async () => {
-    const second = await location.open();
-    try {
-      await store.putOnce('sso-pending', 'race', 'v', NOW + HOUR, NOW);
-      const takes = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : second).takeOnce('sso-pending', 'race', NOW)));
-      expect(takes.filter((t) => t === 'v')).toHaveLength(1);
-      const puts = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : second).putOnce('saml-assertion', 'race', '1', NOW + HOUR, NOW)));
-      expect(puts.filter(Boolean)).toHaveLength(1);
-    } finally {
-      await second.close();
-    }
+  /** Assertion signing keys, shared by every instance. */
+  describe('SigningKeyStore', () => {
+    it('signing keys: every one listed, retired included; a put with a known kid replaces it', async () => {
+      const key = (kid: string, alg: SigningKeyRecord['alg'], activeFrom: number, retiredAt: number | null = null): SigningKeyRecord => ({
+        kid, alg, publicJwk: JSON.stringify({ kid }), sealedPrivateKey: `sealed:${kid}`, createdAt: NOW, activeFrom, retiredAt,
+      });
+      expect(await store.listSigningKeys()).toEqual([]);
+      await store.putSigningKey(key('k1', 'EdDSA', NOW));
+      await store.putSigningKey(key('k2', 'ES256', NOW + HOUR));
+      await store.putSigningKey(key('k1', 'EdDSA', NOW, NOW + HOUR)); // a rotation retires k1: same kid, replaced
+      expect((await store.listSigningKeys()).sort((a, b) => a.kid.localeCompare(b.kid))).toEqual([
+        key('k1', 'EdDSA', NOW, NOW + HOUR), key('k2', 'ES256', NOW + HOUR),
+      ]);
+    });
   });
 
-  it('revoke: true once, false when already revoked or unknown; listRevoked drops the expired', async () => {
-    await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
-    await store.insertToken(token('t2', 'u2', { expiresAt: NOW + 10 }), { revokePreviousOfUser: false, now: NOW });
-    expect(await store.revokeToken('t1', NOW + 1)).toBe(true);
-    expect(await store.revokeToken('t1', NOW + 2)).toBe(false);
-    expect(await store.revokeToken('unknown', NOW)).toBe(false);
-    expect(await store.revokeToken('t2', NOW + 3)).toBe(true);
-    expect(changes).toEqual([
-      { kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR },
-      { kind: 'revoked', tokenId: 't2', expiresAt: NOW + 10 },
-    ]);
-    expect(await store.getToken('t1')).toMatchObject({ revokedAt: NOW + 1, revokedReason: 'revoked' });
-    expect((await store.listRevoked(NOW)).sort((a, b) => a.tokenId.localeCompare(b.tokenId))).toEqual([
-      { tokenId: 't1', expiresAt: NOW + HOUR }, { tokenId: 't2', expiresAt: NOW + 10 },
-    ]);
-    expect(await store.listRevoked(NOW + 10)).toEqual([{ tokenId: 't1', expiresAt: NOW + HOUR }]);
+  /** The audit trail: append-only, newest first. */
+  describe('AuditStore', () => {
+    it('audit: per portfolio, newest first, with a cursor', async () => {
+      for (let i = 0; i < 5; i++) {
+        await store.appendAudit({ at: NOW + i, companyId: 'acme', actor: 'maria', action: 'token.issue', detail: { n: i }, clientAddress: '127.0.0.1' });
+      }
+      await store.appendAudit({ at: NOW, companyId: 'globex', actor: 'operator', action: 'policy.update', detail: {}, clientAddress: null });
+      const p1 = await store.listAudit('acme', { limit: 2 });
+      expect(p1.events.map((e) => e.detail.n)).toEqual([4, 3]);
+      expect(p1.events[0]).toMatchObject({ at: NOW + 4, companyId: 'acme', actor: 'maria', action: 'token.issue', clientAddress: '127.0.0.1' });
+      const p2 = await store.listAudit('acme', { limit: 2, before: p1.next! });
+      const p3 = await store.listAudit('acme', { limit: 2, before: p2.next! });
+      expect([...p2.events, ...p3.events].map((e) => e.detail.n)).toEqual([2, 1, 0]);
+      expect(p3.next).toBeNull();
+      expect((await store.listAudit('globex', { limit: 10 })).events).toHaveLength(1);
+    });
   });
 
-  it('revoke with a reason: a reparented token reads back as such', async () => {
-    await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
-    expect(await store.revokeToken('t1', NOW + 1, 'reparented')).toBe(true);
-    expect(await store.getToken('t1')).toMatchObject({ revokedAt: NOW + 1, revokedReason: 'reparented' });
-    expect(changes).toEqual([{ kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR }]);
-  });
-
-  it('learned company edges (issue 12): one version per chain, increasing; last write per company wins; each chain announced', async () => {
-    expect(await store.listCompanyEdges()).toEqual([]);
-    const first = await store.putCompanyEdges([{ companyId: 'emea', parent: 'holding' }, { companyId: 'emea-fr', parent: 'emea' }], NOW);
-    const second = await store.putCompanyEdges([{ companyId: 'emea', parent: null }], NOW + 1);
-    expect(new Set(first.map((e) => e.version)).size).toBe(1);
-    expect(second[0]!.version).toBeGreaterThan(first[0]!.version);
-    expect((await store.listCompanyEdges()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([
-      { companyId: 'emea', parent: null, version: second[0]!.version, updatedAt: NOW + 1 },
-      { companyId: 'emea-fr', parent: 'emea', version: first[0]!.version, updatedAt: NOW },
-    ]);
-    expect(changes).toEqual([{ kind: 'company', edges: first }, { kind: 'company', edges: second }]);
-  });
-
-  it('learned company edges keep which source placed them; an edge written without one reads back without', async () => {
-    const [placed] = await store.putCompanyEdges([{ companyId: 'emea', parent: 'holding', placedBy: 'sso:acme-idp' }], NOW);
-    const [legacy] = await store.putCompanyEdges([{ companyId: 'apac', parent: null }], NOW);
-    expect(placed).toMatchObject({ placedBy: 'sso:acme-idp' });
-    const listed = await store.listCompanyEdges();
-    expect(listed.find((e) => e.companyId === 'emea')).toEqual({ companyId: 'emea', parent: 'holding', placedBy: 'sso:acme-idp', version: placed!.version, updatedAt: NOW });
-    expect(listed.find((e) => e.companyId === 'apac')).toEqual({ companyId: 'apac', parent: null, version: legacy!.version, updatedAt: NOW });
-    expect(changes).toContainEqual({ kind: 'company', edges: [placed] });
-  });
-
-  it('touchTokens keeps the latest last-use time and ignores unknown ids', async () => {
-    await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
-    await store.touchTokens(new Map([['t1', NOW + 100], ['ghost', NOW]]));
-    await store.touchTokens(new Map([['t1', NOW + 50]]));
-    expect((await store.getToken('t1'))?.lastUsedAt).toBe(NOW + 100);
-    expect(await store.getToken('ghost')).toBeUndefined();
-  });
-
-  it('audit: per portfolio, newest first, with a cursor', async () => {
-    for (let i = 0; i < 5; i++) {
-      await store.appendAudit({ at: NOW + i, companyId: 'acme', actor: 'maria', action: 'token.issue', detail: { n: i }, clientAddress: '127.0.0.1' });
-    }
-    await store.appendAudit({ at: NOW, companyId: 'globex', actor: 'operator', action: 'policy.update', detail: {}, clientAddress: null });
-    const p1 = await store.listAudit('acme', { limit: 2 });
-    expect(p1.events.map((e) => e.detail.n)).toEqual([4, 3]);
-    expect(p1.events[0]).toMatchObject({ at: NOW + 4, companyId: 'acme', actor: 'maria', action: 'token.issue', clientAddress: '127.0.0.1' });
-    const p2 = await store.listAudit('acme', { limit: 2, before: p1.next! });
-    const p3 = await store.listAudit('acme', { limit: 2, before: p2.next! });
-    expect([...p2.events, ...p3.events].map((e) => e.detail.n)).toEqual([2, 1, 0]);
-    expect(p3.next).toBeNull();
-    expect((await store.listAudit('globex', { limit: 10 })).events).toHaveLength(1);
-  });
-
-  it('survives a restart: everything acknowledged is there when the store is opened again', async () => {
-    await store.putPortfolio(portfolio('acme', 4));
-    await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
-    await store.revokeToken('t1', NOW);
-    await store.close();
-    store = await location.open();
-    expect(await store.getPortfolio('acme')).toEqual(portfolio('acme', 4));
-    expect(await store.listRevoked(NOW)).toEqual([{ tokenId: 't1', expiresAt: NOW + HOUR }]);
-  });
-
-  describe('failed-login budgets', () => {
+  /** Failed-login budgets, shared by every worker and instance. */
+  describe('LoginAttemptStore', () => {
     const login = { key: 'l:alice', max: 3, windowMs: 60_000 };
     const address = { key: 'a:nat', max: 5, windowMs: 120_000 };
-    const reserve = (member: string, now = NOW, s: Store = store) => s.reserveLoginAttempt({ member, budgets: [login, address], now });
+    const reserve = (member: string, now = NOW, s: LoginAttemptStore = store) => s.reserveLoginAttempt({ member, budgets: [login, address], now });
 
     it('reserves up to max, then answers the wait until the oldest slot frees, writing nothing', async () => {
       expect(await reserve('m1', NOW)).toBe(0);
@@ -265,13 +240,98 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
       }
     });
   });
+
+  /** Portal sessions and the SSO one-time records. */
+  describe('SessionStore', () => {
+    it('a user\'s sessions: found by user id with their password mark, a touch keeps it, a delete says whether it deleted', async () => {
+      const session = (n: string, userId: string, extra: Record<string, unknown> = {}) => ({
+        idHash: n.repeat(43), userId, login: `${userId}@acme.example`, companyId: 'acme', manager: false,
+        createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + HOUR, ...extra,
+      });
+      const a1 = session('a', 'u-sess-1', { passwordMark: 'm'.repeat(22) });
+      const a2 = session('b', 'u-sess-1', { manager: true });
+      const other = session('c', 'u-sess-2');
+      for (const s of [a1, a2, other]) await store.putSession(s);
+      await store.putSession({ ...a1, lastSeenAt: NOW + 5, expiresAt: NOW + HOUR + 5 }); // a touch
+      const mine = await store.listSessionsOfUser('u-sess-1');
+      expect(mine.sort((x, y) => (x.idHash < y.idHash ? -1 : 1))).toEqual([{ ...a1, lastSeenAt: NOW + 5, expiresAt: NOW + HOUR + 5 }, a2]);
+      expect(await store.deleteSession(a1.idHash)).toBe(true);
+      expect(await store.deleteSession(a1.idHash)).toBe(false);
+      expect(await store.listSessionsOfUser('u-sess-1')).toEqual([a2]);
+      expect(await store.listSessionsOfUser('u-sess-2')).toEqual([other]);
+      expect(await store.listSessionsOfUser('nobody')).toEqual([]);
+    });
+
+    it('one-time records (SSO pending sign-ins, seen SAML assertions): put if absent, taken once, per kind, not after expiry', async () => {
+      expect(await store.putOnce('sso-pending', 'h1', '{"a":1}', NOW + HOUR, NOW)).toBe(true);
+      expect(await store.putOnce('sso-pending', 'h1', 'other', NOW + HOUR, NOW + 1)).toBe(false); // live: not replaced
+      expect(await store.putOnce('saml-assertion', 'h1', '1', NOW + HOUR, NOW)).toBe(true); // kinds do not collide
+      expect(await store.takeOnce('sso-pending', 'h1', NOW + 2)).toBe('{"a":1}');
+      expect(await store.takeOnce('sso-pending', 'h1', NOW + 3)).toBeUndefined();
+      expect(await store.takeOnce('sso-pending', 'never-put', NOW)).toBeUndefined();
+      // Taken at or after its expiry (by the caller's clock): gone, and not given out.
+      await store.putOnce('sso-pending', 'h2', 'late', NOW + 10, NOW);
+      expect(await store.takeOnce('sso-pending', 'h2', NOW + 10)).toBeUndefined();
+    });
+
+    it('one-time records: of two handles (two workers) taking or putting the same record at once, exactly one wins', async () => {
+      const second = await location.open();
+      try {
+        await store.putOnce('sso-pending', 'race', 'v', NOW + HOUR, NOW);
+        const takes = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : second).takeOnce('sso-pending', 'race', NOW)));
+        expect(takes.filter((t) => t === 'v')).toHaveLength(1);
+        const puts = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : second).putOnce('saml-assertion', 'race', '1', NOW + HOUR, NOW)));
+        expect(puts.filter(Boolean)).toHaveLength(1);
+      } finally {
+        await second.close();
+      }
+    });
+  });
+
+  /** What this instance hears of durable writes (other instances: the Redis block below). */
+  describe('ChangeFeed', () => {
+    it('own writes reach every listener by the time they resolve, without an origin; an unsubscribed listener hears no more', async () => {
+      const heard: [StateChange, ChangeOrigin | undefined][] = [];
+      const stop = store.onChange((c, origin) => heard.push([c, origin]));
+      const allow = { companyId: 'acme', allowed: true, updatedAt: NOW };
+      await store.putAccess(allow);
+      expect(heard).toEqual([[{ kind: 'access', record: allow }, undefined]]);
+      stop();
+      await store.putAccess({ ...allow, allowed: false, updatedAt: NOW + 1 });
+      expect(heard).toHaveLength(1);
+      expect(changes.map((c) => c.kind === 'access' && c.record.allowed)).toEqual([true, false]); // the other listener still hears
+    });
+
+    it('a connection only on a store shared by instances (Redis), up once the store is open', () => {
+      if (factory.name === 'sqlite') expect(store.connection).toBeUndefined();
+      else expect(store.connection?.up).toBe(true);
+    });
+  });
+
+  /** What the process itself needs: type, ping, close (a restart). */
+  describe('Store', () => {
+    it('names its type and answers a ping', async () => {
+      expect(store.type).toBe(factory.name === 'sqlite' ? 'sqlite' : 'redis');
+      await store.ping();
+    });
+
+    it('survives a restart: everything acknowledged is there when the store is opened again', async () => {
+      await store.putPortfolio(portfolio('acme', 4));
+      await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
+      await store.revokeToken('t1', NOW);
+      await store.close();
+      store = await location.open();
+      expect(await store.getPortfolio('acme')).toEqual(portfolio('acme', 4));
+      expect(await store.listRevoked(NOW)).toEqual([{ tokenId: 't1', expiresAt: NOW + HOUR }]);
+    });
+  });
 });
 
 /**
  * Only a shared store has other instances to tell: Redis pushes every change to them. On a
  * Cluster the order holds per portfolio (one slot, one primary), not across portfolios.
  */
-describe.skipIf(lacks('redis-server'))('Redis store shared by instances', () => {
+describe.skipIf(lacks('redis-server'))('ChangeFeed: Redis store shared by instances', () => {
   describe.each(FACTORIES.filter((f) => f.name.startsWith('redis')))('$name', (factory) => {
     let location: StoreLocation;
     let store: Store;

@@ -96,6 +96,8 @@ const MIGRATIONS: readonly string[] = [
   // What a portal session is bound to (SessionRecord.passwordMark), and its lookup by user.
   `ALTER TABLE sessions ADD COLUMN password_mark TEXT;
    CREATE INDEX sessions_by_user ON sessions(user_id);`,
+  // A login's sessions whatever user id they name (listSessionsOfLogin).
+  'CREATE INDEX sessions_by_login ON sessions(login)',
 ];
 
 interface TokenRow {
@@ -345,6 +347,10 @@ export class SqliteStore implements Store {
 
   async listSessionsOfUser(userId: string): Promise<SessionRecord[]> {
     return (this.db.prepare('SELECT * FROM sessions WHERE user_id = ?').all(userId) as SessionRow[]).map(sessionFromRow);
+  }
+
+  async listSessionsOfLogin(login: string): Promise<SessionRecord[]> {
+    return (this.db.prepare('SELECT * FROM sessions WHERE login = ?').all(login) as SessionRow[]).map(sessionFromRow);
   }
 
   async deleteSession(idHash: string): Promise<boolean> {

@@ -102,7 +102,7 @@ describe.each(STORE_FACTORIES.flatMap((f) => (['headers', 'assertion'] as const)
     it('the password is bound as a keyed mark only: never in the store\'s session record nor in a log line', async () => {
       const s = await portal.signIn(ED, PASSWORDS[ED]!);
       const record = (await store.listSessionsOfUser(String(ORIGINAL.id))).find((r) => r.expiresAt > 0 && r.login === ED);
-      expect(record?.passwordMark).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(record?.passwordMark).toMatch(/^u1\.[A-Za-z0-9_-]{22}$/);
       expect(JSON.stringify(record)).not.toContain(ORIGINAL.password);
       expect(t.logs.join('\n')).not.toContain(ORIGINAL.password);
       await portal.request('DELETE', 'session', { session: s });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.js';
-import { basicOnlyApi, COMPANIES, IDS, PASSWORDS } from '../support/basic-only-api.js';
-import { USERS_UPSTREAM } from '../support/basic-only-api.js';
+import { basicOnlyApi, COMPANIES, IDS, PASSWORDS, USERS_UPSTREAM } from '../support/basic-only-api.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { basic, call } from '../support/http-call.js';
 import { PASS_PHRASE } from '../support/lifecycle.js';

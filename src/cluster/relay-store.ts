@@ -57,6 +57,7 @@ export class ClusterRelayStore implements Store {
   getSession(idHash: string): Promise<SessionRecord | undefined> { return this.inner.getSession(idHash); }
   deleteSession(idHash: string): Promise<boolean> { return this.inner.deleteSession(idHash); }
   listSessionsOfUser(userId: string): Promise<SessionRecord[]> { return this.inner.listSessionsOfUser(userId); }
+  listSessionsOfLogin(login: string): Promise<SessionRecord[]> { return this.inner.listSessionsOfLogin(login); }
   purgeSessions(now: number): Promise<number> { return this.inner.purgeSessions(now); }
   // The shared file: a sign-in started on one worker finishes on any.
   putOnce(kind: OnceKind, idHash: string, value: string, expiresAt: number, now: number): Promise<boolean> { return this.inner.putOnce(kind, idHash, value, expiresAt, now); }

@@ -55,6 +55,8 @@ import { SessionManager } from '../portal/sessions.js';
 import { endSessionsOfChangedUsers } from '../portal/end-changed-sessions.js';
 import { SwappableUserSource } from '../users/swappable-user-source.js';
 import { LearningUserSource } from '../users/learning-user-source.js';
+import { ProbeReportingUserSource } from '../users/probe-reporting-user-source.js';
+import { UPSTREAM_PASSWORD_MARK_PURPOSE } from '../users/upstream-password-mark.js';
 import { PortfolioTree } from '../state/portfolio-tree.js';
 import { CompanyPlacement } from '../lifecycle/company-placement.js';
 import { SsoAdmission } from '../lifecycle/sso-admission.js';
@@ -233,9 +235,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   }
   const audit = new AuditTrail(store, now, log);
   const placement = new CompanyPlacement({ store, tree, revoke: (id) => tokens.revoke(id, 'reparented'), audit, now, log });
-  const users = new LearningUserSource(swappableUsers, (who, ancestors) => placement.learn('upstream', who.companyId, ancestors, { userId: who.userId, clientAddress: null }), config.users.sso.providers.map((p) => p.name));
   const ssoAdmission = new SsoAdmission({ providers: config.users.sso.providers, tree, placement, audit });
-  if (users.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
+  if (swappableUsers.kind === 'none') log.warn('users.source is none: every login on the token endpoints is refused; configure users (see src/config/schema.ts)');
   // A user removed from the users file must not keep a working token (an upstream source cannot be listed).
   const revokeRemovedUsers = async (source: UserSource, actor: 'system' | 'operator') => {
     if (source instanceof FileUserSource) await revokeTokensOfRemovedUsers({ store, users: source, revoke: (id) => tokens.revoke(id), audit, now, log, actor });
@@ -251,7 +252,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const sessions = new SessionManager(store, clock, {
     idleMs: config.portal.idleMinutes * 60_000,
     absoluteMs: config.portal.absoluteHours * 3_600_000,
-  }, { users, managerRole: managerRoleOf(config), audit });
+  }, { users: swappableUsers, managerRole: managerRoleOf(config), audit });
+  // Every password checked (never on the proxy path): the tree learns from the answer, and an
+  // upstream directory's answer ends the portal sessions it contradicts.
+  const users = new ProbeReportingUserSource(
+    new LearningUserSource(swappableUsers, (who, ancestors) => placement.learn('upstream', who.companyId, ancestors, { userId: who.userId, clientAddress: null }), config.users.sso.providers.map((p) => p.name)),
+    deps.masterKey.deriveSubkey(UPSTREAM_PASSWORD_MARK_PURPOSE),
+    (who) => sessions.confirm(who),
+  );
   // Redis expires sessions itself; SQLite rows are deleted here.
   const sessionPurger = setInterval(() => {
     sessions.purge().catch((err: unknown) => log.warn({ err: String(err) }, 'could not purge expired portal sessions'));

@@ -2,9 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import type { AuditTrail } from '../lifecycle/audit-trail.js';
-import type { SessionRecord, SignIn, Store } from '../store/types.js';
+import type { SessionRecord, SessionStore, SignIn } from '../store/types.js';
 import type { UserIdentity, UserSource } from '../users/types.js';
-import { bindingProblem, identityProblem, type BindingProblem } from './session-binding.js';
+import { bindingProblem, identityProblem, probeProblem, type BindingProblem } from './session-binding.js';
 
 export interface SessionOptions {
   idleMs: number;
@@ -53,7 +53,7 @@ export function csrfMatches(id: string, given: string | undefined): boolean {
  * `absoluteMs` after sign-in, whichever comes first, by the injected clock.
  */
 export class SessionManager {
-  constructor(private readonly store: Store, private readonly clock: Clock, private readonly o: SessionOptions, private readonly b: SessionBindingDeps) {}
+  constructor(private readonly store: SessionStore, private readonly clock: Clock, private readonly o: SessionOptions, private readonly b: SessionBindingDeps) {}
 
   /**
    * A new session with a fresh 256-bit id (never one the client chose), bound to the user as
@@ -101,13 +101,31 @@ export class SessionManager {
   }
 
   /**
+   * An upstream directory accepted this user's password just now (src/users/probe-reporting-user-source.ts;
+   * `who.passwordMark` is that password's keyed mark): ends the password sessions it contradicts
+   * (session-binding.ts probeProblem), found by user id and by login, since the login may now
+   * answer another user id; resolves with how many, each ending audited (actor `system`).
+   */
+  async confirm(who: UserIdentity & { passwordMark: string }): Promise<number> {
+    const now = { userId: who.userId, companyId: who.companyId, manager: who.roles.includes(this.b.managerRole), passwordMark: who.passwordMark };
+    const [ofUser, ofLogin] = await Promise.all([this.store.listSessionsOfUser(who.userId), this.store.listSessionsOfLogin(who.login)]);
+    const found = new Map([...ofUser, ...ofLogin].map((r) => [r.idHash, r]));
+    return this.endFound([...found.values()], 'system', (r) => probeProblem(r, now));
+  }
+
+  /**
    * Ends this user's sessions that the user source (or `problem`, when given) says no longer
    * hold; resolves with how many. Each ending is audited in the session's company.
    */
   async endOutdated(userId: string, actor: EndingActor, problem: (r: SessionRecord) => BindingProblem | undefined = (r) => this.problemOf(r)): Promise<number> {
+    return this.endFound(await this.store.listSessionsOfUser(userId), actor, problem);
+  }
+
+  /** Ends those of `found` that are live and have a `problem`, grouped by it. */
+  private async endFound(found: readonly SessionRecord[], actor: EndingActor, problem: (r: SessionRecord) => BindingProblem | undefined): Promise<number> {
     const now = this.clock.now();
     const byProblem = new Map<BindingProblem, SessionRecord[]>();
-    for (const r of await this.store.listSessionsOfUser(userId)) {
+    for (const r of found) {
       const p = r.expiresAt > now ? problem(r) : undefined;
       if (p !== undefined) byProblem.set(p, [...(byProblem.get(p) ?? []), r]);
     }
@@ -121,17 +139,20 @@ export class SessionManager {
   }
 
   /**
-   * Deletes them (one user's, one reason) and audits one entry per company, counting only the
+   * Deletes them (one reason) and audits one entry per company and user id, counting only the
    * sessions this call deleted: instances ending the same sessions at once audit each ending once.
    */
   private async endAll(all: readonly SessionRecord[], reason: BindingProblem, actor: EndingActor): Promise<number> {
     const deleted = await Promise.all(all.map((r) => this.store.deleteSession(r.idHash)));
     const records = all.filter((_, i) => deleted[i]);
-    const byCompany = new Map<string, SessionRecord[]>();
-    for (const r of records) byCompany.set(r.companyId, [...(byCompany.get(r.companyId) ?? []), r]);
-    for (const [companyId, rs] of byCompany) {
+    const groups = new Map<string, SessionRecord[]>();
+    for (const r of records) {
+      const key = JSON.stringify([r.companyId, r.userId]);
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    for (const rs of groups.values()) {
       await this.b.audit.record({
-        companyId, actor, action: 'session.end', clientAddress: null,
+        companyId: rs[0]!.companyId, actor, action: 'session.end', clientAddress: null,
         detail: { userId: rs[0]!.userId, login: rs[0]!.login, reason, sessions: rs.length },
       });
     }

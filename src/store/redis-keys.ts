@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TokenRecord } from './types.js';
 
 /**
@@ -22,6 +23,8 @@ import type { TokenRecord } from './types.js';
  *   <p>:session:<idHash>            STRING a portal SessionRecord as JSON, PEXPIRE = its remaining life
  *   <p>:user-sessions:<userId>      SET   id hashes of one user's sessions (may name ended ones), PEXPIRE =
  *                                         the longest remaining life among them
+ *   <p>:login-sessions:<hash>       SET   the same for one login (<hash>: base64url SHA-256 of the login as
+ *                                         recorded), whatever user id its sessions name
  *   <p>:signing-keys                HASH  kid → SigningKeyRecord as JSON (global: shared by every portfolio)
  *   <p>:once:<kind>:<idHash>        STRING a one-time record (SSO pending sign-in, seen SAML assertion id),
  *                                         PEXPIRE = its remaining life; taken with GETDEL
@@ -41,6 +44,8 @@ export class RedisKeys {
   session(idHash: string): string { return `${this.p}:session:${idHash}`; }
   /** Its own key too: a user's sessions are found (and ended) by user id. */
   userSessions(userId: string): string { return `${this.p}:user-sessions:${userId}`; }
+  /** And by login (hashed: a login is free text), for a login the directory now answers with another user id. */
+  loginSessions(login: string): string { return `${this.p}:login-sessions:${createHash('sha256').update(login).digest('base64url')}`; }
   /** Like a session: one key, looked up by its hash alone. */
   once(kind: string, idHash: string): string { return `${this.p}:once:${kind}:${idHash}`; }
 

@@ -116,8 +116,8 @@ return 0
 `;
 
 /**
- * KEYS: a user's session index (SET of session id hashes). ARGV: id hash, the session's remaining
- * life in ms. Adds it and makes the index live at least as long as its longest session.
+ * KEYS: a session index, a user's or a login's (SET of session id hashes). ARGV: id hash, the
+ * session's remaining life in ms. Adds it and makes the index live at least as long as its longest session.
  */
 export const INDEX_SESSION_LUA = `
 redis.call('SADD', KEYS[1], ARGV[1])

@@ -268,18 +268,29 @@ export class RedisStore implements Store {
     const ttl = Math.max(1, s.expiresAt - s.lastSeenAt);
     await this.conn.run(() => this.r.set(this.keys.session(s.idHash), JSON.stringify(s), 'PX', ttl));
     // A separate key (another Cluster slot): indexed after the write, so the index never lacks a live session.
-    await this.conn.run(() => (this.r as unknown as IndexSession).hlgwIndexSession(this.keys.userSessions(s.userId), s.idHash, String(ttl)));
+    const index = this.r as unknown as IndexSession;
+    for (const key of [this.keys.userSessions(s.userId), this.keys.loginSessions(s.login)]) {
+      await this.conn.run(() => index.hlgwIndexSession(key, s.idHash, String(ttl)));
+    }
   }
 
-  async listSessionsOfUser(userId: string): Promise<SessionRecord[]> {
+  listSessionsOfUser(userId: string): Promise<SessionRecord[]> {
+    return this.listIndexedSessions(this.keys.userSessions(userId), (r) => r.userId === userId);
+  }
+
+  listSessionsOfLogin(login: string): Promise<SessionRecord[]> {
+    return this.listIndexedSessions(this.keys.loginSessions(login), (r) => r.login === login);
+  }
+
+  /** The sessions an index names that are still there and still `belong` to it. */
+  private listIndexedSessions(index: string, belong: (r: SessionRecord) => boolean): Promise<SessionRecord[]> {
     return this.conn.run(async () => {
-      const index = this.keys.userSessions(userId);
       const ids = await this.r.smembers(index);
       const json = await this.conn.many<string | null>(ids.length, (p, i) => p.get(this.keys.session(ids[i]!)));
       // Ended or expired sessions leave their id behind: drop those from the index.
       const gone = ids.filter((_, i) => json[i] === null);
       if (gone.length > 0) await this.r.srem(index, ...gone);
-      return json.flatMap((j) => (j === null ? [] : [JSON.parse(j) as SessionRecord])).filter((r) => r.userId === userId);
+      return json.flatMap((j) => (j === null ? [] : [JSON.parse(j) as SessionRecord])).filter(belong);
     });
   }
 

@@ -98,6 +98,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX sessions_by_user ON sessions(user_id);`,
   // Which source placed a learned edge (CompanyEdge.placedBy); NULL on older rows.
   'ALTER TABLE company_edges ADD COLUMN placed_by TEXT',
+  // A login's sessions whatever user id they name (listSessionsOfLogin).
+  'CREATE INDEX sessions_by_login ON sessions(login)',
 ];
 
 interface TokenRow {
@@ -347,6 +349,10 @@ export class SqliteStore implements Store {
 
   async listSessionsOfUser(userId: string): Promise<SessionRecord[]> {
     return (this.db.prepare('SELECT * FROM sessions WHERE user_id = ?').all(userId) as SessionRow[]).map(sessionFromRow);
+  }
+
+  async listSessionsOfLogin(login: string): Promise<SessionRecord[]> {
+    return (this.db.prepare('SELECT * FROM sessions WHERE login = ?').all(login) as SessionRow[]).map(sessionFromRow);
   }
 
   async deleteSession(idHash: string): Promise<boolean> {

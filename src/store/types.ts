@@ -142,8 +142,10 @@ export interface SessionRecord {
   /**
    * A users-file sign-in: a fingerprint of the password hash it was made with (never the hash;
    * src/users/password-hash.ts passwordMark). Every use compares it with the file's current entry
-   * (src/portal/session-binding.ts): a changed password ends the session. Absent for other
-   * sources, and in records written before it existed (such a users-file session then ends).
+   * (src/portal/session-binding.ts): a changed password ends the session. An upstream-directory
+   * sign-in: a keyed MAC of the password (`u1.`…, src/users/upstream-password-mark.ts), compared at
+   * every password the directory accepts for the login. Absent for SSO, and in records written
+   * before it existed (such a session then ends).
    */
   passwordMark?: string;
   /** Milliseconds since the epoch (the injected clock). */
@@ -285,6 +287,12 @@ export interface SessionStore {
    * expiresAt), on every instance: how a change of the user ends all of their sessions.
    */
   listSessionsOfUser(userId: string): Promise<SessionRecord[]>;
+  /**
+   * Every live session made for this login (exactly as recorded), whatever user id it names (as
+   * listSessionsOfUser): how a login the directory now answers with another user id ends the
+   * sessions of the old one.
+   */
+  listSessionsOfLogin(login: string): Promise<SessionRecord[]>;
   /** Removes sessions expired at `now`; returns how many (Redis expires its own keys and answers 0). */
   purgeSessions(now: number): Promise<number>;
 

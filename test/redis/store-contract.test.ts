@@ -262,6 +262,22 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
       expect(await store.listSessionsOfUser('nobody')).toEqual([]);
     });
 
+    it('a login\'s sessions: found by the login whatever user id they name, not by another login, gone once deleted', async () => {
+      const session = (n: string, userId: string, login: string) => ({
+        idHash: n.repeat(43), userId, login, companyId: 'acme', manager: false, createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + HOUR,
+      });
+      const old = session('d', 'u-login-1', 'Kim@acme.example');
+      const renumbered = session('e', 'u-login-2', 'Kim@acme.example');
+      const otherLogin = session('f', 'u-login-1', 'kim@acme.example');
+      for (const s of [old, renumbered, otherLogin]) await store.putSession(s);
+      const byIdHash = (x: { idHash: string }, y: { idHash: string }) => (x.idHash < y.idHash ? -1 : 1);
+      expect((await store.listSessionsOfLogin('Kim@acme.example')).sort(byIdHash)).toEqual([old, renumbered]);
+      expect(await store.listSessionsOfLogin('kim@acme.example')).toEqual([otherLogin]);
+      expect(await store.deleteSession(old.idHash)).toBe(true);
+      expect(await store.listSessionsOfLogin('Kim@acme.example')).toEqual([renumbered]);
+      expect(await store.listSessionsOfLogin('nobody@acme.example')).toEqual([]);
+    });
+
     it('one-time records (SSO pending sign-ins, seen SAML assertions): put if absent, taken once, per kind, not after expiry', async () => {
       expect(await store.putOnce('sso-pending', 'h1', '{"a":1}', NOW + HOUR, NOW)).toBe(true);
       expect(await store.putOnce('sso-pending', 'h1', 'other', NOW + HOUR, NOW + 1)).toBe(false); // live: not replaced

@@ -94,7 +94,7 @@ const serverSchema = z.strictObject({
   trustedProxies: z.array(z.string().min(1)).meta({ example: '[10.0.0.5, 10.0.0.6]' }).default([]),
   /**
    * Most header fields a request may carry; more is 431 (RFC 6585 §5). Node keeps only this many
-   * in `req.headers` and would silently drop the rest, framing headers included (issue 9). The
+   * in `req.headers` and would silently drop the rest, framing headers included, so a body could go out unframed. The
    * default is Apache httpd's LimitRequestFields; the head is also capped at 16 KiB.
    */
   maxHeaders: z.number().int().min(16).max(1000).default(DEFAULTS.maxHeaders),
@@ -387,7 +387,7 @@ const usersSchema = z.discriminatedUnion('source', [
         /** An array of role names (or one string). */
         roles: jsonPointer.default('/roles'),
         /**
-         * The portfolio tree (issue 12): an array of company ids from the root down to the user's
+         * The portfolio tree: an array of company ids from the root down to the user's
          * company's direct parent (absent or empty: the company is a root). Each sign-in teaches the
          * gateway these parents; a company moved to another root has its tokens revoked. At most 16;
          * a company named twice is refused. Not set: every company is its own portfolio (or the users

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * `users.sso`: sign-in to the portal through identity providers (issue 12). Any number of
+ * `users.sso`: sign-in to the portal through identity providers. Any number of
  * providers, each shown as a "Sign in with …" button on the sign-in page. A token issued after
  * such a sign-in is bound to the provider's name and issuer (src/users/sso/provider-binding.ts):
  * removing the provider, or changing its issuer, voids those tokens.

@@ -3,7 +3,7 @@ import { ssoNamespaceOf } from './sso/user-namespace.js';
 import type { UserIdentity, UserSource, UserStanding } from './types.js';
 
 /**
- * A user source whose answers teach the portfolio tree (issue 12): an identity that carries its
+ * A user source whose answers teach the portfolio tree: an identity that carries its
  * company's ancestors (the upstream probe's pointer) is placed before the caller gets it, so the
  * token issued next is sealed for the right root. A placement that fails (the store is away, or the
  * chain would move a company another source placed: `forbidden`) fails the sign-in: nobody gets a

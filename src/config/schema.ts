@@ -281,7 +281,7 @@ const identitySchema = z.strictObject({
   /** Extra names stripped from every request (the rest of the identity namespace). */
   alsoStrip: z.array(headerName).default([]),
   /**
-   * What the upstream gets for a Bearer request (docs/ARCHITECTURE.md, "Upstream identity"):
+   * What the upstream gets for a Bearer request (docs/architecture/identity.md):
    * - `basic`: the user's own `Authorization: Basic`, as given at authorize (sealed per token;
    *   the API behind stays unchanged). Users without a password (SSO) cannot use it.
    * - `headers`: the identity headers above, plus `upstreamAuthorization` when set.
@@ -302,7 +302,7 @@ const identitySchema = z.strictObject({
    * accept it for them).
    */
   ssoUpstream: z.enum(['password', 'headers', 'assertion']).default('password'),
-  /** `assertion` mode: a signed JWT per verified token (docs/ARCHITECTURE.md, "Upstream identity"; docs/VERIFY-ASSERTION.md). */
+  /** `assertion` mode: a signed JWT per verified token (docs/architecture/identity.md; docs/VERIFY-ASSERTION.md). */
   assertion: z
     .strictObject({
       /** The request header carrying the JWT; stripped from every incoming request like the identity headers. */
@@ -391,7 +391,7 @@ const usersSchema = z.discriminatedUnion('source', [
          * company's direct parent (absent or empty: the company is a root). Each sign-in teaches the
          * gateway these parents; a company moved to another root has its tokens revoked. At most 16;
          * a company named twice is refused. Not set: every company is its own portfolio (or the users
-         * file's tree). See docs/ARCHITECTURE.md, "The portfolio tree".
+         * file's tree). See docs/architecture/portfolio-tree.md.
          */
         ancestors: jsonPointer.optional().meta({ example: '/company/ancestors' }),
       })

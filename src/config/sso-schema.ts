@@ -29,7 +29,7 @@ const httpUrl = z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(
  */
 const companyScopeEntry = z.string().regex(/^[A-Za-z0-9_-]{1,64}(\/\*)?$/, 'expected a company id, or a company id followed by /* (it and every company below it)');
 /**
- * The trust boundary of one provider (docs/ARCHITECTURE.md, "What each identity source can
+ * The trust boundary of one provider (docs/architecture/identity-sources.md, "What each identity source can
  * assert"): the companies it may speak for. A sign-in naming any other company, as the user's
  * company or as an ancestor, is refused and audited. `["acme", "holding/*"]`: acme, and holding
  * with everything below it (in the tree, or placed there by this provider's claims, unless another

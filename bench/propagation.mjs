@@ -1,4 +1,4 @@
-// Revocation propagation delay between two hlgw instances sharing one Redis (issue 4).
+// Revocation propagation delay between two hlgw instances sharing one Redis.
 //
 //   npm run build && node bench/propagation.mjs [count=200]
 //

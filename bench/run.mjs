@@ -1,4 +1,4 @@
-// `npm run bench`: the hot path measured (issue 5). See `npm run bench -- --help`.
+// `npm run bench`: the hot path measured. See `npm run bench -- --help`.
 // Loopback only; every load run is bounded; every child process is stopped on exit or Ctrl-C.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -10,7 +10,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = process.env.HLGW_BENCH_DIST ? resolve(process.env.HLGW_BENCH_DIST) : join(ROOT, 'dist');
 const CLI = join(DIST, 'cli.js');
 
-/** True when the built gateway implements server.workers > 1 (issue 4): it must use node:cluster. */
+/** True when the built gateway implements server.workers > 1: it must use node:cluster. */
 export function workersSupported() {
   const walk = (dir) => readdirSync(dir, { withFileTypes: true }).some((e) =>
     e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.js') && /['"]node:cluster['"]/.test(readFileSync(join(dir, e.name), 'utf8')));
@@ -31,7 +31,7 @@ export async function startGateway(spec, ctx) {
     upstream: { url: ctx.upstreamUrl, client: spec.client ?? 'undici' },
     store: { type: 'sqlite', path: db },
     cache: { maxEntries: spec.cacheMaxEntries ?? 100_000 },
-    // The seeded portfolios; a config that does not say allows none (issue 15).
+    // The seeded portfolios; a config that does not say allows none.
     portfolios: { allowed: '*' },
     secrets: { masterKeyFile: join(ctx.tmp, 'unused-master.key') },
     log: { level: 'warn', ...spec.log },

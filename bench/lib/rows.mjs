@@ -1,4 +1,4 @@
-// The rows of the table (issue 5): what each one sends, to which server, and what it expects.
+// The rows of the table: what each one sends, to which server, and what it expects.
 // `target` names a server started by the bench; `tokens` names a token set from the seed.
 
 export const ROWS = [
@@ -14,7 +14,7 @@ export const ROWS = [
   { name: 'gateway-revoked', target: 'gw', what: '100 revoked tokens, 401 without the upstream', tokens: 'revoked', expect: 401 },
   { name: 'gateway-bearer-hot+access-log', target: 'gwAccessLog', what: 'bearer-hot with log.access: all (one JSON line per request, to a file)', tokens: 'hot' },
   { name: 'gateway-bearer-hot@http-proxy', target: 'gwHttpProxy', what: 'bearer-hot on the non-default forwarder (upstream.client: http-proxy)', tokens: 'hot' },
-  // issue 10: what the upstream gets (identity.upstream). bearer-hot/cold above are `headers`, the default.
+  // What the upstream gets (identity.upstream). bearer-hot/cold above are `headers`, the default.
   { name: 'gateway-bearer-hot@basic', target: 'gwBasic', what: 'bearer-hot, identity.upstream: basic (the user\'s own Basic replayed, decrypted once per token)', tokens: 'basicHot' },
   { name: 'gateway-bearer-cold@basic', target: 'gwBasicCold', what: 'bearer-cold, identity.upstream: basic (every request opens the token and its sealed credential)', tokens: 'basicCold' },
   { name: 'gateway-bearer-hot@assertion', target: 'gwAssertion', what: 'bearer-hot, identity.upstream: assertion (ES256 JWT cached with the token, re-signed at half life)', tokens: 'hot' },

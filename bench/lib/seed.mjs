@@ -1,7 +1,7 @@
 // Seeds the gateway's SQLite file before any gateway child starts (no HTTP API needed):
 // one enabled portfolio with a pass phrase, token rows, revoked token rows, and sealed tokens
 // minted offline with the portfolio key (the key schedule of src/token/derive-key.ts). Only issued
-// tokens are valid (issue 9): a token the rows send needs its store row, which the gateway reads
+// tokens are valid: a token the rows send needs its store row, which the gateway reads
 // on a cache miss; the rows also make the batched last-use writes real UPDATEs.
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { MasterKey } from '../../dist/secrets/master-key.js';

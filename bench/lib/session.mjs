@@ -45,7 +45,7 @@ export async function openSession(o) {
     const rows = ROWS.filter((r) => o.rows.includes(r.name));
     const needed = new Set(rows.map((r) => r.target));
     if (needed.has('gwWorkers') && !workersSupported()) {
-      session.skipped.push({ row: 'gateway-workers-2', reason: 'server.workers > 1 is not implemented in this build yet (issue 4: no node:cluster in dist/)' });
+      session.skipped.push({ row: 'gateway-workers-2', reason: 'server.workers > 1 is not implemented in this build yet (no node:cluster in dist/)' });
       needed.delete('gwWorkers');
     }
     // Started together: start-up time is not measured, and it keeps --quick quick.

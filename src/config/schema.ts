@@ -94,7 +94,7 @@ const serverSchema = z.strictObject({
   trustedProxies: z.array(z.string().min(1)).meta({ example: '[10.0.0.5, 10.0.0.6]' }).default([]),
   /**
    * Most header fields a request may carry; more is 431 (RFC 6585 §5). Node keeps only this many
-   * in `req.headers` and would silently drop the rest, framing headers included (issue 9). The
+   * in `req.headers` and would silently drop the rest, framing headers included, so a body could go out unframed. The
    * default is Apache httpd's LimitRequestFields; the head is also capped at 16 KiB.
    */
   maxHeaders: z.number().int().min(16).max(1000).default(DEFAULTS.maxHeaders),
@@ -281,7 +281,7 @@ const identitySchema = z.strictObject({
   /** Extra names stripped from every request (the rest of the identity namespace). */
   alsoStrip: z.array(headerName).default([]),
   /**
-   * What the upstream gets for a Bearer request (docs/ARCHITECTURE.md, "Upstream identity"):
+   * What the upstream gets for a Bearer request (docs/architecture/identity.md):
    * - `basic`: the user's own `Authorization: Basic`, as given at authorize (sealed per token;
    *   the API behind stays unchanged). Users without a password (SSO) cannot use it.
    * - `headers`: the identity headers above, plus `upstreamAuthorization` when set.
@@ -302,7 +302,7 @@ const identitySchema = z.strictObject({
    * accept it for them).
    */
   ssoUpstream: z.enum(['password', 'headers', 'assertion']).default('password'),
-  /** `assertion` mode: a signed JWT per verified token (docs/ARCHITECTURE.md, "Upstream identity"; docs/VERIFY-ASSERTION.md). */
+  /** `assertion` mode: a signed JWT per verified token (docs/architecture/identity.md; docs/VERIFY-ASSERTION.md). */
   assertion: z
     .strictObject({
       /** The request header carrying the JWT; stripped from every incoming request like the identity headers. */
@@ -387,11 +387,11 @@ const usersSchema = z.discriminatedUnion('source', [
         /** An array of role names (or one string). */
         roles: jsonPointer.default('/roles'),
         /**
-         * The portfolio tree (issue 12): an array of company ids from the root down to the user's
+         * The portfolio tree: an array of company ids from the root down to the user's
          * company's direct parent (absent or empty: the company is a root). Each sign-in teaches the
          * gateway these parents; a company moved to another root has its tokens revoked. At most 16;
          * a company named twice is refused. Not set: every company is its own portfolio (or the users
-         * file's tree). See docs/ARCHITECTURE.md, "The portfolio tree".
+         * file's tree). See docs/architecture/portfolio-tree.md.
          */
         ancestors: jsonPointer.optional().meta({ example: '/company/ancestors' }),
       })

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * `users.sso`: sign-in to the portal through identity providers (issue 12). Any number of
+ * `users.sso`: sign-in to the portal through identity providers. Any number of
  * providers, each shown as a "Sign in with …" button on the sign-in page. A token issued after
  * such a sign-in is bound to the provider's name and issuer (src/users/sso/provider-binding.ts):
  * removing the provider, or changing its issuer, voids those tokens.
@@ -29,7 +29,7 @@ const httpUrl = z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(
  */
 const companyScopeEntry = z.string().regex(/^[A-Za-z0-9_-]{1,64}(\/\*)?$/, 'expected a company id, or a company id followed by /* (it and every company below it)');
 /**
- * The trust boundary of one provider (docs/ARCHITECTURE.md, "What each identity source can
+ * The trust boundary of one provider (docs/architecture/identity-sources.md, "What each identity source can
  * assert"): the companies it may speak for. A sign-in naming any other company, as the user's
  * company or as an ancestor, is refused and audited. `["acme", "holding/*"]`: acme, and holding
  * with everything below it (in the tree, or placed there by this provider's claims, unless another

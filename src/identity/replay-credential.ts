@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * The user's own credential, kept for replay (`identity.upstream: basic`, issue 10).
+ * The user's own credential, kept for replay (`identity.upstream: basic`).
  *
  * AES-256-GCM under a random per-token key, the token id as associated data. The ciphertext goes
  * to the store (TokenRecord.sealedCredential); the key goes only into the token's sealed claims

@@ -7,7 +7,7 @@ const SUBMIT = 'document.forms[0].submit();';
 const SUBMIT_HASH = createHash('sha256').update(SUBMIT).digest('base64');
 
 /**
- * The answer to the IdP's cross-site POST to our ACS (docs/ARCHITECTURE.md, identity sources):
+ * The answer to the IdP's cross-site POST to our ACS (docs/architecture/identity-sources.md, "The cross-site POST"):
  * nothing is checked or created on that hop, since the pre-session cookie (SameSite=Lax) does not
  * come with a cross-site POST. The page re-posts the same fields to the same URL from our own
  * origin, so the cookie and a same-origin `Origin` come along and the pending sign-in can be

@@ -38,7 +38,7 @@ export interface SsoOptions {
 const ACS_BODY_LIMIT = 256 * 1024;
 
 /**
- * The portal's SSO sign-in (issue 12): `GET {prefix}/ui/api/sign-in-options` tells the page
+ * The portal's SSO sign-in: `GET {prefix}/ui/api/sign-in-options` tells the page
  * which buttons to draw; `GET {prefix}/ui/sso/{name}/start` sends the browser to the provider
  * with a fresh pre-session cookie; the provider sends it back to `GET .../callback` (OIDC) or
  * `POST .../acs` (SAML), which checks the answer and opens an ordinary portal session. A refusal

@@ -26,7 +26,7 @@ export interface PlacementConflict {
 const MAX_HOPS = 1024;
 
 /**
- * The portfolio tree in force (issue 12): the users file's `companies` (authoritative for every
+ * The portfolio tree in force: the users file's `companies` (authoritative for every
  * company it names) over the edges learned from sign-ins (the upstream probe's or an SSO claim's
  * ancestors), which the store shares with every instance (StateSync applies them here). A company
  * neither names is its own root.

@@ -53,10 +53,10 @@ const MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    );
    CREATE INDEX sessions_by_expiry ON sessions(expires_at);`,
-  // Why a token or a generation was voided (issue 15: voided tokens list with time and reason).
+  // Why a token or a generation was voided: voided tokens list with time and reason.
   `ALTER TABLE tokens ADD COLUMN revoked_reason TEXT;
    ALTER TABLE portfolios ADD COLUMN voids TEXT;`,
-  // The operator's runtime allow/deny decisions (issue 15), over the config's seed list.
+  // The operator's runtime allow/deny decisions, over the config's seed list.
   `CREATE TABLE portfolio_access (company_id TEXT PRIMARY KEY, allowed INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
   // identity.upstream: basic (src/identity/replay-credential.ts): ciphertext only.
   'ALTER TABLE tokens ADD COLUMN sealed_credential TEXT',

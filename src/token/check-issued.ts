@@ -3,7 +3,7 @@ import type { TokenRecord } from '../store/types.js';
 import type { TokenClaims } from './format.js';
 
 /**
- * Only issued tokens are valid (issue 9): a well-sealed token must also be the one the store
+ * Only issued tokens are valid: a well-sealed token must also be the one the store
  * recorded when it was issued, claim for claim. The seal already needs the master key; this
  * check means that even with it (and the pass phrase) nobody mints a token for another user,
  * with a longer life, or with an id that was never issued. Pure; the caller fetches the record.

@@ -3,7 +3,7 @@ import type { MasterKey } from '../secrets/master-key.js';
 import { TOKEN_TYP } from './format.js';
 
 /**
- * The token key schedule (docs/ARCHITECTURE.md, "The token"):
+ * The token key schedule (docs/architecture/token.md, "The key schedule"):
  *
  *   stretched = scrypt(pass phrase, salt = "hlgw/portfolio-key/v1:" + company id)       when the pass phrase is set
  *   pepper    = HKDF-SHA256(master key, info = "hlgw/pepper/v2")                          MasterKey.deriveSubkey

@@ -40,7 +40,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * The sealed claims: every one required and typed; `cid` must repeat the header's. Every value that
  * becomes an identity header is checked here, before it is cached or injected: a sealed CR/LF is a
- * 401, never a header split or a forwarder that throws (issue 9).
+ * 401, never a header split or a forwarder that throws.
  */
 function readClaims(plaintext: Uint8Array, header: { cid: string; kgen: number }): TokenClaims {
   let p: Record<string, unknown>;

@@ -4,7 +4,7 @@ import { COMPANY_ID_RE } from '../token/format.js';
 export const MAX_ANCESTORS = 16;
 
 /**
- * A user source's answer about where the user's company sits (issue 12): the company ids from the
+ * A user source's answer about where the user's company sits: the company ids from the
  * root down to the direct parent. Absent, null or empty: the company is a root. Pure; returns the
  * chain, or why it is refused (the caller turns that into its own sign-in error, and nothing is
  * learned): not a list, an id that is not a company id, deeper than MAX_ANCESTORS, or a company

@@ -1,5 +1,5 @@
 /**
- * The portfolio tree (issue 12): companies with a parent; a company with no parent is a root,
+ * The portfolio tree: companies with a parent; a company with no parent is a root,
  * and each root is a portfolio. The root's pass phrase and duration cover every company under
  * it; tokens are sealed with the root's key (TokenState resolves a company to its root), while
  * the claims and identity headers keep the user's own company. A company the tree does not name

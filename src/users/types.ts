@@ -7,7 +7,7 @@ export interface UserIdentity {
   companyId: string;
   roles: readonly string[];
   /**
-   * Where the company sits, when the source tells (issue 12: the upstream probe's pointer, an SSO
+   * Where the company sits, when the source tells (the upstream probe's pointer, an SSO
    * claim): company ids from the root down to the direct parent, empty for a root, checked by
    * readAncestors (src/users/ancestors.ts). Absent: the source says nothing and nothing is learned.
    */

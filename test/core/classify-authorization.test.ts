@@ -36,7 +36,7 @@ describe('classifyAuthorization', () => {
     ['Bearer abc=def', 'bearer_malformed'],
     ['Bearer äbc', 'bearer_malformed'],
     ['Bearer abc\tdef', 'bearer_malformed'],
-    // A scheme that only starts with "bearer" is never another scheme (issue 9 §4).
+    // A scheme that only starts with "bearer" is never another scheme: a lenient upstream could read it as Bearer.
     ['Bearerx abc', 'bearer_malformed'],
     ['Bearer\tabc', 'bearer_malformed'],
     ['Bearer,abc', 'bearer_malformed'],

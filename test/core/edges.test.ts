@@ -33,7 +33,7 @@ function raw(base: string, request: string): Promise<string> {
   });
 }
 
-/** Issue 9 §4, "the edges": each reproduction of the review, on both forwarders. */
+/** What a client can send at the edges (request target, forwarding headers, Bearer look-alikes): each reproduction, on both forwarders. */
 describe.each(FORWARDERS)('the edges via %s', (forwarder) => {
   let up: RecordingUpstream;
   let t: TestGateway;

@@ -9,7 +9,7 @@ import { PASSPHRASE, startGateway } from '../support/start-gateway.js';
 
 const newMasterKey = () => MasterKey.fromBase64(randomBytes(32).toString('base64'), 'test');
 
-describe('start-up edges (issue 9 §4)', () => {
+describe('start-up edges', () => {
   let up: RecordingUpstream;
   beforeAll(async () => {
     up = await new RecordingUpstream().start();

@@ -20,7 +20,7 @@ const FORWARDERS: ForwarderName[] = ['undici', 'http-proxy'];
 const COMBOS = STORE_FACTORIES.flatMap((factory) => FORWARDERS.map((forwarder) => ({ factory, forwarder, name: `${factory.name}, ${forwarder}` })));
 
 /**
- * The seal (issue 9 §1), attacked as a portfolio manager would: they know the pass phrase and the
+ * The seal, attacked as a portfolio manager would: they know the pass phrase and the
  * key schedule, hold tokens of their own, and maybe even the master key. On both stores and both forwarders.
  */
 describe.each(COMBOS)('the token seal ($name)', ({ factory, forwarder }) => {

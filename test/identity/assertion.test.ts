@@ -11,7 +11,7 @@ import { enableAndIssue, startGateway, type TestGateway } from '../support/start
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 /**
- * issue 10, `identity.upstream: assertion`: the API verifies a signed identity with jose's
+ * `identity.upstream: assertion`: the API verifies a signed identity with jose's
  * createRemoteJWKSet against the running gateway's JWKS, across a key rotation.
  */
 describe.each(STORE_FACTORIES.flatMap((f) => (['ES256', 'EdDSA'] as const).map((alg) => ({ factory: f, name: f.name, alg }))))(

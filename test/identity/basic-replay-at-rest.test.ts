@@ -14,7 +14,7 @@ import { RecordingUpstream } from '../support/recording-upstream.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
 import { STORE_FACTORIES } from '../support/stores.js';
 
-/** issue 10: what `identity.upstream: basic` leaves at rest, read past the gateway, and two instances on one store. */
+/** What `identity.upstream: basic` leaves at rest, read past the gateway, and two instances on one store. */
 const LOGIN = 'ed@acme.example';
 const PASSWORD = 'ed-secret-at-rest-7';
 

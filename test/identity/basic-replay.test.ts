@@ -10,7 +10,7 @@ import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 import { basicOnlyApi, PASSWORDS, USERS_UPSTREAM } from '../support/basic-only-api.js';
 
 /**
- * issue 10, `identity.upstream: basic`, against an API that only understands Basic: a real server
+ * `identity.upstream: basic`, against an API that only understands Basic: a real server
  * on loopback that checks the password on every path, as the real one does. It is also the user
  * directory (users.source: upstream), so authorize verifies against the same passwords.
  */

@@ -14,7 +14,7 @@ import { startGateway } from '../support/start-gateway.js';
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 /**
- * Issue 10, "chosen per gateway (and overridable per portfolio)": one gateway whose default is
+ * The upstream identity mode, chosen per gateway and overridable per portfolio: one gateway whose default is
  * `headers`, with `holding` (and so its sub-company `emea`) on `basic` and `globex` on
  * `assertion`. Each token reaches the real upstream in its own portfolio's mode, and the
  * basic-only behaviours (upstream 401 → credential_rejected, the portal's password

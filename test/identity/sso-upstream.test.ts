@@ -10,8 +10,8 @@ import { samlPortalSignIn } from '../support/saml-portal-sign-in.js';
 import { startGateway } from '../support/start-gateway.js';
 
 /**
- * Issue 10: "Users who have no password (SSO users) cannot use [basic] mode: their tokens use
- * mode 2 or 3". In a `basic` gateway, `identity.ssoUpstream` decides what the API receives for
+ * Users who have no password (SSO users) cannot use `basic` mode: their tokens use `headers` or
+ * `assertion`. In a `basic` gateway, `identity.ssoUpstream` decides what the API receives for
  * the token of a user signed in by SSO; password users' tokens keep replaying their own Basic.
  * The SSO sign-in itself is tested in test/users/sso/; here the token is issued for an owner
  * bound to a configured provider, as the portal's callback does.

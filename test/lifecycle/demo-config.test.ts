@@ -6,7 +6,7 @@ describe('the demo configuration', () => {
   it('ships the two demo users of company acme whose passwords the README shows', async () => {
     const config = loadConfigFile('config/gateway.yaml', {});
     expect(config.users).toMatchObject({ source: 'file', file: './config/demo-users.yaml' });
-    // issue 10: the demo replays the user's own Basic credential; the embedded default stays headers.
+    // The demo replays the user's own Basic credential; the embedded default stays headers.
     expect(config.identity.upstream).toBe('basic');
     const users = await openUserSource(config);
     expect(await users.verify('manager@acme.example', 'acme-manager-demo')).toMatchObject({ companyId: 'acme', roles: ['portfolioManager'] });

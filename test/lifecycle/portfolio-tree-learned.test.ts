@@ -7,7 +7,7 @@ import { startGateway } from '../support/start-gateway.js';
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 /**
- * Issue 12, the portfolio tree taught by the upstream probe: the directory answers each user's
+ * The portfolio tree taught by the upstream probe: the directory answers each user's
  * company with its ancestors (root first, `/company/ancestors`). Two portfolios, `hold` (with `emea`,
  * `emea-fr` below it, and `apac`) and `other`.
  */

@@ -30,7 +30,7 @@ const tree = (emeaParent: string) => [
 
 interface AuditPage { events: { company_id: string; actor: string; action: string; detail: Record<string, unknown> }[] }
 
-/** Issue 12: a users file reloaded (SIGHUP) with a company under another root voids that branch's tokens. */
+/** A users file reloaded (SIGHUP) with a company under another root voids that branch's tokens. */
 describe.each(STORE_FACTORIES)('reparenting by a users file reload ($name store)', (factory) => {
   const upstream = new RecordingUpstream();
   const dir = mkdtempSync(join(tmpdir(), 'hlgw-tree-reload-'));

@@ -26,7 +26,7 @@ const U = {
 } satisfies Record<string, DemoUser>;
 
 /**
- * Issue 12, the portfolio tree, through the /auth API of a real gateway: the root's policy covers
+ * The portfolio tree, through the /auth API of a real gateway: the root's policy covers
  * every company under it, only a root manager may read or change it, a sub-company manager sees
  * and revokes the tokens of their own branch only, and the upstream learns the portfolio.
  */

@@ -6,7 +6,7 @@ import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 interface Listed { token_id: string; status: string; revoked_at: string | null; revoked_reason: string | null }
 
-/** Issue 15: a voided token lists when it was voided and why, never `revoked_at: null`. */
+/** A voided token lists when it was voided and why, never `revoked_at: null`. */
 describe.each(STORE_FACTORIES)('voided tokens list with revoked_at and a reason ($name store)', (factory) => {
   const upstream = new RecordingUpstream();
   let fresh: Awaited<ReturnType<typeof freshStore>>;

@@ -18,7 +18,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 /**
- * Issue 11: zero serious or critical axe-core violations on each screen, at 1440 and 360 px,
+ * Accessibility: zero serious or critical axe-core violations on each screen, at 1440 and 360 px,
  * on the shipped demo config in Debian's chromium.
  */
 describe.skipIf(lacks('chromium'))('the portal under axe-core', () => {

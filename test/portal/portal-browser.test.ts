@@ -14,7 +14,7 @@ const USER = { login: 'user@acme.example', password: 'acme-user-demo' };
 const PASS = 'correct horse battery staple';
 
 /**
- * The whole flow of issue 11 in Debian's chromium, on the embedded demo config (config/gateway.yaml
+ * The portal's whole flow (sign in, generate, list, revoke, sign out) in Debian's chromium, on the embedded demo config (config/gateway.yaml
  * with its demo users), in front of a recording upstream. Elements are found by role and label,
  * as a person finds them; never by CSS class.
  */

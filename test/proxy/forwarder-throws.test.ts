@@ -11,10 +11,10 @@ import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 
 /**
- * Issue 9: a token id with CR/LF once reached http-proxy, whose http.request() threw inside the
+ * A token id with CR/LF once reached http-proxy, whose http.request() threw inside the
  * server's 'request' listener and ended the process. Whatever a forwarder's HTTP client refuses,
  * the request gets a 502 and the process serves the next one. The bad value is planted right
- * before `forward` (the gateway's own steps refuse such values earlier, issue 9 §1): this tests
+ * before `forward` (the gateway's own steps refuse such values earlier, when the token is opened): this tests
  * the forwarder's contract on its own.
  */
 const BAD_VALUES: Array<[string, string]> = [

@@ -6,7 +6,7 @@ import { RecordingUpstream } from '../support/recording-upstream.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
 
 /**
- * Request smuggling (issue 9, section 2), black-box: raw bytes on a TCP connection to the real
+ * Request smuggling, black-box: raw bytes on a TCP connection to the real
  * gateway, a real upstream that records every request its own parser produced. Whatever the
  * client sends, the upstream must parse exactly the requests the gateway accepted, with the
  * same body bytes, and never a request (or identity header) hidden inside another one.

@@ -19,7 +19,7 @@ const U = {
 } satisfies Record<string, DemoUser>;
 
 /**
- * Issue 12 across instances: two gateways on one Redis (same key prefix, same master key), the
+ * The portfolio tree across instances: two gateways on one Redis (same key prefix, same master key), the
  * tree taught by the upstream probe on one of them. Every instance must derive the same root to
  * open a token, and a move must void the tokens everywhere, cached ones included.
  */

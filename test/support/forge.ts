@@ -47,7 +47,7 @@ export interface ForgeInput {
   masterKey?: MasterKey;
 }
 
-/** The key a pass-phrase holder computes with the published key schedule (docs/ARCHITECTURE.md, "The token"). */
+/** The key a pass-phrase holder computes with the published key schedule (docs/architecture/token.md, "The key schedule"). */
 export async function forgedKey(o: ForgeInput): Promise<KeyObject> {
   const master = o.masterKey ?? MasterKey.fromBase64(randomBytes(32).toString('base64'), 'a guess');
   return tokenKey(await stretchPassphrase(o.passphrase, o.companyId), master, o.companyId, o.generation);

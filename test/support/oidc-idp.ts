@@ -49,7 +49,7 @@ export class TestOidcProvider {
       }],
       jwks: { keys: [jwk] },
       cookies: { keys: ['throwaway-cookie-key'] },
-      // company_ancestors: the portfolio tree (issue 12), root first; accounts without it send none.
+      // company_ancestors: the portfolio tree, root first; accounts without it send none.
       claims: { openid: ['sub'], email: ['email'], hl: ['company_id', 'groups', 'company_ancestors'] },
       conformIdTokenClaims: false,
       features: { devInteractions: { enabled: true } },

@@ -5,7 +5,7 @@ import { USERS, type LifecycleGateway } from './lifecycle.js';
 import type { RecordingUpstream } from './recording-upstream.js';
 
 /**
- * What every SSO protocol must give a signed-in user (issue 12), checked the same way for OIDC
+ * What every SSO protocol must give a signed-in user, checked the same way for OIDC
  * and SAML: the page generates a token and says password tokens are more stable for automated
  * jobs; the token reaches the upstream as this user; the manager's list shows the provider.
  */

@@ -5,7 +5,7 @@ import type { DemoUser } from './lifecycle.js';
 export const TREE_POINTERS = { userId: '/user/id', login: '/user/login', companyId: '/company/id', roles: '/user/roles', ancestors: '/company/ancestors' };
 
 /**
- * A user directory for `users.source: upstream` that also places companies (issue 12): `/WS2/me`
+ * A user directory for `users.source: upstream` that also places companies: `/WS2/me`
  * checks the Basic password of one of `users` and answers who they are with their company's
  * ancestors from `ancestors()` (asked on every call, so a test can move a company); any other path
  * answers 200. A RecordingUpstream's `respond`.

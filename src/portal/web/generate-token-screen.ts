@@ -121,7 +121,7 @@ function shownOnce(t: Issued): HTMLElement {
     h('label', { for: 'new-token' }, 'Access token'), token,
     copyButton('Copy token', t.access_token, status, token),
     h('p', {}, `Expires ${when(t.expires_at)}.`),
-    // Issue 12: the product's advice, said where it matters (the token is bound to the provider).
+    // The product's advice, said where it matters (the token is bound to the provider).
     t.signed_in_with === 'password' ? null
       : h('p', { class: 'notice' }, `For automated jobs, a token from a classic (password) user is more stable: this one stops working if ${t.signed_in_with} or its configuration changes.`),
     h('h3', {}, 'Use it with curl'), h('pre', {}, h('code', {}, curl)), copyButton('Copy curl command', curl, status),

@@ -16,7 +16,7 @@ export interface ClaimNames {
   login: string;
   companyId: string;
   groups: string;
-  /** The company's ancestors, root first (issue 12: the portfolio tree); absent = not mapped. */
+  /** The company's ancestors, root first (the portfolio tree); absent = not mapped. */
   ancestors?: string | undefined;
 }
 

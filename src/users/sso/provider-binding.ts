@@ -3,7 +3,7 @@ import { bindingIssuer, type SsoConfig } from '../../config/sso-schema.js';
 import type { TokenRecord } from '../../store/types.js';
 
 /**
- * The binding of SSO tokens to their provider (issue 12): a token issued after an SSO sign-in
+ * The binding of SSO tokens to their provider: a token issued after an SSO sign-in
  * records the provider's name and the issuer it had (OIDC issuer, SAML IdP entity id). If the provider is no longer configured,
  * or its issuer differs, the token is refused with `token_provider_gone` (a metrics label of its
  * own). This is the instability the product warns about, made explicit: tokens for automated

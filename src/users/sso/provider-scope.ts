@@ -1,6 +1,6 @@
 /**
  * The companies one identity provider may speak for (`users.sso.providers[].companies`, the trust
- * boundary of docs/ARCHITECTURE.md): an entry `acme` is that company; `holding/*` is holding and
+ * boundary of docs/architecture/identity-sources.md): an entry `acme` is that company; `holding/*` is holding and
  * every company below it. Pure.
  */
 export interface ProviderScope {

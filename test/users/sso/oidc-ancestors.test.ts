@@ -14,7 +14,7 @@ import { startGateway } from '../../support/start-gateway.js';
 const PROVIDER = 'acme-idp';
 
 /**
- * Issue 12, the portfolio tree from an SSO claim: a real oidc-provider whose ID tokens carry
+ * The portfolio tree from an SSO claim: a real oidc-provider whose ID tokens carry
  * `company_ancestors` (root first). A user of a sub-company signs in, and the token they generate
  * is sealed for the root (`acme`, whose manager comes from the users file) and works through the
  * gateway; a claim that would make a cycle or is too deep is a clear sign-in error, nothing learned.

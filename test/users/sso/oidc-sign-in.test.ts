@@ -17,7 +17,7 @@ const PROVIDER = 'acme-idp';
 const SECRET_ENV = { HLGW_TEST_OIDC_SECRET: OIDC_CLIENT.secret };
 
 /**
- * Issue 12, OpenID Connect: a real oidc-provider on loopback, the real gateway, Debian's chromium.
+ * SSO sign-in with OpenID Connect: a real oidc-provider on loopback, the real gateway, Debian's chromium.
  * The happy path is clicked through as a person would; the refusals each end on the sign-in error
  * page with nothing created (no session cookie, no token). What a browser cannot forge (a wrong
  * state) is sent as raw HTTP.

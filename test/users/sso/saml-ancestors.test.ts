@@ -11,7 +11,7 @@ import { startGateway, type TestGateway } from '../../support/start-gateway.js';
 const PROVIDER = 'holding-saml';
 
 /**
- * Issue 12, "with SSO, from a claim": the portfolio tree taught by a SAML attribute (the OIDC
+ * The portfolio tree taught by a SAML attribute (the OIDC
  * claim has test/users/sso/oidc-ancestors.test.ts). SAML has no list type, so one ancestor
  * arrives as a plain string and several as a multi-valued attribute; both place the company.
  */

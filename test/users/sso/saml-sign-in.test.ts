@@ -17,7 +17,7 @@ const PROVIDER = 'acme-saml';
 const ACS = `/auth/ui/sso/${PROVIDER}/acs`;
 
 /**
- * Issue 12, SAML 2.0: a SAML IdP built in the test (test/support/saml-idp.ts, xml-crypto signing
+ * SSO sign-in with SAML 2.0: a SAML IdP built in the test (test/support/saml-idp.ts, xml-crypto signing
  * with a throwaway key), the real gateway. Every refusal is a real Response spoiled in one way,
  * posted as the browser's second (same-origin) hop would post it; each ends on the error page
  * with nothing created. The happy path is clicked through in Chromium, from the sign-in page to

@@ -19,7 +19,7 @@ const PUBLIC = 'http://hl.example.test';
 const BASE = `${PUBLIC}/auth/ui/sso/${PROVIDER}`;
 
 /**
- * The SAML sign-in's server-side state is the store's, not a process's (issue 12): a sign-in
+ * The SAML sign-in's server-side state is the store's, not a process's: a sign-in
  * started on one instance (or worker) finishes on another, and an assertion accepted by one is
  * refused by every other. Two gateways on one store: two handles on one SQLite file (what two
  * workers have), or two instances on one Redis.

@@ -1,0 +1,56 @@
+import type { IncomingMessage } from 'node:http';
+import type { EndpointDeps } from '../endpoints/context.js';
+import { createEndpoints } from '../endpoints/router.js';
+import type { ErrorCode } from '../errors.js';
+import { CompanyDirectory } from '../lifecycle/company-directory.js';
+import { createPortal } from '../portal/portal-router.js';
+import { managerRoleOf } from '../users/open-user-source.js';
+import type { GatewayContext } from './context.js';
+import type { IdentityPart } from './identity-part.js';
+import { gatewayOpenApiDocument } from './openapi-document.js';
+import type { ServicesPart } from './services-part.js';
+import type { StatePart } from './state-part.js';
+
+export type Endpoints = ReturnType<typeof createEndpoints>;
+
+/**
+ * The gateway's own endpoints under `endpoints.prefix` (the /auth API) and, with portal.enabled,
+ * the Token Management portal beside them: both call the services, never the store or the state.
+ * `onError` sees every error they answer (metrics, access log).
+ */
+export function buildEndpoints(
+  ctx: GatewayContext, s: StatePart, id: IdentityPart, services: ServicesPart,
+  onError: (req: IncomingMessage, code: ErrorCode) => void,
+): Endpoints {
+  const { config, now } = ctx;
+  const { signingKeys } = id;
+  const d: EndpointDeps = {
+    prefix: config.endpoints.prefix,
+    maxBodyBytes: config.endpoints.maxBodyBytes,
+    maxTokenBytes: config.tokens.maxTokenBytes,
+    managerRole: managerRoleOf(config),
+    users: services.users,
+    limiter: services.limiter,
+    validator: id.validator,
+    tokens: services.tokens,
+    portfolios: services.portfolios,
+    audit: services.audit,
+    companies: new CompanyDirectory(s.state),
+    errors: ctx.errors,
+    clock: ctx.clock,
+    trustedProxies: ctx.trustedProxies,
+    log: ctx.log,
+    onError,
+    ...(signingKeys ? { jwks: () => signingKeys.jwks(now()) } : {}),
+  };
+  const portal = config.portal.enabled ? createPortal(d, {
+    sessions: services.sessions,
+    idleMinutes: config.portal.idleMinutes,
+    sso: {
+      config: config.users.sso, env: ctx.env, onceRecords: ctx.store,
+      admit: (provider, who, clientAddress) => services.ssoAdmission.admit(provider, who, clientAddress),
+    },
+    replaysCredential: id.upstreamIdentity.sealsCredential,
+  }) : undefined;
+  return createEndpoints(d, { openApi: gatewayOpenApiDocument(config.endpoints.prefix), ...(portal ? { portal } : {}) });
+}

@@ -1,0 +1,40 @@
+import { AccessLog } from '../http/access-log.js';
+import { ConfigMetrics } from '../metrics/config-metrics.js';
+import { GatewayMetrics } from '../metrics/metrics.js';
+import { registerSyncMetrics } from '../metrics/sync-metrics.js';
+import type { GatewayContext } from './context.js';
+import type { StatePart } from './state-part.js';
+
+/** Metrics on the gateway's own Registry, the config metrics and the access log. */
+export interface ObservabilityPart {
+  readonly metrics: GatewayMetrics;
+  /** hlgw_config_hash and the SIGHUP reload counters. */
+  readonly configMetrics: ConfigMetrics;
+  /** log.access; its settings change on reload. */
+  readonly accessLog: AccessLog;
+  stop(): void;
+}
+
+/** What is read later, when a scrape or a log line asks (the parts that know are built after this one). */
+export interface LateReaders {
+  cacheEntries(): number;
+  isEndpoint(url: string): boolean;
+  ready(): Promise<unknown>;
+}
+
+export function buildObservability(ctx: GatewayContext, s: StatePart, late: LateReaders): ObservabilityPart {
+  const { config } = ctx;
+  const metrics = new GatewayMetrics({ cacheEntries: () => late.cacheEntries(), revokedEntries: () => s.state.revokedCount });
+  const stopSyncMetrics = registerSyncMetrics(metrics.registry, ctx.store, s.freshness, {
+    maxLagSeconds: config.store.type === 'redis' ? config.store.maxLagSeconds : undefined,
+    ready: () => late.ready(),
+  });
+  return {
+    metrics,
+    configMetrics: new ConfigMetrics(metrics.registry, config),
+    accessLog: new AccessLog(ctx.log, config.log, {
+      trustedProxies: ctx.trustedProxies, maxTokenBytes: config.tokens.maxTokenBytes, isEndpoint: (url) => late.isEndpoint(url),
+    }),
+    stop: stopSyncMetrics,
+  };
+}

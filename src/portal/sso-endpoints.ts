@@ -161,5 +161,3 @@ export function createSsoEndpoints(p: PortalContext, o: SsoOptions) {
     return new URLSearchParams((await readBody(req, ACS_BODY_LIMIT)).toString('utf8'));
   }
 }
-
-export type SsoEndpoints = ReturnType<typeof createSsoEndpoints>;

@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
  * Structured JSON logs (pino: fast, well kept). Secrets never reach a log line: the code does
  * not log credentials, and these paths are redacted in case an object carrying them slips in.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
   'password', '*.password', 'passphrase', '*.passphrase', 'token', '*.token', 'access_token', '*.access_token',
 ];

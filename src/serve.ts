@@ -75,7 +75,7 @@ export function banner(config: GatewayConfig, r: Running, source: string | undef
  * One reload: the file read and validated completely, then applied. Refused (invalid file, or an
  * unreadable users file) → one log line naming the key and the file, the running config kept.
  */
-export async function reloadConfig(gateway: Gateway, source: string | undefined, env: NodeJS.ProcessEnv, log: Logger): Promise<boolean> {
+async function reloadConfig(gateway: Gateway, source: string | undefined, env: NodeJS.ProcessEnv, log: Logger): Promise<boolean> {
   const file = source ?? '<defaults>';
   try {
     const plan = await gateway.reload(loadConfigFile(source, env));

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { Latencies } from './load.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BASELINES = ['bare-http-proxy', 'bare-undici', 'direct'];
+const BASELINES = ['bare-http-proxy', 'bare-undici', 'direct'];
 
-export function median(xs) {
+function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const RESULTS_MD = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+const RESULTS_MD = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
 
 const TEMPLATE = `# hlgw benchmark results
 

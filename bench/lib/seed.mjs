@@ -10,7 +10,7 @@ import { stretchPassphrase, tokenKey } from '../../dist/token/derive-key.js';
 import { mintToken } from '../../dist/token/mint.js';
 import { newReplayKey, sealCredential } from '../../dist/identity/replay-credential.js';
 
-export const COMPANY = 'bench';
+const COMPANY = 'bench';
 const PASSPHRASE = 'bench pass phrase, not a secret';
 const VALIDITY_SECONDS = 24 * 3600;
 

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { isObject, requestJson } from './http-json.js';
 import { CliError, type CliIo } from './io.js';
 
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
-export const DEFAULT_PREFIX = '/auth';
+const DEFAULT_URL = 'http://127.0.0.1:8080';
+const DEFAULT_PREFIX = '/auth';
 
 export interface ConnectionFlags {
   url?: string;

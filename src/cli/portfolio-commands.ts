@@ -5,7 +5,7 @@ import { hasArray, isObject, requestJson } from './http-json.js';
 import type { CliIo } from './io.js';
 import { table } from './token-commands.js';
 
-export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:9464';
+const DEFAULT_ADMIN_URL = 'http://127.0.0.1:9464';
 
 interface OperatorFlags {
   adminUrl?: string;

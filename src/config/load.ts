@@ -36,7 +36,7 @@ export function loadConfigFile(path: string | undefined, env: NodeJS.ProcessEnv 
  * YAML text → document; a syntax error stops here with its line and column. Only the first
  * error is reported: the ones after it are nearly always its echoes.
  */
-export function parseYaml(text: string, source: string): { doc: Document; lines: LineCounter } {
+function parseYaml(text: string, source: string): { doc: Document; lines: LineCounter } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
   const first = doc.errors[0];

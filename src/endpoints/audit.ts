@@ -4,8 +4,8 @@ import type { EndpointDeps, EndpointHandler } from './context.js';
 import { iso, sendJson } from './respond.js';
 import { requireManagerOf } from './token-policy.js';
 
-export const AUDIT_PAGE_DEFAULT = 50;
-export const AUDIT_PAGE_MAX = 200;
+const AUDIT_PAGE_DEFAULT = 50;
+const AUDIT_PAGE_MAX = 200;
 
 /**
  * `GET {prefix}/portfolios/{companyId}/audit?limit=&cursor=`: the audit trail of the company and

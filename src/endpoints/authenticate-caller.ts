@@ -13,7 +13,7 @@ export interface AuthenticateOptions {
 }
 
 /** `login:password` from a Basic header value, or undefined when it is not one. RFC 7617 §2. */
-export function parseBasic(header: string): { login: string; password: string } | undefined {
+function parseBasic(header: string): { login: string; password: string } | undefined {
   const m = /^basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
   if (!m) return undefined;
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');

@@ -57,7 +57,7 @@ export function authorizeEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
 const VALIDITY_PROBLEM = `validity: expected an integer number of minutes from 1 to ${DURATION_MAX_MINUTES}`;
 
 /** `validity` in minutes from the query string or the body (not both); undefined = the portfolio's duration. */
-export function parseValidity(query: URLSearchParams, body: Fields): number | undefined {
+function parseValidity(query: URLSearchParams, body: Fields): number | undefined {
   const inQuery = query.getAll('validity');
   const inBody = body.validity;
   if (inQuery.length > 1 || (inQuery.length === 1 && inBody !== undefined)) throw new GatewayError('validation_failed', 'validity: given more than once');

@@ -3,7 +3,7 @@ import { ERROR_SPECS } from '../http/error-responses.js';
 import { SCHEMAS } from './openapi-schemas.js';
 
 /** The builders every path description uses, shared with the portal's (src/portal/portal-openapi.ts). */
-export function openApiKit() {
+function openApiKit() {
   const json = (schema: keyof typeof SCHEMAS) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
   const ok = (description: string, schema?: keyof typeof SCHEMAS) => ({ description, ...(schema ? { content: json(schema) } : {}) });
   /** Error answers by status, each with the codes that produce it (src/http/error-responses.ts). */

@@ -38,7 +38,7 @@ export function revokeTokenEndpoint(d: EndpointDeps, authenticate: AuthenticateC
   };
 }
 
-export function tokenView(d: EndpointDeps, r: TokenRecord) {
+function tokenView(d: EndpointDeps, r: TokenRecord) {
   const voided = d.tokens.voided(r);
   return {
     token_id: r.tokenId,

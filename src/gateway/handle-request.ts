@@ -46,56 +46,29 @@ export interface RequestPathDeps {
  * Basic, other schemes and anonymous requests skip 6 and 7: the upstream decides as before.
  */
 export function createRequestHandler(d: RequestPathDeps) {
-  const { validator, forwarder, errors, metrics } = d;
+  const { validator, forwarder, metrics } = d;
   /** Connections that close after a framing refusal: Node still parses what was pipelined behind it. */
   const closing = new WeakSet<object>();
-
-  // Rejections are answered synchronously: measured at once, no listener. Forwarded exchanges
-  // are measured by the forwarder (ForwarderOptions.onDone), which already watches the response.
-  function reject(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, code: ErrorCode | GatewayError, t0: number): void {
-    const err = typeof code === 'string' ? rejection(code) : code;
-    d.onReject?.(req, err.code);
-    errors.send(res, err);
-    metrics.request(auth, 'rejected', (performance.now() - t0) / 1000);
-  }
-
-  // Whatever a step throws becomes an answer from the one error table, never an uncaught
-  // exception or an unhandled rejection that would end the process for every client.
-  function failed(req: IncomingMessage, res: ServerResponse, auth: AuthLabel, err: unknown, t0: number): void {
-    const e = err instanceof GatewayError ? err : rejection('internal');
-    d.onFailure?.(req, e.code, err);
-    if (res.destroyed) return;
-    reject(req, res, auth, e, t0);
-  }
-
-  function authenticated(req: IncomingMessage, res: ServerResponse, framing: Framing, r: VerifiedToken<UpstreamIdentity> | GatewayError, t0: number): void {
-    if (r instanceof GatewayError) return reject(req, res, 'bearer', r, t0);
-    if (res.destroyed) return; // the client left while we verified
-    d.injectIdentity(req.headers, r.extra);
-    d.trackReplay?.(req, r);
-    d.onTokenUse?.(r.claims.tokenId);
-    forwarder.forward(req, res, framing, 'bearer', t0);
-  }
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const t0 = performance.now();
     let auth: AuthLabel = 'none';
     try {
       // 0a. RFC 9112 §9.6: once a connection is closing, no further (pipelined) request on it is processed.
-      if (closing.has(req.socket)) return reject(req, res, 'none', 'request_framing_invalid', t0);
+      if (closing.has(req.socket)) return reject(d, req, res, 'none', 'request_framing_invalid', t0);
       const framing = d.checkFraming(req);
       if (framing instanceof GatewayError) {
         // A request whose framing is refused ends its connection after the answer (RFC 9112 §11.2).
         res.shouldKeepAlive = false;
         closing.add(req.socket);
-        return reject(req, res, 'none', framing, t0);
+        return reject(d, req, res, 'none', framing, t0);
       }
       let url = req.url ?? '/';
       if (url.charCodeAt(0) !== 47 /* / */) { // 0b
         // RFC 9112 §3.2.2: absolute-form is accepted and reduced to origin-form, so it can neither
         // dodge the /auth prefix nor name another host upstream; anything else (`*`, authority-form) is refused.
         const origin = toOriginForm(url);
-        if (origin === undefined) return reject(req, res, 'none', 'request_target_invalid', t0);
+        if (origin === undefined) return reject(d, req, res, 'none', 'request_target_invalid', t0);
         url = req.url = origin;
       }
       if (d.endpoints !== undefined && d.endpoints.matches(url)) { // 1
@@ -111,33 +84,64 @@ export function createRequestHandler(d: RequestPathDeps) {
       d.stripIdentity(req.headers); // 3
       auth = credential.kind;
       d.setForwardedHeaders(req); // 4, before any answer: rejections carry the request id too
-      if (hasTokenInUrl(url)) return reject(req, res, auth, 'token_in_query', t0); // 5, RFC 6750 §5.3, any spelling
+      if (hasTokenInUrl(url)) return reject(d, req, res, auth, 'token_in_query', t0); // 5, RFC 6750 §5.3, any spelling
 
       switch (credential.kind) {
         case 'malformed':
-          return reject(req, res, 'malformed', credential.code, t0);
+          return reject(d, req, res, 'malformed', credential.code, t0);
         case 'bearer': {
-          if (d.isStateStale?.()) return reject(req, res, 'bearer', 'token_store_stale', t0);
+          if (d.isStateStale?.()) return reject(d, req, res, 'bearer', 'token_store_stale', t0);
           const r = validator.validate(credential.token); // 6
           if (r instanceof Promise) {
             r.then((v) => {
               try {
-                authenticated(req, res, framing, v, t0);
+                authenticated(d, req, res, framing, v, t0);
               } catch (err) {
-                failed(req, res, 'bearer', err, t0);
+                failed(d, req, res, 'bearer', err, t0);
               }
-            }, (err: unknown) => failed(req, res, 'bearer', err, t0));
+            }, (err: unknown) => failed(d, req, res, 'bearer', err, t0));
             return;
           }
-          return authenticated(req, res, framing, r, t0); // 7, 8
+          return authenticated(d, req, res, framing, r, t0); // 7, 8
         }
         default:
           return forwarder.forward(req, res, framing, auth, t0); // 8: Authorization untouched
       }
     } catch (err) {
-      failed(req, res, auth, err, t0);
+      failed(d, req, res, auth, err, t0);
     }
   };
+}
+
+// The helpers below take the deps as their first argument instead of closing over them: they are
+// created once with the module, and the request path makes exactly the calls it made as closures.
+
+// Rejections are answered synchronously: measured at once, no listener. Forwarded exchanges
+// are measured by the forwarder (ForwarderOptions.onDone), which already watches the response.
+function reject(d: RequestPathDeps, req: IncomingMessage, res: ServerResponse, auth: AuthLabel, code: ErrorCode | GatewayError, t0: number): void {
+  const err = typeof code === 'string' ? rejection(code) : code;
+  d.onReject?.(req, err.code);
+  d.errors.send(res, err);
+  d.metrics.request(auth, 'rejected', (performance.now() - t0) / 1000);
+}
+
+// Whatever a step throws becomes an answer from the one error table, never an uncaught
+// exception or an unhandled rejection that would end the process for every client.
+function failed(d: RequestPathDeps, req: IncomingMessage, res: ServerResponse, auth: AuthLabel, err: unknown, t0: number): void {
+  const e = err instanceof GatewayError ? err : rejection('internal');
+  d.onFailure?.(req, e.code, err);
+  if (res.destroyed) return;
+  reject(d, req, res, auth, e, t0);
+}
+
+/** Steps 7 and 8 once the token is verified (or refused). */
+function authenticated(d: RequestPathDeps, req: IncomingMessage, res: ServerResponse, framing: Framing, r: VerifiedToken<UpstreamIdentity> | GatewayError, t0: number): void {
+  if (r instanceof GatewayError) return reject(d, req, res, 'bearer', r, t0);
+  if (res.destroyed) return; // the client left while we verified
+  d.injectIdentity(req.headers, r.extra);
+  d.trackReplay?.(req, r);
+  d.onTokenUse?.(r.claims.tokenId);
+  d.forwarder.forward(req, res, framing, 'bearer', t0);
 }
 
 /** `http://host/p?q` → `/p?q`; undefined for anything that is not absolute-form. */

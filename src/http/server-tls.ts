@@ -17,7 +17,7 @@ type ServerTls = NonNullable<GatewayConfig['server']['tls']>;
 const MODERN = { minVersion: 'TLSv1.2', honorCipherOrder: true } as const;
 
 /** The certificate, key and client CA as read now; throws a ConfigError naming the key of a file that cannot be used. */
-export function readServerTls(t: ServerTls): SecureContextOptions & { requestCert: boolean } {
+function readServerTls(t: ServerTls): SecureContextOptions & { requestCert: boolean } {
   const problems: ConfigProblem[] = [];
   const read = (key: 'cert' | 'key' | 'clientCa'): string | undefined => {
     const path = t[key];

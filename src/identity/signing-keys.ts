@@ -15,7 +15,7 @@ export interface Signer {
 const context = (kid: string) => `signing-key:${kid}`;
 
 /** A new key pair, the private half sealed by the master key: what goes to the store. */
-export function newSigningKey(alg: AssertionAlg, masterKey: MasterKey, createdAt: number, activeFrom: number): SigningKeyRecord {
+function newSigningKey(alg: AssertionAlg, masterKey: MasterKey, createdAt: number, activeFrom: number): SigningKeyRecord {
   const kid = randomBytes(12).toString('base64url');
   const { privateKey, publicKey } = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };

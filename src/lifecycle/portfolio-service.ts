@@ -4,11 +4,11 @@ import { VOIDS_KEPT, type GenerationVoid, type PortfolioRecord, type PortfolioSt
 import { stretchPassphrase } from '../token/derive-key.js';
 import type { TokenState } from '../state/token-state.js';
 
-export const PASSPHRASE_MIN = 10;
-export const PASSPHRASE_MAX = 255;
+const PASSPHRASE_MIN = 10;
+const PASSPHRASE_MAX = 255;
 export const DURATION_MAX_MINUTES = 1_000_000;
 /** Duration of a portfolio that never set one: 90 days. */
-export const DEFAULT_DURATION_MINUTES = 90 * 24 * 60;
+const DEFAULT_DURATION_MINUTES = 90 * 24 * 60;
 
 export interface PolicyUpdate {
   enabled?: boolean;
@@ -86,7 +86,7 @@ export function recordVoid(voids: readonly GenerationVoid[] | undefined, generat
   return [...(voids ?? []), { generation, at, reason }].slice(-VOIDS_KEPT);
 }
 
-export function validatePolicyUpdate(u: PolicyUpdate): string[] {
+function validatePolicyUpdate(u: PolicyUpdate): string[] {
   const problems: string[] = [];
   if (u.enabled !== undefined && typeof u.enabled !== 'boolean') problems.push('enabled: expected true or false');
   if (u.passphrase !== undefined) {

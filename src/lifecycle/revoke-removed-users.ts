@@ -4,7 +4,7 @@ import type { AuditTrail } from './audit-trail.js';
 import type { TokenOwner } from './token-service.js';
 
 /** A user list that can be enumerated: `users.source: file`. An upstream source cannot say who is gone. */
-export interface UserDirectory {
+interface UserDirectory {
   /** Whether this login still exists with this user id in this company. */
   contains(owner: TokenOwner): boolean;
   /** The company tree: a portfolio's tokens are filed under each of its companies. */
@@ -24,7 +24,7 @@ export interface RemovedUsersDeps {
   actor: 'system' | 'operator';
 }
 
-export const REMOVED_USER_REASON = 'user no longer in the users file';
+const REMOVED_USER_REASON = 'user no longer in the users file';
 
 /**
  * Revokes every live token whose owner (login, user id, company) is no longer in the users file,

@@ -34,7 +34,7 @@ export class ConfigMetrics {
 }
 
 /** 48 bits: exact in a float64 sample value. Keys sorted, so the hash does not depend on key order. */
-export function configHash(config: unknown): number {
+function configHash(config: unknown): number {
   const digest = createHash('sha256').update(canonicalJson(config)).digest();
   return digest.readUIntBE(0, 6);
 }

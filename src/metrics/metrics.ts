@@ -20,7 +20,7 @@ const UPSTREAM_ERRORS: readonly UpstreamErrorKind[] = ['unreachable', 'timeout',
 export const VALIDATION_LABELS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'unknown', 'invalid', 'wrong_portfolio', 'provider_gone', 'disabled', 'malformed', 'unavailable', 'credential_rejected', 'credential_missing'];
 
 /** Error code → the `result` label of hlgw_token_validations_total. */
-export function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
+function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
   switch (code) {
     case 'valid': return 'valid';
     case 'token_expired': return 'expired';
@@ -38,7 +38,7 @@ export function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
 }
 
 type Inc = { inc(): void };
-export const FAILURE_CODES = ['internal', 'signing_key_unusable'] as const;
+const FAILURE_CODES = ['internal', 'signing_key_unusable'] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 /** prom-client default gauges whose names promtool rejects (README, "Metrics and health"). */
 const PROMTOOL_REFUSED = ['hlgw_nodejs_active_handles_total', 'hlgw_nodejs_active_requests_total', 'hlgw_nodejs_active_resources_total'];

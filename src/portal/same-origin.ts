@@ -11,7 +11,7 @@ export function isSafeMethod(method: string | undefined): boolean {
  * The origin a page of this gateway has: scheme (TLS or a trusted proxy's X-Forwarded-Proto)
  * and Host (or a trusted proxy's X-Forwarded-Host).
  */
-export function ownOrigin(req: IncomingMessage, trustedProxies: ReadonlySet<string>): string | undefined {
+function ownOrigin(req: IncomingMessage, trustedProxies: ReadonlySet<string>): string | undefined {
   const trusted = trustedProxies.has(req.socket.remoteAddress ?? '');
   const fwdHost = trusted ? req.headers['x-forwarded-host'] : undefined;
   const host = typeof fwdHost === 'string' && fwdHost !== '' ? fwdHost.split(',')[0]!.trim() : req.headers.host;

@@ -3,7 +3,7 @@
  * no eval, no framing (clickjacking on the trash icon), no form posts elsewhere, no network
  * besides this gateway. Pages and API answers are never cached: they show tokens and token lists.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

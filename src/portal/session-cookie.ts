@@ -7,8 +7,8 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
  * with `Path` = the endpoints prefix. Always HttpOnly (no script reads it) and SameSite=Strict
  * (a cross-site request carries no session). No Max-Age: the server decides when it ends.
  */
-export const PLAIN_NAME = 'hlgw_session';
-export const TLS_NAME = '__Host-hlgw_session';
+const PLAIN_NAME = 'hlgw_session';
+const TLS_NAME = '__Host-hlgw_session';
 
 /** Whether this request reached us over TLS: directly, or as a trusted proxy says (X-Forwarded-Proto). */
 export function arrivedOverTls(req: IncomingMessage, trustedProxies: ReadonlySet<string>): boolean {
@@ -19,7 +19,7 @@ export function arrivedOverTls(req: IncomingMessage, trustedProxies: ReadonlySet
   return typeof proto === 'string' && proto.split(',')[0]!.trim().toLowerCase() === 'https';
 }
 
-export function cookieName(tls: boolean): string {
+function cookieName(tls: boolean): string {
   return tls ? TLS_NAME : PLAIN_NAME;
 }
 

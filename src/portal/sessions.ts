@@ -28,7 +28,7 @@ export interface Session {
 }
 
 /** base64url SHA-256: what the store keys a session by. */
-export function hashSessionId(id: string): string {
+function hashSessionId(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
 }
 

@@ -9,7 +9,7 @@ const TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
 };
 
-export interface Asset {
+interface Asset {
   type: string;
   body: Buffer;
 }
@@ -21,7 +21,7 @@ export type StaticAssets = ReadonlyMap<string, Asset>;
  * Where the built page is: dist/portal/web (tsc compiles the modules, scripts/copy-portal-assets.mjs
  * copies html and css). Running from src/ (the tests), that is ../../dist/portal/web.
  */
-export function webDir(): string {
+function webDir(): string {
   const candidates = [new URL('./web/', import.meta.url), new URL('../../dist/portal/web/', import.meta.url)].map((u) => fileURLToPath(u));
   return candidates.find((d) => existsSync(join(d, 'index.html')) && existsSync(join(d, 'main.js'))) ?? candidates[0]!;
 }

@@ -1,4 +1,4 @@
-import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import httpProxy from 'http-proxy';
 import type { Framing } from '../http/check-framing.js';
@@ -13,21 +13,7 @@ import { setFramingHeaders } from './framing-headers.js';
  * upstream request: the gateway has rewritten them before `forward` is called.
  */
 export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
-  const agentOptions = { keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: 'lifo' as const, timeout: o.timeoutMs };
-  // An https:// target needs an https Agent; its TLS options win over http-proxy's per request.
-  const agent = o.target.protocol === 'https:' ? new HttpsAgent({ ...agentOptions, ...o.tls }) : new Agent(agentOptions);
-  const proxy = httpProxy.createProxyServer({
-    target: o.target.origin, agent, xfwd: false, changeOrigin: false, ws: false,
-    // http-proxy sets rejectUnauthorized from `secure` on every request.
-    secure: o.tls?.rejectUnauthorized ?? true,
-  });
-  // http-proxy's `deleteLength` pass turns a DELETE/OPTIONS without Content-Length into
-  // `Content-Length: 0` and drops Transfer-Encoding, then pipes the body anyway: a chunked
-  // DELETE's body would reach the upstream unframed, as the next request. Framing is ours.
-  const passes = proxy as unknown as { webPasses: Array<(...args: unknown[]) => unknown> };
-  passes.webPasses = passes.webPasses.filter((pass) => pass.name !== 'deleteLength');
-  // http-proxy is frozen at 1.18 (no release since 2020); a different one needs this reviewed.
-  if (passes.webPasses.map((p) => p.name).join() !== 'timeout,XHeaders,stream') throw new Error('http-proxy: unexpected web passes; review src/proxy/http-proxy-forwarder.ts');
+  const { proxy, agent } = buildProxy(o);
   /** Per request: the metrics labels handed to forward(), and when the upstream request left. */
   const exchanges = new WeakMap<IncomingMessage, { auth: AuthLabel; startedAt: number; sentAt: number }>();
 
@@ -53,15 +39,7 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
       proxyRes.resume();
       return;
     }
-    // http-proxy copies proxyRes.headers into the response after this event.
-    const h = proxyRes.headers;
-    for (const name of connectionListed(h.connection)) delete h[name];
-    for (const name of HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
-    // http-proxy's setConnection pass writes `Connection: keep-alive` when the header is absent,
-    // which overrides Node's decision: a client's `Connection: close` (RFC 9112 §9.6) and the
-    // drain's (src/http/drain.ts) would be answered with keep-alive. Node's decision stands.
-    if (!res.shouldKeepAlive) h.connection = 'close';
-    h['x-request-id'] = req.headers['x-request-id'];
+    rewriteResponseHeaders(proxyRes.headers, req, res);
     // The upstream died mid-body: headers are out, so closing the client connection is the only signal left.
     proxyRes.on('aborted', () => res.destroy());
   });
@@ -98,4 +76,35 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
       agent.destroy();
     },
   };
+}
+
+/** The http-proxy server and its keep-alive Agent, with the passes this file relies on checked. */
+function buildProxy(o: ForwarderOptions): { proxy: httpProxy; agent: Agent } {
+  const agentOptions = { keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: 'lifo' as const, timeout: o.timeoutMs };
+  // An https:// target needs an https Agent; its TLS options win over http-proxy's per request.
+  const agent = o.target.protocol === 'https:' ? new HttpsAgent({ ...agentOptions, ...o.tls }) : new Agent(agentOptions);
+  const proxy = httpProxy.createProxyServer({
+    target: o.target.origin, agent, xfwd: false, changeOrigin: false, ws: false,
+    // http-proxy sets rejectUnauthorized from `secure` on every request.
+    secure: o.tls?.rejectUnauthorized ?? true,
+  });
+  // http-proxy's `deleteLength` pass turns a DELETE/OPTIONS without Content-Length into
+  // `Content-Length: 0` and drops Transfer-Encoding, then pipes the body anyway: a chunked
+  // DELETE's body would reach the upstream unframed, as the next request. Framing is ours.
+  const passes = proxy as unknown as { webPasses: Array<(...args: unknown[]) => unknown> };
+  passes.webPasses = passes.webPasses.filter((pass) => pass.name !== 'deleteLength');
+  // http-proxy is frozen at 1.18 (no release since 2020); a different one needs this reviewed.
+  if (passes.webPasses.map((p) => p.name).join() !== 'timeout,XHeaders,stream') throw new Error('http-proxy: unexpected web passes; review src/proxy/http-proxy-forwarder.ts');
+  return { proxy, agent };
+}
+
+/** The upstream's response headers as the client gets them; http-proxy copies them into the response after 'proxyRes'. */
+function rewriteResponseHeaders(h: IncomingHttpHeaders, req: IncomingMessage, res: ServerResponse): void {
+  for (const name of connectionListed(h.connection)) delete h[name];
+  for (const name of HOP_BY_HOP) if (h[name] !== undefined) delete h[name];
+  // http-proxy's setConnection pass writes `Connection: keep-alive` when the header is absent,
+  // which overrides Node's decision: a client's `Connection: close` (RFC 9112 §9.6) and the
+  // drain's (src/http/drain.ts) would be answered with keep-alive. Node's decision stands.
+  if (!res.shouldKeepAlive) h.connection = 'close';
+  h['x-request-id'] = req.headers['x-request-id'];
 }

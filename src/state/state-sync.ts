@@ -78,7 +78,7 @@ export class StateSync {
   }
 }
 
-export function toRuntime(r: PortfolioRecord, masterKey: MasterKey, onMismatch: (err: MasterKeyMismatch) => void): PortfolioRuntime {
+function toRuntime(r: PortfolioRecord, masterKey: MasterKey, onMismatch: (err: MasterKeyMismatch) => void): PortfolioRuntime {
   let key: PortfolioRuntime['key'];
   if (r.sealedKey) {
     try {

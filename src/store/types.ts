@@ -86,7 +86,7 @@ export interface SignIn {
 
 /** Every audited action, in one list: the OpenAPI description's enum is built from it. */
 export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent', 'session.end', 'company.claim_refused'] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
  * One key that signs identity assertions (`identity.upstream: assertion`, src/identity/signing-keys.ts),

@@ -17,7 +17,7 @@ import { TOKEN_TYP } from './format.js';
  * no pass phrase) still gets a new key.
  */
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
-export const PEPPER_LABEL = 'hlgw/pepper/v2';
+const PEPPER_LABEL = 'hlgw/pepper/v2';
 const HKDF_SALT = 'hlgw/token-key';
 
 /** Slow on purpose (about 50-100 ms): it runs when a pass phrase is set, never per request. */

@@ -23,7 +23,7 @@ export const COMPANY_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 /** What the gateway issues: base64url of 128 random bits (22 characters); a little room, nothing else. */
 export const TOKEN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 /** User ids and logins longer than this are refused (they become header values). */
-export const IDENTITY_MAX_CHARS = 512;
+const IDENTITY_MAX_CHARS = 512;
 /** `crk`: base64url of 32 random bytes (an AES-256 key), no padding. */
 export const REPLAY_KEY_RE = /^[A-Za-z0-9_-]{43}$/;
 // C0 controls, DEL, C1 controls: never in a user id or login, and CR/LF would split a header.

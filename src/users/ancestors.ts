@@ -1,7 +1,7 @@
 import { COMPANY_ID_RE } from '../token/format.js';
 
 /** The longest chain of ancestors a user source may name (root included): deeper trees are refused. */
-export const MAX_ANCESTORS = 16;
+const MAX_ANCESTORS = 16;
 
 /**
  * A user source's answer about where the user's company sits: the company ids from the

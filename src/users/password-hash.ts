@@ -8,8 +8,8 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
  * so the cost can be raised later without breaking existing entries. `hlgw hash-password`
  * prints one. Verification compares in constant time (timingSafeEqual).
  */
-export const HASH_PREFIX = 'scrypt';
-export const DEFAULT_SCRYPT = { N: 1 << 14, r: 8, p: 1 } as const;
+const HASH_PREFIX = 'scrypt';
+const DEFAULT_SCRYPT = { N: 1 << 14, r: 8, p: 1 } as const;
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 /** Bounds on parameters read from a file: a hostile entry must not exhaust memory. */

@@ -26,9 +26,6 @@ export type UserStanding =
   | { kind: 'absent' }
   | { kind: 'unknowable' };
 
-/** The role that makes a user a portfolio manager of their company. */
-export const PORTFOLIO_MANAGER_ROLE = 'portfolioManager';
-
 /**
  * Checks Basic credentials for the gateway's own endpoints (never on the proxy path).
  * `verify` resolves `undefined` for wrong credentials and throws GatewayError

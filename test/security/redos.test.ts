@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkSync } from 'recheck';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { tsFiles } from '../support/source-files.js';
 
 /**
  * Nothing an outside party sends may meet a backtracking regular expression with a super-linear
@@ -20,14 +21,6 @@ const SRC = join(ROOT, 'src');
 const ALLOWED: Readonly<Record<string, string>> = {};
 
 interface Found { where: string; source: string; flags: string }
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return tsFiles(p);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
-  });
-}
 
 function regexesIn(file: string): Found[] {
   const text = readFileSync(file, 'utf8');

@@ -16,7 +16,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** Screenshots land here (git-ignored); the README shows two of them. */
-export const SCREENSHOT_DIR = join(process.cwd(), 'test-artifacts', 'screenshots');
+const SCREENSHOT_DIR = join(process.cwd(), 'test-artifacts', 'screenshots');
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -19,7 +19,7 @@ export interface StreamSpec {
 }
 
 /** The status recorded for a request that got no answer (connection refused, reset, closed): a failure. */
-export const NO_ANSWER = 0;
+const NO_ANSWER = 0;
 
 /** How many requests a stop must not wait behind: every loop checks the flag between requests. */
 const PAUSE_AFTER_FAILURE_MS = 50;

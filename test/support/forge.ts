@@ -6,7 +6,7 @@ import { TOKEN_TYP } from '../../src/token/format.js';
 
 /** Helpers that build hostile tokens, for the negative cases. */
 
-export function b64url(s: string | Buffer): string {
+function b64url(s: string | Buffer): string {
   return Buffer.from(s).toString('base64url');
 }
 

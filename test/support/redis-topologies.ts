@@ -22,7 +22,7 @@ export async function ask<T>(port: number, fn: (r: Redis) => Promise<T>): Promis
 }
 
 /** Polls until true; fails with `what` after a generous deadline (set-up steps, not bounds). */
-export async function until(what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> {
+async function until(what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {

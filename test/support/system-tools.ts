@@ -21,7 +21,7 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 }
 
-export const SYSTEM_TOOLS = {
+const SYSTEM_TOOLS = {
   'redis-server': { debian: 'redis-server', elsewhere: 'brew install redis' },
   // `redis-cli --cluster create` builds the Redis Cluster of the Cluster tests (Debian: redis-tools).
   'redis-cli': { debian: 'redis-tools', elsewhere: 'brew install redis' },

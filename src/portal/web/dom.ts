@@ -13,7 +13,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
   return el;
 }
 
-export function setAttrs(el: Element, attrs: Attrs): void {
+function setAttrs(el: Element, attrs: Attrs): void {
   for (const [k, v] of Object.entries(attrs)) {
     if (k.startsWith('on')) throw new Error(`use on() for ${k}`);
     if (v === null || v === undefined || v === false) el.removeAttribute(k);
@@ -21,7 +21,7 @@ export function setAttrs(el: Element, attrs: Attrs): void {
   }
 }
 
-export function append(el: Node, children: Child[]): void {
+function append(el: Node, children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
     el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);

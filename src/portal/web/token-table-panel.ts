@@ -17,7 +17,7 @@ const COLUMNS: { key: Key; label: string }[] = [
   { key: 'login', label: 'User' }, { key: 'signed_in_with', label: 'Signed in with' }, { key: 'token_id', label: 'Token id' }, { key: 'created_at', label: 'Created' },
   { key: 'expires_at', label: 'Expires' }, { key: 'last_used_at', label: 'Last used' }, { key: 'status', label: 'Status' },
 ];
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 
 /**
  * Every token of the portfolio (never the token itself): sortable by each column, filtered by

@@ -11,7 +11,7 @@ export interface SsoIdentity {
 }
 
 /** Where each part of our identity is: claim names (OIDC) or attribute names (SAML). */
-export interface ClaimNames {
+interface ClaimNames {
   userId: string;
   login: string;
   companyId: string;

@@ -148,7 +148,7 @@ export function knownIdp(p: SamlProviderConfig, text: string): KnownIdp {
  * Several are allowed, so an IdP's signing key can be rotated: list the old and the new one,
  * then remove the old once the IdP has switched. A signature must verify with one of them.
  */
-export function readIdpCertificates(pem: string): string[] {
+function readIdpCertificates(pem: string): string[] {
   const certs = pemBlocks(pem, 'CERTIFICATE');
   if (certs.length === 0) throw new Error('expected a PEM certificate (-----BEGIN CERTIFICATE-----)');
   for (const c of certs) new X509Certificate(c); // throws on a malformed certificate

@@ -4,7 +4,7 @@
  * providers' ids never meet; a password source's id in a provider's namespace is refused
  * (src/users/learning-user-source.ts), so no password user can meet one either.
  */
-export const SSO_ID_SEPARATOR = ':';
+const SSO_ID_SEPARATOR = ':';
 
 export function ssoUserId(provider: string, subject: string): string {
   return `${provider}${SSO_ID_SEPARATOR}${subject}`;

@@ -2,7 +2,7 @@ import { openApiDocument } from '../endpoints/openapi.js';
 import { portalOpenApiPaths } from '../portal/portal-openapi.js';
 
 /** Version of the endpoints' contract (info.version of {prefix}/openapi.json): bump on a change. */
-export const API_VERSION = '1.0.0';
+const API_VERSION = '1.0.0';
 
 /**
  * The OpenAPI description served at `{prefix}/openapi.json`: the /auth API's paths and the

@@ -1,10 +1,13 @@
 import type { IncomingMessage } from 'node:http';
+import { SSO_DEFAULTS } from '../config/sso-schema.js';
 import type { EndpointDeps } from '../endpoints/context.js';
 import { createEndpoints } from '../endpoints/router.js';
 import type { ErrorCode } from '../errors.js';
 import { CompanyDirectory } from '../lifecycle/company-directory.js';
 import { createPortal } from '../portal/portal-router.js';
 import { managerRoleOf } from '../users/open-user-source.js';
+import { PendingSignIns } from '../users/sso/pending-sign-ins.js';
+import { StoreSeenAssertionIds } from '../users/sso/seen-assertions.js';
 import type { GatewayContext } from './context.js';
 import type { IdentityPart } from './identity-part.js';
 import { gatewayOpenApiDocument } from './openapi-document.js';
@@ -47,7 +50,9 @@ export function buildEndpoints(
     sessions: services.sessions,
     idleMinutes: config.portal.idleMinutes,
     sso: {
-      config: config.users.sso, env: ctx.env, onceRecords: ctx.store,
+      config: config.users.sso, env: ctx.env,
+      pending: new PendingSignIns(ctx.store, ctx.clock, SSO_DEFAULTS.pendingMinutes * 60_000),
+      seen: new StoreSeenAssertionIds(ctx.store, ctx.clock),
       admit: (provider, who, clientAddress) => services.ssoAdmission.admit(provider, who, clientAddress),
     },
     replaysCredential: id.upstreamIdentity.sealsCredential,

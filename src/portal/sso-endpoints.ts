@@ -5,11 +5,10 @@ import { readBody } from '../endpoints/read-body.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Exchange } from '../endpoints/context.js';
 import { OidcClient } from '../users/sso/oidc-client.js';
-import { PendingSignIns } from '../users/sso/pending-sign-ins.js';
+import type { PendingSignIns } from '../users/sso/pending-sign-ins.js';
 import { SamlClient } from '../users/sso/saml-client.js';
-import { StoreSeenAssertionIds } from '../users/sso/seen-assertions.js';
+import type { SeenAssertionIds } from '../users/sso/seen-assertions.js';
 import type { SsoClient } from '../users/sso/sso-client.js';
-import type { SessionStore } from '../store/types.js';
 import type { UserIdentity } from '../users/types.js';
 import type { PortalContext } from './context.js';
 import { sendPortalJson } from './respond.js';
@@ -23,8 +22,10 @@ import { SsoStartLimit } from './sso-start-limit.js';
 
 export interface SsoOptions {
   config: SsoConfig;
-  /** Pending sign-ins and the SAML replay cache: one-time records every instance shares. */
-  onceRecords: SessionStore;
+  /** Sign-ins started and not yet finished, shared by every instance (one-time records). */
+  pending: PendingSignIns;
+  /** The SAML replay cache: assertion ids already accepted, shared by every instance. */
+  seen: SeenAssertionIds;
   /**
    * Admits a sign-in's identity before any session (src/lifecycle/sso-admission.ts): the
    * provider's companies, then its claim's place in the portfolio tree. Throws `sso_failed`.
@@ -116,14 +117,13 @@ interface Sso {
 }
 
 function buildSso(p: PortalContext, o: SsoOptions): Sso {
-  const seen = new StoreSeenAssertionIds(o.onceRecords, p.d.clock);
   const providers = o.config.providers;
   return {
     p, o, prefix: p.d.prefix,
     clients: new Map<string, SsoClient>(providers.map((c) => [c.name,
-      c.type === 'oidc' ? new OidcClient(c, o.env) : SamlClient.fromConfig(c, p.d.clock, seen)])),
+      c.type === 'oidc' ? new OidcClient(c, o.env) : SamlClient.fromConfig(c, p.d.clock, o.seen)])),
     publicUrls: new Map(providers.map((c) => [c.name, c.publicUrl])),
-    pending: new PendingSignIns(o.onceRecords, p.d.clock, SSO_DEFAULTS.pendingMinutes * 60_000),
+    pending: o.pending,
     starts: new SsoStartLimit(p.d.clock, o.config.startsPerMinutePerAddress),
   };
 }

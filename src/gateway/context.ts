@@ -20,7 +20,7 @@ export interface GatewayDeps {
   forwarder?: ForwarderName;
   /** Periodic housekeeping (revocation pruning, session purge, key refresh); tests may drive it. */
   timers?: Timers;
-  /** Reads a file the config names (admin.operatorToken.file). */
+  /** Reads a file the config names (users.file, admin.operatorToken.file). */
   readFile?: (path: string) => string;
 }
 

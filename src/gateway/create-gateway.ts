@@ -99,7 +99,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const ctx = contextOf(deps);
   const { config } = ctx;
   const housekeeping = new Housekeeping(ctx.timers, ctx.log);
-  const initialUsers = await openUserSource(config); // reads users.file (a reload reads it again)
+  const initialUsers = await openUserSource(config, ctx.readFile); // reads users.file (a reload reads it again)
 
   const state = buildState(ctx, initialUsers, housekeeping);
   const obs = buildObservability(ctx, state, {

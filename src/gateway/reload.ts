@@ -26,7 +26,7 @@ export function createReloader(ctx: GatewayContext, s: StatePart, services: Serv
     get config() { return running; },
     async reload(next) {
       const plan = planReload(running, next);
-      const nextUsers = next.users.source === 'file' || plan.applied.some((k) => k.startsWith('users.')) ? await openUserSource(next) : undefined;
+      const nextUsers = next.users.source === 'file' || plan.applied.some((k) => k.startsWith('users.')) ? await openUserSource(next, ctx.readFile) : undefined;
       if (nextUsers) await applyUsers(nextUsers, managerRoleOf(running));
       s.state.setAllowed(next.portfolios.allowed);
       log.level = next.log.level;

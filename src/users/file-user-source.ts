@@ -38,10 +38,11 @@ export class FileUserSource implements UserSource {
 
   private constructor(private readonly byLogin: ReadonlyMap<string, FileUser>, private readonly dummyHash: string, readonly tree: CompanyTree) {}
 
-  static async load(path: string): Promise<FileUserSource> {
+  /** Reads and checks the users file; `readFile` is injected by the composition root (tests, other file systems). */
+  static async load(path: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Promise<FileUserSource> {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readFile(path);
     } catch (err) {
       throw new ConfigError(path, [{ path: '', message: `cannot read users file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
     }

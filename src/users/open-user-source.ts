@@ -13,13 +13,13 @@ const NO_USERS: UserSource = Object.freeze({
 });
 
 /** Builds the configured user source (`users.source`). */
-export async function openUserSource(config: GatewayConfig): Promise<UserSource> {
+export async function openUserSource(config: GatewayConfig, readFile?: (path: string) => string): Promise<UserSource> {
   const u = config.users;
   switch (u.source) {
     case 'none':
       return NO_USERS;
     case 'file':
-      return FileUserSource.load(u.file);
+      return FileUserSource.load(u.file, readFile);
     case 'upstream':
       return new UpstreamUserSource({
         url: config.upstream.url.replace(/(?<!\/)\/+$/, '') + u.path,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ForwarderName } from '../../src/proxy/forwarder.js';
 import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
@@ -86,12 +87,12 @@ describe('tracing: OpenTelemetry spans over OTLP/HTTP', () => {
     await up.stop();
   });
 
-  const start = (tracing: Record<string, unknown> | undefined, server: Record<string, unknown> = {}) =>
-    startGateway({ upstreamUrl: up.url, config: { server, ...(tracing ? { tracing } : {}) } });
+  const start = (tracing: Record<string, unknown> | undefined, server: Record<string, unknown> = {}, forwarder?: ForwarderName) =>
+    startGateway({ upstreamUrl: up.url, forwarder, config: { server, ...(tracing ? { tracing } : {}) } });
   const on = (sampleRatio = 1) => ({ otlp: { url: otlp.url }, sampleRatio });
 
-  it('a Bearer request: a root span with children for the verification (miss, then hit), the store read on the miss and the upstream call', async () => {
-    t = await start(on());
+  it.each<ForwarderName>(['undici', 'http-proxy'])('a Bearer request via %s: a root span with children for the verification (miss, then hit), the store read on the miss and the upstream call', async (forwarder) => {
+    t = await start(on(), {}, forwarder);
     const token = await enableAndIssue(t);
     const first = await call(t.url, '/WS2/x', { headers: { authorization: `Bearer ${token.token}` } });
     const second = await call(t.url, '/WS2/y', { headers: { authorization: `Bearer ${token.token}` } });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
 import type { ForwarderName } from '../../src/proxy/forwarder.js';
 import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
@@ -196,5 +197,18 @@ describe('tracing: OpenTelemetry spans over OTLP/HTTP', () => {
     expect(upstreamFailed.trace_id).toBe(rootOf('/WS2/y').traceId);
     const upstreamSpan = otlp.spans.find((s) => s.name === 'upstream' && s.parentSpanId === rootOf('/WS2/y').spanId)!;
     expect(attr(upstreamSpan, 'error.type')).toBe('reset');
+  });
+});
+
+describe('tracing config', () => {
+  it('is off by default; on, the ratio defaults to 0.1 and the service name to hlgw', () => {
+    expect(parseConfig({}, '<test>', {}).tracing).toBeUndefined();
+    const c = parseConfig({ tracing: { otlp: { url: 'http://collector:4318/v1/traces', headers: { 'x-api-key': '${KEY}' } } } }, '<test>', { KEY: 'k' });
+    expect(c.tracing).toEqual({ otlp: { url: 'http://collector:4318/v1/traces', headers: { 'x-api-key': 'k' } }, sampleRatio: 0.1, serviceName: 'hlgw' });
+  });
+
+  it('refuses a bad URL and a ratio outside 0..1, each with its key path', () => {
+    expect(() => parseConfig({ tracing: { otlp: { url: 'collector:4318' }, sampleRatio: 2 } }, '<test>', {}))
+      .toThrow(/tracing\.otlp\.url: expected an http\(s\) URL[\s\S]*tracing\.sampleRatio/);
   });
 });

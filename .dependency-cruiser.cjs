@@ -13,6 +13,7 @@ const LAYERS = [
   ['http'],
   ['metrics'],
   ['proxy'],
+  ['tracing'],
   ['identity'],
   ['lifecycle'],
   ['endpoints'],

@@ -18,7 +18,8 @@ export function workersSupported() {
 }
 
 /**
- * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, identity, log (merged into the config's log), cpuProfDir, nodeArgs }.
+ * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, identity, log (merged into the config's log),
+ * tracing (exported to ctx.otlpUrl, the session's sink), cpuProfDir, nodeArgs }.
  * Returns { name, info, url, admin, config }.
  */
 export async function startGateway(spec, ctx) {
@@ -36,6 +37,7 @@ export async function startGateway(spec, ctx) {
     secrets: { masterKeyFile: join(ctx.tmp, 'unused-master.key') },
     log: { level: 'warn', ...spec.log },
     ...(spec.identity ? { identity: spec.identity } : {}),
+    ...(spec.tracing ? { tracing: { otlp: { url: ctx.otlpUrl }, ...spec.tracing } } : {}),
   };
   const file = join(ctx.tmp, `${spec.name}.yaml`);
   // JSON is YAML: the config loader reads it as is.

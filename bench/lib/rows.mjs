@@ -13,6 +13,7 @@ export const ROWS = [
   { name: 'gateway-invalid', target: 'gw', what: '100 well-formed tokens sealed with a wrong key (bad seal), 401 without the upstream', tokens: 'forged', expect: 401 },
   { name: 'gateway-revoked', target: 'gw', what: '100 revoked tokens, 401 without the upstream', tokens: 'revoked', expect: 401 },
   { name: 'gateway-bearer-hot+access-log', target: 'gwAccessLog', what: 'bearer-hot with log.access: all (one JSON line per request, to a file)', tokens: 'hot' },
+  { name: 'gateway-bearer-hot+tracing', target: 'gwTracing', what: 'bearer-hot with tracing on, every request sampled (sampleRatio 1): 3 spans each, batched to an OTLP/HTTP sink answering 200', tokens: 'hot' },
   { name: 'gateway-bearer-hot@http-proxy', target: 'gwHttpProxy', what: 'bearer-hot on the non-default forwarder (upstream.client: http-proxy)', tokens: 'hot' },
   // What the upstream gets (identity.upstream). bearer-hot/cold above are `headers`, the default.
   { name: 'gateway-bearer-hot@basic', target: 'gwBasic', what: 'bearer-hot, identity.upstream: basic (the user\'s own Basic replayed, decrypted once per token)', tokens: 'basicHot' },
@@ -29,6 +30,7 @@ export const GATEWAYS = {
   gw: { name: 'gateway', client: 'undici', cacheMaxEntries: 100_000 },
   gwCold: { name: 'gateway-cold', client: 'undici', cacheMaxEntries: 1_000 },
   gwAccessLog: { name: 'gateway-access-log', client: 'undici', cacheMaxEntries: 100_000, log: { access: 'all' } },
+  gwTracing: { name: 'gateway-tracing', client: 'undici', cacheMaxEntries: 100_000, tracing: { sampleRatio: 1 } },
   gwHttpProxy: { name: 'gateway-http-proxy', client: 'http-proxy', cacheMaxEntries: 100_000 },
   gwBasic: { name: 'gateway-basic-mode', client: 'undici', cacheMaxEntries: 100_000, identity: { upstream: 'basic' } },
   gwBasicCold: { name: 'gateway-basic-mode-cold', client: 'undici', cacheMaxEntries: 1_000, identity: { upstream: 'basic' } },

@@ -48,6 +48,8 @@ export async function openSession(o) {
       session.skipped.push({ row: 'gateway-workers-2', reason: 'server.workers > 1 is not implemented in this build yet (no node:cluster in dist/)' });
       needed.delete('gwWorkers');
     }
+    // The tracing row's gateway exports its spans here (a sink answering 200: the cost measured is the gateway's).
+    if (needed.has('gwTracing')) session.ctx.otlpUrl = `${(await startBare('otlp-sink', 'otlp-sink.mjs', plan)).url}/v1/traces`;
     // Started together: start-up time is not measured, and it keeps --quick quick.
     const starts = [];
     if (needed.has('bareHttpProxy')) starts.push(['bareHttpProxy', startBare('bare-http-proxy', 'bare-http-proxy.mjs', plan, [upstream.url])]);

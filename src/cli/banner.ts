@@ -26,6 +26,7 @@ export function startBanner(config: GatewayConfig, f: BannerFacts): string {
     `  config:   ${f.source ?? '<embedded defaults>'}`,
     `  upstream: ${upstreamForLogs(config)}` + (f.forwarder ? ` via ${f.forwarder}` : '') + (f.demoUrl ? `  <- the embedded demo echo API (${f.demoUrl})` : ''),
     `  store:    ${config.store.type}${config.store.type === 'sqlite' ? ` (${config.store.path})` : ''}`,
+    config.tracing ? `  tracing:  OTLP to ${redactUrl(config.tracing.otlp.url)}, sampleRatio ${config.tracing.sampleRatio}` : '',
     f.demoUrl
       ? '  To front the real Highlight API: set upstream.url to it and demoUpstream.enabled: false in your config, then `hlgw serve --config <file>`.'
       : '',

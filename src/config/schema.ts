@@ -45,6 +45,9 @@ export const DEFAULTS = Object.freeze({
   rejectedCredentialSeconds: 30,
   /** Above the shipped haproxy config's detection time (2 failed checks 1 s apart). */
   shutdownDelaySeconds: 3,
+  /** One request in ten: a busy edge keeps its exporter and the trace store within bounds (docs/OPERATIONS.md, "Tracing"). */
+  traceSampleRatio: 0.1,
+  traceServiceName: 'hlgw',
 });
 
 const host = z.string().min(1, 'expected a host name or address');
@@ -466,6 +469,30 @@ const logSchema = z.strictObject({
   accessSampleRate: z.number().min(0).max(1).default(DEFAULTS.accessSampleRate),
 });
 
+/**
+ * OpenTelemetry traces (docs/OPERATIONS.md, "Tracing"): absent = off, and then the request path
+ * does no tracing work at all. On: one span per request on the proxy port with children for the
+ * token verification, the store read of a cache miss and the upstream call; the upstream gets a
+ * W3C `traceparent` naming our span. An incoming `traceparent` is continued only from
+ * `server.trustedProxies`; from anyone else a new trace starts.
+ */
+const tracingSchema = z.strictObject({
+  /** Where the spans go: OTLP over HTTP with JSON bodies, batched. */
+  otlp: z.strictObject({
+    /** The collector's full traces URL (an OpenTelemetry Collector: port 4318, path /v1/traces). */
+    url: httpUrl.meta({ example: 'http://otel-collector:4318/v1/traces' }),
+    /** Extra headers on each export (a vendor's API key: use `${ENV}` interpolation). */
+    headers: z.record(z.string(), z.string()).meta({ example: '{ x-api-key: ${OTLP_API_KEY} }' }).default({}),
+  }),
+  /**
+   * Share of new traces recorded and exported, from 0 to 1. A trace continued from a trusted proxy
+   * follows that proxy's sampled flag instead; a client's flag is never read.
+   */
+  sampleRatio: z.number().min(0).max(1).default(DEFAULTS.traceSampleRatio),
+  /** `service.name` of the spans. */
+  serviceName: z.string().min(1).default(DEFAULTS.traceServiceName),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
@@ -481,6 +508,7 @@ export const configSchema = z.strictObject({
   portal: portalSchema.prefault({}),
   secrets: secretsSchema.prefault({}),
   log: logSchema.prefault({}),
+  tracing: tracingSchema.optional(),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;

@@ -31,6 +31,7 @@ import { createReloader } from './reload.js';
 import { buildServices } from './services-part.js';
 import { runStartupSweeps } from './startup-sweeps.js';
 import { buildState } from './state-part.js';
+import { buildTracing } from './tracing-part.js';
 
 export type { GatewayDeps } from './context.js';
 
@@ -111,7 +112,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     obs.metrics.endpointError(code);
     obs.accessLog.refused(req, code);
   });
-  const edge = buildEdge(ctx, state, identity, services, obs, endpoints, deps.forwarder ?? config.upstream.client);
+  const tracing = buildTracing(ctx);
+  const edge = buildEdge(ctx, state, identity, services, obs, endpoints, deps.forwarder ?? config.upstream.client, tracing);
   const admin = buildAdmin(ctx, state, identity, services, obs, edge);
   const reloader = createReloader(ctx, state, services, obs);
 
@@ -147,7 +149,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       state.stop();
       obs.stop();
       await Promise.all([edge.stop(DRAIN_MS), admin.stop()]);
-      await services.stop();
+      await Promise.all([services.stop(), tracing.stop()]); // the spans of the drained requests are exported
     },
   };
 }

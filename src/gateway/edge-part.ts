@@ -19,6 +19,7 @@ import type { ObservabilityPart } from './observability-part.js';
 import { buildForwarder } from './forwarder-part.js';
 import type { ServicesPart } from './services-part.js';
 import type { StatePart } from './state-part.js';
+import type { TracingPart } from './tracing-part.js';
 
 /** The proxy port: the request path of src/gateway/handle-request.ts behind its listener. */
 export interface EdgePart {
@@ -30,6 +31,7 @@ export interface EdgePart {
 
 export function buildEdge(
   ctx: GatewayContext, s: StatePart, id: IdentityPart, services: ServicesPart, obs: ObservabilityPart, endpoints: Endpoints, forwarderName: ForwarderName,
+  { tracer }: TracingPart,
 ): EdgePart {
   const { config, log, errors } = ctx;
   const { metrics, accessLog } = obs;
@@ -39,7 +41,7 @@ export function buildEdge(
       accessLog.refused(req, 'credential_rejected');
     })
     : undefined;
-  const forwarder = buildForwarder(ctx, obs, forwarderName, replays);
+  const forwarder = buildForwarder(ctx, obs, forwarderName, replays, tracer);
   const identityNames = [...Object.values(config.identity.headers), ...config.identity.alsoStrip, config.identity.assertion.header];
   const handler = createRequestHandler({
     maxTokenBytes: config.tokens.maxTokenBytes,
@@ -50,7 +52,8 @@ export function buildEdge(
       upstreamHost: config.upstream.preserveHost ? undefined : new URL(config.upstream.url).host,
     }),
     injectIdentity: createUpstreamInjector(resolveServiceAuthorization(config, ctx.env), ctx.now),
-    validator: id.validator, forwarder, errors, metrics,
+    validator: id.validator, forwarder: tracer ? tracer.forwarder(forwarder) : forwarder, errors, metrics,
+    ...(tracer ? { tracer } : {}),
     ...(replays ? { trackReplay: (req: IncomingMessage, entry: Parameters<ReplayRejections['track']>[1]) => replays.track(req, entry) } : {}),
     onTokenUse: (tokenId) => services.usage.touch(tokenId),
     endpoints,
@@ -58,15 +61,17 @@ export function buildEdge(
     onFailure(req, code, err) {
       metrics.requestFailure(code === 'signing_key_unusable' ? code : 'internal');
       // The signing key logs once, when it is found (SigningKeyRing); anything else is a bug worth a line each time.
-      if (code !== 'signing_key_unusable') log.error({ requestId: req.headers['x-request-id'], path: redactPath(req.url), code, err: err instanceof Error ? err.message : String(err) }, 'request failed in the gateway');
+      const traceId = tracer?.noteError(req, code);
+      if (code !== 'signing_key_unusable') log.error({ requestId: req.headers['x-request-id'], trace_id: traceId, path: redactPath(req.url), code, err: err instanceof Error ? err.message : String(err) }, 'request failed in the gateway');
     },
     onReject(req, code) {
       accessLog.refused(req, code);
+      const traceId = tracer?.noteError(req, code);
       // redactPath: no query string, no token-shaped part of the path (the access log's rule).
-      if (log.isLevelEnabled('debug')) log.debug({ requestId: req.headers['x-request-id'], method: req.method, path: redactPath(req.url), code }, 'request rejected');
+      if (log.isLevelEnabled('debug')) log.debug({ requestId: req.headers['x-request-id'], trace_id: traceId, method: req.method, path: redactPath(req.url), code }, 'request rejected');
     },
   });
-  const proxyServer = createListener(ctx, accessLog.wrap(handler));
+  const proxyServer = createListener(ctx, accessLog.wrap(tracer ? tracer.wrap(handler) : handler));
   const drain = new ConnectionDrain(proxyServer);
   return {
     proxyServer, drain, forwarderName,

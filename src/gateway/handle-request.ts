@@ -8,6 +8,7 @@ import { requestIdOf } from '../http/forwarded-headers.js';
 import { hasTokenInUrl } from '../http/token-in-url.js';
 import type { AuthLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { Forwarder } from '../proxy/forwarder.js';
+import type { RequestTracer } from '../tracing/request-tracer.js';
 import type { TokenValidator, VerifiedToken } from '../token/validator.js';
 
 export interface RequestPathDeps {
@@ -18,6 +19,8 @@ export interface RequestPathDeps {
   setForwardedHeaders(req: IncomingMessage): void;
   injectIdentity(headers: IncomingMessage['headers'], identity: UpstreamIdentity): void;
   validator: TokenValidator<UpstreamIdentity>;
+  /** Only with `tracing` on (src/tracing/): step 6 as a child span of the request's. */
+  tracer?: Pick<RequestTracer, 'verify'>;
   forwarder: Forwarder;
   errors: ErrorResponder;
   metrics: GatewayMetrics;
@@ -91,7 +94,7 @@ export function createRequestHandler(d: RequestPathDeps) {
           return reject(d, req, res, 'malformed', credential.code, t0);
         case 'bearer': {
           if (d.isStateStale?.()) return reject(d, req, res, 'bearer', 'token_store_stale', t0);
-          const r = validator.validate(credential.token); // 6
+          const r = d.tracer === undefined ? validator.validate(credential.token) : d.tracer.verify(req, validator, credential.token); // 6
           if (r instanceof Promise) {
             r.then((v) => {
               try {

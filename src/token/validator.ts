@@ -25,6 +25,12 @@ export interface ValidatorObserver {
   result(code: ErrorCode | 'valid'): void;
 }
 
+/** One request's view of its validation (tracing, src/tracing/): the cache outcome, and the store read of a miss. */
+export interface ValidationTrace {
+  cache(outcome: CacheOutcome): void;
+  storeRead(read: Promise<unknown>): void;
+}
+
 export interface ValidatorOptions<T> {
   state: VerificationState;
   clock: Clock;
@@ -82,19 +88,23 @@ export class TokenValidator<T> {
     return this.cache.size;
   }
 
-  validate(token: string): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
+  /** `trace` only when tracing is on (src/tracing/request-tracer.ts). */
+  validate(token: string, trace?: ValidationTrace): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
     const key = hash('sha256', token, 'base64'); // one-shot: half the cost of createHash()
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       this.o.observer?.cache('hit');
+      trace?.cache('hit');
       return this.finish(hit, key);
     }
     const known = this.negative?.get(key);
     if (known !== undefined) {
       this.o.observer?.cache('negative_hit');
+      trace?.cache('negative_hit');
       return this.fail(known);
     }
     this.o.observer?.cache('miss');
+    trace?.cache('miss');
     // One token, one cache entry: another spelling of the same bytes is refused before it is cached.
     if (!isCanonicalCompactJwe(token)) {
       this.negative?.set(key, 'token_malformed');
@@ -102,13 +112,13 @@ export class TokenValidator<T> {
     }
     let pending = this.inflight.get(key);
     if (pending === undefined) {
-      pending = this.verify(key, token);
+      pending = this.verify(key, token, trace);
       this.inflight.set(key, pending);
     }
     return pending.then((r) => (r instanceof GatewayError ? r : this.finish(r, key)));
   }
 
-  private async verify(key: string, token: string): Promise<VerifiedToken<T> | GatewayError> {
+  private async verify(key: string, token: string, trace: ValidationTrace | undefined): Promise<VerifiedToken<T> | GatewayError> {
     const now = this.o.clock.now() / 1000;
     try {
       const claims = await openToken(token, this.o.state, now, this.o.skewSeconds);
@@ -119,7 +129,7 @@ export class TokenValidator<T> {
         if (known === 'token_revoked' && this.o.state.isRevoked(claims.tokenId)) this.negative?.set(key, known);
         throw rejection(known);
       }
-      const record = await this.issued(claims.tokenId);
+      const record = await this.issued(claims.tokenId, trace);
       const notIssued = checkIssued(claims, record);
       if (notIssued !== undefined) throw rejection(notIssued);
       const unbound = this.o.checkRecord?.(record!);
@@ -141,9 +151,11 @@ export class TokenValidator<T> {
     }
   }
 
-  private async issued(tokenId: string): Promise<TokenRecord | undefined> {
+  private async issued(tokenId: string, trace: ValidationTrace | undefined): Promise<TokenRecord | undefined> {
     try {
-      return await this.o.issuedRecord(tokenId);
+      const read = this.o.issuedRecord(tokenId);
+      trace?.storeRead(read);
+      return await read;
     } catch {
       throw rejection('token_store_stale');
     }

@@ -267,3 +267,20 @@ describe('deploy/kubernetes: the gateway answers the paths the manifests name', 
     expect((await call(gateway.admin, path)).status).toBe(200);
   });
 });
+
+// docs/OPERATIONS.md "Kubernetes" names the stop's figures: they must be the manifests' and the code's.
+describe('docs/OPERATIONS.md "Kubernetes"', () => {
+  it('names the preStop sleep, drain delay, drain cut and grace period in force', () => {
+    const ops = readFileSync(resolve(import.meta.dirname, '../../docs/OPERATIONS.md'), 'utf8');
+    const section = ops.slice(ops.indexOf('\n## Kubernetes'));
+    const preStop = container.lifecycle.preStop.exec.command[1]!;
+    const delay = config.server.shutdownDelaySeconds;
+    const drain = DRAIN_MS / 1000;
+    expect(section).toContain(`\`sleep ${preStop}\``);
+    expect(section).toContain(`\`server.shutdownDelaySeconds\` (${delay} s)`);
+    expect(section).toContain(`up to ${drain} s (\`DRAIN_MS\``);
+    expect(section).toContain(`cover ${preStop} + ${delay} + ${drain} s`);
+    expect(section).toContain(`it is ${pod.terminationGracePeriodSeconds} s`);
+    expect(section).toContain(`plus ${EXIT_MARGIN_SECONDS} s for the exit`);
+  });
+});

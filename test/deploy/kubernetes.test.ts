@@ -1,24 +1,29 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, parseDocument } from 'yaml';
 import { loadConfigFile } from '../../src/config/load.js';
 import { DEFAULTS, type GatewayConfig } from '../../src/config/schema.js';
 import { DRAIN_MS } from '../../src/gateway/listen.js';
 import { call } from '../support/http-call.js';
+import { RedisServer } from '../support/redis-server.js';
+import { lacks } from '../support/requires.js';
 import { tsFiles } from '../support/source-files.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
 
 const DIR = resolve(import.meta.dirname, '../../deploy/kubernetes');
 const DOCKERFILE = resolve(import.meta.dirname, '../../Dockerfile');
 const SRC = resolve(import.meta.dirname, '../../src');
+const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
 
-/** After the drain's cut: the store closed and the process gone (a few ms when measured; seconds of slack for a loaded node). */
+/** After the drain's cut: closing the store and exiting, with slack for a loaded node. */
 const EXIT_MARGIN_SECONDS = 5;
 
 /** Values for the `${VAR}`s the ConfigMap's config reads (the Deployment takes them from the Secret). */
@@ -282,5 +287,94 @@ describe('docs/OPERATIONS.md "Kubernetes"', () => {
     expect(section).toContain(`cover ${preStop} + ${delay} + ${drain} s`);
     expect(section).toContain(`it is ${pod.terminationGracePeriodSeconds} s`);
     expect(section).toContain(`plus ${EXIT_MARGIN_SECONDS} s for the exit`);
+  });
+});
+
+/**
+ * `argv` in a user and mount namespace whose root filesystem is remounted read-only, as
+ * readOnlyRootFilesystem gives the pod (/dev/shm stays writable, as in a pod), from `cwd` (the
+ * image's /app: no data/ directory in it).
+ */
+function withReadOnlyRoot(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
+  return spawn('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', 'mount -o remount,ro,bind / && exec "$@"', 'sh', ...argv],
+    { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** How the process ended and everything it printed. */
+function ended(child: ChildProcess): Promise<{ code: number | null; output: string }> {
+  let output = '';
+  child.stdout!.on('data', (b: Buffer) => { output += b.toString(); });
+  child.stderr!.on('data', (b: Buffer) => { output += b.toString(); });
+  return new Promise((res) => child.once('exit', (code) => res({ code, output })));
+}
+
+/** The admin URL from the start-up banner; rejects with the output if the process ends first. */
+function adminUrlOf(child: ChildProcess, exit: Promise<{ code: number | null; output: string }>): Promise<string> {
+  let output = '';
+  return new Promise((res, rej) => {
+    const look = (b: Buffer) => {
+      output += b.toString();
+      const m = /\(metrics and health: (http:\/\/\S+)\/metrics/.exec(output);
+      if (m) res(m[1]!);
+    };
+    child.stdout!.on('data', look);
+    child.stderr!.on('data', look);
+    void exit.then((e) => rej(new Error(`the gateway ended (exit ${e.code}) before listening:\n${e.output.slice(-3000)}`)));
+  });
+}
+
+// readOnlyRootFilesystem, for real: `hlgw serve` as the Deployment runs it (the ConfigMap's file,
+// the Secret's variables, a real Redis) on a root filesystem remounted read-only.
+describe.skipIf(lacks('redis-server') || lacks('unshare'))('deploy/kubernetes: the gateway on a read-only root filesystem', () => {
+  const redis = new RedisServer();
+  let dir: string;
+  let configFile: string;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it in pretest)`);
+    await redis.start();
+    dir = mkdtempSync(join(tmpdir(), 'hlgw-k8s-ro-'));
+    // The ConfigMap's file as is, but on loopback and on ports the OS picks (suites run in parallel).
+    const doc = parseDocument(configMap.data['gateway.yaml']!);
+    for (const part of ['server', 'admin']) {
+      doc.setIn([part, 'host'], '127.0.0.1');
+      doc.setIn([part, 'port'], 0);
+    }
+    configFile = join(dir, 'gateway.yaml');
+    writeFileSync(configFile, String(doc));
+    env = { PATH: process.env.PATH, HLGW_MASTER_KEY: randomBytes(32).toString('base64'), HLGW_REDIS_URL: redis.url, HLGW_OPERATOR_TOKEN: TEST_ENV.HLGW_OPERATOR_TOKEN };
+  });
+  afterAll(async () => {
+    await redis.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the root is read-only there: a write fails', async () => {
+    const r = await ended(withReadOnlyRoot(['touch', join(dir, 'written')], env, dir));
+    expect(r.output).toContain('Read-only file system');
+    expect(r.code).not.toBe(0);
+  });
+
+  it('without HLGW_MASTER_KEY the gateway would write a key file: it cannot start', async () => {
+    const { HLGW_MASTER_KEY: _key, ...noKey } = env;
+    const r = await ended(withReadOnlyRoot([process.execPath, CLI, ...container.args.slice(0, -1), configFile], noKey, dir));
+    // Node's recursive mkdir reports a read-only filesystem as ENOENT: the key file's directory is what failed.
+    expect(r.output).toContain(`mkdir '${dirname(config.secrets.masterKeyFile)}'`);
+    expect(r.code).not.toBe(0);
+  });
+
+  it('with the Secret\'s variables it serves /readyz, /healthz and /metrics, and stops on SIGTERM with exit 0', async () => {
+    expect(container.args.at(-2)).toBe('--config');
+    const child = withReadOnlyRoot([process.execPath, CLI, ...container.args.slice(0, -1), configFile], env, dir);
+    const exit = ended(child);
+    const admin = await adminUrlOf(child, exit);
+    try {
+      for (const path of ['/readyz', '/healthz', '/metrics']) expect((await call(admin, path)).status, path).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const r = await exit;
+    expect(r.output).not.toMatch(/EROFS|EACCES|ENOENT/);
+    expect(r.code).toBe(0);
   });
 });

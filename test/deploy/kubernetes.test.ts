@@ -16,7 +16,6 @@ import { call } from '../support/http-call.js';
 import { RedisServer } from '../support/redis-server.js';
 import { lacks } from '../support/requires.js';
 import { tsFiles } from '../support/source-files.js';
-import { startGateway, type TestGateway } from '../support/start-gateway.js';
 
 const DIR = resolve(import.meta.dirname, '../../deploy/kubernetes');
 const DOCKERFILE = resolve(import.meta.dirname, '../../Dockerfile');
@@ -253,23 +252,6 @@ describe('deploy/kubernetes: Service, PodDisruptionBudget and ServiceMonitor sel
     const [endpoint] = sm.spec.endpoints;
     expect(endpoint!.path).toBe('/metrics');
     expect(service.spec.ports.find((p) => p.name === endpoint!.port)?.targetPort).toBe('admin');
-  });
-});
-
-// The paths the probes and the ServiceMonitor name, asked of a real gateway started from the
-// ConfigMap's config (loopback ports chosen by the OS, and an in-memory store instead of Redis).
-describe('deploy/kubernetes: the gateway answers the paths the manifests name', () => {
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    const { store: _redis, server, admin, ...raw } = parse(configMap.data['gateway.yaml']!) as Record<string, object>;
-    // Loopback here, where the pod listens on 0.0.0.0; the upstream is never called.
-    const loopback = { server: { ...server, host: '127.0.0.1' }, admin: { ...admin, host: '127.0.0.1' } };
-    gateway = await startGateway({ upstreamUrl: 'http://127.0.0.1:9', config: { ...raw, ...loopback }, env: TEST_ENV });
-  });
-  afterAll(async () => gateway?.close());
-
-  it.each(['/readyz', '/healthz', '/metrics'])('%s answers 200 on the admin port', async (path) => {
-    expect((await call(gateway.admin, path)).status).toBe(200);
   });
 });
 

@@ -22,7 +22,9 @@ COPY --from=build /app/dist ./dist
 COPY config ./config
 # The SQLite store and the generated master key live in /app/data: mount a volume there.
 RUN mkdir -p /app/data && chown node:node /app/data
-USER node
+# The user `node` by its ids: Kubernetes' runAsNonRoot refuses to start an image whose user is a
+# name, since it cannot tell it is not root (deploy/kubernetes/deployment.yaml runs as the same ids).
+USER 1000:1000
 VOLUME ["/app/data"]
 EXPOSE 8080 9464
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

@@ -32,12 +32,15 @@ const SYSTEM_TOOLS = {
     command: () => chromiumPath(),
   },
   haproxy: { debian: 'haproxy', elsewhere: 'brew install haproxy', versionFlag: '-v' },
+  // A user and mount namespace with the root filesystem read-only: the Kubernetes pod's
+  // readOnlyRootFilesystem (test/deploy/kubernetes.test.ts). Linux only.
+  unshare: { debian: 'util-linux', elsewhere: 'run the suite on Linux (unshare is util-linux\'s)' },
 } as const satisfies Record<string, ToolSource>;
 
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
 
 /** What this suite needs today. */
-export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool', 'haproxy'];
+export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool', 'haproxy', 'unshare'];
 
 /** `undefined` when the tool runs; otherwise the one line that says how to get it. */
 export type ToolStatus = string | undefined;

@@ -107,7 +107,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   const identity = buildIdentity(ctx, state, obs.metrics, housekeeping);
   const services = buildServices(ctx, state, identity, housekeeping);
-  const endpoints = buildEndpoints(ctx, state, identity, services, (req, code) => {
+  const endpoints = buildEndpoints(ctx, state, identity, services, obs.metrics, (req, code) => {
     obs.metrics.endpointError(code);
     obs.accessLog.refused(req, code);
   });

@@ -32,12 +32,14 @@ const SYSTEM_TOOLS = {
     command: () => chromiumPath(),
   },
   haproxy: { debian: 'haproxy', elsewhere: 'brew install haproxy', versionFlag: '-v' },
+  // The decision mode's ingress (deploy/nginx/); `nginx -v` prints its version on stderr, exit 0.
+  nginx: { debian: 'nginx', elsewhere: 'brew install nginx', versionFlag: '-v' },
 } as const satisfies Record<string, ToolSource>;
 
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
 
 /** What this suite needs today. */
-export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool', 'haproxy'];
+export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool', 'haproxy', 'nginx'];
 
 /** `undefined` when the tool runs; otherwise the one line that says how to get it. */
 export type ToolStatus = string | undefined;

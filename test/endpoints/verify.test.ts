@@ -137,3 +137,48 @@ describe('{prefix}/verify in basic mode: the answer carries the replayed credent
     expect(r.headers.authorization).toBe(basic(LOGIN, PASSWORD));
   });
 });
+
+describe('decision.port: {prefix}/verify on a listener of its own', () => {
+  let api: RecordingUpstream;
+  let store: SqliteStore;
+  let g: LifecycleGateway;
+
+  beforeAll(async () => {
+    api = await new RecordingUpstream().start();
+    store = new SqliteStore(':memory:');
+    g = await startLifecycleGateway({ upstreamUrl: api.url, store, clock: new FakeClock(), config: { decision: { port: 0 } } });
+  });
+  afterAll(async () => {
+    await g.close();
+    await store.close();
+    await api.stop();
+  });
+
+  it('answers /auth/verify as the proxy port does, and nothing else: no API, no proxying', async () => {
+    await g.enable(USERS.manager);
+    const { access_token: token } = await g.issue(USERS.alice);
+    const url = g.t.decision!;
+    const allowed = await call(url, '/auth/verify', { headers: { authorization: `Bearer ${token}` } });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers['x-hlgw-decision']).toBe('allow');
+    expect(allowed.headers['x-highlight-user-id']).toBe(USERS.alice.userId);
+    const refused = await call(url, '/auth/verify', { headers: { authorization: 'Bearer AAAA.BBBB.CCCC.DDDD.EEEE' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer /);
+    for (const path of ['/WS2/domains', '/auth/tokens', '/auth/oauth/authorize', '/auth/verify/x']) {
+      const r = await call(url, path, { headers: { authorization: basic(USERS.alice.login, USERS.alice.password) } });
+      expect([path, r.status, r.json().code]).toEqual([path, 404, 'not_found']);
+    }
+    expect(api.requests.length).toBe(0);
+  });
+
+  it('is off by default', async () => {
+    expect(g.t.decision).toBeDefined();
+    const other = await startGateway({ upstreamUrl: api.url });
+    try {
+      expect(other.decision).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { FakeClock } from '../support/fake-clock.js';
 import { basic, call } from '../support/http-call.js';
 import { startLifecycleGateway, USERS, type LifecycleGateway } from '../support/lifecycle.js';
 import { Nginx } from '../support/nginx.js';
+import { rawExchange } from '../support/raw-http.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { lacks } from '../support/requires.js';
 
@@ -107,6 +108,22 @@ describe.skipIf(lacks('nginx'))('nginx in front, hlgw in decision mode (deploy/n
     expect(r.json().code).toBe('token_revoked');
     expect(r.headers['www-authenticate']).toMatch(/error="invalid_token"/);
     expect(api.requests.length).toBe(before);
+  });
+
+  it.each([
+    ['a forged Bearer first, then Basic', true, true],
+    ['Basic first, then a valid Bearer', false, false],
+  ])('two Authorization headers (%s): the Bearer token never reaches the API and no identity is made up', async (_name, forgedBearer, bearerFirst) => {
+    const basicAuth = basic(USERS.bob.login, USERS.bob.password);
+    const bearer = forgedBearer ? 'Bearer AAAA.BBBB.CCCC.DDDD.EEEE' : `Bearer ${token}`;
+    const lines = (bearerFirst ? [bearer, basicAuth] : [basicAuth, bearer]).map((a) => `Authorization: ${a}\r\n`).join('');
+    const before = api.requests.length;
+    const { responses } = await rawExchange(nginx.url, `GET /WS2/twice HTTP/1.1\r\nHost: x\r\n${lines}Connection: close\r\n\r\n`, 1);
+    expect(responses).toHaveLength(1);
+    for (const r of api.requests.slice(before)) {
+      expect(String(r.headers.authorization ?? '')).not.toMatch(/bearer/i);
+      expect(r.headers['x-highlight-user-id']).toBeUndefined();
+    }
   });
 
   it("nginx's access log holds neither tokens nor query strings", async () => {

@@ -13,7 +13,7 @@ import type { Store } from './store/types.js';
 
 export interface Running {
   gateway: Gateway;
-  urls: { proxy: string; admin: string };
+  urls: { proxy: string; admin: string; decision?: string };
   demo?: Server;
   /** SIGHUP: re-read the config file and apply what can change live; false when it was refused. */
   reload(): Promise<boolean>;
@@ -52,7 +52,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   const store = opts.worker?.wrapStore ? opts.worker.wrapStore(opened) : opened;
   const gateway = await createGateway({ config, store, masterKey, logger: log, env });
   const urls = await gateway.listen({ admin: opts.worker ? 'relay' : true });
-  log.info({ proxy: urls.proxy, admin: urls.admin, upstream: upstreamForLogs(config), forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
+  log.info({ proxy: urls.proxy, admin: urls.admin, ...(urls.decision === undefined ? {} : { decision: urls.decision }), upstream: upstreamForLogs(config), forwarder: gateway.forwarderName, store: store.type, config: source ?? '<defaults>' }, 'hlgw listening');
   return {
     gateway, urls, demo, log,
     reload: () => reloadConfig(gateway, source, env, log),

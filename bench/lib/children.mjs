@@ -27,10 +27,15 @@ export async function pinSelf(plan) {
  * with `stdoutFile`, stdout goes to that file instead (an access log: a line per request would
  * otherwise cost the load generator's CPU to collect).
  */
-export function spawnNode(name, nodeArgs, { plan, env, cwd, stdoutFile } = {}) {
+export function spawnNode(name, nodeArgs, opts = {}) {
+  return spawnProgram(name, process.execPath, nodeArgs, opts);
+}
+
+/** As spawnNode, any program (nginx): pinned, tracked, stopped with the rest. */
+export function spawnProgram(name, program, programArgs, { plan, env, cwd, stdoutFile } = {}) {
   const [cmd, args] = plan?.enabled
-    ? [TASKSET, ['-c', String(plan.serverCpu), process.execPath, ...nodeArgs]]
-    : [process.execPath, nodeArgs];
+    ? [TASKSET, ['-c', String(plan.serverCpu), program, ...programArgs]]
+    : [program, programArgs];
   const out = stdoutFile ? openSync(stdoutFile, 'a') : 'pipe';
   const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', out, 'pipe'] });
   if (typeof out === 'number') closeSync(out);

@@ -18,7 +18,7 @@ export function workersSupported() {
 }
 
 /**
- * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, identity, log (merged into the config's log),
+ * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, server (merged into the config's server), identity, log (merged into the config's log),
  * tracing (exported to ctx.otlpUrl, the session's sink), cpuProfDir, nodeArgs }.
  * Returns { name, info, url, admin, config }.
  */
@@ -27,7 +27,7 @@ export async function startGateway(spec, ctx) {
   const db = join(ctx.tmp, `${spec.name}.db`);
   copyFileSync(ctx.seedDb, db);
   const config = {
-    server: { host: '127.0.0.1', port, workers: spec.workers ?? 1 },
+    server: { host: '127.0.0.1', port, workers: spec.workers ?? 1, ...spec.server },
     admin: { host: '127.0.0.1', port: adminPort },
     upstream: { url: ctx.upstreamUrl, client: spec.client ?? 'undici' },
     store: { type: 'sqlite', path: db },

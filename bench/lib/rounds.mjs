@@ -34,11 +34,11 @@ export async function runRounds(session, o) {
       let run;
       for (let attempt = 0; ; attempt++) {
         const cpu0 = cpuSnapshot();
-        const gwCpu0 = target.admin ? gatewayCpuSeconds(await scrape(target.admin)) : null;
+        const gwCpu0 = await serverCpuSeconds(target);
         run = await runLoad({ ...spec, durationS: o.durationS });
         run.cpu = foreignCpu(cpu0, cpuSnapshot());
         // The gateway's own CPU time per request: far steadier than req/s on a shared machine.
-        const gwCpu1 = gwCpu0 != null ? gatewayCpuSeconds(await scrape(target.admin)) : null;
+        const gwCpu1 = gwCpu0 != null ? await serverCpuSeconds(target) : null;
         run.gatewayCpuSeconds = gwCpu0 != null && gwCpu1 != null ? gwCpu1 - gwCpu0 : null;
         run.retries = attempt;
         // Shared machine: a run disturbed by other processes is measured again (bounded).
@@ -53,4 +53,10 @@ export async function runRounds(session, o) {
     }
   }
   return { rows, runs, retries };
+}
+
+/** The CPU seconds a target has used: its own measure (nginx rows), else the gateway's from its admin port. */
+async function serverCpuSeconds(target) {
+  if (target.cpuSeconds) return target.cpuSeconds();
+  return target.admin ? gatewayCpuSeconds(await scrape(target.admin)) : null;
 }

@@ -20,6 +20,9 @@ export const ROWS = [
   { name: 'gateway-bearer-cold@basic', target: 'gwBasicCold', what: 'bearer-cold, identity.upstream: basic (every request opens the token and its sealed credential)', tokens: 'basicCold' },
   { name: 'gateway-bearer-hot@assertion', target: 'gwAssertion', what: 'bearer-hot, identity.upstream: assertion (ES256 JWT cached with the token, re-signed at half life)', tokens: 'hot' },
   { name: 'gateway-bearer-cold@assertion', target: 'gwAssertionCold', what: 'bearer-cold, identity.upstream: assertion (every request signs a new assertion)', tokens: 'cold' },
+  // The decision mode: nginx forwards, hlgw answers its auth_request (deploy/nginx/hlgw.conf as shipped, its access log on).
+  { name: 'nginx-bare', target: 'nginxBare', what: 'nginx 1 worker, keep-alive proxy_pass, no auth (bench/servers/nginx-bare.conf)' },
+  { name: 'nginx-decision-bearer-hot', target: 'nginxDecision', what: 'bearer-hot through nginx + hlgw in decision mode (auth_request to {prefix}/verify); CPU § is nginx + gateway', tokens: 'hot' },
   { name: 'gateway-workers-2', target: 'gwWorkers', what: 'bearer-hot with server.workers: 2 (2 cores shared with the load generator)', tokens: 'hot' },
 ];
 
@@ -36,6 +39,8 @@ export const GATEWAYS = {
   gwBasicCold: { name: 'gateway-basic-mode-cold', client: 'undici', cacheMaxEntries: 1_000, identity: { upstream: 'basic' } },
   gwAssertion: { name: 'gateway-assertion', client: 'undici', cacheMaxEntries: 100_000, identity: { upstream: 'assertion' } },
   gwAssertionCold: { name: 'gateway-assertion-cold', client: 'undici', cacheMaxEntries: 1_000, identity: { upstream: 'assertion' } },
+  // The decision mode's gateway: nginx on loopback is a trusted proxy (its X-Original-* are believed).
+  gwDecision: { name: 'gateway-decision', client: 'undici', cacheMaxEntries: 100_000, server: { trustedProxies: ['127.0.0.1'] } },
   gwWorkers: { name: 'gateway-workers-2', client: 'undici', cacheMaxEntries: 100_000, workers: 2 },
 };
 

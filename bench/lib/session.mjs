@@ -5,7 +5,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinSelf, pinning, spawnNode, stopAll, waitReady } from './children.mjs';
-import { startGateway, workersSupported } from './gateways.mjs';
+import { gatewayCpuSeconds, scrape, startGateway, workersSupported } from './gateways.mjs';
+import { startNginx, nginxMissing } from './nginx.mjs';
 import { GATEWAYS, ROWS, TOKEN_COUNTS, tokenSets } from './rows.mjs';
 import { seed } from './seed.mjs';
 
@@ -50,6 +51,8 @@ export async function openSession(o) {
     }
     // The tracing row's gateway exports its spans here (a sink answering 200: the cost measured is the gateway's).
     if (needed.has('gwTracing')) session.ctx.otlpUrl = `${(await startBare('otlp-sink', 'otlp-sink.mjs', plan)).url}/v1/traces`;
+    skipNginxRows(session, needed);
+    if (needed.has('nginxDecision')) needed.add('gwDecision');
     // Started together: start-up time is not measured, and it keeps --quick quick.
     const starts = [];
     if (needed.has('bareHttpProxy')) starts.push(['bareHttpProxy', startBare('bare-http-proxy', 'bare-http-proxy.mjs', plan, [upstream.url])]);
@@ -59,9 +62,30 @@ export async function openSession(o) {
     started.forEach((r, i) => { if (r.status === 'fulfilled') session.targets[starts[i][0]] = r.value; });
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
+    await startNginxTargets(session, needed);
     return session;
   } catch (err) {
     await session.close();
     throw err;
+  }
+}
+
+/** The nginx rows need nginx: without it they are skipped with the reason, the rest run. */
+function skipNginxRows(session, needed) {
+  const missing = ['nginxBare', 'nginxDecision'].some((t) => needed.has(t)) ? nginxMissing() : undefined;
+  if (missing === undefined) return;
+  for (const r of ROWS) if (r.target === 'nginxBare' || r.target === 'nginxDecision') session.skipped.push({ row: r.name, reason: missing });
+  needed.delete('nginxBare');
+  needed.delete('nginxDecision');
+}
+
+/** nginx in front of the upstream (bare), and in front of it asking the decision gateway (deploy/nginx/hlgw.conf). */
+async function startNginxTargets(session, needed) {
+  const { ctx, targets } = session;
+  if (needed.has('nginxBare')) targets.nginxBare = await startNginx('nginx-bare', 'bare', { upstreamUrl: ctx.upstreamUrl, ctx });
+  if (needed.has('nginxDecision')) {
+    const gateway = targets.gwDecision;
+    const gatewayCpu = async () => gatewayCpuSeconds(await scrape(gateway.admin));
+    targets.nginxDecision = await startNginx('nginx-decision', 'decision', { upstreamUrl: ctx.upstreamUrl, gateway, ctx, gatewayCpu });
   }
 }

@@ -493,6 +493,17 @@ const tracingSchema = z.strictObject({
   serviceName: z.string().min(1).default(DEFAULTS.traceServiceName),
 });
 
+const decisionSchema = z.strictObject({
+  /** Where the decision listener binds (an ingress beside the gateway: loopback or a private address). */
+  host: host.default('127.0.0.1'),
+  /**
+   * The decision mode's own listener (docs/OPERATIONS.md, "Behind nginx (decision mode)"): it answers
+   * `{endpoints.prefix}/verify` only, apart from the proxy port. Off unless set; `{prefix}/verify`
+   * is on the proxy port either way.
+   */
+  port: port.optional(),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
@@ -509,6 +520,7 @@ export const configSchema = z.strictObject({
   secrets: secretsSchema.prefault({}),
   log: logSchema.prefault({}),
   tracing: tracingSchema.optional(),
+  decision: decisionSchema.prefault({}),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;

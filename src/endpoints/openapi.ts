@@ -116,6 +116,7 @@ export function openApiDocument(prefix: string, version: string, morePaths: (pre
           responses: { 200: { description: 'RFC 7517 JWK Set', content: { 'application/jwk-set+json': { schema: { $ref: '#/components/schemas/JwkSet' } } } }, ...errors('not_found') },
         },
       },
+      [`${prefix}/verify`]: verifyPath(kit, bearerAuth),
       [`${prefix}/openapi.json`]: {
         get: { operationId: 'openapi', summary: 'This document', security: [{}], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
       },
@@ -135,4 +136,21 @@ export function openApiDocument(prefix: string, version: string, morePaths: (pre
       }])),
     },
   };
+}
+
+/** The decision mode (src/endpoints/verify.ts): an ingress's sub-request, answered with headers only. */
+function verifyPath(kit: OpenApiKit, bearerAuth: ErrorCode[]): Record<string, unknown> {
+  const original = [
+    { name: 'X-Original-Method', in: 'header', required: false, schema: { type: 'string' }, description: 'nginx: the original method (believed from server.trustedProxies only); Traefik sends X-Forwarded-Method' },
+    { name: 'X-Original-URI', in: 'header', required: false, schema: { type: 'string' }, description: 'nginx: the original URI, refused (400 token_in_query) when it carries a token; Traefik sends X-Forwarded-Uri' },
+  ];
+  const get = {
+    operationId: 'verify', security: [{}, { bearer: [] }], parameters: original,
+    summary: 'Decision mode for an ingress (nginx auth_request): 200 with the identity the API would receive for a valid Bearer token (X-Hlgw-Decision: allow); 200 with no identity for Basic, other schemes and anonymous requests (X-Hlgw-Decision: pass: forward them untouched); the proxy\'s refusals otherwise',
+    responses: {
+      200: { description: 'Allow or pass; the identity is in the answer\'s headers (identity.headers, Authorization, or the assertion header), the body is empty', headers: { 'X-Hlgw-Decision': { schema: { type: 'string', enum: ['allow', 'pass'] } } } },
+      ...kit.errors(...bearerAuth, 'token_in_query'),
+    },
+  };
+  return { get, head: { ...get, operationId: 'verifyHead' } };
 }

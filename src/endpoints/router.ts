@@ -24,9 +24,9 @@ interface Route {
  * reach the upstream. Unknown paths under the prefix are 404, known paths with another
  * method 405 with Allow; every failure is rendered by the one ErrorResponder.
  */
-export function createEndpoints(d: EndpointDeps, parts: { openApi: Record<string, unknown>; portal?: PortalRoutes }) {
+export function createEndpoints(d: EndpointDeps, parts: { openApi: Record<string, unknown>; verify: EndpointHandler; portal?: PortalRoutes }) {
   const auth = createCallerAuthenticator(d);
-  const { openApi, portal } = parts;
+  const { openApi, portal, verify } = parts;
   const routes: Route[] = [
     { pattern: /^\/oauth\/authorize$/, methods: { GET: authorizeEndpoint(d, auth), POST: authorizeEndpoint(d, auth) } },
     { pattern: /^\/oauth\/revoke$/, methods: { POST: oauthRevokeEndpoint(d, auth) } },
@@ -35,6 +35,8 @@ export function createEndpoints(d: EndpointDeps, parts: { openApi: Record<string
     { pattern: /^\/tokens\/([^/]+)$/, methods: { DELETE: revokeTokenEndpoint(d, auth) } },
     { pattern: /^\/portfolios\/([^/]+)\/token-policy$/, methods: { GET: getPolicyEndpoint(d, auth), PUT: putPolicyEndpoint(d, auth) } },
     { pattern: /^\/portfolios\/([^/]+)\/audit$/, methods: { GET: auditEndpoint(d, auth) } },
+    // The decision mode: an ingress's sub-request (src/endpoints/verify.ts); nginx's auth_request sends GET.
+    { pattern: /^\/verify$/, methods: { GET: verify, HEAD: verify } },
     { pattern: /^\/openapi\.json$/, methods: { GET: async ({ res }) => sendJson(res, 200, openApi) } },
   ];
   if (d.jwks) routes.push({ pattern: /^\/\.well-known\/jwks\.json$/, methods: { GET: jwksEndpoint(d.jwks) } });

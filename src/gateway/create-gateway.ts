@@ -21,6 +21,7 @@ import { openUserSource } from '../users/open-user-source.js';
 import type { UserSource } from '../users/types.js';
 import { buildAdmin } from './admin-part.js';
 import { contextOf, type GatewayDeps } from './context.js';
+import { buildDecision } from './decision-part.js';
 import { buildEdge } from './edge-part.js';
 import { buildEndpoints } from './endpoints-part.js';
 import { Housekeeping } from './housekeeping.js';
@@ -81,12 +82,12 @@ export interface Gateway {
    */
   reloadTls(): boolean;
   /**
-   * Binds both listeners; resolves with their URLs (port 0 in config picks a free port).
+   * Binds the proxy and admin listeners, and with decision.port the decision listener; resolves with their URLs (port 0 in config picks a free port).
    * `admin: 'relay'` (a server.workers worker): the primary serves admin.port, so the admin
    * listener binds only when the operator API is on, to a free loopback port the primary relays
    * the operator's calls to (src/cluster/primary.ts); `admin` is then its URL, or ''.
    */
-  listen(opts?: { admin?: boolean | 'relay' }): Promise<{ proxy: string; admin: string }>;
+  listen(opts?: { admin?: boolean | 'relay' }): Promise<{ proxy: string; admin: string; decision?: string }>;
   close(): Promise<void>;
 }
 
@@ -108,13 +109,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   const identity = buildIdentity(ctx, state, obs.metrics, housekeeping);
   const services = buildServices(ctx, state, identity, housekeeping);
-  const endpoints = buildEndpoints(ctx, state, identity, services, (req, code) => {
+  const endpoints = buildEndpoints(ctx, state, identity, services, obs.metrics, (req, code) => {
     obs.metrics.endpointError(code);
     obs.accessLog.refused(req, code);
   });
   const tracing = buildTracing(ctx);
   const edge = buildEdge(ctx, state, identity, services, obs, endpoints, deps.forwarder ?? config.upstream.client, tracing);
   const admin = buildAdmin(ctx, state, identity, services, obs, edge);
+  const decision = buildDecision(ctx, obs, endpoints); // decision.port: {prefix}/verify on a listener of its own
   const reloader = createReloader(ctx, state, services, obs);
 
   await state.start(); // the state from the store, then its change feed
@@ -142,13 +144,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       const adminUrl = a === true ? await listenOn(adminServer, config.admin.host, config.admin.port, 'admin.port')
         : a === 'relay' && admin.hasOperatorApi ? await listenOn(adminServer, '127.0.0.1', 0, 'operator relay port')
         : '';
-      return { proxy, admin: adminUrl };
+      const decisionUrl = await decision.listen();
+      return { proxy, admin: adminUrl, ...(decisionUrl === undefined ? {} : { decision: decisionUrl }) };
     },
     async close() {
       housekeeping.stop();
       state.stop();
       obs.stop();
-      await Promise.all([edge.stop(DRAIN_MS), admin.stop()]);
+      await Promise.all([edge.stop(DRAIN_MS), admin.stop(), decision.stop()]);
       await Promise.all([services.stop(), tracing.stop()]); // the spans of the drained requests are exported
     },
   };

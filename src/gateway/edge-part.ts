@@ -6,11 +6,9 @@ import { ConnectionDrain } from '../http/drain.js';
 import { createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-headers.js';
 import { createProxyListener } from '../http/server-tls.js';
 import { ReplayRejections } from '../identity/replay-rejections.js';
-import { createUpstreamInjector } from '../identity/upstream-identity.js';
 import { stripSessionCookie } from '../portal/session-cookie.js';
 import { redactPath } from '../secrets/redact-url.js';
 import type { ForwarderName } from '../proxy/forwarder.js';
-import { resolveServiceAuthorization } from './config-secrets.js';
 import type { GatewayContext } from './context.js';
 import type { Endpoints } from './endpoints-part.js';
 import { createRequestHandler } from './handle-request.js';
@@ -51,7 +49,7 @@ export function buildEdge(
       trustedProxies: config.server.trustedProxies,
       upstreamHost: config.upstream.preserveHost ? undefined : new URL(config.upstream.url).host,
     }),
-    injectIdentity: createUpstreamInjector(resolveServiceAuthorization(config, ctx.env), ctx.now),
+    injectIdentity: id.injectIdentity,
     validator: id.validator, forwarder: tracer ? tracer.forwarder(forwarder) : forwarder, errors, metrics,
     ...(tracer ? { tracer } : {}),
     ...(replays ? { trackReplay: (req: IncomingMessage, entry: Parameters<ReplayRejections['track']>[1]) => replays.track(req, entry) } : {}),

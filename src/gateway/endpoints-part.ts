@@ -2,7 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { SSO_DEFAULTS } from '../config/sso-schema.js';
 import type { EndpointDeps } from '../endpoints/context.js';
 import { createEndpoints } from '../endpoints/router.js';
+import { verifyEndpoint } from '../endpoints/verify.js';
 import type { ErrorCode } from '../errors.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
 import { CompanyDirectory } from '../lifecycle/company-directory.js';
 import { createPortal } from '../portal/portal-router.js';
 import { managerRoleOf } from '../users/open-user-source.js';
@@ -22,7 +24,7 @@ export type Endpoints = ReturnType<typeof createEndpoints>;
  * `onError` sees every error they answer (metrics, access log).
  */
 export function buildEndpoints(
-  ctx: GatewayContext, s: StatePart, id: IdentityPart, services: ServicesPart,
+  ctx: GatewayContext, s: StatePart, id: IdentityPart, services: ServicesPart, metrics: Pick<GatewayMetrics, 'decision'>,
   onError: (req: IncomingMessage, code: ErrorCode) => void,
 ): Endpoints {
   const { config, now } = ctx;
@@ -57,5 +59,15 @@ export function buildEndpoints(
     },
     replaysCredential: id.upstreamIdentity.sealsCredential,
   }) : undefined;
-  return createEndpoints(d, { openApi: gatewayOpenApiDocument(config.endpoints.prefix), ...(portal ? { portal } : {}) });
+  // The decision mode ({prefix}/verify): the proxy path's validator and identity, answered to an ingress.
+  const verify = verifyEndpoint({
+    maxTokenBytes: config.tokens.maxTokenBytes,
+    trustedProxies: ctx.trustedProxies,
+    validator: id.validator,
+    injectIdentity: id.injectIdentity,
+    isStateStale: s.freshness ? () => s.freshness!.isStale() : undefined,
+    onTokenUse: (tokenId) => services.usage.touch(tokenId),
+    onDecision: (decision) => metrics.decision(decision),
+  });
+  return createEndpoints(d, { openApi: gatewayOpenApiDocument(config.endpoints.prefix), verify, ...(portal ? { portal } : {}) });
 }

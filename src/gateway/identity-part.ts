@@ -1,8 +1,9 @@
 import { chooseUpstreamIdentity, usedModes, type UpstreamIdentityModes } from '../identity/choose-mode.js';
 import { SigningKeyRing } from '../identity/signing-keys.js';
-import type { UpstreamIdentity } from '../identity/upstream-identity.js';
+import { createUpstreamInjector, type UpstreamIdentity } from '../identity/upstream-identity.js';
 import { TokenValidator, type ValidatorObserver } from '../token/validator.js';
 import { providerBinding } from '../users/sso/provider-binding.js';
+import { resolveServiceAuthorization } from './config-secrets.js';
 import type { GatewayContext } from './context.js';
 import type { Housekeeping } from './housekeeping.js';
 import type { StatePart } from './state-part.js';
@@ -13,6 +14,8 @@ export interface IdentityPart {
   /** `identity.upstream: assertion`: the signing keys (shared through the store); undefined in other modes. */
   readonly signingKeys: SigningKeyRing | undefined;
   readonly validator: TokenValidator<UpstreamIdentity>;
+  /** Step 7 of the request path: what the upstream gets set on a header object (the proxy's request, the decision's answer). */
+  readonly injectIdentity: ReturnType<typeof createUpstreamInjector>;
   /** Reads the signing keys (assertion mode) before the first request. */
   start(): Promise<void>;
 }
@@ -41,6 +44,7 @@ export function buildIdentity(ctx: GatewayContext, s: StatePart, observer: Valid
   });
   return {
     upstreamIdentity, signingKeys, validator,
+    injectIdentity: createUpstreamInjector(resolveServiceAuthorization(config, ctx.env), now),
     async start() {
       await signingKeys?.refresh(now());
     },

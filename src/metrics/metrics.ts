@@ -6,6 +6,9 @@ import type { CacheOutcome, ValidatorObserver } from '../token/validator.js';
 /** Auth method label values: closed, never user data. */
 export type AuthLabel = 'none' | 'basic' | 'bearer' | 'other' | 'malformed';
 /** What the gateway decided; upstream failures are counted in hlgw_upstream_errors_total. */
+/** `{prefix}/verify` (src/endpoints/verify.ts): `allow` a valid Bearer token, `pass` untouched (Basic, other, none), `deny` refused. */
+export type DecisionLabel = 'allow' | 'pass' | 'deny';
+
 export type OutcomeLabel = 'forwarded' | 'rejected' | 'endpoint';
 /** `request`: the upstream request could not be built (an invalid header value); nothing was sent. */
 export type UpstreamErrorKind = 'unreachable' | 'timeout' | 'reset' | 'request' | 'tls';
@@ -59,6 +62,7 @@ export class GatewayMetrics implements ValidatorObserver {
   private readonly upstreamErrors = new Map<UpstreamErrorKind, Inc>();
   private readonly endpointErrors = new Map<ErrorCode, Inc>();
   private readonly failures = new Map<FailureCode, Inc>();
+  private readonly decisions = new Map<DecisionLabel, Inc>();
   readonly upstreamDuration: Obs;
 
   constructor(opts: { cacheEntries: () => number; revokedEntries: () => number; defaultMetrics?: boolean }) {
@@ -99,6 +103,10 @@ export class GatewayMetrics implements ValidatorObserver {
     const failures = new FastCounter('hlgw_request_failures_total', 'Proxy-port requests a step of the gateway failed to complete (answered 500 or 503), by code', this.registry);
     for (const c of FAILURE_CODES) this.failures.set(c, failures.child({ code: c }));
 
+    // The decision mode's answers to an ingress (nginx auth_request), beside the requests they arrive as.
+    const decisions = new FastCounter('hlgw_decisions_total', 'Answers of {prefix}/verify to an ingress, by decision (allow, pass untouched, deny)', this.registry);
+    for (const c of ['allow', 'pass', 'deny'] as const) this.decisions.set(c, decisions.child({ decision: c }));
+
     new Gauge({ name: 'hlgw_token_cache_entries', help: 'Verified tokens in the cache', registers, collect() { this.set(opts.cacheEntries()); } });
     new Gauge({ name: 'hlgw_revoked_tokens', help: 'Revoked, unexpired token ids held in memory', registers, collect() { this.set(opts.revokedEntries()); } });
   }
@@ -119,6 +127,10 @@ export class GatewayMetrics implements ValidatorObserver {
   /** A request the gateway could not complete (`internal`: a step threw; `signing_key_unusable`: see docs/ERRORS.md). */
   requestFailure(code: FailureCode): void {
     this.failures.get(code)!.inc();
+  }
+
+  decision(d: DecisionLabel): void {
+    this.decisions.get(d)!.inc();
   }
 
   cache(outcome: CacheOutcome): void {

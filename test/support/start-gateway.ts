@@ -16,6 +16,8 @@ export interface TestGateway {
   url: string;
   admin: string;
   config: GatewayConfig;
+  /** The decision listener's URL, when the config sets decision.port. */
+  decision?: string;
   /** Every log line the gateway wrote (for "secrets never logged" checks). */
   logs: string[];
   close(): Promise<void>;
@@ -54,7 +56,7 @@ export async function startGateway(o: StartOptions): Promise<TestGateway> {
   const gw = await createGateway({ config, store, masterKey, logger, clock: o.clock, env: o.env ?? {}, forwarder: o.forwarder });
   const urls = await gw.listen();
   return {
-    gw, url: urls.proxy, admin: urls.admin, config, logs,
+    gw, url: urls.proxy, admin: urls.admin, ...(urls.decision === undefined ? {} : { decision: urls.decision }), config, logs,
     async close() {
       await gw.close();
       if (!o.store) await store.close();

@@ -35,12 +35,14 @@ const SYSTEM_TOOLS = {
   // A user and mount namespace with the root filesystem read-only: the Kubernetes pod's
   // readOnlyRootFilesystem (test/deploy/kubernetes.test.ts). Linux only.
   unshare: { debian: 'util-linux', elsewhere: 'run the suite on Linux (unshare is util-linux\'s)' },
+  // The decision mode's ingress (deploy/nginx/); `nginx -v` prints its version on stderr, exit 0.
+  nginx: { debian: 'nginx', elsewhere: 'brew install nginx', versionFlag: '-v' },
 } as const satisfies Record<string, ToolSource>;
 
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
 
 /** What this suite needs today. */
-export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool', 'haproxy', 'unshare'];
+export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool', 'haproxy', 'nginx', 'unshare'];
 
 /** `undefined` when the tool runs; otherwise the one line that says how to get it. */
 export type ToolStatus = string | undefined;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { packageVersion } from './version.js';
 import { checkReferencedFiles } from './cli/check-config-files.js';
 import { describeListenError, type ListenFailure } from './http/listen-error.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, resolveConfigPath } from './config/load.js';
@@ -70,11 +70,3 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   process.exit(1);
 });
 
-/** The version in package.json (dist/cli.js and src/cli.ts both sit one level below it). */
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}

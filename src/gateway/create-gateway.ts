@@ -19,6 +19,7 @@ import type { Store } from '../store/types.js';
 import type { TokenValidator } from '../token/validator.js';
 import { openUserSource } from '../users/open-user-source.js';
 import type { UserSource } from '../users/types.js';
+import { packageVersion } from '../version.js';
 import { buildAdmin } from './admin-part.js';
 import { contextOf, type GatewayDeps } from './context.js';
 import { buildDecision } from './decision-part.js';
@@ -102,13 +103,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config } = ctx;
   const housekeeping = new Housekeeping(ctx.timers, ctx.log);
   const initialUsers = await openUserSource(config, ctx.readFile); // reads users.file (a reload reads it again)
+  const version = packageVersion(); // package.json, once: hlgw_build_info
 
   const state = buildState(ctx, initialUsers, housekeeping);
   const obs = buildObservability(ctx, state, {
     cacheEntries: () => identity.validator.size, isEndpoint: (url) => endpoints.matches(url), ready: () => admin.ready(),
-  });
+  }, version);
   const identity = buildIdentity(ctx, state, obs.metrics, housekeeping);
-  const services = buildServices(ctx, state, identity, housekeeping);
+  const services = buildServices(ctx, state, identity, housekeeping, obs.tokenMetrics);
   const endpoints = buildEndpoints(ctx, state, identity, services, obs.metrics, (req, code) => {
     obs.metrics.endpointError(code);
     obs.accessLog.refused(req, code);

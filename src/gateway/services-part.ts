@@ -4,7 +4,7 @@ import { CompanyPlacement } from '../lifecycle/company-placement.js';
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
 import { revokeTokensOfRemovedUsers } from '../lifecycle/revoke-removed-users.js';
 import { SsoAdmission } from '../lifecycle/sso-admission.js';
-import { TokenService } from '../lifecycle/token-service.js';
+import { TokenService, type TokenEvents } from '../lifecycle/token-service.js';
 import { UsageRecorder } from '../lifecycle/usage-recorder.js';
 import { DEFAULTS } from '../config/schema.js';
 import { SessionManager } from '../portal/sessions.js';
@@ -44,10 +44,10 @@ export interface ServicesPart {
   stop(): Promise<void>;
 }
 
-export function buildServices(ctx: GatewayContext, s: StatePart, id: IdentityPart, housekeeping: Housekeeping): ServicesPart {
+export function buildServices(ctx: GatewayContext, s: StatePart, id: IdentityPart, housekeeping: Housekeeping, tokenEvents: TokenEvents): ServicesPart {
   const { config, store, log, now } = ctx;
   const audit = new AuditTrail(store, now, log);
-  const tokens = new TokenService(store, s.state, now, { sealCredential: id.upstreamIdentity.sealsCredential });
+  const tokens = new TokenService(store, s.state, now, { sealCredential: id.upstreamIdentity.sealsCredential, events: tokenEvents });
   const placement = new CompanyPlacement({ store, tree: s.tree, revoke: (t) => tokens.revoke(t, 'reparented'), audit, now, log });
   const sessions = new SessionManager(store, ctx.clock, {
     idleMs: config.portal.idleMinutes * 60_000,

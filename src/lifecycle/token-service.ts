@@ -22,6 +22,12 @@ export interface IssuedToken {
   revoked: string[];
 }
 
+/** What the token lifecycle reports as it happens (metrics); the composition root injects it. */
+export interface TokenEvents {
+  issued(): void;
+  revoked(reason: RevokeReason, count: number): void;
+}
+
 export type TokenStatus = 'active' | 'expired' | 'revoked';
 
 /** Issuing (one active personal token per user), listing and revoking tokens. */
@@ -31,7 +37,7 @@ export class TokenService {
     private readonly state: TokenState,
     private readonly now: () => number,
     /** `identity.upstream: basic`: tokens issued with a credential carry it, sealed (src/identity/replay-credential.ts). */
-    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean } = { sealCredential: () => false },
+    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean; events?: TokenEvents } = { sealCredential: () => false },
   ) {}
 
   /**
@@ -72,6 +78,8 @@ export class TokenService {
       portfolioId: p.companyId,
     };
     const revoked = await this.store.insertToken(record, { revokePreviousOfUser: true, now: nowMs });
+    this.opts.events?.issued();
+    this.opts.events?.revoked('renewed', revoked.length);
     return { token, record, revoked };
   }
 
@@ -85,7 +93,9 @@ export class TokenService {
 
   /** True when this call revoked it. */
   async revoke(tokenId: string, reason?: RevokeReason): Promise<boolean> {
-    return this.store.revokeToken(tokenId, this.now(), reason);
+    const done = await this.store.revokeToken(tokenId, this.now(), reason);
+    if (done) this.opts.events?.revoked(reason ?? 'revoked', 1);
+    return done;
   }
 
   /** `revoked` also covers tokens of an older key generation or of a disabled portfolio; `expired` the duration in force. */

@@ -49,7 +49,7 @@ describe('deploy/grafana/hlgw-dashboard.json', () => {
   it.each([
     'Requests by auth and outcome', 'Latency p50 / p99', 'Upstream latency', 'Upstream errors', 'Token validations by result',
     'Token cache hit ratio', 'Token cache entries', 'Revoked token ids', 'State lag', 'State propagation p50 / p99', 'Store up',
-    'Process memory', 'Event-loop lag',
+    'Process memory', 'Event-loop lag', 'Process CPU', 'Tokens issued and revoked',
   ])('has the panel "%s"', (title) => {
     expect(queryPanels.map((p) => p.title)).toContain(title);
   });

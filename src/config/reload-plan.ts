@@ -5,7 +5,7 @@ import type { GatewayConfig } from './schema.js';
  * key path prefix. Everything else (listeners, store, upstream, identity headers, cache sizes...)
  * is built once at start; a change there is reported and waits for the next restart.
  */
-const RELOADABLE = ['users', 'portfolios.allowed', 'log.level', 'log.access', 'log.accessSampleRate', 'endpoints.failedLogins'] as const;
+const RELOADABLE = ['users', 'portfolios.allowed', 'log.level', 'log.access', 'log.accessSampleRate', 'log.accessUserIds', 'endpoints.failedLogins'] as const;
 /** Under `users` but wired into the endpoints at start. */
 const NOT_RELOADABLE_UNDER_USERS = ['users.managerRole'];
 

@@ -467,6 +467,12 @@ const logSchema = z.strictObject({
   access: z.enum(['off', 'all', 'sampled']).default('off'),
   /** Share of requests logged when `access: sampled`, from 0 to 1. */
   accessSampleRate: z.number().min(0).max(1).default(DEFAULTS.accessSampleRate),
+  /**
+   * Also write the user id of a valid Bearer token's owner in its access log line (`userId`); off
+   * by default, as a user id is personal data. The token id and company are always written (not
+   * secrets: they name which token was used, never open it). Reloadable (SIGHUP).
+   */
+  accessUserIds: z.boolean().default(false),
 });
 
 /**

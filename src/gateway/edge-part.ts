@@ -53,7 +53,10 @@ export function buildEdge(
     validator: id.validator, forwarder: tracer ? tracer.forwarder(forwarder) : forwarder, errors, metrics,
     ...(tracer ? { tracer } : {}),
     ...(replays ? { trackReplay: (req: IncomingMessage, entry: Parameters<ReplayRejections['track']>[1]) => replays.track(req, entry) } : {}),
-    onTokenUse: (tokenId) => services.usage.touch(tokenId),
+    onTokenUse(req, claims) {
+      services.usage.touch(claims.tokenId);
+      accessLog.identified(req, claims);
+    },
     endpoints,
     isStateStale: s.freshness ? () => s.freshness!.isStale() : undefined,
     onFailure(req, code, err) {

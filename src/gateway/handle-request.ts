@@ -9,6 +9,7 @@ import { hasTokenInUrl } from '../http/token-in-url.js';
 import type { AuthLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { Forwarder } from '../proxy/forwarder.js';
 import type { RequestTracer } from '../tracing/request-tracer.js';
+import type { TokenClaims } from '../token/format.js';
 import type { TokenValidator, VerifiedToken } from '../token/validator.js';
 
 export interface RequestPathDeps {
@@ -26,8 +27,8 @@ export interface RequestPathDeps {
   metrics: GatewayMetrics;
   /** Basic mode: remember that this request replays the entry's credential (src/identity/replay-rejections.ts). */
   trackReplay?(req: IncomingMessage, entry: VerifiedToken<UpstreamIdentity>): void;
-  /** Called for each successful Bearer use (last_used_at, batched off the hot path). */
-  onTokenUse?(tokenId: string): void;
+  /** Called for each successful Bearer use (last_used_at, batched off the hot path; the access log's who). */
+  onTokenUse?(req: IncomingMessage, claims: TokenClaims): void;
   /** Every rejection (the access log notes its code; with log.level debug, a log line). */
   onReject?(req: IncomingMessage, code: ErrorCode): void;
   /**
@@ -143,7 +144,7 @@ function authenticated(d: RequestPathDeps, req: IncomingMessage, res: ServerResp
   if (res.destroyed) return; // the client left while we verified
   d.injectIdentity(req.headers, r.extra);
   d.trackReplay?.(req, r);
-  d.onTokenUse?.(r.claims.tokenId);
+  d.onTokenUse?.(req, r.claims);
   d.forwarder.forward(req, res, framing, 'bearer', t0);
 }
 

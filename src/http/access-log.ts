@@ -4,10 +4,11 @@ import { classifyAuthorization } from '../auth/classify-authorization.js';
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { redactPath } from '../secrets/redact-url.js';
+import type { TokenClaims } from '../token/format.js';
 import { clientAddress } from './forwarded-headers.js';
 
 export type AccessMode = 'off' | 'all' | 'sampled';
-export interface AccessSettings { access: AccessMode; accessSampleRate: number }
+export interface AccessSettings { access: AccessMode; accessSampleRate: number; accessUserIds: boolean }
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** What one request has told the log so far; written once its response is done. */
@@ -21,6 +22,8 @@ interface Entry {
   client: string;
   code: ErrorCode | undefined;
   upstreamMs: number | undefined;
+  /** The verified Bearer token's claims (a reference: read when the line is written). */
+  token: TokenClaims | undefined;
 }
 
 const ENTRY = Symbol('hlgw.accessLog');
@@ -36,8 +39,10 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * upstreamStatus and upstreamMs (when the upstream answered), durationMs, bytesIn (the request
  * body: its Content-Length, or what was read from the connection for a chunked one), bytesOut
  * (written to the connection for the response, head and body), client (the address after
- * server.trustedProxies), aborted (the client left before the answer was complete). Nothing else of the request is read: no Authorization,
- * cookie, token, password or query string can reach it.
+ * server.trustedProxies), aborted (the client left before the answer was complete); for a
+ * Bearer request whose token was verified, tokenId and companyId (who: not secrets, they cannot
+ * open anything) and, with `log.accessUserIds`, userId. Nothing else of the request is read: no
+ * Authorization, cookie, token, password or query string can reach it.
  *
  * Off, it costs one comparison per request. On, one `close` listener and one log line per logged
  * request; its cost is measured in bench/RESULTS.md. Settings change at runtime (SIGHUP).
@@ -45,6 +50,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export class AccessLog {
   private mode: AccessMode = 'off';
   private rate = 0;
+  private userIds = false;
   private readonly out: Logger;
 
   constructor(
@@ -60,6 +66,7 @@ export class AccessLog {
   configure(s: AccessSettings): void {
     this.mode = s.access;
     this.rate = s.accessSampleRate;
+    this.userIds = s.accessUserIds;
   }
 
   /** `handler`, with a line for each chosen request. */
@@ -72,7 +79,7 @@ export class AccessLog {
         t0: performance.now(), socket, read0: socket.bytesRead, written0: socket.bytesWritten,
         auth: classifyAuthorization(req.headers.authorization, this.o.maxTokenBytes).kind,
         body: declaredBody(req.headers),
-        client: clientAddress(req, this.o.trustedProxies), code: undefined, upstreamMs: undefined,
+        client: clientAddress(req, this.o.trustedProxies), code: undefined, upstreamMs: undefined, token: undefined,
       };
       (req as Tagged)[ENTRY] = entry;
       res.once('close', () => this.write(req, res, entry));
@@ -84,6 +91,15 @@ export class AccessLog {
   refused(req: IncomingMessage, code: ErrorCode): void {
     const e = (req as Tagged)[ENTRY];
     if (e !== undefined) e.code = code;
+  }
+
+  /**
+   * `req`'s Bearer token was verified: its claims are kept by reference (no copy), for the line.
+   * Access log off: one property read that finds nothing.
+   */
+  identified(req: IncomingMessage, claims: TokenClaims): void {
+    const e = (req as Tagged)[ENTRY];
+    if (e !== undefined) e.token = claims;
   }
 
   /** The upstream's response headers for `req` arrived after `seconds`. */
@@ -111,6 +127,9 @@ export class AccessLog {
       bytesIn: e.body === 'chunked' ? e.socket.bytesRead - e.read0 : e.body,
       bytesOut: e.socket.bytesWritten - e.written0,
       client: e.client,
+      tokenId: e.token?.tokenId,
+      companyId: e.token?.companyId,
+      userId: this.userIds ? e.token?.userId : undefined,
       // A client that left before the answer was complete.
       aborted: res.writableFinished ? undefined : true,
     }, 'access');

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, call } from '../support/http-call.js';
 import { PASS_PHRASE, USERS, usersFilePath, type DemoUser } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
-import { startGateway, type TestGateway } from '../support/start-gateway.js';
+import { enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
 
 interface AccessLine {
   log: string; time: number; requestId?: string; method: string; path: string; status?: number; auth: string; outcome: string;
   reason?: string; upstreamStatus?: number; upstreamMs?: number; durationMs: number; bytesIn: number; bytesOut: number; client: string;
+  tokenId?: string; companyId?: string; userId?: string;
 }
 const accessLines = (t: TestGateway): AccessLine[] => t.logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('"log":"access"')).map((l) => JSON.parse(l));
 
@@ -105,6 +106,14 @@ describe('log.access: all, flooded with every kind of secret', () => {
     expect(byPath('/auth/portfolios/acme/token-policy')).toMatchObject({ method: 'PUT', status: 200, outcome: 'endpoint' });
     for (const l of lines) expect(typeof l.time).toBe('number');
   });
+
+  it('says which token and company a verified Bearer request came with, and no user id by default', async () => {
+    const [alice] = await t.gw.tokens.list(USERS.alice.companyId, USERS.alice.userId);
+    const lines = accessLines(t);
+    expect(lines.find((l) => l.path === '/api/bearer')).toMatchObject({ tokenId: alice!.tokenId, companyId: USERS.alice.companyId });
+    expect(lines.filter((l) => l.tokenId !== undefined).map((l) => l.path)).toEqual(['/api/bearer']); // refused, Basic, anonymous: none
+    for (const l of lines) expect(JSON.stringify(l)).not.toContain(`"${USERS.alice.userId}"`);
+  });
 });
 
 describe('log.access settings', () => {
@@ -126,6 +135,22 @@ describe('log.access settings', () => {
       for (let i = 0; i < 5; i++) await call(t.url, `/n${i}`);
       for (let i = 0; i < 100 && accessLines(t).length < expected; i++) await new Promise((r) => setTimeout(r, 10));
       expect(accessLines(t)).toHaveLength(expected);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('writes the user id of a verified Bearer request with accessUserIds, and only then', async () => {
+    const t = await startGateway({ upstreamUrl: up.url, config: { log: { access: 'all', accessUserIds: true } } });
+    try {
+      const { token, record } = await enableAndIssue(t);
+      await call(t.url, '/who', { headers: { authorization: `Bearer ${token}` } });
+      await call(t.url, '/anonymous');
+      for (let i = 0; i < 100 && accessLines(t).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      const [who, anonymous] = [accessLines(t).find((l) => l.path === '/who'), accessLines(t).find((l) => l.path === '/anonymous')];
+      expect(who).toMatchObject({ auth: 'bearer', outcome: 'forwarded', tokenId: record.tokenId, companyId: record.companyId, userId: record.userId });
+      expect(anonymous).toMatchObject({ auth: 'none' });
+      expect(anonymous).not.toHaveProperty('userId');
     } finally {
       await t.close();
     }

@@ -31,7 +31,8 @@ program
     if (await serveClustered(opts.config)) return;
     const source = resolveConfigPath(opts.config, process.env);
     const running = await serve({ configPath: opts.config });
-    process.stdout.write(banner(running.gateway.config, running, source) + '\n');
+    // stderr: stdout carries only the JSON log lines a shipper parses.
+    process.stderr.write(banner(running.gateway.config, running, source) + '\n');
     stopOnSignals(running, running.gateway.config.server.shutdownDelaySeconds * 1000);
     // Reload without dropping a connection (docs/OPERATIONS.md, "Reload"); the TLS certificates too.
     process.on('SIGHUP', () => void running.reload());

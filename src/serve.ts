@@ -65,7 +65,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   };
 }
 
-/** The human banner printed by the CLI (stdout), next to the JSON log line. */
+/** The human banner printed by the CLI on stderr, so stdout holds only JSON log lines. */
 export function banner(config: GatewayConfig, r: Running, source: string | undefined): string {
   const demoUrl = r.demo ? `http://${(r.demo.address() as AddressInfo).address}:${(r.demo.address() as AddressInfo).port}` : undefined;
   return startBanner(config, { proxy: r.urls.proxy, admin: r.urls.admin, source, forwarder: r.gateway.forwarderName, demoUrl });

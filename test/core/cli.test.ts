@@ -152,7 +152,7 @@ describe('hlgw CLI', () => {
     });
     afterAll(() => up.stop());
 
-    it('starts, prints where it listens, forwards, and stops cleanly on SIGTERM', async () => {
+    it('starts, prints where it listens on stderr, forwards, and stops cleanly on SIGTERM; stdout holds only JSON lines', async () => {
       const file = join(dir, 'ok.yaml');
       writeFileSync(file, [
         'server: { host: 127.0.0.1, port: 0 }',
@@ -162,10 +162,12 @@ describe('hlgw CLI', () => {
         `secrets: { masterKeyFile: "${join(dir, 'master.key')}" }`,
       ].join('\n'));
       const child = spawn(process.execPath, [CLI, 'serve', '--config', file], { env: { PATH: process.env.PATH } });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       try {
         let out = '';
         const url = await new Promise<string>((resolve, reject) => {
-          child.stdout.on('data', (d: Buffer) => {
+          child.stderr.on('data', (d: Buffer) => {
             out += d.toString();
             const m = out.match(/hlgw is listening on (http:\/\/127\.0\.0\.1:\d+)/);
             if (m) resolve(m[1]!);
@@ -181,6 +183,10 @@ describe('hlgw CLI', () => {
         const code = await new Promise((r) => child.on('exit', r));
         expect(code).toBe(0);
       }
+      // A log shipper reading stdout as JSON: every line parses, the start and stop lines are there.
+      const lines = stdout.split('\n').filter((l) => l !== '');
+      expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('hlgw listening');
+      expect(stdout).not.toContain('hlgw is listening on');
     });
   });
 });

@@ -79,9 +79,11 @@ async function reloadConfig(gateway: Gateway, source: string | undefined, env: N
   const file = source ?? '<defaults>';
   try {
     const plan = await gateway.reload(loadConfigFile(source, env));
-    log.info({ file, applied: plan.applied, restartNeeded: plan.restartNeeded }, plan.restartNeeded.length > 0
-      ? `config reloaded; changes to ${plan.restartNeeded.join(', ')} apply at the next restart`
-      : 'config reloaded');
+    // The users file is read again on every reload even when no key changed: the line says so.
+    const users = plan.usersFile ? ' (users file re-read)' : '';
+    log.info({ file, applied: plan.applied, usersFile: plan.usersFile, restartNeeded: plan.restartNeeded }, plan.restartNeeded.length > 0
+      ? `config reloaded${users}; changes to ${plan.restartNeeded.join(', ')} apply at the next restart`
+      : `config reloaded${users}`);
     return true;
   } catch (err) {
     gateway.configMetrics.reloaded('failure');

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http-call.js';
+import { GatewayProcess } from '../support/gateway-process.js';
+import { USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 
 /** The `hlgw` bin as users run it: the compiled dist/cli.js (npm test builds it first). */
@@ -25,6 +27,8 @@ function runAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
+    // Nothing on stdin, as in a pipeline or a CI job: a secret it would read is not there.
+    child.stdin.end();
   });
 }
 
@@ -188,5 +192,44 @@ describe('hlgw CLI', () => {
       expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('hlgw listening');
       expect(stdout).not.toContain('hlgw is listening on');
     });
+  });
+});
+
+describe('hlgw CLI: what to change, in one line', () => {
+  let g: GatewayProcess;
+  let up: RecordingUpstream;
+  const as = { HLGW_LOGIN: USERS.alice.login, HLGW_PASSWORD: USERS.alice.password };
+  beforeAll(async () => {
+    up = await new RecordingUpstream().start();
+    g = await GatewayProcess.start('cli-hints', { upstream: { url: up.url }, store: { type: 'sqlite', path: join(dir, 'hints.sqlite') } });
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await up.stop();
+  });
+
+  it('no terminal and no HLGW_PASSWORD: names the variable', async () => {
+    const r = await runAsync(['token', 'list', '--url', g.url], { HLGW_LOGIN: USERS.alice.login });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^hlgw: no input on stdin and no terminal to prompt on: set HLGW_PASSWORD or pipe the secret on stdin\n$/);
+  });
+
+  it.each([
+    ['--url ending in /auth', () => ['token', 'list', '--url', `${g.url}/auth`], as,
+      /^hlgw: HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/auth\/auth\/tokens: --url ends in \/auth, which the CLI adds itself: give the gateway's base URL \(http:\/\/127\.0\.0\.1:\d+\)\n$/],
+    ['--url on the admin port', () => ['token', 'list', '--url', g.admin], as,
+      /^hlgw: HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/auth\/tokens: no hlgw endpoints here: --url \(HLGW_URL\) must be the gateway's proxy port, not the admin port/],
+    ['portfolios list with the operator API off', () => ['portfolios', 'list', '--admin-url', g.admin], { HLGW_OPERATOR_TOKEN: 'operator-secret-0123456789-abcdefghij' },
+      /^hlgw: HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/portfolios: the operator API is off: set admin\.operatorToken in the gateway's config/],
+  ])('%s → a one-line hint', async (_what, args, env, expected) => {
+    const r = await runAsync(args(), env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(expected);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a real 404 of an endpoint (an unknown token id) gets no hint', async () => {
+    const r = await runAsync(['token', 'revoke', 'nope', '--url', g.url], as);
+    expect(r.stderr).toMatch(/^hlgw: HTTP 404 from \S+\/auth\/tokens\/nope: not found \(not_found\)\n$/);
   });
 });

@@ -50,30 +50,3 @@ describe.each((['sqlite', 'redis'] as const).filter((k) => k !== 'redis' || !lac
     expect((await g.request('GET', '/auth/tokens', { as: USERS.bob })).status).toBe(200);
   });
 });
-
-/** Two instances on one Redis: the budget is the store's, so failures on one refuse the login on the other. */
-describe.skipIf(lacks('redis-server'))('failed-login limits shared by two instances on one Redis', () => {
-  const redis = new RedisServer();
-  const upstream = new RecordingUpstream();
-  let a: GatewayProcess;
-  let b: GatewayProcess;
-
-  beforeAll(async () => {
-    await Promise.all([upstream.start(), redis.start()]);
-    const config = { upstream: { url: upstream.url }, store: { type: 'redis', url: redis.url } };
-    [a, b] = await Promise.all([GatewayProcess.start('login-shared-a', config), GatewayProcess.start('login-shared-b', config)]);
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled([a?.stop(), b?.stop()]);
-    await Promise.allSettled([redis.stop(), upstream.stop()]);
-  });
-
-  it('10 wrong passwords on instance A: the right password on instance B is answered 429', async () => {
-    expect((await b.request('GET', '/auth/tokens', { as: USERS.alice })).status).toBe(200);
-    for (let i = 0; i < 10; i++) {
-      expect((await call(a.url, '/auth/tokens', { headers: { authorization: basic(USERS.alice.login, `guess-${i}`) } })).status).toBe(401);
-    }
-    expect((await call(b.url, '/auth/tokens', { headers: { authorization: basic(USERS.alice.login, USERS.alice.password) } })).status).toBe(429);
-  });
-});

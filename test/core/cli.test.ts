@@ -9,6 +9,8 @@ import { call } from '../support/http-call.js';
 import { GatewayProcess } from '../support/gateway-process.js';
 import { USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
+import { RedisServer } from '../support/redis-server.js';
+import { lacks } from '../support/requires.js';
 
 /** The `hlgw` bin as users run it: the compiled dist/cli.js (npm test builds it first). */
 const CLI = 'dist/cli.js';
@@ -231,5 +233,36 @@ describe('hlgw CLI: what to change, in one line', () => {
   it('a real 404 of an endpoint (an unknown token id) gets no hint', async () => {
     const r = await runAsync(['token', 'revoke', 'nope', '--url', g.url], as);
     expect(r.stderr).toMatch(/^hlgw: HTTP 404 from \S+\/auth\/tokens\/nope: not found \(not_found\)\n$/);
+  });
+});
+
+describe('hlgw check-config --connect: one line per check', () => {
+  const config = (redisUrl: string) => {
+    const file = join(dir, `connect-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, `store: { type: redis, url: "${redisUrl}" }\nsecrets: { masterKeyFile: "${join(dir, 'mk-connect')}" }\n`);
+    return file;
+  };
+
+  it('a Redis where nothing listens: the store line says FAILED and the exit code is 1', async () => {
+    // A port that was just free: nothing listens on it.
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const r = await runAsync(['check-config', '--connect', '--config', config(`redis://127.0.0.1:${port}`)]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^store: FAILED \\(redis redis://127\\.0\\.0\\.1:${port}\\): .+$`, 'm'));
+  });
+
+  describe.skipIf(lacks('redis-server'))('against a real redis-server', () => {
+    const redis = new RedisServer();
+    beforeAll(() => redis.start());
+    afterAll(() => redis.stop());
+
+    it('the store line says ok and the exit code is 0', async () => {
+      const r = await runAsync(['check-config', '--connect', '--config', config(redis.url)]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^store: ok \(redis redis:\/\/127\.0\.0\.1:\d+\)$/m);
+    });
   });
 });

@@ -237,9 +237,9 @@ describe('hlgw CLI: what to change, in one line', () => {
 });
 
 describe('hlgw check-config --connect: one line per check', () => {
-  const config = (redisUrl: string) => {
+  const config = (redisUrl: string, upstreamUrl: string) => {
     const file = join(dir, `connect-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(file, `store: { type: redis, url: "${redisUrl}" }\nsecrets: { masterKeyFile: "${join(dir, 'mk-connect')}" }\n`);
+    writeFileSync(file, `store: { type: redis, url: "${redisUrl}" }\nupstream: { url: "${upstreamUrl}" }\nsecrets: { masterKeyFile: "${join(dir, 'mk-connect')}" }\n`);
     return file;
   };
 
@@ -249,20 +249,23 @@ describe('hlgw check-config --connect: one line per check', () => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
     const port = (s.address() as AddressInfo).port;
     await new Promise<void>((r) => s.close(() => r()));
-    const r = await runAsync(['check-config', '--connect', '--config', config(`redis://127.0.0.1:${port}`)]);
+    const r = await runAsync(['check-config', '--connect', '--config', config(`redis://127.0.0.1:${port}`, `http://127.0.0.1:${port}`)]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`^store: FAILED \\(redis redis://127\\.0\\.0\\.1:${port}\\): .+$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^upstream: FAILED \\(http://127\\.0\\.0\\.1:${port}/?\\): .*ECONNREFUSED`, 'm'));
   });
 
   describe.skipIf(lacks('redis-server'))('against a real redis-server', () => {
     const redis = new RedisServer();
-    beforeAll(() => redis.start());
-    afterAll(() => redis.stop());
+    const up = new RecordingUpstream();
+    beforeAll(() => Promise.all([redis.start(), up.start()]));
+    afterAll(() => Promise.all([redis.stop(), up.stop()]));
 
-    it('the store line says ok and the exit code is 0', async () => {
-      const r = await runAsync(['check-config', '--connect', '--config', config(redis.url)]);
+    it('the store and upstream lines say ok and the exit code is 0', async () => {
+      const r = await runAsync(['check-config', '--connect', '--config', config(redis.url, up.url)]);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^store: ok \(redis redis:\/\/127\.0\.0\.1:\d+\)$/m);
+      expect(r.stdout).toMatch(/^upstream: ok \(http:\/\/127\.0\.0\.1:\d+\/?, HTTP \d+\)$/m);
     });
   });
 });

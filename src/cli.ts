@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { packageVersion } from './version.js';
 import { checkReferencedFiles } from './cli/check-config-files.js';
+import { checkConnections } from './cli/check-connections.js';
 import { describeListenError, type ListenFailure } from './http/listen-error.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, resolveConfigPath } from './config/load.js';
 import { banner, serve } from './serve.js';
@@ -31,7 +32,8 @@ program
     if (await serveClustered(opts.config)) return;
     const source = resolveConfigPath(opts.config, process.env);
     const running = await serve({ configPath: opts.config });
-    process.stdout.write(banner(running.gateway.config, running, source) + '\n');
+    // stderr: stdout carries only the JSON log lines a shipper parses.
+    process.stderr.write(banner(running.gateway.config, running, source) + '\n');
     stopOnSignals(running, running.gateway.config.server.shutdownDelaySeconds * 1000);
     // Reload without dropping a connection (docs/OPERATIONS.md, "Reload"); the TLS certificates too.
     process.on('SIGHUP', () => void running.reload());
@@ -42,7 +44,8 @@ program
   .command('check-config')
   .description('Validate a config file and print the effective configuration (passwords in URLs masked).')
   .option('-c, --config <file>', 'YAML config file (same lookup as serve)')
-  .action(async (opts: { config?: string }) => {
+  .option('--connect', 'also open the store the config names, one line per check; exit 1 when one fails')
+  .action(async (opts: { config?: string; connect?: boolean }) => {
     const source = resolveConfigPath(opts.config, process.env);
     const cfg = loadConfigFile(source, process.env);
     // Files the config names (users file, master key) must exist and parse: found here, not by serve.
@@ -51,6 +54,11 @@ program
     // A redis://:password@host URL may carry a secret interpolated from the environment.
     const shown = JSON.stringify(cfg, (_k, v: unknown) => (typeof v === 'string' && v.includes('://') ? redactUrl(v) : v), 2);
     process.stdout.write(`config ok: ${source ?? '<embedded defaults>'}\n${notes.map((n) => `  ${n}\n`).join('')}${shown}\n`);
+    if (opts.connect) {
+      const { lines, failed } = await checkConnections(cfg);
+      process.stdout.write(lines.map((l) => `${l}\n`).join(''));
+      if (failed) process.exitCode = 1;
+    }
   });
 
 registerLifecycleCommands(program);

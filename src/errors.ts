@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   // Well sealed, but not what the store issued (unknown id, or claims that differ from the record).
   'token_unknown',
   'token_wrong_portfolio',
+  // The gateway operator denied the token's portfolio (`hlgw portfolios deny`; the admin API).
+  'token_portfolio_denied',
   // Issued after an SSO sign-in whose provider is no longer configured, or whose issuer changed.
   'token_provider_gone',
   'token_auth_disabled',

@@ -65,7 +65,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   };
 }
 
-/** The human banner printed by the CLI (stdout), next to the JSON log line. */
+/** The human banner printed by the CLI on stderr, so stdout holds only JSON log lines. */
 export function banner(config: GatewayConfig, r: Running, source: string | undefined): string {
   const demoUrl = r.demo ? `http://${(r.demo.address() as AddressInfo).address}:${(r.demo.address() as AddressInfo).port}` : undefined;
   return startBanner(config, { proxy: r.urls.proxy, admin: r.urls.admin, source, forwarder: r.gateway.forwarderName, demoUrl });
@@ -79,9 +79,11 @@ async function reloadConfig(gateway: Gateway, source: string | undefined, env: N
   const file = source ?? '<defaults>';
   try {
     const plan = await gateway.reload(loadConfigFile(source, env));
-    log.info({ file, applied: plan.applied, restartNeeded: plan.restartNeeded }, plan.restartNeeded.length > 0
-      ? `config reloaded; changes to ${plan.restartNeeded.join(', ')} apply at the next restart`
-      : 'config reloaded');
+    // The users file is read again on every reload even when no key changed: the line says so.
+    const users = plan.usersFile ? ' (users file re-read)' : '';
+    log.info({ file, applied: plan.applied, usersFile: plan.usersFile, restartNeeded: plan.restartNeeded }, plan.restartNeeded.length > 0
+      ? `config reloaded${users}; changes to ${plan.restartNeeded.join(', ')} apply at the next restart`
+      : `config reloaded${users}`);
     return true;
   } catch (err) {
     gateway.configMetrics.reloaded('failure');

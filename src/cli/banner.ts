@@ -15,7 +15,7 @@ export interface BannerFacts {
 }
 
 /**
- * The human banner `hlgw serve` prints on stdout, for one process and for the cluster primary
+ * The human banner `hlgw serve` prints on stderr (stdout carries only JSON log lines), for one process and for the cluster primary
  * alike. Every URL goes through redactUrl: an upstream URL may carry a password.
  */
 export function startBanner(config: GatewayConfig, f: BannerFacts): string {

@@ -1,11 +1,17 @@
 import { CliError } from './cli-error.js';
 
+/** Given a 404's parsed body, the one-line hint saying what to change, or undefined (a real "no such thing"). */
+export type NotFoundHint = (body: unknown) => string | undefined;
+
+/** An hlgw endpoint's error body carries a `code` (src/http/error-responses.ts); the admin port's bare 404 and other servers' do not. */
+export const isGatewayError = (body: unknown): boolean => isObject(body) && typeof body.code === 'string';
+
 /**
  * One JSON exchange with a gateway, for the CLI. Whatever goes wrong (nothing listening, a TLS
  * problem, a proxy's HTML page, JSON of another shape) ends as one CliError line naming the URL
  * and what came back, never as a stack trace or a TypeError further down.
  */
-export async function requestJson<T>(url: string, init: RequestInit, isExpected: (body: unknown) => body is T, what: string): Promise<T> {
+export async function requestJson<T>(url: string, init: RequestInit, isExpected: (body: unknown) => body is T, what: string, hint404?: NotFoundHint): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, init);
@@ -17,6 +23,9 @@ export async function requestJson<T>(url: string, init: RequestInit, isExpected:
   const text = await res.text().catch(() => '');
   const body = parseJson(text);
   if (!res.ok) {
+    // A 404 that is not an hlgw endpoint's own answer is a wrong URL or a feature turned off: the caller knows which setting to name.
+    const hint = res.status === 404 ? hint404?.(body) : undefined;
+    if (hint) throw new CliError(`HTTP 404 from ${url}: ${hint}`);
     if (body && typeof body === 'object' && ('code' in body || 'error' in body)) {
       const j = body as { error_description?: string; code?: string; error?: string };
       const retry = res.headers.get('retry-after');

@@ -6,8 +6,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   out(text: string): void;
   err(text: string): void;
-  /** One secret line: prompted without echo on a terminal, else the next line of stdin. */
-  readSecret(prompt: string): Promise<string>;
+  /** One secret line: prompted without echo on a terminal, else the next line of stdin; `envVar` is named when there is none. */
+  readSecret(prompt: string, envVar?: string): Promise<string>;
   /** True when readSecret talks to a person (then a new secret is asked twice). */
   interactive: boolean;
 }

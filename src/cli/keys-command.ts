@@ -10,8 +10,8 @@ import { CliError, type CliIo } from './io.js';
 /**
  * `hlgw keys rotate`: a new assertion signing key in the store (`identity.upstream: assertion`).
  * Run against the store with the master key, like `serve`: a signing key is an operator's matter,
- * not a portfolio manager's. The key is published at once and signs once every instance has
- * reloaded it (two `keyRefreshSeconds`); the old one stays published for `overlapSeconds` more.
+ * not a portfolio manager's. The key is stored at once, each instance publishes it within one
+ * `keyRefreshSeconds`, and it signs once every instance has reloaded it (two `keyRefreshSeconds`); the old one stays published for `overlapSeconds` more.
  * It never creates a master key, and refuses one that does not open what the store holds: a key
  * sealed under the wrong master key would make every gateway answer Bearer requests 503.
  */
@@ -37,7 +37,9 @@ export function registerKeysCommand(program: Command, io: CliIo): void {
         if (unopenableSigningKeys.length > 0) io.err(`signing keys ${unopenableSigningKeys.join(', ')} do not open with this master key; the new key replaces them\n`);
         const a = config.identity.assertion;
         const next = await rotateSigningKeys(store, masterKey, { alg: a.alg, now: Date.now(), activateAfterMs: opts.now ? 0 : 2 * a.keyRefreshSeconds * 1000 });
-        io.out(`new signing key ${next.kid} (${next.alg}), published now, signing from ${new Date(next.activeFrom).toISOString()}\n`);
+        // The key is in the store now; each instance reloads the key set every keyRefreshSeconds, so its JWKS shows it within that.
+        io.out(`new signing key ${next.kid} (${next.alg}) stored; every instance publishes it within ${a.keyRefreshSeconds} s ` +
+          `(identity.assertion.keyRefreshSeconds), signing from ${new Date(next.activeFrom).toISOString()}\n`);
       } finally {
         await store.close();
       }

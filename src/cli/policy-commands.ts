@@ -51,7 +51,7 @@ function policyPath(companyId: string): string {
 
 async function newPassphrase(io: CliIo): Promise<string> {
   if (io.env.HLGW_PASSPHRASE) return io.env.HLGW_PASSPHRASE;
-  const first = await io.readSecret('New pass phrase (10 to 255 characters): ');
+  const first = await io.readSecret('New pass phrase (10 to 255 characters): ', 'HLGW_PASSPHRASE');
   if (io.interactive && (await io.readSecret('Repeat the pass phrase: ')) !== first) throw new CliError('the pass phrases differ');
   return first;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
-import { hasArray, isObject, requestJson } from './http-json.js';
+import { hasArray, isGatewayError, isObject, requestJson } from './http-json.js';
 import type { CliIo } from './io.js';
 import { table } from './token-commands.js';
 
@@ -54,6 +54,10 @@ export function registerPortfolioCommands(program: Command, io: CliIo): void {
     });
 }
 
+/** The admin port's bare 404 (no `code`): the operator API is not configured there. */
+const operatorApiOff = (body: unknown): string | undefined => (isGatewayError(body) ? undefined
+  : 'the operator API is off: set admin.operatorToken in the gateway\'s config and restart it (or --admin-url / HLGW_ADMIN_URL is not its admin port)');
+
 function allowedPath(companyId: string): string {
   return `/portfolios/${encodeURIComponent(companyId)}/allowed`;
 }
@@ -70,5 +74,5 @@ function operatorCall<T>(o: OperatorFlags, io: CliIo, method: string, path: stri
     }
   }
   if (!secret) throw new CliError('no operator secret: set HLGW_OPERATOR_TOKEN or pass --token-file');
-  return requestJson(base + path, { method, headers: { authorization: `Bearer ${secret}`, accept: 'application/json' } }, isExpected, what);
+  return requestJson(base + path, { method, headers: { authorization: `Bearer ${secret}`, accept: 'application/json' } }, isExpected, what, operatorApiOff);
 }

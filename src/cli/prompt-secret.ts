@@ -7,13 +7,16 @@ let pipedLines: Promise<string[]> | undefined;
  * echoed (raw mode); piped input is read line by line, so `printf 'pw\n' | hlgw hash-password`
  * and scripts work. A secret is never taken from a command-line flag (it would show in `ps`).
  */
-export async function readSecretFromStdin(prompt: string): Promise<string> {
+export async function readSecretFromStdin(prompt: string, envVar?: string): Promise<string> {
   const stdin = process.stdin;
   if (stdin.isTTY) return readHidden(prompt);
   pipedLines ??= readAll().then((text) => text.split(/\r?\n/));
   const lines = await pipedLines;
   const line = lines.shift();
-  if (line === undefined || (line === '' && lines.length === 0)) throw new CliError('no input on stdin');
+  if (line === undefined || (line === '' && lines.length === 0)) {
+    // No terminal to prompt on: say how else the secret can be given.
+    throw new CliError(`no input on stdin and no terminal to prompt on: ${envVar ? `set ${envVar} or ` : ''}pipe the secret on stdin`);
+  }
   return line;
 }
 

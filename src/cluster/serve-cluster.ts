@@ -24,7 +24,7 @@ export async function serveClustered(configPath: string | undefined, env: NodeJS
   const log = createLogger(config.log.level);
   const running = await runPrimary(config, workers, env, log);
   log.info({ proxy: running.proxy, admin: running.admin, workers, upstream: upstreamForLogs(config), store: config.store.type, config: source ?? '<defaults>' }, 'hlgw listening');
-  process.stdout.write(startBanner(config, { proxy: running.proxy, admin: running.admin, source, workers, demoUrl: running.demo }) + '\n');
+  process.stderr.write(startBanner(config, { proxy: running.proxy, admin: running.admin, source, workers, demoUrl: running.demo }) + '\n');
 
   stopOnSignals(running, config.server.shutdownDelaySeconds * 1000);
   // Each worker reloads its own gateway (and logs the result); the primary only passes it on.

@@ -1,4 +1,3 @@
-import type { ReloadPlan } from '../config/reload-plan.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { AccessLog } from '../http/access-log.js';
 import type { SigningKeyRing } from '../identity/signing-keys.js';
@@ -29,7 +28,7 @@ import { Housekeeping } from './housekeeping.js';
 import { buildIdentity } from './identity-part.js';
 import { DRAIN_MS, listenOn } from './listen.js';
 import { buildObservability } from './observability-part.js';
-import { createReloader } from './reload.js';
+import { createReloader, type ReloadResult } from './reload.js';
 import { buildServices } from './services-part.js';
 import { runStartupSweeps } from './startup-sweeps.js';
 import { buildState } from './state-part.js';
@@ -44,7 +43,7 @@ export interface Gateway {
    * Applies `next`'s reloadable keys (src/config/reload-plan.ts) without touching a connection;
    * resolves with what changed. Rejects (ConfigError: the users file) with nothing applied.
    */
-  reload(next: GatewayConfig): Promise<ReloadPlan>;
+  reload(next: GatewayConfig): Promise<ReloadResult>;
   readonly state: TokenState;
   readonly store: Store;
   readonly metrics: GatewayMetrics;

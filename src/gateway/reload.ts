@@ -8,10 +8,15 @@ import type { ObservabilityPart } from './observability-part.js';
 import type { ServicesPart } from './services-part.js';
 import type { StatePart } from './state-part.js';
 
+/** The plan, and whether the users file was read again (it is on every reload with `users.source: file`). */
+export interface ReloadResult extends ReloadPlan {
+  usersFile?: 'reloaded';
+}
+
 export interface Reloader {
   /** The running config: the start-up one with the reloaded keys of every SIGHUP since. */
   readonly config: GatewayConfig;
-  reload(next: GatewayConfig): Promise<ReloadPlan>;
+  reload(next: GatewayConfig): Promise<ReloadResult>;
 }
 
 /**
@@ -40,7 +45,7 @@ export function createReloader(ctx: GatewayContext, s: StatePart, services: Serv
         endpoints: Object.freeze({ ...running.endpoints, failedLogins: next.endpoints.failedLogins }),
       }) as GatewayConfig;
       obs.configMetrics.reloaded('success', running);
-      return plan;
+      return nextUsers ? { ...plan, usersFile: 'reloaded' } : plan;
     },
   };
 

@@ -24,6 +24,8 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   token_revoked: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'revoked' },
   token_unknown: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'unknown token' },
   token_wrong_portfolio: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'not valid for this portfolio' },
+  // RFC 6750 §3.1: no longer valid, so invalid_token (401), not insufficient_scope.
+  token_portfolio_denied: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'its portfolio was denied by the gateway operator' },
   token_provider_gone: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'its sign-in provider is no longer configured' },
   token_auth_disabled: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'token authentication disabled' },
   credential_rejected: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'credential changed, renew the token' },

@@ -12,7 +12,7 @@ export type DecisionLabel = 'allow' | 'pass' | 'deny';
 export type OutcomeLabel = 'forwarded' | 'rejected' | 'endpoint';
 /** `request`: the upstream request could not be built (an invalid header value); nothing was sent. */
 export type UpstreamErrorKind = 'unreachable' | 'timeout' | 'reset' | 'request' | 'tls';
-export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'unknown' | 'invalid' | 'wrong_portfolio' | 'provider_gone' | 'disabled' | 'malformed' | 'unavailable'
+export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'unknown' | 'invalid' | 'wrong_portfolio' | 'portfolio_denied' | 'provider_gone' | 'disabled' | 'malformed' | 'unavailable'
   // identity.upstream: basic — the API refused the replayed credential (and the negative-cached repeats); no credential to replay.
   | 'credential_rejected' | 'credential_missing';
 
@@ -20,7 +20,7 @@ const AUTHS: readonly AuthLabel[] = ['none', 'basic', 'bearer', 'other', 'malfor
 const OUTCOMES: readonly OutcomeLabel[] = ['forwarded', 'rejected', 'endpoint'];
 const UPSTREAM_ERRORS: readonly UpstreamErrorKind[] = ['unreachable', 'timeout', 'reset', 'request', 'tls'];
 /** Every `result` of hlgw_token_validations_total (docs/OPERATIONS.md explains each: a test checks). */
-export const VALIDATION_LABELS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'unknown', 'invalid', 'wrong_portfolio', 'provider_gone', 'disabled', 'malformed', 'unavailable', 'credential_rejected', 'credential_missing'];
+export const VALIDATION_LABELS: readonly ValidationLabel[] = ['valid', 'expired', 'revoked', 'unknown', 'invalid', 'wrong_portfolio', 'portfolio_denied', 'provider_gone', 'disabled', 'malformed', 'unavailable', 'credential_rejected', 'credential_missing'];
 
 /** Error code → the `result` label of hlgw_token_validations_total. */
 function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
@@ -31,6 +31,7 @@ function validationLabel(code: ErrorCode | 'valid'): ValidationLabel {
     case 'token_unknown': return 'unknown';
     case 'token_invalid_seal': return 'invalid';
     case 'token_wrong_portfolio': return 'wrong_portfolio';
+    case 'token_portfolio_denied': return 'portfolio_denied';
     case 'token_provider_gone': return 'provider_gone';
     case 'token_auth_disabled': return 'disabled';
     case 'token_store_stale': return 'unavailable';

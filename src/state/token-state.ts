@@ -44,6 +44,10 @@ export class TokenState implements VerificationState {
     return this.decisions.get(root) ?? (this.allowAll || this.allowed.has(root));
   }
 
+  isDeniedByOperator(companyId: string): boolean {
+    return this.decisions.get(this.rootOf(companyId)) === false;
+  }
+
   /** Where isAllowed's answer comes from. */
   accessSource(companyId: string): 'operator' | 'config' {
     return this.decisions.has(companyId) ? 'operator' : 'config';

@@ -12,13 +12,18 @@ import type { TokenClaims } from './format.js';
 export function checkClaims(c: TokenClaims, state: VerificationState, nowSeconds: number, skewSeconds: number): ErrorCode | undefined {
   if (c.expiresAt + skewSeconds <= nowSeconds) return 'token_expired';
   const p = state.portfolio(c.companyId);
-  if (p === undefined || !state.isAllowed(c.companyId)) return 'token_wrong_portfolio';
+  if (p === undefined || !state.isAllowed(c.companyId)) return notAllowed(c.companyId, state);
   if (!p.enabled) return 'token_auth_disabled';
   if (c.portfolioId !== undefined && p.companyId !== c.portfolioId) return 'token_revoked';
   if (p.generation !== c.generation) return 'token_revoked';
   if (c.issuedAt + p.durationMinutes * 60 + skewSeconds <= nowSeconds) return 'token_expired';
   if (state.isRevoked(c.tokenId)) return 'token_revoked';
   return undefined;
+}
+
+/** Why a portfolio that is unknown or not allowed refuses the token: the operator's deny has its own code. */
+export function notAllowed(companyId: string, state: VerificationState): ErrorCode {
+  return state.isDeniedByOperator(companyId) ? 'token_portfolio_denied' : 'token_wrong_portfolio';
 }
 
 /**

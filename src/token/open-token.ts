@@ -1,5 +1,6 @@
 import { compactDecrypt, errors, type CompactJWEHeaderParameters } from 'jose';
 import { GatewayError } from '../errors.js';
+import { notAllowed } from './check-claims.js';
 import type { PortfolioRuntime, VerificationState } from './verification-state.js';
 import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, REPLAY_KEY_RE, isIdentityValue, type TokenClaims } from './format.js';
 
@@ -75,7 +76,7 @@ function readHeader(h: CompactJWEHeaderParameters): { cid: string; kgen: number 
 /** The portfolio whose key opens this header's token (its key is set). */
 function keyFor(companyId: string, generation: number, state: VerificationState): PortfolioRuntime {
   const p = state.portfolio(companyId);
-  if (!p || !state.isAllowed(companyId)) throw new GatewayError('token_wrong_portfolio');
+  if (!p || !state.isAllowed(companyId)) throw new GatewayError(notAllowed(companyId, state));
   if (!p.enabled) throw new GatewayError('token_auth_disabled');
   // A token of an older generation was reset (disable/enable or new pass phrase).
   if (p.generation !== generation) throw new GatewayError('token_revoked');

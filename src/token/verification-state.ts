@@ -22,6 +22,8 @@ export interface PortfolioRuntime {
 export interface VerificationState {
   portfolio(companyId: string): PortfolioRuntime | undefined;
   isAllowed(companyId: string): boolean;
+  /** Refused by the operator's own decision (not merely absent from `portfolios.allowed`). */
+  isDeniedByOperator(companyId: string): boolean;
   isRevoked(tokenId: string): boolean;
   /** Marks a token revoked in memory until `expiresAt` (seconds), e.g. when its record says so. */
   revoke(tokenId: string, expiresAt: number): void;

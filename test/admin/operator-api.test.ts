@@ -86,7 +86,11 @@ describe.each(STORE_FACTORIES)('operator API on the admin port ($name store)', (
     expect((await g.useToken(t.access_token)).status).toBe(200);
 
     expect(await hlgw(['portfolios', 'deny', 'acme'], env())).toContain('denied acme');
-    expect((await g.useToken(t.access_token)).status).toBe(401);
+    // RFC 6750 §3.1: a token no longer valid is 401 invalid_token; its own code says why.
+    const refused = await g.useToken(t.access_token);
+    expect(refused.status).toBe(401);
+    expect(refused.json()).toMatchObject({ code: 'token_portfolio_denied' });
+    expect(refused.headers['www-authenticate']).toContain('error_description="its portfolio was denied by the gateway operator"');
     expect((await g.request('POST', '/auth/oauth/authorize', { as: USERS.alice })).json()).toMatchObject({ code: 'portfolio_not_allowed' });
 
     expect((await op('PUT', '/portfolios/acme/allowed')).status).toBe(200);

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http-call.js';
+import { GatewayProcess } from '../support/gateway-process.js';
+import { USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
+import { RedisServer } from '../support/redis-server.js';
+import { lacks } from '../support/requires.js';
 
 /** The `hlgw` bin as users run it: the compiled dist/cli.js (npm test builds it first). */
 const CLI = 'dist/cli.js';
@@ -25,6 +29,8 @@ function runAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
+    // Nothing on stdin, as in a pipeline or a CI job: a secret it would read is not there.
+    child.stdin.end();
   });
 }
 
@@ -152,7 +158,7 @@ describe('hlgw CLI', () => {
     });
     afterAll(() => up.stop());
 
-    it('starts, prints where it listens, forwards, and stops cleanly on SIGTERM', async () => {
+    it('starts, prints where it listens on stderr, forwards, and stops cleanly on SIGTERM; stdout holds only JSON lines', async () => {
       const file = join(dir, 'ok.yaml');
       writeFileSync(file, [
         'server: { host: 127.0.0.1, port: 0 }',
@@ -162,10 +168,12 @@ describe('hlgw CLI', () => {
         `secrets: { masterKeyFile: "${join(dir, 'master.key')}" }`,
       ].join('\n'));
       const child = spawn(process.execPath, [CLI, 'serve', '--config', file], { env: { PATH: process.env.PATH } });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       try {
         let out = '';
         const url = await new Promise<string>((resolve, reject) => {
-          child.stdout.on('data', (d: Buffer) => {
+          child.stderr.on('data', (d: Buffer) => {
             out += d.toString();
             const m = out.match(/hlgw is listening on (http:\/\/127\.0\.0\.1:\d+)/);
             if (m) resolve(m[1]!);
@@ -181,6 +189,83 @@ describe('hlgw CLI', () => {
         const code = await new Promise((r) => child.on('exit', r));
         expect(code).toBe(0);
       }
+      // A log shipper reading stdout as JSON: every line parses, the start and stop lines are there.
+      const lines = stdout.split('\n').filter((l) => l !== '');
+      expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('hlgw listening');
+      expect(stdout).not.toContain('hlgw is listening on');
+    });
+  });
+});
+
+describe('hlgw CLI: what to change, in one line', () => {
+  let g: GatewayProcess;
+  let up: RecordingUpstream;
+  const as = { HLGW_LOGIN: USERS.alice.login, HLGW_PASSWORD: USERS.alice.password };
+  beforeAll(async () => {
+    up = await new RecordingUpstream().start();
+    g = await GatewayProcess.start('cli-hints', { upstream: { url: up.url }, store: { type: 'sqlite', path: join(dir, 'hints.sqlite') } });
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await up.stop();
+  });
+
+  it('no terminal and no HLGW_PASSWORD: names the variable', async () => {
+    const r = await runAsync(['token', 'list', '--url', g.url], { HLGW_LOGIN: USERS.alice.login });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^hlgw: no input on stdin and no terminal to prompt on: set HLGW_PASSWORD or pipe the secret on stdin\n$/);
+  });
+
+  it.each([
+    ['--url ending in /auth', () => ['token', 'list', '--url', `${g.url}/auth`], as,
+      /^hlgw: HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/auth\/auth\/tokens: --url ends in \/auth, which the CLI adds itself: give the gateway's base URL \(http:\/\/127\.0\.0\.1:\d+\)\n$/],
+    ['--url on the admin port', () => ['token', 'list', '--url', g.admin], as,
+      /^hlgw: HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/auth\/tokens: no hlgw endpoints here: --url \(HLGW_URL\) must be the gateway's proxy port, not the admin port/],
+    ['portfolios list with the operator API off', () => ['portfolios', 'list', '--admin-url', g.admin], { HLGW_OPERATOR_TOKEN: 'operator-secret-0123456789-abcdefghij' },
+      /^hlgw: HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/portfolios: the operator API is off: set admin\.operatorToken in the gateway's config/],
+  ])('%s → a one-line hint', async (_what, args, env, expected) => {
+    const r = await runAsync(args(), env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(expected);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a real 404 of an endpoint (an unknown token id) gets no hint', async () => {
+    const r = await runAsync(['token', 'revoke', 'nope', '--url', g.url], as);
+    expect(r.stderr).toMatch(/^hlgw: HTTP 404 from \S+\/auth\/tokens\/nope: not found \(not_found\)\n$/);
+  });
+});
+
+describe('hlgw check-config --connect: one line per check', () => {
+  const config = (redisUrl: string, upstreamUrl: string) => {
+    const file = join(dir, `connect-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, `store: { type: redis, url: "${redisUrl}" }\nupstream: { url: "${upstreamUrl}" }\nsecrets: { masterKeyFile: "${join(dir, 'mk-connect')}" }\n`);
+    return file;
+  };
+
+  it('a Redis where nothing listens: the store line says FAILED and the exit code is 1', async () => {
+    // A port that was just free: nothing listens on it.
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const r = await runAsync(['check-config', '--connect', '--config', config(`redis://127.0.0.1:${port}`, `http://127.0.0.1:${port}`)]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^store: FAILED \\(redis redis://127\\.0\\.0\\.1:${port}\\): .+$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^upstream: FAILED \\(http://127\\.0\\.0\\.1:${port}/?\\): .*ECONNREFUSED`, 'm'));
+  });
+
+  describe.skipIf(lacks('redis-server'))('against a real redis-server', () => {
+    const redis = new RedisServer();
+    const up = new RecordingUpstream();
+    beforeAll(() => Promise.all([redis.start(), up.start()]));
+    afterAll(() => Promise.all([redis.stop(), up.stop()]));
+
+    it('the store and upstream lines say ok and the exit code is 0', async () => {
+      const r = await runAsync(['check-config', '--connect', '--config', config(redis.url, up.url)]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^store: ok \(redis redis:\/\/127\.0\.0\.1:\d+\)$/m);
+      expect(r.stdout).toMatch(/^upstream: ok \(http:\/\/127\.0\.0\.1:\d+\/?, HTTP \d+\)$/m);
     });
   });
 });

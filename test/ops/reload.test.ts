@@ -147,4 +147,18 @@ describe('SIGHUP reload under load', () => {
     expect(r.failed).toEqual([]);
     expect(r.ok).toBeGreaterThan(0);
   });
+
+  it('says that the users file was re-read, also when no key of the config changed', async () => {
+    const reloadedLines = () => g.logs.split('\n').filter((l) => l.includes('"msg":"config reloaded'));
+    // The line is at info: turn info on first (this reload's own line already says it).
+    await reloadAndWait({ log: { level: 'info' } });
+    await eventually('the reload is logged', async () => reloadedLines().length > 0);
+    const before = reloadedLines().length;
+    // Only the users file changed: no config key is in `applied`, the line still says what was done.
+    writeUsers([USERS.manager, USERS.alice]);
+    await reloadAndWait({});
+    await eventually('the second reload is logged', async () => reloadedLines().length > before);
+    const line = JSON.parse(reloadedLines().at(-1)!) as { applied: string[]; usersFile?: string; msg: string };
+    expect(line).toMatchObject({ applied: [], usersFile: 'reloaded', msg: 'config reloaded (users file re-read)' });
+  });
 });

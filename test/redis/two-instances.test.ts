@@ -3,6 +3,7 @@ import { RecordingUpstream } from '../support/recording-upstream.js';
 import { USERS } from '../support/lifecycle.js';
 import { RedisServer } from '../support/redis-server.js';
 import { GatewayProcess, eventually, within } from '../support/gateway-process.js';
+import { basic, call } from '../support/http-call.js';
 import { lacks } from '../support/requires.js';
 
 /** The spec's bound: a change made through A is enforced by B within 1 s. */
@@ -80,5 +81,13 @@ describe.skipIf(lacks('redis-server'))('two gateway processes sharing one Redis'
     }
     // B received A's revocations through Redis and measured them.
     expect((await b.admin_('/metrics')).text).toMatch(/^hlgw_state_propagation_seconds_count\{kind="revoked"\} [1-9]/m);
+  });
+
+  it('failed-login budgets are the store\'s: 10 wrong passwords on A, the right one on B is answered 429', async () => {
+    const u = USERS.globexUser; // a login no other case here uses: it stays locked for the window
+    for (let i = 0; i < 10; i++) {
+      expect((await call(a.url, '/auth/tokens', { headers: { authorization: basic(u.login, `guess-${i}`) } })).status).toBe(401);
+    }
+    expect((await call(b.url, '/auth/tokens', { headers: { authorization: basic(u.login, u.password) } })).status).toBe(429);
   });
 });

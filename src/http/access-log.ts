@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { classifyAuthorization } from '../auth/classify-authorization.js';
 import type { ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
+import { createAccessLogger, type Logger } from '../log.js';
 import { redactPath } from '../secrets/redact-url.js';
 import type { TokenClaims } from '../token/format.js';
 import { clientAddress } from './forwarded-headers.js';
@@ -59,7 +59,7 @@ export class AccessLog {
     private readonly o: { trustedProxies: ReadonlySet<string>; maxTokenBytes: number; isEndpoint(url: string): boolean },
   ) {
     // Written whatever log.level says: turning the access log on is the operator's explicit ask.
-    this.out = log.child({ log: 'access' }, { level: 'info' });
+    this.out = createAccessLogger(log);
     this.configure(settings);
   }
 

@@ -11,10 +11,15 @@ import type { TokenValidator, VerifiedToken } from '../token/validator.js';
  * which a Bearer client could not act on; the token is negative-cached for `ttlSeconds`, so the
  * gateway does not keep replaying a refused password (and feeding the API's lockout counter).
  */
-export class ReplayRejections {
-  /** Requests in flight that carry a replayed credential, and the cache entry they came from. */
-  private readonly inFlight = new WeakMap<IncomingMessage, VerifiedToken<unknown>>();
+/**
+ * On a request in flight that carries a replayed credential: the cache entry it came from. A
+ * property of the request rather than a WeakMap entry per request, which the garbage collector
+ * would walk as an ephemeron at every scavenge.
+ */
+const REPLAYED = Symbol('hlgw.replayed');
+type Tagged = IncomingMessage & { [REPLAYED]?: VerifiedToken<unknown> | undefined };
 
+export class ReplayRejections {
   constructor(
     private readonly validator: Pick<TokenValidator<unknown>, 'distrust'>,
     private readonly errors: ErrorResponder,
@@ -24,15 +29,15 @@ export class ReplayRejections {
 
   /** Only entries whose identity is a replayed credential: another portfolio's mode may differ. */
   track(req: IncomingMessage, entry: VerifiedToken<unknown>): void {
-    if (entry.extra instanceof ReplayedCredential) this.inFlight.set(req, entry);
+    if (entry.extra instanceof ReplayedCredential) (req as Tagged)[REPLAYED] = entry;
   }
 
   /** The forwarder's hook (ForwarderOptions.onUpstreamStatus): true when the client was answered here. */
   onUpstreamStatus = (req: IncomingMessage, res: ServerResponse, status: number): boolean => {
     if (status !== 401) return false;
-    const entry = this.inFlight.get(req);
+    const entry = (req as Tagged)[REPLAYED];
     if (entry === undefined) return false;
-    this.inFlight.delete(req);
+    (req as Tagged)[REPLAYED] = undefined;
     this.validator.distrust(entry, 'credential_rejected', this.ttlSeconds);
     this.onRejected(req);
     this.errors.send(res, rejection('credential_rejected'));

@@ -8,17 +8,24 @@ import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forw
 import { setFramingHeaders } from './framing-headers.js';
 
 /**
+ * Per request: the metrics labels handed to forward(), and when the upstream request left. A
+ * property of the request, not a WeakMap entry: a WeakMap keyed by every request is an ephemeron
+ * table the garbage collector walks at each scavenge (the profile showed GC at ten times
+ * bare http-proxy's; bench/RESULTS.md, "Where the time goes").
+ */
+const EXCHANGE = Symbol('hlgw.exchange');
+type Tagged = IncomingMessage & { [EXCHANGE]?: { auth: AuthLabel; startedAt: number; sentAt: number } | undefined };
+
+/**
  * Forwarding with http-proxy (the package the design card names). It has had no release
  * since 2020, so it stays behind this one file. It copies req.headers when it builds the
  * upstream request: the gateway has rewritten them before `forward` is called.
  */
 export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
   const { proxy, agent } = buildProxy(o);
-  /** Per request: the metrics labels handed to forward(), and when the upstream request left. */
-  const exchanges = new WeakMap<IncomingMessage, { auth: AuthLabel; startedAt: number; sentAt: number }>();
 
   proxy.on('proxyReq', (proxyReq, req, res) => {
-    const x = exchanges.get(req);
+    const x = (req as Tagged)[EXCHANGE];
     if (x) x.sentAt = performance.now();
     // http-proxy only listens for 'aborted', which a request whose body has ended never emits.
     res.once('close', () => {
@@ -32,7 +39,7 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
   });
 
   proxy.on('proxyRes', (proxyRes, req, res) => {
-    const x = exchanges.get(req);
+    const x = (req as Tagged)[EXCHANGE];
     if (x) o.onUpstreamResponse((performance.now() - x.sentAt) / 1000, req);
     // Answered here: http-proxy neither copies headers nor pipes into a finished response; drain the upstream's.
     if (o.onUpstreamStatus?.(req, res, proxyRes.statusCode ?? 0)) {
@@ -59,13 +66,13 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
       // Node's ClientRequest frames from these: Content-Length as given, chunked when the
       // header says so, nothing for a bodyless GET/DELETE (whose request stream is empty).
       setFramingHeaders(req.headers, framing, true);
-      exchanges.set(req, { auth, startedAt, sentAt: startedAt });
+      (req as Tagged)[EXCHANGE] = { auth, startedAt, sentAt: startedAt };
       try {
         proxy.web(req, res);
       } catch {
         // http.request() validates header values synchronously; a throw here would otherwise
         // escape the server's 'request' listener and end the process.
-        exchanges.delete(req); // the exchange ends here: no proxyReq listener reports it again
+        (req as Tagged)[EXCHANGE] = undefined; // the exchange ends here: no proxyReq listener reports it again
         if (res.headersSent) res.destroy();
         else o.onFailure(req, res, 'request');
         o.onDone(auth, startedAt);

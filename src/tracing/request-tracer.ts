@@ -33,8 +33,11 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * sampler, src/tracing/tracer-provider.ts, then sees no parent and applies our own ratio). The
  * upstream always receives a `traceparent` naming our upstream span, sampled or not.
  */
+/** A request's spans, as a property of the request: a WeakMap entry per request is an ephemeron the GC walks at every scavenge. */
+const SPANS = Symbol('hlgw.spans');
+type Tagged = IncomingMessage & { [SPANS]?: RequestSpans | undefined };
+
 export class RequestTracer {
-  private readonly spans = new WeakMap<IncomingMessage, RequestSpans>();
   private readonly propagator = new W3CTraceContextPropagator();
 
   constructor(
@@ -53,7 +56,7 @@ export class RequestTracer {
 
   /** Step 6 with a child span: `hlgw.token.cache` (hit, miss, negative_hit), the refusal's code, the store read on a miss. */
   verify<R>(req: IncomingMessage, validator: Validating<R>, token: string): R | Promise<R> {
-    const r = this.spans.get(req);
+    const r = (req as Tagged)[SPANS];
     if (r === undefined) return validator.validate(token);
     const span = this.tracer.startSpan('token verify', { kind: SpanKind.INTERNAL }, r.context);
     const context = trace.setSpan(r.context, span);
@@ -89,7 +92,7 @@ export class RequestTracer {
 
   /** The upstream's response headers arrived: its span ends (as hlgw_upstream_duration_seconds measures). */
   upstreamAnswered(req: IncomingMessage, status: number): void {
-    const r = this.spans.get(req);
+    const r = (req as Tagged)[SPANS];
     if (r?.upstream === undefined) return;
     r.upstream.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     if (status >= 500) r.upstream.setStatus({ code: SpanStatusCode.ERROR });
@@ -99,7 +102,7 @@ export class RequestTracer {
 
   /** The upstream call failed (`kind`: timeout, unreachable, reset, request, tls). */
   upstreamFailed(req: IncomingMessage, kind: string): void {
-    const r = this.spans.get(req);
+    const r = (req as Tagged)[SPANS];
     if (r?.upstream === undefined) return;
     r.upstream.setAttribute(ATTR_ERROR_TYPE, kind);
     r.upstream.setStatus({ code: SpanStatusCode.ERROR, message: kind });
@@ -109,7 +112,7 @@ export class RequestTracer {
 
   /** A refusal or failure of this request: noted on its root span; returns its trace id for the log line. */
   noteError(req: IncomingMessage, code: string): string | undefined {
-    const r = this.spans.get(req);
+    const r = (req as Tagged)[SPANS];
     if (r === undefined) return undefined;
     r.root.setAttribute('hlgw.error.code', code);
     return r.root.spanContext().traceId;
@@ -128,12 +131,12 @@ export class RequestTracer {
       attributes: { [ATTR_HTTP_REQUEST_METHOD]: req.method ?? '', [ATTR_URL_PATH]: redactPath(req.url), [ATTR_CLIENT_ADDRESS]: peer },
     }, parent);
     const r: RequestSpans = { root, context: trace.setSpan(ROOT_CONTEXT, root), upstream: undefined };
-    this.spans.set(req, r);
+    (req as Tagged)[SPANS] = r;
     res.once('close', () => this.end(req, res, r));
   }
 
   private startUpstream(req: IncomingMessage): void {
-    const r = this.spans.get(req);
+    const r = (req as Tagged)[SPANS];
     if (r === undefined) return;
     const span = this.tracer.startSpan('upstream', {
       kind: SpanKind.CLIENT,
@@ -155,7 +158,7 @@ export class RequestTracer {
     r.root.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
     if (res.statusCode >= 500 || !res.writableFinished) r.root.setStatus({ code: SpanStatusCode.ERROR });
     r.root.end();
-    this.spans.delete(req);
+    (req as Tagged)[SPANS] = undefined;
   }
 }
 

@@ -124,8 +124,8 @@ export class SqliteStore implements Store {
   readonly type = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly listeners = new Set<(c: StateChange) => void>();
-  /** The failed-login budgets' own connection (see its constructor). */
-  private readonly loginDb: Database.Database;
+  /** Writes that may lose their last moments in a machine crash (failed-login budgets, last-use times): synchronous=NORMAL (see the constructor). */
+  private readonly relaxedDb: Database.Database;
   private readonly logins: SqliteLoginAttempts;
   /** Prepared once: getToken runs on every token cache miss (only issued tokens are valid), and preparing costs more than the read. */
   private getTokenStatement: Database.Statement | undefined;
@@ -141,12 +141,12 @@ export class SqliteStore implements Store {
     // A second connection to the same file with synchronous = NORMAL: in WAL mode its commits
     // skip the fsync, which would otherwise block the event loop for milliseconds on every failed
     // login. A process crash loses nothing; a machine crash can lose the last counts.
-    this.loginDb = path === ':memory:' ? this.db : new Database(path);
-    if (this.loginDb !== this.db) {
-      this.loginDb.pragma('synchronous = NORMAL');
-      this.loginDb.pragma('busy_timeout = 5000');
+    this.relaxedDb = path === ':memory:' ? this.db : new Database(path);
+    if (this.relaxedDb !== this.db) {
+      this.relaxedDb.pragma('synchronous = NORMAL');
+      this.relaxedDb.pragma('busy_timeout = 5000');
     }
-    this.logins = new SqliteLoginAttempts(this.loginDb);
+    this.logins = new SqliteLoginAttempts(this.relaxedDb);
   }
 
   private migrate(): void {
@@ -164,7 +164,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.loginDb.open) this.loginDb.close();
+    if (this.relaxedDb.open) this.relaxedDb.close();
     if (this.db.open) this.db.close();
   }
 
@@ -292,9 +292,14 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ tokenId: r.token_id, expiresAt: r.expires_at }));
   }
 
+  /**
+   * On the NORMAL-synchronous connection, like the login counts: a last-use time is informational
+   * (UsageRecorder already accepts losing one flush interval on a crash), and the fsync of a FULL
+   * commit would block the event loop, and every request in flight, at each flush.
+   */
   async touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void> {
-    const stmt = this.db.prepare('UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE token_id = ?');
-    this.db.transaction(() => {
+    const stmt = this.relaxedDb.prepare('UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE token_id = ?');
+    this.relaxedDb.transaction(() => {
       for (const [id, at] of lastUsed) stmt.run(at, id);
     })();
   }

@@ -66,6 +66,9 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
       // Node's ClientRequest frames from these: Content-Length as given, chunked when the
       // header says so, nothing for a bodyless GET/DELETE (whose request stream is empty).
       setFramingHeaders(req.headers, framing, true);
+      // Headers removed earlier on the path hold `undefined` (src/http/forwarded-headers.ts); Node's setHeader refuses those.
+      const h = req.headers;
+      for (const name in h) if (h[name] === undefined) delete h[name];
       (req as Tagged)[EXCHANGE] = { auth, startedAt, sentAt: startedAt };
       try {
         proxy.web(req, res);

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sqlite-driver.js';
 import type { LoginBudget } from './types.js';
 
 /** Appended to the SQLite migrations: one row per reserved attempt, gone once it expires. */
@@ -22,7 +22,7 @@ export class SqliteLoginAttempts {
   private readonly reserveTx: (member: string, budgets: readonly LoginBudget[], now: number) => number;
   private readonly settleTx: (release: readonly { key: string; member: string }[], clear: readonly string[]) => void;
 
-  constructor(db: Database.Database) {
+  constructor(db: SqlDatabase) {
     const count = db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM login_attempts WHERE key = ? AND expires_at > ?');
     const nth = db.prepare<[string, number, number], { expires_at: number }>(
       'SELECT expires_at FROM login_attempts WHERE key = ? AND expires_at > ? ORDER BY expires_at LIMIT 1 OFFSET ?',

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, type SqlDatabase, type SqlStatement } from './sqlite-driver.js';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
 import type { AccessRecord, AuditEvent, CompanyEdge, CompanyEdgeWrite, GenerationVoid, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
@@ -122,17 +122,17 @@ interface PortfolioRow {
 /** The embedded store: one file, WAL, every acknowledged write fsynced (synchronous=FULL). */
 export class SqliteStore implements Store {
   readonly type = 'sqlite' as const;
-  private readonly db: Database.Database;
+  private readonly db: SqlDatabase;
   private readonly listeners = new Set<(c: StateChange) => void>();
   /** Writes that may lose their last moments in a machine crash (failed-login budgets, last-use times): synchronous=NORMAL (see the constructor). */
-  private readonly relaxedDb: Database.Database;
+  private readonly relaxedDb: SqlDatabase;
   private readonly logins: SqliteLoginAttempts;
   /** Prepared once: getToken runs on every token cache miss (only issued tokens are valid), and preparing costs more than the read. */
-  private getTokenStatement: Database.Statement | undefined;
+  private getTokenStatement: SqlStatement | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    this.db = openSqlite(path);
     this.db.pragma('journal_mode = WAL');
     // FULL: a write acknowledged to a client survives a crash of the process and of the machine.
     this.db.pragma('synchronous = FULL');
@@ -141,7 +141,7 @@ export class SqliteStore implements Store {
     // A second connection to the same file with synchronous = NORMAL: in WAL mode its commits
     // skip the fsync, which would otherwise block the event loop for milliseconds on every failed
     // login. A process crash loses nothing; a machine crash can lose the last counts.
-    this.relaxedDb = path === ':memory:' ? this.db : new Database(path);
+    this.relaxedDb = path === ':memory:' ? this.db : openSqlite(path);
     if (this.relaxedDb !== this.db) {
       this.relaxedDb.pragma('synchronous = NORMAL');
       this.relaxedDb.pragma('busy_timeout = 5000');

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/store/sqlite-driver.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MasterKey } from '../../src/secrets/master-key.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
@@ -77,7 +77,7 @@ describe('basic mode at rest: the SQLite file, opened directly', () => {
     closed = true;
     await store.close();
 
-    const db = new Database(join(dir, 'hlgw.db'), { readonly: true });
+    const db = openSqlite(join(dir, 'hlgw.db')); // the store is closed: only this handle reads the file
     const rows = db.prepare('SELECT token_id, sealed_credential FROM tokens ORDER BY created_at').all() as { token_id: string; sealed_credential: string }[];
     db.close();
     const byId = new Map(rows.map((r) => [r.token_id, r.sealed_credential]));

@@ -17,9 +17,11 @@ function serverNodeVersion(rec) {
 /** One line saying which run this is; a --quick run says it is not a measurement. */
 function provenance(rec) {
   const o = rec.options;
+  const foreign = Math.max(0, ...rec.rows.map((r) => r.foreignCpuMaxPct ?? 0));
+  const busy = foreign > 10 ? `, on a busy machine (other processes used up to ${foreign.toFixed(0)} % of its CPU during a measured run)` : '';
   const what = o.quick
-    ? `**smoke run (\`--quick\`, ${o.rounds} round × ${o.durationS} s per row, no warm-up) on a busy shared machine: not a measurement to quote; a full \`npm run bench\` on a quiet machine replaces it**`
-    : `full run, ${o.rounds} rounds × ${o.durationS} s per row after a ${o.warmupS} s warm-up`;
+    ? `**smoke run (\`--quick\`, ${o.rounds} round × ${o.durationS} s per row, ${o.warmupS ? `after a ${o.warmupS} s warm-up` : 'no warm-up'})${busy}: not a measurement to quote; a full \`npm run bench\` on a quiet machine replaces it**`
+    : `full run, ${o.rounds} rounds × ${o.durationS} s per row after a ${o.warmupS} s warm-up${busy}`;
   return `From \`${rec.command ?? 'npm run bench'}\`, ${rec.date}, server children on Node ${serverNodeVersion(rec)}: ${what}.`;
 }
 

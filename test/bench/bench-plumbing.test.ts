@@ -69,4 +69,12 @@ describe('npm run bench -- --quick (plumbing)', () => {
 
     if (mdBefore !== undefined) expect(statSync(RESULTS_MD).mtimeMs).toBe(mdBefore);
   }, 70_000);
+
+  it('refuses a --node binary that does not run, before starting anything, and says why', async () => {
+    const missing = join(dir, 'no-such-node');
+    const err = await run(process.execPath, ['bench/run.mjs', '--quick', '--rows', 'direct', '--node', missing], { cwd: ROOT, timeout: 30_000 })
+      .then(() => undefined, (e: unknown) => e as { code: number; stderr: string });
+    expect(err?.code).toBe(2);
+    expect(err?.stderr).toContain(`--node ${missing}: it does not run`);
+  });
 });

@@ -11,6 +11,7 @@ import { addRatios, machine, summarize, versions } from './lib/report.mjs';
 import { renderTable, renderTargets } from './lib/render.mjs';
 import { writeSection, writeSections } from './lib/results-md.mjs';
 import { runRounds } from './lib/rounds.mjs';
+import { GATEWAYS } from './lib/rows.mjs';
 import { openSession } from './lib/session.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,8 +39,10 @@ try {
 }
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 
-// Bounded no matter what: the rows' own time plus generous set-up room.
-const budgetS = o.profile ? 3 * (o.profileDurationS + 30) + 120 : o.rows.length * o.rounds * (o.durationS + o.warmupS + 3) + o.maxRetries * (o.durationS + 2) + (o.memory ? 240 : 0) + 120;
+// Bounded no matter what: the rows' own time plus generous set-up room (seeding, and the gateway
+// children started one after another: 30 s each on top, a busy machine's worst seen was ~20 s).
+const startupS = 120 + 30 * Object.keys(GATEWAYS).length;
+const budgetS = o.profile ? 3 * (o.profileDurationS + 30) + startupS : o.rows.length * o.rounds * (o.durationS + o.warmupS + 3) + o.maxRetries * (o.durationS + 2) + (o.memory ? 240 : 0) + startupS;
 const watchdog = setTimeout(() => { log(`watchdog: still running after ${budgetS} s, killing everything`); killAllNow(); process.exit(3); }, budgetS * 1000);
 watchdog.unref();
 

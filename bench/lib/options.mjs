@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ROW_NAMES } from './rows.mjs';
 
 export const USAGE = `usage: npm run bench -- [flags]
-  --quick              ~20 s smoke run (1 round, 1 s per row, no warm-up, no memory phase, RESULTS.md untouched)
+  --quick              smoke run (1 round, 1 s per row, no warm-up, no memory phase; no committed file changed)
   --rounds N           interleaved rounds (default 3)
   --duration S         measured seconds per row per round (default 3; whole seconds)
   --warmup S           warm-up seconds per row per round (default 1; 0 = none)

@@ -3,15 +3,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { killAllNow } from './lib/children.mjs';
+import { killAllNow, useServerNode } from './lib/children.mjs';
 import { measureMemory } from './lib/memory.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { runProfiles } from './lib/profile.mjs';
-import { TABLE_NOTES, addRatios, machine, markdownTable, memoryMarkdown, summarize, versions } from './lib/report.mjs';
-import { writeSection } from './lib/results-md.mjs';
+import { addRatios, machine, summarize, versions } from './lib/report.mjs';
+import { renderTable, renderTargets } from './lib/render.mjs';
+import { writeSection, writeSections } from './lib/results-md.mjs';
 import { runRounds } from './lib/rounds.mjs';
+import { GATEWAYS } from './lib/rows.mjs';
 import { openSession } from './lib/session.mjs';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const log = (line) => process.stderr.write(`bench [${(performance.now() / 1000).toFixed(1)} s]: ${line}\n`);
 
@@ -26,9 +29,20 @@ if (o.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
+// Before anything: the server children's Node must run and load the native addon of this checkout.
+let serverNode;
+try {
+  serverNode = useServerNode(o.node, ROOT);
+} catch (err) {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(2);
+}
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 
-// Bounded no matter what: the rows' own time plus generous set-up room.
-const budgetS = o.profile ? 3 * (o.profileDurationS + 30) + 120 : o.rows.length * o.rounds * (o.durationS + o.warmupS + 3) + o.maxRetries * (o.durationS + 2) + (o.memory ? 240 : 0) + 120;
+// Bounded no matter what: the rows' own time plus generous set-up room (seeding, and the gateway
+// children started one after another: 30 s each on top, a busy machine's worst seen was ~20 s).
+const startupS = 120 + 30 * Object.keys(GATEWAYS).length;
+const budgetS = o.profile ? 3 * (o.profileDurationS + 30) + startupS : o.rows.length * o.rounds * (o.durationS + o.warmupS + 3) + o.maxRetries * (o.durationS + 2) + (o.memory ? 240 : 0) + startupS;
 const watchdog = setTimeout(() => { log(`watchdog: still running after ${budgetS} s, killing everything`); killAllNow(); process.exit(3); }, budgetS * 1000);
 watchdog.unref();
 
@@ -48,6 +62,7 @@ try {
     ? `pinned with taskset: load generator (autocannon, in this process) on CPU ${session.plan.loadCpu}; upstream, baselines and gateways on CPU ${session.plan.serverCpu}`
     : `not pinned (${session.plan.reason})`;
   log(pinText);
+  log(`server children on Node ${serverNode.version} (${serverNode.binary}); load generator on ${process.version}`);
   if (o.profile) await profileMode(session);
   else await tableMode(session);
 } catch (err) {
@@ -72,37 +87,28 @@ async function tableMode(session) {
     }
   }
 
-  const meta = {
-    date: started.toISOString(), machine: machine(), versions: versions(), pinning: session.plan,
-    options: { rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, connections: o.connections, quick: o.quick }, retries,
-  };
-  const m = meta.machine;
-  const header = [
-    `hlgw bench, ${meta.date}: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}`,
-    `versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `${session.plan.enabled ? `pinned with taskset: load generator (autocannon) on CPU ${session.plan.loadCpu}, upstream + baselines + gateways on CPU ${session.plan.serverCpu}` : `not pinned: ${session.plan.reason}`}`,
-    `${o.rounds} interleaved round(s) × ${o.durationS} s per row after a ${o.warmupS} s warm-up; ${o.connections} keep-alive connections; GET /bench, tiny JSON answer; loopback only`,
-    ...(process.env.HLGW_BENCH_DIST ? [`gateway children run from HLGW_BENCH_DIST=${process.env.HLGW_BENCH_DIST}, not dist/`] : []),
-    `runs re-measured because other processes used over 10% of the machine's CPU: ${retries} (at most one retry per run, ${o.maxRetries} in all)`,
-  ];
-  const table = markdownTable(summaries, o.rounds);
-  const skipped = session.skipped.map((s) => `- skipped \`${s.row}\`: ${s.reason}`);
-  const rowsText = summaries.map((s) => `- \`${s.name}\`: ${s.what}`);
-  const memText = memoryMarkdown(memory);
-  const out = [...header.map((l) => `${l}  `), '', table, '', ...TABLE_NOTES.map((n) => `${n}  `), ...(skipped.length ? ['', ...skipped] : []), '', ...rowsText, ...(memText ? ['', '**Memory**', '', memText] : [])].join('\n');
-  process.stdout.write(`\n${out}\n`);
-
   const record = {
-    ...meta, rows: summaries, skipped: session.skipped, memory,
+    date: started.toISOString(), command, machine: machine(), versions: versions(), serverNode, pinning: session.plan,
+    options: { rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, connections: o.connections, quick: o.quick }, retries,
+    ...(process.env.HLGW_BENCH_DIST ? { dist: process.env.HLGW_BENCH_DIST } : {}),
+    rows: summaries, skipped: session.skipped, memory,
     rounds: Object.fromEntries([...runs].map(([name, rs]) => [name, rs.map(({ latencies, ...r }) => ({ ...r, p50Ms: latencies.percentile(50), p99Ms: latencies.percentile(99) }))])),
   };
-  const file = o.out ?? join(RESULTS_DIR, `bench-${meta.date.replace(/[:.]/g, '-')}.json`);
+  process.stdout.write(`\n${renderTable(record)}\n`);
+  process.stderr.write(`\n${renderTargets(record)}\n\n`);
+
+  const file = o.out ?? join(RESULTS_DIR, `bench-${record.date.replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
   log(`JSON written to ${file}`);
-  if (o.writeResultsMd) {
-    writeSection('table', `## Latest run\n\n${out}`);
-    log('bench/RESULTS.md updated');
+  if (o.publish) {
+    // The committed copy of the latest full run per Node major; the documents are rendered from it.
+    const latest = join(RESULTS_DIR, `latest-node${serverNode.version.slice(1).split('.')[0]}.json`);
+    writeFileSync(latest, JSON.stringify(record, null, 2) + '\n');
+    writeSections();
+    log(`${latest} written; generated sections of bench/RESULTS.md, README.md and docs/ rewritten from it`);
+  } else if (o.writeResultsMd) {
+    log('not every row: bench/results/latest-node*.json and the documents left as they are (--out has the JSON)');
   }
 }
 

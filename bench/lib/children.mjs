@@ -1,11 +1,33 @@
 // Child processes of the bench: spawned pinned to the server CPU (taskset), tracked, and
 // always killed, on success, on error and on SIGINT/SIGTERM.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const TASKSET = '/usr/bin/taskset';
 const live = new Set();
+/** The Node binary every server child runs on (`--node`, HLGW_BENCH_NODE); the load generator stays in this process. */
+let serverNode = process.execPath;
+
+/**
+ * Chooses the Node binary of the server children after checking that it runs and that it loads
+ * better-sqlite3 from this checkout's node_modules (a native addon built for one Node ABI).
+ * Returns { binary, version } or throws with what to do.
+ */
+export function useServerNode(binary, root) {
+  const run = (args) => spawnSync(binary, args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const v = run(['-p', 'process.version']);
+  if (v.error || v.status !== 0) throw new Error(`--node ${binary}: it does not run (${v.error?.message ?? v.stderr.trim()})`);
+  const version = v.stdout.trim();
+  const addon = run(['-e', "new (require('better-sqlite3'))(':memory:').close()"]);
+  if (addon.status !== 0) {
+    const flat = addon.stderr.replace(/\s+/g, ' ');
+    const why = /NODE_MODULE_VERSION \d+\. This version of Node\.js requires NODE_MODULE_VERSION \d+/.exec(flat)?.[0] ?? flat.trim().slice(0, 300);
+    throw new Error(`--node ${binary} (${version}) cannot load better-sqlite3: node_modules was installed with another Node: run the bench from a checkout installed with ${version} (${why})`);
+  }
+  serverNode = binary;
+  return { binary, version };
+}
 
 /** CPU pinning plan: load generator (this process) on CPU 0, servers on CPU 1, when possible. */
 export function pinning(cpus) {
@@ -28,7 +50,7 @@ export async function pinSelf(plan) {
  * otherwise cost the load generator's CPU to collect).
  */
 export function spawnNode(name, nodeArgs, opts = {}) {
-  return spawnProgram(name, process.execPath, nodeArgs, opts);
+  return spawnProgram(name, serverNode, nodeArgs, opts);
 }
 
 /** As spawnNode, any program (nginx): pinned, tracked, stopped with the rest. */
@@ -47,15 +69,27 @@ export function spawnProgram(name, program, programArgs, { plan, env, cwd, stdou
   return info;
 }
 
+/** What a child printed, for an error message: the last lines of its stderr and stdout. */
+function printed(info) {
+  const out = `${info.stderr}${info.stdout}`.trim();
+  return out === '' ? 'it printed nothing' : `it printed:\n${out.slice(-2000)}`;
+}
+
+/**
+ * Readiness timeout: generous, because children start on a busy 2-core machine (a gateway once
+ * took over 20 s to answer while ten others started beside it).
+ */
+const READY_TIMEOUT_MS = 90_000;
+
 /** Waits for "READY <port>" on stdout (the bench's own servers). */
-export function waitReady(info, timeoutMs = 10_000) {
+export function waitReady(info, timeoutMs = READY_TIMEOUT_MS) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const tick = () => {
       const m = /READY (\d+)/.exec(info.stdout);
       if (m) return resolve(Number(m[1]));
-      if (info.exited) return reject(new Error(`${info.name} exited (${info.exitCode}): ${info.stderr.trim().slice(-2000)}`));
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`${info.name} not ready after ${timeoutMs} ms`));
+      if (info.exited) return reject(new Error(`child ${info.name} exited (${info.exitCode}) before it was ready; ${printed(info)}`));
+      if (Date.now() - t0 > timeoutMs) return reject(new Error(`child ${info.name} not ready after ${timeoutMs / 1000} s; ${printed(info)}`));
       setTimeout(tick, 25);
     };
     tick();
@@ -63,18 +97,27 @@ export function waitReady(info, timeoutMs = 10_000) {
 }
 
 /** Polls `url` until it answers `status` (the gateway children). */
-export async function waitHttp(info, url, status = 200, timeoutMs = 20_000) {
+export async function waitHttp(info, url, status = 200, timeoutMs = READY_TIMEOUT_MS) {
   const t0 = Date.now();
   for (;;) {
-    if (info.exited) throw new Error(`${info.name} exited (${info.exitCode}): ${(info.stderr + info.stdout).trim().slice(-2000)}`);
+    if (info.exited) throw new Error(`child ${info.name} exited (${info.exitCode}) before it was ready; ${printed(info)}`);
     try {
       const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await r.arrayBuffer();
       if (r.status === status) return;
     } catch { /* not listening yet */ }
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${info.name} not ready at ${url} after ${timeoutMs} ms`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`child ${info.name} not ready at ${url} after ${timeoutMs / 1000} s; ${printed(info)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Waits for a child that runs to completion (the seeding); throws with what it printed unless it exits 0. */
+export function waitExit(info) {
+  return new Promise((resolve, reject) => {
+    const done = () => (info.exitCode === 0 ? resolve() : reject(new Error(`child ${info.name} exited (${info.exitCode}); ${printed(info)}`)));
+    if (info.exited) done();
+    else info.child.once('exit', () => setImmediate(done));
+  });
 }
 
 /** A free loopback port (for configs that need one up front). */

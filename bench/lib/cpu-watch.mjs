@@ -1,5 +1,6 @@
 // Busy CPU time of the whole machine versus the bench's own processes during a run, from
 // /proc: on a shared machine, "foreign" CPU time (other processes) disturbs the numbers.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { livePids } from './children.mjs';
 
@@ -38,6 +39,17 @@ function withDescendants(roots) {
   const all = new Set(roots);
   for (const pid of all) for (const c of children.get(pid) ?? []) all.add(c);
   return [...all];
+}
+
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/**
+ * User + system CPU seconds of `roots` and their descendants (a gateway's node:cluster workers,
+ * nginx's worker), from /proc/<pid>/stat; null off Linux. Read around each measured run.
+ */
+export function treeCpuSeconds(roots) {
+  if (process.platform !== 'linux') return null;
+  return withDescendants(roots).reduce((a, pid) => a + processTicks(pid), 0) / TICKS;
 }
 
 export function cpuSnapshot() {

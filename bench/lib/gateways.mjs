@@ -76,8 +76,3 @@ export function cacheCounters(m) {
   const get = (r) => m.get(`hlgw_token_cache_requests_total{result="${r}"}`) ?? 0;
   return { hit: get('hit'), miss: get('miss'), negative: get('negative_hit') };
 }
-
-/** hlgw_process_cpu_seconds_total (user + system of the gateway process), or null. */
-export function gatewayCpuSeconds(m) {
-  return m?.get('hlgw_process_cpu_seconds_total') ?? null;
-}

@@ -18,25 +18,12 @@ export function nginxMissing() {
   return r.error === undefined && r.status === 0 ? undefined : 'nginx is not installed (Debian: apt-get install nginx)';
 }
 
-const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-
-/** User + system CPU seconds of a process, from /proc (Linux), or null. */
-function procCpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / TICKS;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Starts nginx with one of NGINX_CONFIGS, its `__LISTEN__`, `__GATEWAY__`, `__API__` replaced.
- * `cpuSeconds()` is nginx's CPU time, plus the gateway's when `gatewayCpu` is given (the decision
- * mode: one request costs both processes).
+ * `cpuPids` are the processes whose CPU time a request costs: nginx (its workers are descendants),
+ * plus the gateway in the decision mode.
  */
-export async function startNginx(name, which, { upstreamUrl, gateway, ctx, gatewayCpu }) {
+export async function startNginx(name, which, { upstreamUrl, gateway, ctx }) {
   const dir = join(ctx.tmp, name);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -46,10 +33,6 @@ export async function startNginx(name, which, { upstreamUrl, gateway, ctx, gatew
   const info = spawnProgram(name, 'nginx', ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { plan: ctx.plan });
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(info, `${url}/bench-ready`, 200);
-  const cpuSeconds = async () => {
-    const own = procCpuSeconds(info.child.pid);
-    const gw = gatewayCpu ? await gatewayCpu() : 0;
-    return own == null || gw == null ? null : own + gw;
-  };
-  return { name, info, url, admin: gateway?.admin ?? null, cpuSeconds };
+  const cpuPids = () => [info.child.pid, ...(gateway ? [gateway.info.child.pid] : [])];
+  return { name, info, url, admin: gateway?.admin ?? null, cpuPids };
 }

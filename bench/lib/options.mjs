@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ROW_NAMES } from './rows.mjs';
 
 export const USAGE = `usage: npm run bench -- [flags]
-  --quick              ~20 s smoke run (1 round, 1 s per row, no warm-up, no memory phase, RESULTS.md untouched)
+  --quick              smoke run (1 round, 1 s per row, no warm-up, no memory phase; no committed file changed)
   --rounds N           interleaved rounds (default 3)
   --duration S         measured seconds per row per round (default 3; whole seconds)
   --warmup S           warm-up seconds per row per round (default 1; 0 = none)
@@ -14,9 +14,14 @@ export const USAGE = `usage: npm run bench -- [flags]
   --profile            instead of the table: CPU-profile the gateway under bearer-hot and bearer-cold
   --profile-duration S seconds of load per profile (default 8)
   --out FILE           JSON results file (default bench/results/bench-<date>.json)
-  --no-write           do not rewrite bench/RESULTS.md
+  --no-write           do not rewrite bench/RESULTS.md, README.md, docs/ nor bench/results/latest-node<major>.json
+  --node BINARY        run every server child (upstream, baselines, sink, gateways, the seeding) on this Node binary
+                       (its node_modules must be installed with it: better-sqlite3 is checked first)
   -h, --help
-environment: HLGW_BENCH_DIST=<dir> runs the gateway children from another build (A/B of a hot-path change)`;
+A full run (no --quick, no --rows, no --no-write) also writes bench/results/latest-node<major>.json (committed)
+and rewrites every generated section from it (bench/RESULTS.md, README.md, docs/SCALING.md, docs/OPERATIONS.md).
+environment: HLGW_BENCH_DIST=<dir> runs the gateway children from another build (A/B of a hot-path change);
+HLGW_BENCH_NODE=<binary> as --node`;
 
 export function parseOptions(argv) {
   const { values } = parseArgs({
@@ -35,6 +40,7 @@ export function parseOptions(argv) {
       'profile-duration': { type: 'string' },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      node: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -66,5 +72,8 @@ export function parseOptions(argv) {
     out: values.out,
     // A smoke run never replaces the committed full-run table.
     writeResultsMd: !values['no-write'] && !quick,
+    // Every row, not quick, writing: the run that becomes bench/results/latest-node<major>.json.
+    publish: !values['no-write'] && !quick && values.rows === undefined,
+    node: values.node ?? process.env.HLGW_BENCH_NODE ?? process.execPath,
   };
 }

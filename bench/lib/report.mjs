@@ -35,33 +35,52 @@ export function summarize(row, runs) {
     errors: runs.reduce((a, r) => a + r.errors + r.timeouts, 0),
     cacheHitPct: lookups > 0 ? (100 * cache.hit) / lookups : null,
     negativeHitPct: lookups > 0 ? (100 * cache.negative) / lookups : null,
-    gatewayCpuUsPerReq: runs.every((r) => r.gatewayCpuSeconds != null) && runs.length > 0
-      ? (1e6 * runs.reduce((a, r) => a + r.gatewayCpuSeconds, 0)) / runs.reduce((a, r) => a + r.requests, 0) : null,
+    cpuUsPerReq: runs.every((r) => r.serverCpuSeconds != null) && runs.length > 0
+      ? (1e6 * runs.reduce((a, r) => a + r.serverCpuSeconds, 0)) / runs.reduce((a, r) => a + r.requests, 0) : null,
     foreignCpuMaxPct: runs.some((r) => r.cpu) ? Math.max(...runs.map((r) => r.cpu?.foreignPct ?? 0)) : null,
   };
 }
 
+/**
+ * The row whose CPU per request a row's overhead is counted from: the bare forwarder of the same
+ * kind (http-proxy rows: bare-http-proxy; nginx rows: nginx-bare; the rest: bare-undici); none for direct.
+ */
+function overheadBaseline(name) {
+  if (name === 'direct') return null;
+  if (name.includes('http-proxy')) return 'bare-http-proxy';
+  if (name.startsWith('nginx-')) return 'nginx-bare';
+  return 'bare-undici';
+}
+
+/** Ratios to the baselines (req/s), p99 against bare-undici's, and CPU µs/req over the row's baseline. */
 export function addRatios(summaries) {
-  const base = Object.fromEntries(BASELINES.map((b) => [b, summaries.find((s) => s.name === b)?.medianRps]));
+  const byName = new Map(summaries.map((s) => [s.name, s]));
+  const base = Object.fromEntries(BASELINES.map((b) => [b, byName.get(b)?.medianRps]));
+  const undiciP99 = byName.get('bare-undici')?.p99Ms;
   for (const s of summaries) {
     s.ratio = Object.fromEntries(BASELINES.map((b) => [b, base[b] ? s.medianRps / base[b] : null]));
+    s.p99Ratio = undiciP99 && s.p99Ms != null ? s.p99Ms / undiciP99 : null;
+    const b = byName.get(overheadBaseline(s.name));
+    s.overheadUsPerReq = b && b.cpuUsPerReq != null && s.cpuUsPerReq != null ? s.cpuUsPerReq - b.cpuUsPerReq : null;
   }
   return summaries;
 }
 
 const f0 = (n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
+const f1 = (n) => (n == null ? '—' : n.toFixed(1));
 const f2 = (n) => (n == null ? '—' : n.toFixed(2));
 const ms = (n) => (n == null ? '—' : n.toFixed(3));
 const pct = (n) => (n == null ? '' : `${n.toFixed(1)}`);
 
 export function markdownTable(summaries, rounds) {
   const rcols = Array.from({ length: rounds }, (_, i) => `r${i + 1} req/s`);
-  const head = ['row', ...rcols, 'median req/s', 'p50 ms', 'p99 ms', 'non-2xx †', 'errors', 'cache hit %', 'gw CPU µs/req §', '× bare-http-proxy', '× bare-undici', '× direct', 'other procs CPU % ‡'];
+  const head = ['row', ...rcols, 'median req/s', 'p50 ms', 'p99 ms', 'non-2xx †', 'errors', 'cache hit %', 'CPU µs/req §', 'overhead µs/req ¶', '× bare-http-proxy', '× bare-undici', '× direct', 'p99 × bare-undici', 'other procs CPU % ‡'];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`];
   for (const s of summaries) {
     const rr = rcols.map((_, i) => f0(s.rounds[i]));
     lines.push(`| ${[s.name, ...rr, `**${f0(s.medianRps)}**`, ms(s.p50Ms), ms(s.p99Ms), String(s.unexpected), String(s.errors),
-      pct(s.cacheHitPct), s.gatewayCpuUsPerReq == null ? '—' : s.gatewayCpuUsPerReq.toFixed(1), f2(s.ratio['bare-http-proxy']), f2(s.ratio['bare-undici']), f2(s.ratio.direct), s.foreignCpuMaxPct == null ? '—' : s.foreignCpuMaxPct.toFixed(0)].join(' | ')} |`);
+      pct(s.cacheHitPct), f1(s.cpuUsPerReq), f1(s.overheadUsPerReq), f2(s.ratio['bare-http-proxy']), f2(s.ratio['bare-undici']), f2(s.ratio.direct), f2(s.p99Ratio),
+      s.foreignCpuMaxPct == null ? '—' : s.foreignCpuMaxPct.toFixed(0)].join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -70,7 +89,8 @@ export const TABLE_NOTES = [
   '† non-2xx: responses other than 2xx; for gateway-invalid and gateway-revoked (where 401 is the right answer) it counts responses other than 401.',
   'errors: socket errors and timeouts seen by the load generator. cache hit %: from the gateway\'s hlgw_token_cache_requests_total over the measured runs (bearer rows).',
   '‡ other procs CPU %: the largest share, over the rounds, of the machine\'s CPU time used by processes that are not the bench\'s during a measured run (/proc/stat); above a few % the row was disturbed.',
-  '§ gw CPU µs/req: CPU time (user + system) of the gateway process over the measured runs, from its hlgw_process_cpu_seconds_total, divided by the requests served; what a request costs the gateway, much less disturbed by other processes than req/s.',
+  '§ CPU µs/req: CPU time (user + system, /proc/<pid>/stat) of the row\'s server process and its descendants (workers) over the measured runs, divided by the requests served: the upstream for direct, the forwarder for the bare rows, the gateway, nginx, or nginx + the gateway for the decision row. What a request costs the server; much less disturbed by other processes than req/s.',
+  '¶ overhead µs/req: the row\'s CPU µs/req minus its bare forwarder\'s in the same run (bare-undici; bare-http-proxy for http-proxy rows; nginx-bare for nginx rows). p99 × bare-undici: the row\'s p99 over bare-undici\'s.',
   'req/s: per round and the median over rounds; p50/p99: latency of all measured requests of all rounds pooled (µs resolution); ratios: median / median of the baseline, all in this one invocation.',
 ];
 

@@ -1,7 +1,7 @@
 // The measured part: a warm-up and a measured run per row, rows interleaved, in rounds.
-import { cpuSnapshot, foreignCpu } from './cpu-watch.mjs';
+import { cpuSnapshot, foreignCpu, treeCpuSeconds } from './cpu-watch.mjs';
 import { driveTokens } from './drive.mjs';
-import { cacheCounters, gatewayCpuSeconds, scrape } from './gateways.mjs';
+import { cacheCounters, scrape } from './gateways.mjs';
 import { buildClientRequests, runLoad } from './load.mjs';
 import { ROWS } from './rows.mjs';
 
@@ -34,12 +34,12 @@ export async function runRounds(session, o) {
       let run;
       for (let attempt = 0; ; attempt++) {
         const cpu0 = cpuSnapshot();
-        const gwCpu0 = await serverCpuSeconds(target);
+        const serverCpu0 = serverCpuSeconds(target);
         run = await runLoad({ ...spec, durationS: o.durationS });
+        // The server's own CPU time per request: far steadier than req/s on a shared machine.
+        const serverCpu1 = serverCpuSeconds(target);
         run.cpu = foreignCpu(cpu0, cpuSnapshot());
-        // The gateway's own CPU time per request: far steadier than req/s on a shared machine.
-        const gwCpu1 = gwCpu0 != null ? await serverCpuSeconds(target) : null;
-        run.gatewayCpuSeconds = gwCpu0 != null && gwCpu1 != null ? gwCpu1 - gwCpu0 : null;
+        run.serverCpuSeconds = serverCpu0 != null && serverCpu1 != null ? serverCpu1 - serverCpu0 : null;
         run.retries = attempt;
         // Shared machine: a run disturbed by other processes is measured again (bounded).
         if (!run.cpu || run.cpu.foreignPct <= DISTURBED_PCT || attempt >= 1 || retries >= o.maxRetries) break;
@@ -55,8 +55,7 @@ export async function runRounds(session, o) {
   return { rows, runs, retries };
 }
 
-/** The CPU seconds a target has used: its own measure (nginx rows), else the gateway's from its admin port. */
-async function serverCpuSeconds(target) {
-  if (target.cpuSeconds) return target.cpuSeconds();
-  return target.admin ? gatewayCpuSeconds(await scrape(target.admin)) : null;
+/** CPU seconds used so far by the row's server: its process and descendants (nginx rows: `cpuPids`, the decision gateway included). */
+function serverCpuSeconds(target) {
+  return treeCpuSeconds(target.cpuPids ? target.cpuPids() : [target.info.child.pid]);
 }

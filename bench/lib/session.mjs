@@ -1,16 +1,23 @@
 // Everything a bench invocation runs against: pinning, a seeded store, the upstream, the bare
 // baselines and the gateway children its rows need. close() stops them all and removes the temp dir.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pinSelf, pinning, spawnNode, stopAll, waitReady } from './children.mjs';
-import { gatewayCpuSeconds, scrape, startGateway, workersSupported } from './gateways.mjs';
+import { pinSelf, pinning, spawnNode, stopAll, waitExit, waitReady } from './children.mjs';
+import { startGateway, workersSupported } from './gateways.mjs';
 import { startNginx, nginxMissing } from './nginx.mjs';
 import { GATEWAYS, ROWS, TOKEN_COUNTS, tokenSets } from './rows.mjs';
-import { seed } from './seed.mjs';
 
 const SERVERS = fileURLToPath(new URL('../servers/', import.meta.url));
+const SEED_CHILD = fileURLToPath(new URL('./seed-child.mjs', import.meta.url));
+
+/** Seeds in a child on the server children's Node (it loads dist/ and better-sqlite3; this process never does). */
+async function seedInChild(dbPath, counts, plan, tmp) {
+  const out = join(tmp, 'seed-result.json');
+  await waitExit(spawnNode('seed', [SEED_CHILD, dbPath, JSON.stringify(counts), out], { plan }));
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
 
 async function startBare(name, script, plan, args = []) {
   const info = spawnNode(name, [join(SERVERS, script), ...args], { plan });
@@ -35,7 +42,7 @@ export async function openSession(o) {
     const stored = validCount;
     // Basic-mode tokens only when a row sends them (seeding 20,000 more takes a while).
     const basicCount = o.rows.some((r) => r.endsWith('@basic')) ? 1 + TOKEN_COUNTS.cold : 0;
-    const seeded = await seed(seedDb, { valid: validCount, stored, revoked: TOKEN_COUNTS.revoked, forged: TOKEN_COUNTS.forged, basic: basicCount });
+    const seeded = await seedInChild(seedDb, { valid: validCount, stored, revoked: TOKEN_COUNTS.revoked, forged: TOKEN_COUNTS.forged, basic: basicCount }, plan, tmp);
     session.tokens = tokenSets(seeded.tokens);
     o.log(`seeded ${seedDb}: 1 portfolio, ${validCount.toLocaleString('en-US')} valid (${stored.toLocaleString('en-US')} with a store row), ${TOKEN_COUNTS.revoked} revoked, ${TOKEN_COUNTS.forged} forged tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -53,15 +60,21 @@ export async function openSession(o) {
     if (needed.has('gwTracing')) session.ctx.otlpUrl = `${(await startBare('otlp-sink', 'otlp-sink.mjs', plan)).url}/v1/traces`;
     skipNginxRows(session, needed);
     if (needed.has('nginxDecision')) needed.add('gwDecision');
-    // Started together: start-up time is not measured, and it keeps --quick quick.
+    // The bare servers start together (small scripts); the gateways one after another, so none
+    // waits for the CPU behind ten others (start-up is not measured; a slow one fails the run).
     const starts = [];
     if (needed.has('bareHttpProxy')) starts.push(['bareHttpProxy', startBare('bare-http-proxy', 'bare-http-proxy.mjs', plan, [upstream.url])]);
     if (needed.has('bareUndici')) starts.push(['bareUndici', startBare('bare-undici', 'bare-undici.mjs', plan, [upstream.url])]);
-    for (const [target, spec] of Object.entries(GATEWAYS)) if (needed.has(target)) starts.push([target, startGateway(spec, session.ctx)]);
     const started = await Promise.allSettled(starts.map(([, p]) => p));
     started.forEach((r, i) => { if (r.status === 'fulfilled') session.targets[starts[i][0]] = r.value; });
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
+    for (const [target, spec] of Object.entries(GATEWAYS)) {
+      if (!needed.has(target)) continue;
+      const t1 = performance.now();
+      session.targets[target] = await startGateway(spec, session.ctx);
+      o.log(`${spec.name} ready in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    }
     await startNginxTargets(session, needed);
     return session;
   } catch (err) {
@@ -84,8 +97,6 @@ async function startNginxTargets(session, needed) {
   const { ctx, targets } = session;
   if (needed.has('nginxBare')) targets.nginxBare = await startNginx('nginx-bare', 'bare', { upstreamUrl: ctx.upstreamUrl, ctx });
   if (needed.has('nginxDecision')) {
-    const gateway = targets.gwDecision;
-    const gatewayCpu = async () => gatewayCpuSeconds(await scrape(gateway.admin));
-    targets.nginxDecision = await startNginx('nginx-decision', 'decision', { upstreamUrl: ctx.upstreamUrl, gateway, ctx, gatewayCpu });
+    targets.nginxDecision = await startNginx('nginx-decision', 'decision', { upstreamUrl: ctx.upstreamUrl, gateway: targets.gwDecision, ctx });
   }
 }

@@ -41,8 +41,11 @@ describe('npm run bench -- --quick (plumbing)', () => {
       date: expect.any(String),
       machine: { cores: expect.any(Number), cpuModel: expect.any(String) },
       versions: { node: process.version, undici: expect.any(String), 'http-proxy': expect.any(String), jose: expect.any(String), autocannon: expect.any(String) },
-      options: { rounds: 1 },
+      // The server children's Node (here the default: this one), checked and recorded.
+      serverNode: { binary: process.execPath, version: process.version },
+      options: { rounds: 1, quick: true },
     });
+    expect(stdout).toContain(`server children (upstream, baselines, gateways): ${process.version}`);
     expect(json.rows.map((r: { name: string }) => r.name)).toEqual(ROWS);
     for (const r of json.rows) {
       expect(r.rounds).toHaveLength(1);
@@ -51,6 +54,8 @@ describe('npm run bench -- --quick (plumbing)', () => {
       expect(typeof r.p99Ms).toBe('number');
       expect(r.ratio).toHaveProperty('direct');
       expect(r.errors).toBe(0);
+      // CPU per request of every row's server process, baselines included (from /proc).
+      if (process.platform === 'linux') expect(r.cpuUsPerReq).toBeGreaterThan(0);
     }
     const byName = Object.fromEntries(json.rows.map((r: { name: string }) => [r.name, r]));
     // Right answers, not speed: the gateway forwarded the valid token and refused the forged ones.
@@ -58,7 +63,18 @@ describe('npm run bench -- --quick (plumbing)', () => {
     expect(byName['gateway-bearer-hot'].unexpected).toBe(0);
     expect(Object.keys(byName['gateway-invalid'].status)).toEqual(['401']);
     expect(byName['gateway-bearer-hot'].cacheHitPct).toBeGreaterThan(0);
+    // No bare-undici in these rows: no overhead to count, and direct has none by definition.
+    expect(byName['gateway-bearer-hot'].overheadUsPerReq).toBeNull();
+    expect(byName.direct.overheadUsPerReq).toBeNull();
 
     if (mdBefore !== undefined) expect(statSync(RESULTS_MD).mtimeMs).toBe(mdBefore);
   }, 70_000);
+
+  it('refuses a --node binary that does not run, before starting anything, and says why', async () => {
+    const missing = join(dir, 'no-such-node');
+    const err = await run(process.execPath, ['bench/run.mjs', '--quick', '--rows', 'direct', '--node', missing], { cwd: ROOT, timeout: 30_000 })
+      .then(() => undefined, (e: unknown) => e as { code: number; stderr: string });
+    expect(err?.code).toBe(2);
+    expect(err?.stderr).toContain(`--node ${missing}: it does not run`);
+  });
 });

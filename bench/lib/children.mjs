@@ -10,8 +10,9 @@ const live = new Set();
 let serverNode = process.execPath;
 
 /**
- * Chooses the Node binary of the server children after checking that it runs and that it loads
- * better-sqlite3 from this checkout's node_modules (a native addon built for one Node ABI).
+ * Chooses the Node binary of the server children after checking that it runs and that it opens
+ * SQLite through the store's driver (src/store/sqlite-driver.ts: node:sqlite from Node 22.15, else
+ * better-sqlite3 from this checkout's node_modules, a native addon built for one Node ABI).
  * Returns { binary, version } or throws with what to do.
  */
 export function useServerNode(binary, root) {
@@ -19,11 +20,11 @@ export function useServerNode(binary, root) {
   const v = run(['-p', 'process.version']);
   if (v.error || v.status !== 0) throw new Error(`--node ${binary}: it does not run (${v.error?.message ?? v.stderr.trim()})`);
   const version = v.stdout.trim();
-  const addon = run(['-e', "new (require('better-sqlite3'))(':memory:').close()"]);
-  if (addon.status !== 0) {
-    const flat = addon.stderr.replace(/\s+/g, ' ');
+  const sqlite = run(['--input-type=module', '-e', "const m = await import('./dist/store/sqlite-driver.js'); m.openSqlite(':memory:').close();"]);
+  if (sqlite.status !== 0) {
+    const flat = sqlite.stderr.replace(/\s+/g, ' ');
     const why = /NODE_MODULE_VERSION \d+\. This version of Node\.js requires NODE_MODULE_VERSION \d+/.exec(flat)?.[0] ?? flat.trim().slice(0, 300);
-    throw new Error(`--node ${binary} (${version}) cannot load better-sqlite3: node_modules was installed with another Node: run the bench from a checkout installed with ${version} (${why})`);
+    throw new Error(`--node ${binary} (${version}) cannot open SQLite: on Node before 22.15 node_modules must be installed with that Node (better-sqlite3 is a native addon): run the bench from such a checkout (${why})`);
   }
   serverNode = binary;
   return { binary, version };

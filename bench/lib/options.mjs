@@ -16,7 +16,7 @@ export const USAGE = `usage: npm run bench -- [flags]
   --out FILE           JSON results file (default bench/results/bench-<date>.json)
   --no-write           do not rewrite bench/RESULTS.md, README.md, docs/ nor bench/results/latest-node<major>.json
   --node BINARY        run every server child (upstream, baselines, sink, gateways, the seeding) on this Node binary
-                       (its node_modules must be installed with it: better-sqlite3 is checked first)
+                       (before Node 22.15 its node_modules must be installed with it: SQLite is checked first)
   -h, --help
 A full run (no --quick, no --rows, no --no-write) also writes bench/results/latest-node<major>.json (committed)
 and rewrites every generated section from it (bench/RESULTS.md, README.md, docs/SCALING.md, docs/OPERATIONS.md).

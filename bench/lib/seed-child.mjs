@@ -1,5 +1,5 @@
 // Seeding in a child process on the server children's Node (`--node`): seed.mjs imports dist/ and
-// better-sqlite3, a native addon built for one Node ABI, so the bench process never loads it.
+// SQLite (better-sqlite3 on Node before 22.15 is a native addon built for one Node ABI), so the bench process never loads it.
 // Usage: node seed-child.mjs <db path> <counts as JSON> <result file>; the result ({ masterKeyB64,
 // tokens }) is written as JSON to <result file>, then the process exits 0.
 import { writeFileSync } from 'node:fs';

@@ -12,7 +12,7 @@ import { GATEWAYS, ROWS, TOKEN_COUNTS, tokenSets } from './rows.mjs';
 const SERVERS = fileURLToPath(new URL('../servers/', import.meta.url));
 const SEED_CHILD = fileURLToPath(new URL('./seed-child.mjs', import.meta.url));
 
-/** Seeds in a child on the server children's Node (it loads dist/ and better-sqlite3; this process never does). */
+/** Seeds in a child on the server children's Node (it loads dist/ and the SQLite driver; this process never does). */
 async function seedInChild(dbPath, counts, plan, tmp) {
   const out = join(tmp, 'seed-result.json');
   await waitExit(spawnNode('seed', [SEED_CHILD, dbPath, JSON.stringify(counts), out], { plan }));

@@ -70,7 +70,14 @@ describe.each(STORE_FACTORIES)('hlgw token|policy|hash-password against a runnin
     // The table says why a token stopped working, and how its owner signed in.
     const after = (await hlgw(['token', 'list'], env(USERS.alice))).out;
     expect(after).toMatch(/^TOKEN ID\s+STATUS\s+LOGIN\s+SIGNED IN WITH/);
-    expect(after).toMatch(new RegExp(`${list[0]!.token_id}\\s+revoked \\(revoked\\)\\s+${USERS.alice.login}\\s+password`));
+    // A plain revocation says `revoked` once; any other reason is added: `revoked (renewed)`.
+    expect(after).toMatch(new RegExp(`${list[0]!.token_id}\\s+revoked\\s+${USERS.alice.login}\\s+password`));
+    expect(after).not.toContain('revoked (revoked)');
+    await hlgw(['token', 'create', '--token-only'], env(USERS.alice));
+    await hlgw(['token', 'create', '--token-only'], env(USERS.alice));
+    const renewed = (JSON.parse((await hlgw(['token', 'list', '--json'], env(USERS.alice))).out) as { token_id: string; revoked_reason: string | null }[])
+      .find((t) => t.revoked_reason === 'renewed');
+    expect((await hlgw(['token', 'list'], env(USERS.alice))).out).toMatch(new RegExp(`${renewed!.token_id}\\s+revoked \\(renewed\\)\\s+${USERS.alice.login}`));
   });
 
   it('a new pass phrase can be prompted (stdin), never given as a flag value', async () => {

@@ -163,7 +163,7 @@ describe.skipIf(lacks('chromium'))('the Token Management portal in a real browse
     await trash.click();
     const said = await confirm(manager, `Revoke the token of ${USER.login}?`, 'Revoke');
     expect(said).toContain('stops working at once');
-    await manager.getByRole('row', { name: new RegExp(USER.login) }).getByText('Revoked: by its owner or a manager').waitFor();
+    await manager.getByRole('row', { name: new RegExp(USER.login) }).getByText('Revoked: by owner or manager').waitFor();
     expect(await trash.count()).toBe(0);
     await manager.setViewportSize(PHONE);
     await screenshot(manager, 'tokens-360');

@@ -221,7 +221,7 @@ describe.skipIf(lacks('chromium'))('every portal screen at 360 px', () => {
     await trash.click();
     await dialog(manager, `Revoke the token of ${USER.login}?`, 'token-management-revoke-dialog', 'Revoke');
     await manager.getByText('Revoked: renewed').waitFor();
-    await manager.getByText('Revoked: by its owner or a manager').waitFor();
+    await manager.getByText('Revoked: by owner or manager').waitFor();
     await screen(manager, 'token-management-tokens-revoked');
     await manager.getByRole('tab', { name: 'Audit' }).click();
     await manager.getByRole('table', { name: /Audit trail/ }).getByText('Revoked a token').waitFor();
@@ -230,7 +230,7 @@ describe.skipIf(lacks('chromium'))('every portal screen at 360 px', () => {
 
   it('the user\'s page after the manager revoked the token, and a session that expired', async () => {
     await user.reload();
-    await user.getByText('Revoked: by its owner or a manager').waitFor();
+    await user.getByText('Revoked: by owner or manager').waitFor();
     await screen(user, 'generate-token-revoked');
     clock.advance(31 * 60_000); // past the idle timeout
     await user.getByLabel('Confirm your password').fill(USER.password);

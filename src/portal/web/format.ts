@@ -35,12 +35,12 @@ export function charCount(s: string): number {
 
 /** Why a token stopped working, from the API's `revoked_reason` (src/endpoints/openapi-schemas.ts TokenView). */
 const REVOKED_BECAUSE: Readonly<Record<string, string>> = {
-  revoked: 'by its owner or a manager',
-  renewed: 'renewed (a newer token replaced it)',
-  reparented: 'company moved to another portfolio',
-  reset: 'tokens switched off for the company',
+  revoked: 'by owner or manager',
+  renewed: 'renewed',
+  reparented: 'company moved',
+  reset: 'tokens switched off',
   passphrase_changed: 'pass phrase changed',
-  denied: 'denied by the operator',
+  denied: 'denied by operator',
 };
 
 /** A token's status as a badge: `Active`, `Expired`, or `Revoked: <why>`. */

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchChromium, PHONE } from '../support/browser.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -53,6 +53,12 @@ function overflow(page: Page): Promise<string[]> {
   });
 }
 
+async function box(l: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  const b = await l.boundingBox();
+  if (!b) throw new Error(`not on the page: ${l.toString()}`);
+  return b;
+}
+
 /** Dates and column headers that wrap onto a second line (they are short: one line reads better). */
 function wrapped(page: Page): Promise<string[]> {
   return page.evaluate(() => Array.from(document.querySelectorAll('time, th'))
@@ -75,7 +81,9 @@ function wrapped(page: Page): Promise<string[]> {
  * dialog and the error states a person reaches, at 360 px: the page never scrolls sideways,
  * nothing is cut off, no date or column header wraps (at 1440 px either), and the browser
  * console stays empty (no error, no warning) except for the one refused request an
- * error state is about.
+ * error state is about. On the way: Enter in "Confirm your password" generates, the header
+ * has no one-item menu, the switch says what it switches, revoked tokens say why, and at
+ * 1440 px each button sits with the field it acts on.
  */
 describe.skipIf(lacks('chromium'))('every portal screen at 360 px', () => {
   const upstream = new RecordingUpstream();
@@ -184,6 +192,18 @@ describe.skipIf(lacks('chromium'))('every portal screen at 360 px', () => {
     expect(await manager.getByRole('button', { name: 'Show pass phrase' }).getAttribute('aria-pressed')).toBe('false');
     expect(await manager.getByLabel('Pass phrase').getAttribute('type')).toBe('password');
     await screen(manager, 'token-management-settings-applied');
+    // At 1440 px each button sits with what it acts on: Show on the pass phrase's line, Apply under the last field.
+    await manager.setViewportSize(DESKTOP);
+    const input = await box(manager.getByLabel('Pass phrase'));
+    const reveal = await box(manager.getByRole('button', { name: 'Show pass phrase' }));
+    expect(reveal.y).toBeLessThan(input.y + input.height);
+    expect(reveal.y + reveal.height).toBeGreaterThan(input.y);
+    expect(reveal.x - (input.x + input.width)).toBeLessThanOrEqual(16);
+    const duration = await box(manager.getByLabel('Token duration (minutes)'));
+    const apply = await box(manager.getByRole('button', { name: 'Apply', exact: true }));
+    expect(Math.abs(apply.x - duration.x)).toBeLessThanOrEqual(1);
+    expect(apply.y - (duration.y + duration.height)).toBeLessThanOrEqual(120);
+    await manager.setViewportSize(PHONE);
     await manager.getByRole('button', { name: `User menu: ${MANAGER.login}` }).click();
     await screen(manager, 'user-menu');
     await manager.keyboard.press('Escape');
@@ -211,6 +231,12 @@ describe.skipIf(lacks('chromium'))('every portal screen at 360 px', () => {
     await user.getByRole('button', { name: 'Generate Access Token' }).click();
     await dialog(user, 'Replace your token?', 'generate-token-replace-dialog', 'Generate a new token');
     await expect.poll(() => user.getByLabel('Access token', { exact: true }).inputValue()).not.toBe(first);
+    // At 1440 px the red "Revoke my token" keeps its distance from the next field's label.
+    await user.setViewportSize(DESKTOP);
+    const revoke = await box(user.getByRole('button', { name: 'Revoke my token' }));
+    const label = await box(user.getByText('Confirm your password', { exact: true }));
+    expect(label.y - (revoke.y + revoke.height)).toBeGreaterThanOrEqual(16);
+    await user.setViewportSize(PHONE);
   });
 
   it('the manager: the tokens tab (the revoke dialog, revoke reasons) and the audit tab', async () => {

@@ -34,7 +34,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
       if (o.json) return io.out(`${JSON.stringify(tokens, null, 2)}\n`);
       // Why a token stopped working (renewed, revoked, its pass phrase changed...) is what a user asks first.
       io.out(table(['TOKEN ID', 'STATUS', 'LOGIN', 'SIGNED IN WITH', 'EXPIRES', 'LAST USED'],
-        tokens.map((t) => [t.token_id, t.revoked_reason ? `${t.status} (${t.revoked_reason})` : t.status, t.login, t.signed_in_with ?? 'password', t.expires_at, t.last_used_at ?? '-'])));
+        tokens.map((t) => [t.token_id, statusOf(t), t.login, t.signed_in_with ?? 'password', t.expires_at, t.last_used_at ?? '-'])));
     });
 
   withConnectionFlags(token.command('revoke'))
@@ -45,6 +45,11 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
       await api.send('DELETE', `/tokens/${encodeURIComponent(tokenId)}`);
       io.out(`revoked ${tokenId}\n`);
     });
+}
+
+/** `revoked (renewed)`, `revoked (passphrase_changed)`...; a plain revocation is `revoked`, not `revoked (revoked)`. */
+function statusOf(t: TokenView): string {
+  return t.revoked_reason && t.revoked_reason !== t.status ? `${t.status} (${t.revoked_reason})` : t.status;
 }
 
 export function table(head: string[], rows: string[][]): string {

@@ -27,6 +27,12 @@ export function portalOpenApiPaths(prefix: string, kit: OpenApiKit): Record<stri
       },
       delete: { ...tag, operationId: 'portalSignOut', summary: 'Sign out: the session is deleted in the store', security: write, responses: { 200: ok('Signed out', 'SignedOut'), ...errors(...writing) } },
     },
+    [`${ui}/session-probe`]: {
+      get: {
+        ...tag, operationId: 'portalSessionProbe', summary: 'What the page asks on load: the session, or 204 when signed out (not an error)', security: [{}, { session: [] }],
+        responses: { 200: ok('The session', 'Session'), 204: ok('No session: the page shows the sign-in form'), ...errors('store_unavailable') },
+      },
+    },
     [`${ui}/sign-in-options`]: {
       get: { ...tag, operationId: 'portalSignInOptions', summary: 'The password form and the "Sign in with …" buttons', security: [{}], responses: { 200: ok('What the sign-in page offers', 'SignInOptions'), ...errors() } },
     },

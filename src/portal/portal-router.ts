@@ -13,7 +13,7 @@ import { redirect, sendAsset } from './respond.js';
 import { isSafeMethod, requireSameOrigin } from './same-origin.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { createSessionAuthenticator } from './session-caller.js';
-import { currentSessionEndpoint, signInEndpoint, signOutEndpoint } from './session-endpoints.js';
+import { currentSessionEndpoint, sessionProbeEndpoint, signInEndpoint, signOutEndpoint } from './session-endpoints.js';
 import type { SessionManager } from './sessions.js';
 import { createSsoEndpoints, type SsoOptions } from './sso-endpoints.js';
 import { loadStaticAssets, type StaticAssets } from './static-assets.js';
@@ -46,6 +46,7 @@ export function createPortal(d: EndpointDeps, o: PortalOptions): PortalRoutes {
   const sso = createSsoEndpoints(p, o.sso);
   const api: Route[] = [
     { pattern: /^\/session$/, methods: { GET: currentSessionEndpoint(p), POST: signInEndpoint(p, sso.passwordAllowed), DELETE: signOutEndpoint(p) } },
+    { pattern: /^\/session-probe$/, methods: { GET: sessionProbeEndpoint(p) } },
     { pattern: /^\/sign-in-options$/, methods: { GET: sso.options } },
     { pattern: /^\/oauth\/authorize$/, methods: { POST: authorizeEndpoint(d, viaSession, confirmedBasic(p)) } },
     { pattern: /^\/tokens$/, methods: { GET: listTokensEndpoint(d, viaSession) } },

@@ -7,6 +7,12 @@ export function sendPortalJson(res: ServerResponse, status: number, body: unknow
   res.end(buf);
 }
 
+/** 204 No Content, with the portal's headers. */
+export function sendPortalEmpty(res: ServerResponse): void {
+  res.writeHead(204, SECURITY_HEADERS);
+  res.end();
+}
+
 export function sendAsset(res: ServerResponse, type: string, body: Buffer, head: boolean): void {
   res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': String(body.length) });
   res.end(head ? undefined : body);

@@ -2,7 +2,7 @@ import { GatewayError } from '../errors.js';
 import type { Exchange } from '../endpoints/context.js';
 import { readFields } from '../endpoints/read-body.js';
 import type { PortalContext } from './context.js';
-import { sendPortalJson } from './respond.js';
+import { sendPortalEmpty, sendPortalJson } from './respond.js';
 import { arrivedOverTls, clearedCookie, readSessionCookie, sessionCookie } from './session-cookie.js';
 import { isManager, requireCsrfToken, sessionOf } from './session-caller.js';
 import { csrfTokenOf, type Session } from './sessions.js';
@@ -49,6 +49,25 @@ export function signInEndpoint(p: PortalContext, passwordAllowed = true) {
 export function currentSessionEndpoint(p: PortalContext) {
   return async ({ req, res }: Exchange): Promise<void> => {
     const s = await sessionOf(p, req);
+    sendPortalJson(res, 200, sessionView(p, s, isManager(p, s)));
+  };
+}
+
+/**
+ * `GET {prefix}/ui/api/session-probe`: what the page asks on every load. 200 with the session as
+ * `GET session` gives it, or 204 when there is none (no cookie, an expired or ended one): being
+ * signed out is the answer the page expects, not an error, so the browser's console stays quiet.
+ * `GET session` keeps answering 401 for scripts that want a failure status.
+ */
+export function sessionProbeEndpoint(p: PortalContext) {
+  return async ({ req, res }: Exchange): Promise<void> => {
+    let s: Session;
+    try {
+      s = await sessionOf(p, req);
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'session_required') return sendPortalEmpty(res);
+      throw err;
+    }
     sendPortalJson(res, 200, sessionView(p, s, isManager(p, s)));
   };
 }

@@ -70,7 +70,12 @@ describe.each(STORE_FACTORIES)('hlgw token|policy|hash-password against a runnin
     // The table says why a token stopped working, and how its owner signed in.
     const after = (await hlgw(['token', 'list'], env(USERS.alice))).out;
     expect(after).toMatch(/^TOKEN ID\s+STATUS\s+LOGIN\s+SIGNED IN WITH/);
-    expect(after).toMatch(new RegExp(`${list[0]!.token_id}\\s+revoked \\(revoked\\)\\s+${USERS.alice.login}\\s+password`));
+    // A plain revocation says `revoked` once; any other reason is added: `revoked (renewed)`.
+    expect(after).toMatch(new RegExp(`${list[0]!.token_id}\\s+revoked\\s+${USERS.alice.login}\\s+password`));
+    expect(after).not.toContain('revoked (revoked)');
+    const renewed = await g.issue(USERS.alice);
+    await g.issue(USERS.alice); // renews: the one before is revoked, reason `renewed`
+    expect((await hlgw(['token', 'list'], env(USERS.alice))).out).toMatch(new RegExp(`${renewed.token_id}\\s+revoked \\(renewed\\)\\s+${USERS.alice.login}`));
   });
 
   it('a new pass phrase can be prompted (stdin), never given as a flag value', async () => {

@@ -8,6 +8,7 @@ import type { TestGateway } from '../support/start-gateway.js';
 import { startDemoGateway } from '../support/demo-gateway.js';
 
 const MANAGER = { login: 'manager@acme.example', password: 'acme-manager-demo' };
+const USER = { login: 'user@acme.example', password: 'acme-user-demo' };
 
 /** What axe-core finds serious or critical on the page as it stands (WCAG 2.1 A and AA rules). */
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -18,7 +19,8 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 /**
- * Accessibility: zero serious or critical axe-core violations on each screen, at 1440 and 360 px,
+ * Accessibility: zero serious or critical axe-core violations on each screen (sign-in, Token
+ * Management's tabs, Generate Access Token before and after a token, the open user menu), at 1440 and 360 px,
  * on the shipped demo config in Debian's chromium.
  */
 describe.skipIf(lacks('chromium'))('the portal under axe-core', () => {
@@ -39,11 +41,11 @@ describe.skipIf(lacks('chromium'))('the portal under axe-core', () => {
     await upstream.stop();
   });
 
-  async function bothWidths(): Promise<string[]> {
-    const wide = await seriousViolations(page);
-    await page.setViewportSize(PHONE);
-    const narrow = await seriousViolations(page);
-    await page.setViewportSize(DESKTOP);
+  async function bothWidths(on: Page = page): Promise<string[]> {
+    const wide = await seriousViolations(on);
+    await on.setViewportSize(PHONE);
+    const narrow = await seriousViolations(on);
+    await on.setViewportSize(DESKTOP);
     return [...wide, ...narrow];
   }
 
@@ -63,5 +65,29 @@ describe.skipIf(lacks('chromium'))('the portal under axe-core', () => {
       await page.getByRole('tab', { name: tab }).click();
       expect(await bothWidths()).toEqual([]);
     }
+  });
+
+  it('Generate Access Token: before a token, the token shown once, and the open user menu', async () => {
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('switch', { name: 'User tokens for acme' }).click();
+    await page.getByLabel('Pass phrase').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Apply these changes?' }).getByRole('button', { name: 'Apply' }).click();
+    await page.getByText(/^Applied\./).waitFor();
+    const ctx = await browser.newContext({ viewport: DESKTOP });
+    const user = await ctx.newPage();
+    await user.goto(`${gw.url}/auth/ui/`);
+    await user.getByLabel('Login').fill(USER.login);
+    await user.getByLabel('Password').fill(USER.password);
+    await user.getByRole('button', { name: 'Sign in' }).click();
+    await user.getByText('You have no token yet.').waitFor();
+    expect(await bothWidths(user)).toEqual([]);
+    await user.getByLabel('Confirm your password').fill(USER.password);
+    await user.getByLabel('Confirm your password').press('Enter');
+    await user.getByLabel('Access token', { exact: true }).waitFor();
+    expect(await bothWidths(user)).toEqual([]);
+    await user.getByRole('button', { name: `User menu: ${USER.login}` }).click();
+    expect(await bothWidths(user)).toEqual([]);
+    await ctx.close();
   });
 });

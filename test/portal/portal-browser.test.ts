@@ -100,7 +100,7 @@ describe.skipIf(lacks('chromium'))('the Token Management portal in a real browse
   it('the manager switches tokens on with a pass phrase and a duration, after a confirmation saying what resets', async () => {
     await signIn(manager, MANAGER);
     await manager.getByRole('heading', { name: 'Token Management' }).waitFor();
-    await manager.getByRole('switch', { name: 'Token authentication' }).check();
+    await manager.getByRole('switch', { name: 'User tokens for acme' }).check();
     await manager.getByLabel('Pass phrase').fill('too short');
     await manager.getByText('9 of 255 characters (at least 10).').waitFor();
     await manager.getByRole('button', { name: 'Apply', exact: true }).click();
@@ -151,7 +151,7 @@ describe.skipIf(lacks('chromium'))('the Token Management portal in a real browse
     // Shown once: leaving the screen and coming back shows the status, not the token.
     await user.reload();
     await user.getByRole('heading', { name: 'Your token' }).waitFor();
-    await user.getByText('active', { exact: true }).waitFor();
+    await user.getByText('Active', { exact: true }).waitFor();
     expect(await user.content()).not.toContain(token);
   });
 
@@ -163,7 +163,7 @@ describe.skipIf(lacks('chromium'))('the Token Management portal in a real browse
     await trash.click();
     const said = await confirm(manager, `Revoke the token of ${USER.login}?`, 'Revoke');
     expect(said).toContain('stops working at once');
-    await manager.getByRole('row', { name: new RegExp(USER.login) }).getByText('revoked', { exact: true }).waitFor();
+    await manager.getByRole('row', { name: new RegExp(USER.login) }).getByText('Revoked: by owner or manager').waitFor();
     expect(await trash.count()).toBe(0);
     await manager.setViewportSize(PHONE);
     await screenshot(manager, 'tokens-360');
@@ -179,9 +179,9 @@ describe.skipIf(lacks('chromium'))('the Token Management portal in a real browse
     const fresh = await generate(user, false); // the previous one is revoked: no warning needed
     expect((await useToken(fresh)).status).toBe(200);
     await manager.getByRole('tab', { name: 'Settings' }).click();
-    await manager.getByRole('switch', { name: 'Token authentication' }).uncheck();
+    await manager.getByRole('switch', { name: 'User tokens for acme' }).uncheck();
     expect(await apply(manager)).toContain('switched off');
-    await manager.getByRole('switch', { name: 'Token authentication' }).check();
+    await manager.getByRole('switch', { name: 'User tokens for acme' }).check();
     expect(await apply(manager)).toContain('switched on');
     const r = await useToken(fresh);
     expect(r.status).toBe(401);

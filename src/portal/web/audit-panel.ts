@@ -1,6 +1,6 @@
 import { api, describeError } from './api.js';
 import { h, on, replace } from './dom.js';
-import { shortId, when } from './format.js';
+import { shortId, timeOf, when } from './format.js';
 import type { SessionInfo } from './sign-in-screen.js';
 
 interface AuditEventView { id: number; company_id: string; at: string; actor: string; action: string; detail: Record<string, unknown>; client_address: string | null }
@@ -34,14 +34,14 @@ export function renderAuditPanel(panel: HTMLElement, s: SessionInfo): void {
         on(newer, 'click', () => { index -= 1; load(true); });
         on(older, 'click', () => { index += 1; load(true); });
         replace(panel,
-          h('div', { class: 'table-scroll', role: 'region', 'aria-label': 'Audit trail', tabindex: '0' }, h('table', {},
-            h('caption', {}, `Audit trail of company ${s.companyId} and the companies below it, newest first`),
+          h('p', { class: 'table-title', id: 'audit-table-title' }, `Audit trail of company ${s.companyId} and the companies below it, newest first`),
+          h('div', { class: 'table-scroll', role: 'region', 'aria-labelledby': 'audit-table-title', tabindex: '0' }, h('table', { 'aria-labelledby': 'audit-table-title' },
             h('thead', {}, h('tr', {}, ...['When', 'Company', 'Who', 'What', 'Details', 'From'].map((t) => h('th', { scope: 'col' }, t)))),
             h('tbody', {}, ...(p.events.length === 0
               ? [h('tr', {}, h('td', { colspan: '6' }, 'Nothing recorded yet.'))]
               : p.events.map((e) => h('tr', {},
-                h('td', {}, when(e.at)), h('td', {}, e.company_id), h('td', {}, e.actor), h('td', {}, ACTIONS[e.action] ?? e.action),
-                h('td', {}, details(e.detail)), h('td', {}, e.client_address ?? '—'))))))),
+                h('td', { class: 'date' }, timeOf(e.at)), h('td', {}, e.company_id), h('td', {}, e.actor), h('td', { class: 'what' }, ACTIONS[e.action] ?? e.action),
+                h('td', { class: 'details' }, details(e.detail)), h('td', {}, e.client_address ?? '—'))))))),
           h('nav', { 'aria-label': 'Audit pages', class: 'pager' }, newer, h('span', {}, `Page ${index + 1}`), older),
         );
         if (focusPager) panel.querySelector<HTMLElement>('.pager button:not([disabled])')?.focus();

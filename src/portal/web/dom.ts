@@ -45,14 +45,18 @@ export function uid(prefix: string): string {
   return `${prefix}-${ids}`;
 }
 
-/** A labelled form field: the label's `for` names the control, hints and errors are described-by. */
-export function field(label: string, control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, hint?: Child | Child[]): { wrap: HTMLElement; error: HTMLElement } {
+/**
+ * A labelled form field: the label's `for` names the control, hints and errors are described-by.
+ * `addon` (a button acting on the control, such as "Show") sits on the control's line.
+ */
+export function field(label: string, control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, hint?: Child | Child[], addon?: HTMLElement): { wrap: HTMLElement; error: HTMLElement } {
   const id = control.id || uid('f');
   control.id = id;
   const hintEl = hint === undefined ? null : h('p', { class: 'hint', id: `${id}-hint` }, ...(Array.isArray(hint) ? hint : [hint]));
   const error = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
   control.setAttribute('aria-describedby', [hintEl ? hintEl.id : '', error.id].filter(Boolean).join(' '));
-  const wrap = h('div', { class: 'field' }, h('label', { for: id }, label), control, hintEl, error);
+  const line = addon ? h('div', { class: 'input-row' }, control, addon) : control;
+  const wrap = h('div', { class: 'field' }, h('label', { for: id }, label), line, hintEl, error);
   return { wrap, error };
 }
 

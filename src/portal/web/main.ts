@@ -1,4 +1,4 @@
-import { api, ApiError, describeError, setCsrfToken, whenSessionLost } from './api.js';
+import { api, describeError, setCsrfToken, whenSessionLost } from './api.js';
 import { h, on, replace } from './dom.js';
 import { renderGenerateToken } from './generate-token-screen.js';
 import { disclosureMenu } from './menu.js';
@@ -7,28 +7,40 @@ import { renderTokenManagement } from './token-management-screen.js';
 
 /**
  * The page's entry point: asks whether a session exists, then shows the sign-in form or the
- * application (header with the COMPANIES menu for managers and the user menu, and one screen
- * chosen by the URL fragment). The fragment names a screen only, never data.
+ * application (header with the product, Token Management for managers and the user menu, and
+ * one screen chosen by the URL fragment). The fragment names a screen only, never data.
  */
 const root = document.getElementById('app')!;
 let session: SessionInfo | undefined;
 
-function screenFor(s: SessionInfo): 'token-management' | 'generate-token' {
+type Screen = 'token-management' | 'generate-token';
+
+function screenFor(s: SessionInfo): Screen {
   const wanted = location.hash.slice(1);
   if (wanted === 'token-management' && s.manager) return 'token-management';
   if (wanted === 'generate-token') return 'generate-token';
   return s.manager ? 'token-management' : 'generate-token';
 }
 
+const PRODUCT = 'Highlight access tokens';
+
 function showSignIn(notice?: string): void {
   session = undefined;
-  document.title = 'Sign in · Highlight tokens';
+  document.title = `Sign in · ${PRODUCT}`;
   const main = h('main', { id: 'main', class: 'narrow' }, signInForm(showApp, notice));
-  replace(root, main);
+  replace(root, h('header', { class: 'top' }, brand()), main);
   main.querySelector<HTMLInputElement>('input')?.focus();
 }
 
-function header(s: SessionInfo): HTMLElement {
+function brand(): HTMLElement {
+  return h('span', { class: 'brand' }, h('span', { class: 'brand-company' }, 'CAST Highlight'), h('span', { class: 'brand-product' }, 'Access tokens'));
+}
+
+/**
+ * The product name, the screens (a manager's Token Management as a plain link: a menu of one
+ * item, the page already open, helps nobody) and the signed-in user's menu.
+ */
+function header(s: SessionInfo, screen: Screen): HTMLElement {
   const signOut = h('button', { type: 'button' }, 'Sign out');
   on(signOut, 'click', () => {
     api('DELETE', 'session', undefined, { quietSessionLoss: true })
@@ -39,25 +51,23 @@ function header(s: SessionInfo): HTMLElement {
         showSignIn('You are signed out.');
       });
   });
-  const companies = s.manager
-    ? disclosureMenu('COMPANIES', [h('a', { href: '#token-management' }, 'Token Management')])
-    : null;
-  const user = disclosureMenu(s.login, [h('a', { href: '#generate-token' }, 'Generate Access Token'), signOut], {
-    className: 'user-menu', buttonLabel: `User menu: ${s.login}`,
-  });
-  return h('header', { class: 'top' },
-    h('span', { class: 'brand' }, 'Highlight'),
-    h('nav', { 'aria-label': 'Main' }, companies),
-    user,
-  );
+  const nav = s.manager
+    ? h('nav', { 'aria-label': 'Main', class: 'main-nav' },
+      h('a', { href: '#token-management', 'aria-current': screen === 'token-management' ? 'page' : null }, 'Token Management'))
+    : h('span', { class: 'main-nav' });
+  const user = disclosureMenu(s.login, [
+    h('p', { class: 'menu-note' }, `Signed in as ${s.login}, company ${s.companyId}`),
+    h('a', { href: '#generate-token', 'aria-current': screen === 'generate-token' ? 'page' : null }, 'Generate Access Token'), signOut,
+  ], { className: 'user-menu', buttonLabel: `User menu: ${s.login}` });
+  return h('header', { class: 'top' }, brand(), nav, user);
 }
 
 function render(): void {
   if (!session) return;
   const s = session;
   const main = h('main', { id: 'main' });
-  replace(root, h('a', { href: '#main', class: 'skip' }, 'Skip to content'), header(s), main);
   const screen = screenFor(s);
+  replace(root, h('a', { href: '#main', class: 'skip' }, 'Skip to content'), header(s, screen), main);
   if (screen === 'token-management') renderTokenManagement(main, s);
   else renderGenerateToken(main, s);
   main.querySelector<HTMLElement>('h1')?.focus();
@@ -90,12 +100,12 @@ whenSessionLost(() => {
 
 window.addEventListener('hashchange', () => render());
 
-api<SessionInfo>('GET', 'session', undefined, { quietSessionLoss: true })
+// Signed out is an answer here (204), not an error: a signed-out load logs nothing in the console.
+const signedIn = (s: Partial<SessionInfo>): s is SessionInfo => typeof s.csrfToken === 'string';
+api<Partial<SessionInfo>>('GET', 'session-probe', undefined, { quietSessionLoss: true })
   .then((s) => {
+    if (!signedIn(s)) return showSignIn();
     setCsrfToken(s.csrfToken);
     showApp(s);
   })
-  .catch((err: unknown) => {
-    if (err instanceof ApiError && err.code === 'session_required') showSignIn();
-    else replace(root, h('main', { id: 'main' }, h('p', { role: 'alert' }, describeError(err))));
-  });
+  .catch((err: unknown) => replace(root, h('main', { id: 'main' }, h('p', { role: 'alert' }, describeError(err)))));

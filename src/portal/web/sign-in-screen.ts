@@ -33,6 +33,7 @@ export function signInForm(onSignedIn: (s: SessionInfo) => void, notice?: string
   const sso = h('div', { class: 'sso' });
   const form = h('form', { class: 'sign-in', novalidate: true, 'aria-labelledby': 'sign-in-title' },
     h('h1', { id: 'sign-in-title' }, 'Sign in'),
+    h('p', { class: 'lead' }, 'Highlight access tokens: personal tokens that let your scripts and the Highlight CLI call the CAST Highlight API as you, without your password.'),
     notice ? h('p', { class: 'notice' }, notice) : null,
     sso,
     field('Login', login).wrap,

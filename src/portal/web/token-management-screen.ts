@@ -18,7 +18,7 @@ const TABS: Tab[] = [
  * between tabs, Tab moves into the panel).
  */
 export function renderTokenManagement(main: HTMLElement, s: SessionInfo): void {
-  document.title = 'Token Management · Highlight tokens';
+  document.title = 'Token Management · Highlight access tokens';
   const tablist = h('div', { role: 'tablist', 'aria-label': 'Token Management' });
   const tabs: HTMLButtonElement[] = [];
   const panels: HTMLElement[] = [];

@@ -29,31 +29,47 @@ export function renderPolicyPanel(panel: HTMLElement, s: SessionInfo): void {
     });
 }
 
+/** The on/off switch (WAI-ARIA switch: a button with aria-checked), named by what it does. */
+function policySwitch(companyId: string, initiallyOn: boolean): { row: HTMLElement; get(): boolean; set(v: boolean): void } {
+  const state = h('span', { class: 'switch-state', 'aria-hidden': 'true' });
+  const button = h('button', { type: 'button', role: 'switch', class: 'switch', 'aria-labelledby': 'policy-switch-label', 'aria-describedby': 'policy-switch-hint' },
+    h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })), state);
+  const set = (v: boolean) => {
+    button.setAttribute('aria-checked', String(v));
+    state.textContent = v ? 'On' : 'Off';
+  };
+  set(initiallyOn);
+  on(button, 'click', () => set(button.getAttribute('aria-checked') !== 'true'));
+  const row = h('div', { class: 'setting' },
+    h('div', {},
+      h('span', { id: 'policy-switch-label', class: 'setting-label' }, `User tokens for ${companyId}`),
+      h('p', { id: 'policy-switch-hint', class: 'hint' }, 'On: users of the company can generate personal access tokens. Off: no one can, and every existing token stops working.')),
+    button);
+  return { row, get: () => button.getAttribute('aria-checked') === 'true', set };
+}
+
 function policyForm(path: string, initial: Policy): HTMLElement {
   let current = initial;
-  const enabled = h('input', { type: 'checkbox', role: 'switch', id: 'policy-enabled' });
-  enabled.checked = current.enabled;
-  const stateText = h('span', { class: 'switch-state', 'aria-hidden': 'true' }, current.enabled ? 'On' : 'Off');
-  on(enabled, 'change', () => { stateText.textContent = enabled.checked ? 'On' : 'Off'; });
+  const enabled = policySwitch(current.companyId, current.enabled);
 
   const passphrase = h('input', { type: 'password', autocomplete: 'new-password', spellcheck: 'false', maxlength: String(MAX * 2) });
   const count = h('span', { 'aria-live': 'polite' });
   const setHint = h('span', {});
-  const pp = field('Pass phrase', passphrase, [setHint, ' ', count]);
   const reveal = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false' }, 'Show pass phrase');
-  on(reveal, 'click', () => {
-    const show = passphrase.type === 'password';
+  const pp = field('Pass phrase', passphrase, [setHint, ' ', count], reveal);
+  const showPassphrase = (show: boolean) => {
     passphrase.type = show ? 'text' : 'password';
     reveal.setAttribute('aria-pressed', String(show));
     reveal.textContent = show ? 'Hide pass phrase' : 'Show pass phrase';
-  });
+  };
+  on(reveal, 'click', () => showPassphrase(passphrase.type === 'password'));
   const updateCount = () => {
     const n = charCount(passphrase.value);
     count.textContent = n === 0 ? `${MIN} to ${MAX} characters.` : `${n} of ${MAX} characters${n < MIN ? ` (at least ${MIN})` : ''}.`;
   };
   on(passphrase, 'input', () => { updateCount(); setFieldError(passphrase, pp.error, ''); });
 
-  const duration = h('input', { type: 'number', inputmode: 'numeric', min: '1', max: String(DURATION_MAX), step: '1', value: String(current.durationMinutes) });
+  const duration = h('input', { type: 'number', inputmode: 'numeric', min: '1', max: String(DURATION_MAX), step: '1', value: String(current.durationMinutes), class: 'short' });
   const days = h('output', {});
   const du = field('Token duration (minutes)', duration, days);
   const updateDays = () => { days.textContent = `= ${minutesAsDays(Number(duration.value)) || '—'} (1 to ${DURATION_MAX.toLocaleString()} minutes)`; };
@@ -62,7 +78,7 @@ function policyForm(path: string, initial: Policy): HTMLElement {
   const status = h('div', { role: 'status', class: 'status' });
   const alert = h('div', { role: 'alert', class: 'form-error' });
   const apply = h('button', { type: 'submit', class: 'primary' }, 'Apply');
-  const updated = h('p', { class: 'hint' });
+  const updated = h('span', { class: 'hint' });
   const refresh = () => {
     setHint.textContent = current.passphraseSet ? 'A pass phrase is set (never shown); type a new one to replace it.' : 'No pass phrase yet: one is needed to switch on.';
     updated.textContent = current.updatedAt ? `Last changed ${when(current.updatedAt)}.` : '';
@@ -71,13 +87,12 @@ function policyForm(path: string, initial: Policy): HTMLElement {
   };
   refresh();
 
-  const form = h('form', { novalidate: true, class: 'policy', 'aria-label': 'Token policy' },
-    h('div', { class: 'field switch' }, h('label', { for: enabled.id }, 'Token authentication'), enabled, stateText),
-    h('div', { class: 'with-action' }, pp.wrap, reveal),
+  const form = h('form', { novalidate: true, class: 'policy card', 'aria-label': 'Token policy' },
+    enabled.row,
+    pp.wrap,
     du.wrap,
     alert, status,
-    h('div', { class: 'actions' }, apply),
-    updated,
+    h('div', { class: 'actions' }, apply, updated),
   );
 
   on(form, 'submit', (e) => {
@@ -89,11 +104,11 @@ function policyForm(path: string, initial: Policy): HTMLElement {
     const minutes = Number(duration.value);
     setFieldError(passphrase, pp.error, passphrase.value !== '' && (n < MIN || n > MAX) ? `The pass phrase needs ${MIN} to ${MAX} characters (now ${n}).` : '');
     setFieldError(duration, du.error, !Number.isInteger(minutes) || minutes < 1 || minutes > DURATION_MAX ? `Enter a whole number of minutes from 1 to ${DURATION_MAX.toLocaleString()}.` : '');
-    if (enabled.checked && !current.passphraseSet && passphrase.value === '') setFieldError(passphrase, pp.error, 'Type a pass phrase to switch token authentication on.');
+    if (enabled.get() && !current.passphraseSet && passphrase.value === '') setFieldError(passphrase, pp.error, 'Type a pass phrase to switch token authentication on.');
     const invalid = form.querySelector<HTMLElement>('[aria-invalid="true"]');
     if (invalid) { invalid.focus(); return; }
 
-    if (enabled.checked !== current.enabled) change.enabled = enabled.checked;
+    if (enabled.get() !== current.enabled) change.enabled = enabled.get();
     if (passphrase.value !== '') change.passphrase = passphrase.value;
     if (minutes !== current.durationMinutes) change.durationMinutes = minutes;
     if (Object.keys(change).length === 0) { status.textContent = 'Nothing to apply: no change.'; return; }
@@ -105,8 +120,8 @@ function policyForm(path: string, initial: Policy): HTMLElement {
         try {
           current = await api<Policy>('PUT', path, change);
           passphrase.value = '';
-          enabled.checked = current.enabled;
-          stateText.textContent = current.enabled ? 'On' : 'Off';
+          showPassphrase(false); // nothing left to show: the button must not stay pressed
+          enabled.set(current.enabled);
           refresh();
           status.textContent = `Applied. Token authentication is ${current.enabled ? 'on' : 'off'}; new tokens last ${current.durationMinutes.toLocaleString()} minutes.`;
         } catch (err) {

@@ -1,13 +1,15 @@
 import { api, describeError } from './api.js';
 import { confirmAction } from './confirm-dialog.js';
 import { field, h, on, replace, trashIcon } from './dom.js';
-import { shortId, when } from './format.js';
+import { shortId, statusBadge, timeOf } from './format.js';
 import type { SessionInfo } from './sign-in-screen.js';
 
 export interface TokenRow {
   token_id: string; user_id: string; login: string;
   created_at: string; expires_at: string; last_used_at: string | null; revoked_at: string | null;
   status: 'active' | 'expired' | 'revoked';
+  /** Why it stopped working (`revoked`, `renewed`, `reparented`, `reset`, `passphrase_changed`, `denied`); null while active. */
+  revoked_reason: string | null;
   /** `password`, or the SSO provider the token is bound to. */
   signed_in_with: string;
 }
@@ -39,7 +41,8 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
   const status = h('select', {}, ...['all', 'active', 'expired', 'revoked'].map((v) => h('option', { value: v }, v === 'all' ? 'All' : v[0]!.toUpperCase() + v.slice(1))));
   const live = h('div', { role: 'status', class: 'status' });
   const alert = h('div', { role: 'alert', class: 'form-error' });
-  const tableBox = h('div', { class: 'table-scroll', role: 'region', 'aria-label': 'Tokens table', tabindex: '0' });
+  const title = h('p', { class: 'table-title', id: 'tokens-table-title' });
+  const tableBox = h('div', { class: 'table-scroll', role: 'region', 'aria-labelledby': 'tokens-table-title', tabindex: '0' });
   const pager = h('nav', { 'aria-label': 'Token pages', class: 'pager' });
 
   const draw = () => {
@@ -54,8 +57,11 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
     replace(pager, ...(pages > 1 ? pagerControls(pages) : []));
   };
 
-  const table = (shown: TokenRow[], total: number) => h('table', {},
-    h('caption', {}, `Tokens of company ${s.companyId}: ${total} ${total === 1 ? 'token' : 'tokens'}`),
+  const table = (shown: TokenRow[], total: number) => {
+    title.textContent = `Tokens of company ${s.companyId}: ${total} ${total === 1 ? 'token' : 'tokens'}`;
+    return tableOf(shown);
+  };
+  const tableOf = (shown: TokenRow[]) => h('table', { 'aria-labelledby': 'tokens-table-title' },
     h('thead', {}, h('tr', {},
       ...COLUMNS.map((c) => {
         const b = h('button', { type: 'button', class: 'sort' }, c.label);
@@ -76,8 +82,8 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
   const row = (r: TokenRow) => {
     const cells = [
       h('th', { scope: 'row' }, r.login), h('td', {}, r.signed_in_with), h('td', { title: r.token_id }, h('code', {}, shortId(r.token_id))),
-      h('td', {}, when(r.created_at)), h('td', {}, when(r.expires_at)), h('td', {}, when(r.last_used_at)),
-      h('td', {}, h('span', { class: `badge ${r.status}` }, r.status)),
+      h('td', { class: 'date' }, timeOf(r.created_at)), h('td', { class: 'date' }, timeOf(r.expires_at)), h('td', { class: 'date' }, timeOf(r.last_used_at)),
+      h('td', {}, statusBadge(r)),
     ];
     let action: HTMLElement | string = '';
     if (r.status === 'active') {
@@ -99,6 +105,7 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
     try {
       await api('DELETE', `tokens/${encodeURIComponent(r.token_id)}`);
       r.status = 'revoked';
+      r.revoked_reason = 'revoked';
       r.revoked_at = new Date().toISOString();
       live.textContent = `The token of ${r.login} is revoked.`;
     } catch (err) {
@@ -121,7 +128,7 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
   draw();
   return h('div', {},
     h('div', { class: 'filters' }, field('Filter by user', user).wrap, field('Status', status).wrap),
-    alert, live, tableBox, pager);
+    alert, live, title, tableBox, pager);
 }
 
 function compare(a: string | null, b: string | null): number {

@@ -89,7 +89,7 @@ describe.skipIf(lacks('chromium'))('SSO with OpenID Connect', () => {
 
     await page.getByRole('button', { name: 'Revoke my token' }).click();
     await page.getByRole('dialog', { name: 'Revoke your token?' }).getByRole('button', { name: 'Revoke' }).click();
-    await page.getByText('revoked', { exact: true }).waitFor();
+    await page.getByText('Revoked: by owner or manager').waitFor();
     expect((await gw.useToken(token)).status).toBe(401);
     await ctx.close();
   });

@@ -1,7 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { GatewayProcess } from '../support/gateway-process.js';
 import { USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
@@ -46,3 +49,107 @@ describe('hlgw policy set --passphrase and token create --token-only, through th
     expect((await g.request('GET', '/WS2/domains', { bearer: r.stdout.trim() })).status).toBe(200);
   });
 });
+
+describe('hlgw serve refuses a demo config on a non-loopback address unless told so', () => {
+  const badKey = join(dir, 'not-a-key');
+  writeFileSync(badKey, 'not a master key\n');
+  /** A config file; its master key does not open, so a start that passes the demo check stops there, before the proxy listens. */
+  const config = (yaml: Record<string, unknown>) => {
+    const file = join(dir, `demo-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, stringify({ admin: { host: '127.0.0.1', port: 0 }, secrets: { masterKeyFile: badKey }, store: { type: 'sqlite', path: ':memory:' }, ...yaml }));
+    return file;
+  };
+  const demoUsersCopy = join(dir, 'copied-users.yaml');
+  writeFileSync(demoUsersCopy, readFileSync('config/demo-users.yaml'));
+  const refusal = /^hlgw: refusing to start a demo config on (\S+) \(server\.host\), reachable from other machines: (.+)\.\n {2}For production, start from config\/production\.example\.yaml: hlgw serve --config <your copy> \(docs\/CONFIG\.md\)\.\n {2}To run the demo there anyway \(a throwaway container\): set HLGW_ALLOW_DEMO=1 or pass --allow-demo\.\n$/;
+
+  it('the shipped demo config with HLGW_HOST=0.0.0.0 (as in the Docker image): refused, saying why and what to do', async () => {
+    const r = await runCli(['serve', '--config', 'config/gateway.yaml'], { HLGW_HOST: '0.0.0.0' });
+    expect(r.status).toBe(1);
+    const m = refusal.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(m![1]).toBe('0.0.0.0');
+    expect(m![2]).toBe('demoUpstream is on (an echo API stands in for the real one); ./config/demo-users.yaml holds the demo users whose passwords README.md publishes');
+  });
+
+  it('a copy of the demo users elsewhere, without the echo API, on ::: refused for the users', async () => {
+    const r = await runCli(['serve', '--config', config({ server: { host: '::', port: 0 }, users: { source: 'file', file: demoUsersCopy } })]);
+    expect(r.status).toBe(1);
+    expect(refusal.exec(r.stderr)?.[2], r.stderr).toBe(`${demoUsersCopy} holds the demo users whose passwords README.md publishes`);
+  });
+
+  it.each([
+    ['HLGW_ALLOW_DEMO=1', [], { HLGW_ALLOW_DEMO: '1' }],
+    ['--allow-demo', ['--allow-demo'], {}],
+  ])('%s: the demo starts (here it goes on to the master key, which does not open)', async (_what, flags, env) => {
+    const file = config({ server: { host: '0.0.0.0', port: 0 }, demoUpstream: { enabled: true, host: '127.0.0.1', port: 0 }, users: { source: 'file', file: demoUsersCopy } });
+    const r = await runCli(['serve', '--config', file, ...flags], env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toContain('refusing');
+    expect(r.stderr).toContain(badKey);
+  });
+
+  it.each([
+    ['no demo: real users, no echo API, on 0.0.0.0', { server: { host: '0.0.0.0', port: 0 }, users: { source: 'none' } }],
+    ['the demo on loopback (npm start)', { server: { host: '127.0.0.1', port: 0 }, demoUpstream: { enabled: true, host: '127.0.0.1', port: 0 }, users: { source: 'file', file: demoUsersCopy } }],
+  ])('%s: not refused', async (_what, yaml) => {
+    const r = await runCli(['serve', '--config', config(yaml)]);
+    expect(r.stderr).not.toContain('refusing');
+    expect(r.stderr).toContain(badKey);
+  });
+});
+
+describe('hlgw healthcheck: /readyz on the configured admin address (the Docker HEALTHCHECK)', () => {
+  let up: RecordingUpstream;
+  let g: GatewayProcess | undefined;
+  beforeAll(async () => {
+    up = await new RecordingUpstream().start();
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await up.stop();
+  });
+
+  it('ready → exit 0; draining after SIGTERM (readyz 503) → exit 1; nothing listening → exit 1', async () => {
+    const adminPort = await freePort();
+    g = await GatewayProcess.start('healthcheck', {
+      upstream: { url: up.url }, store: { type: 'sqlite', path: join(dir, 'hc.sqlite') },
+      admin: { host: '127.0.0.1', port: adminPort }, server: { shutdownDelaySeconds: 60 },
+    });
+    const ready = await runCli(['healthcheck', '--config', g.configFile]);
+    expect(ready.status, ready.stderr).toBe(0);
+    expect(ready.stdout).toMatch(new RegExp(`^ready: http://127\\.0\\.0\\.1:${adminPort}/readyz: \\{"status":"ready"`));
+    // The same file through HLGW_CONFIG, as the image passes it.
+    expect((await runCli(['healthcheck'], { HLGW_CONFIG: g.configFile })).status).toBe(0);
+
+    g.signal('SIGTERM'); // /readyz answers 503 for shutdownDelaySeconds while the proxy still serves
+    while ((await g.admin_('/readyz')).status !== 503);
+    const draining = await runCli(['healthcheck', '--config', g.configFile]);
+    expect(draining.status).toBe(1);
+    expect(draining.stderr).toMatch(new RegExp(`^hlgw: not ready: http://127\\.0\\.0\\.1:${adminPort}/readyz: HTTP 503 `));
+
+    await g.crash();
+    // Nothing listens there any more; a wildcard admin host is asked on loopback.
+    const file = join(dir, 'hc-down.yaml');
+    writeFileSync(file, `admin: { host: 0.0.0.0, port: ${adminPort} }\n`);
+    const down = await runCli(['healthcheck', '--config', file]);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(new RegExp(`^hlgw: not ready: http://127\\.0\\.0\\.1:${adminPort}/readyz: .*ECONNREFUSED`));
+  });
+
+  it('admin.port 0 cannot be checked and says so', async () => {
+    const file = join(dir, 'hc-port0.yaml');
+    writeFileSync(file, 'admin: { host: 0.0.0.0, port: 0 }\n');
+    const r = await runCli(['healthcheck', '--config', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('hlgw: admin.port is 0 (a port chosen at start): the health check cannot know it; set admin.port\n');
+  });
+});
+
+function freePort(): Promise<number> {
+  const s = createServer();
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as AddressInfo;
+    s.close(() => resolve(port));
+  }));
+}

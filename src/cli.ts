@@ -50,7 +50,7 @@ program
   .command('check-config')
   .description('Validate a config file and print the effective configuration (passwords in URLs masked).')
   .option('-c, --config <file>', 'YAML config file (same lookup as serve)')
-  .option('--connect', 'also open the store the config names, one line per check; exit 1 when one fails')
+  .option('--connect', 'also open the store, reach the upstream, the users source and each SSO provider, one line per check; exit 1 when one fails')
   .action(async (opts: { config?: string; connect?: boolean }) => {
     const source = resolveConfigPath(opts.config, process.env);
     const cfg = loadConfigFile(source, process.env);

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { GatewayProcess } from '../support/gateway-process.js';
 import { USERS } from '../support/lifecycle.js';
+import { TestOidcProvider } from '../support/oidc-idp.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
+import { TestSamlIdp } from '../support/saml-idp.js';
 import { runCli } from '../support/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hlgw-cli-ux-'));
@@ -153,3 +155,63 @@ function freePort(): Promise<number> {
     s.close(() => resolve(port));
   }));
 }
+
+describe('hlgw check-config --connect: the users source and each SSO provider, one line each', () => {
+  const oidc = new TestOidcProvider({});
+  /** Only for its signing certificate (checked by check-config before --connect). */
+  const saml = new TestSamlIdp({}, () => Date.now());
+  const up = new RecordingUpstream();
+  beforeAll(() => Promise.all([up.start(), oidc.listen()]));
+  afterAll(() => Promise.all([up.stop(), oidc.close()]));
+
+  const connect = (upstreamUrl: string, users: Record<string, unknown>) => {
+    const file = join(dir, `users-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, stringify({ upstream: { url: upstreamUrl }, users, store: { type: 'sqlite', path: join(dir, 'connect.sqlite') }, secrets: { masterKeyFile: join(dir, 'connect.key') } }));
+    return runCli(['check-config', '--connect', '--config', file]);
+  };
+  const sso = (issuer: string, entryPoint: string) => ({
+    providers: [
+      { type: 'oidc', name: 'acme-idp', displayName: 'Acme', issuer, clientId: 'hlgw', companies: ['acme'] },
+      { type: 'saml', name: 'acme-saml', displayName: 'Acme SAML', entryPoint, idpIssuer: saml.entityId, idpCertFile: saml.certFile, companies: ['globex'] },
+    ],
+  });
+
+  it('nothing listening: the users probe and both providers say FAILED, exit 1', async () => {
+    const port = await freePort();
+    const closed = `http://127.0.0.1:${port}`;
+    const r = await connect(closed, { source: 'upstream', path: '/WS2/user', sso: sso(closed, `${closed}/sso`) });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^users: FAILED \\(upstream probe GET http://127\\.0\\.0\\.1:${port}/WS2/user\\): .*ECONNREFUSED`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^sso acme-idp: FAILED \\(discovery GET http://127\\.0\\.0\\.1:${port}/\\.well-known/openid-configuration\\): .*ECONNREFUSED`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^sso acme-saml: FAILED \\(SSO URL GET http://127\\.0\\.0\\.1:${port}/sso\\): .*ECONNREFUSED`, 'm'));
+  });
+
+  it('real servers: the probe gets one request without a credential, discovery answers, the SSO URL answers; exit 0', async () => {
+    await oidc.start([]);
+    const before = up.requests.length;
+    // The SAML check asks only whether the SSO URL answers (the test IdP wants a SAMLRequest): a plain server stands in.
+    const r = await connect(up.url, { source: 'upstream', path: '/WS2/user', sso: sso(oidc.issuer, `${up.url}/idp/sso`) });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^users: ok \(upstream probe GET http:\/\/127\.0\.0\.1:\d+\/WS2\/user, HTTP 200\)$/m);
+    expect(r.stdout).toMatch(/^sso acme-idp: ok \(discovery GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-configuration, HTTP 200\)$/m);
+    expect(r.stdout).toMatch(/^sso acme-saml: ok \(SSO URL GET http:\/\/127\.0\.0\.1:\d+\/idp\/sso, HTTP 200\)$/m);
+    const probes = up.requests.slice(before).filter((q) => q.url === '/WS2/user');
+    expect(probes).toHaveLength(1);
+    expect(probes[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('an issuer whose discovery does not answer 2xx fails; the users file line counts its users', async () => {
+    up.respond = (_req, res) => {
+      res.writeHead(404);
+      res.end();
+    };
+    try {
+      const r = await connect(up.url, { source: 'file', file: 'config/demo-users.yaml', sso: { providers: [{ type: 'oidc', name: 'gone-idp', displayName: 'Gone', issuer: `${up.url}/gone`, clientId: 'hlgw' }] } });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/^users: ok \(file config\/demo-users\.yaml, 2 users\)$/m);
+      expect(r.stdout).toMatch(/^sso gone-idp: FAILED \(discovery GET http:\/\/127\.0\.0\.1:\d+\/gone\/\.well-known\/openid-configuration, HTTP 404\)$/m);
+    } finally {
+      up.respond = undefined;
+    }
+  });
+});

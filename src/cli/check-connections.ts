@@ -57,7 +57,7 @@ async function checkUsers(config: GatewayConfig): Promise<Check | undefined> {
  */
 function checkProvider(p: SsoProviderConfig): Promise<Check> {
   if (p.type === 'oidc') {
-    return httpCheck(`sso ${p.name}`, `${p.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, 'GET', { what: 'discovery ', need2xx: true });
+    return httpCheck(`sso ${p.name}`, `${p.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, 'GET', { what: 'discovery ', need2xx: true });
   }
   if (p.entryPoint === undefined) return Promise.resolve({ line: `sso ${p.name}: ok (SSO URL from ${p.idpMetadataFile!}, checked above)`, failed: false });
   return httpCheck(`sso ${p.name}`, p.entryPoint, 'GET', { what: 'SSO URL ' });

@@ -1,6 +1,4 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +7,7 @@ import { GatewayProcess } from '../support/gateway-process.js';
 import { USERS } from '../support/lifecycle.js';
 import { TestOidcProvider } from '../support/oidc-idp.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
+import { freePort } from '../support/redis-server.js';
 import { TestSamlIdp } from '../support/saml-idp.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -148,13 +147,6 @@ describe('hlgw healthcheck: /readyz on the configured admin address (the Docker 
   });
 });
 
-function freePort(): Promise<number> {
-  const s = createServer();
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as AddressInfo;
-    s.close(() => resolve(port));
-  }));
-}
 
 describe('hlgw check-config --connect: the users source and each SSO provider, one line each', () => {
   const oidc = new TestOidcProvider({});

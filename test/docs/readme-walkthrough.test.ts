@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GatewayProcess } from '../support/gateway-process.js';
+import { freePort } from '../support/redis-server.js';
 
 /**
  * README.md's walk-through, pasted into bash as it is printed, against a gateway on the demo
@@ -26,13 +26,6 @@ function walkthroughBlock(): string {
 /** One curl the block ran: its arguments, what it printed, the HTTP status. */
 interface CurlCall { args: string[]; body: string; status: number }
 
-function freePort(): Promise<number> {
-  const s = createServer();
-  return new Promise((r) => s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as AddressInfo;
-    s.close(() => r(port));
-  }));
-}
 
 describe('README walk-through, run by bash as printed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hlgw-readme-'));

@@ -16,11 +16,12 @@ import { freePort } from '../support/redis-server.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
-function walkthroughBlock(): string {
+/** The sh blocks of the walk-through section: the curl walk-through, then the same from the command line. */
+function walkthroughBlocks(): string[] {
   const section = README.slice(README.indexOf('\n## Walk-through'));
-  const m = /\n```sh\n([\s\S]*?)\n```/.exec(section.slice(0, section.indexOf('\n## ', 1)));
-  if (!m) throw new Error('README.md: no sh block under "## Walk-through"');
-  return m[1]!;
+  const blocks = [...section.slice(0, section.indexOf('\n## ', 1)).matchAll(/\n```sh\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+  if (blocks.length < 2) throw new Error('README.md: expected the curl and the command-line sh blocks under "## Walk-through"');
+  return blocks;
 }
 
 /** One curl the block ran: its arguments, what it printed, the HTTP status. */
@@ -32,7 +33,7 @@ describe('README walk-through, run by bash as printed', () => {
   let g: GatewayProcess;
   let calls: CurlCall[];
   let run: { status: number | null; stdout: string; stderr: string };
-  const block = walkthroughBlock();
+  const [block, cliBlock] = walkthroughBlocks() as [string, string];
 
   beforeAll(async () => {
     const demo = parse(readFileSync(join(ROOT, 'config/gateway.yaml'), 'utf8')) as Record<string, unknown>;
@@ -100,6 +101,39 @@ describe('README walk-through, run by bash as printed', () => {
     expect(calls.length).toBe(10);
     for (const c of calls) expect(c.status, c.args.join(' ')).not.toBe(0);
   });
+
+  // The command-line block, in a terminal (util-linux `script` gives it one), answering each prompt
+  // as a person would type: the passwords and the new pass phrase, twice.
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('the command-line block runs as printed, every prompt answered', async () => {
+    expect(cliBlock.match(/HLGW_URL=\S+/g)).toHaveLength(1);
+    expect(cliBlock.replace(/#.*$/gm, '')).not.toMatch(/<\w+>|\w+=\.\.\./);
+    const file = join(dir, 'cli-block.sh');
+    writeFileSync(file, cliBlock.replace(/HLGW_URL=\S+/, `HLGW_URL=${g.url}`) + '\n');
+    const answers: [string, string][] = [
+      ['Password for manager@acme.example: ', 'acme-manager-demo'],
+      ['Password for user@acme.example: ', 'acme-user-demo'],
+      ['New pass phrase (10 to 255 characters): ', 'a new pass phrase from the CLI'],
+      ['Repeat the pass phrase to confirm: ', 'a new pass phrase from the CLI'],
+    ];
+    const out = await new Promise<{ status: number | null; text: string }>((done) => {
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HLGW_')));
+      const child = spawn('script', ['-qfec', `bash ${file}`, '/dev/null'], { cwd: ROOT, env });
+      let text = '';
+      let answered = 0;
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+        // Every prompt shown so far, in order: answer the ones not answered yet.
+        const shown = [...text.matchAll(/(Password for \S+: |New pass phrase \(10 to 255 characters\): |Repeat the pass phrase to confirm: )/g)].map((m) => m[1]!);
+        for (; answered < shown.length; answered++) child.stdin.write(`${answers.find(([p]) => p === shown[answered])![1]}\r`);
+      });
+      child.on('close', (status) => done({ status, text }));
+    });
+    expect(out.status, out.text).toBe(0);
+    expect(out.text).toMatch(/"passphraseSet": true/);
+    expect(out.text).toMatch(/"basicUser": "user@acme\.example"/);
+    expect(out.text).toMatch(/^revoked \S+\s*$/m);
+    expect(out.text).not.toContain('hlgw: ');
+  }, 180_000);
 
   it('each step answers as its comment says', () => {
     const [basic, policy, authorize, bearer, list, revoke, revoked, audit, metrics, ready] = calls as [CurlCall, CurlCall, CurlCall, CurlCall, CurlCall, CurlCall, CurlCall, CurlCall, CurlCall, CurlCall];

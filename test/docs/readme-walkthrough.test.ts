@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/redis-server.js';
+import { lacks } from '../support/requires.js';
 
 /**
  * README.md's walk-through, pasted into bash as it is printed, against a gateway on the demo
@@ -28,7 +29,7 @@ function walkthroughBlocks(): string[] {
 interface CurlCall { args: string[]; body: string; status: number }
 
 
-describe('README walk-through, run by bash as printed', () => {
+describe.skipIf(lacks('curl'))('README walk-through, run by bash as printed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hlgw-readme-'));
   let g: GatewayProcess;
   let calls: CurlCall[];
@@ -53,7 +54,7 @@ describe('README walk-through, run by bash as printed', () => {
     // A `curl` first on PATH that runs the real one and records each call (arguments, output, status).
     const bin = join(dir, 'bin');
     const log = join(dir, 'calls');
-    for (const d of [bin, log]) spawnSync('mkdir', ['-p', d]);
+    for (const d of [bin, log]) mkdirSync(d, { recursive: true });
     const realCurl = spawnSync('bash', ['-c', 'command -v curl'], { encoding: 'utf8' }).stdout.trim();
     writeFileSync(join(bin, 'curl'), [
       '#!/bin/bash',
@@ -104,7 +105,7 @@ describe('README walk-through, run by bash as printed', () => {
 
   // The command-line block, in a terminal (util-linux `script` gives it one), answering each prompt
   // as a person would type: the passwords and the new pass phrase, twice.
-  it.skipIf(spawnSync('script', ['--version']).status !== 0)('the command-line block runs as printed, every prompt answered', async () => {
+  it.skipIf(lacks('script'))('the command-line block runs as printed, every prompt answered', async () => {
     expect(cliBlock.match(/HLGW_URL=\S+/g)).toHaveLength(1);
     expect(cliBlock.replace(/#.*$/gm, '')).not.toMatch(/<\w+>|\w+=\.\.\./);
     const file = join(dir, 'cli-block.sh');

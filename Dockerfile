@@ -1,5 +1,10 @@
 # hlgw: build stage compiles TypeScript and the better-sqlite3 addon, runtime stage carries only what runs.
-FROM node:20-bookworm-slim AS build
+# The base image is pinned by digest (a tag moves; a digest is one exact image): Node 24, the
+# active LTS. To update it, docs/OPERATIONS.md "Docker image": `docker buildx imagetools inspect
+# node:24-bookworm-slim` prints the new digest; `docker build --build-arg NODE_IMAGE=...` overrides it.
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -11,11 +16,15 @@ COPY src ./src
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 WORKDIR /app
+# HLGW_CONFIG is what `serve` and `healthcheck` both read: give your own file with
+# -e HLGW_CONFIG=... (README "Docker"). The demo config it names by default is refused on
+# 0.0.0.0 unless HLGW_ALLOW_DEMO=1 (its passwords are published).
 ENV NODE_ENV=production \
     HLGW_HOST=0.0.0.0 \
-    HLGW_ADMIN_HOST=0.0.0.0
+    HLGW_ADMIN_HOST=0.0.0.0 \
+    HLGW_CONFIG=config/gateway.yaml
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -26,7 +35,9 @@ RUN mkdir -p /app/data && chown node:node /app/data
 # name, since it cannot tell it is not root (deploy/kubernetes/deployment.yaml runs as the same ids).
 USER 1000:1000
 VOLUME ["/app/data"]
+# The default ports (config/production.example.yaml and the demo); yours are in your config.
 EXPOSE 8080 9464
-HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Readiness on the admin address the config names (src/cli/healthcheck-command.ts), not a fixed port.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s CMD ["node", "dist/cli.js", "healthcheck"]
 ENTRYPOINT ["node", "dist/cli.js"]
-CMD ["serve", "--config", "config/gateway.yaml"]
+CMD ["serve"]

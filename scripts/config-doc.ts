@@ -10,8 +10,11 @@ import { unwrap } from '../src/config/schema-walk.js';
  * documented). A build-time tool, not shipped in dist/: test/config/config-doc.test.ts keeps the
  * file equal to this output, and `npx vitest run test/config/config-doc.test.ts --update` rewrites it.
  */
-export function renderConfigDoc(schemaSource = readFileSync(new URL('../src/config/schema.ts', import.meta.url), 'utf8')): string {
-  const comments = commentsByPath(schemaSource);
+export function renderConfigDoc(
+  schemaSource = readFileSync(new URL('../src/config/schema.ts', import.meta.url), 'utf8'),
+  ssoSource = readFileSync(new URL('../src/config/sso-schema.ts', import.meta.url), 'utf8'),
+): string {
+  const comments = commentsByPath(schemaSource, ssoSource);
   const rows: Row[] = [];
   walk(configSchema, [], rows, undefined);
   const out = [
@@ -43,7 +46,15 @@ interface Row { path: string; type: string; default?: unknown }
 type AnySchema = z.core.$ZodType;
 const defOf = (s: AnySchema) => s._zod.def as unknown as { type: string; [k: string]: unknown };
 
-function walk(s: AnySchema, path: string[], rows: Row[], variant: string | undefined): void {
+/** A list of mappings (or of a discriminated union of them): its items' keys get rows of their own, under `key[]`. */
+function isListOfMappings(d: { type: string; [k: string]: unknown }): boolean {
+  if (d.type !== 'array') return false;
+  const e = defOf(unwrap(d.element as AnySchema).inner);
+  return e.type === 'object' || (e.type === 'union' && Boolean(e.discriminator));
+}
+
+/** `skip`: keys of this mapping already given rows (those every branch of a union shares). */
+function walk(s: AnySchema, path: string[], rows: Row[], variant: string | undefined, skip: ReadonlySet<string> = new Set()): void {
   const d0 = defOf(s);
   const dflt = d0.type === 'default' || d0.type === 'prefault' ? (d0.defaultValue as unknown) : undefined;
   const { inner } = unwrap(s);
@@ -51,17 +62,25 @@ function walk(s: AnySchema, path: string[], rows: Row[], variant: string | undef
   const name = path.join('.') + (variant ? ` (${variant})` : '');
   if (d.type === 'object') {
     if (path.length > 0) rows.push({ path: name, type: 'mapping' });
-    for (const [k, v] of Object.entries(d.shape as Record<string, AnySchema>)) walk(v, [...path, k], rows, variant);
+    for (const [k, v] of Object.entries(d.shape as Record<string, AnySchema>)) if (!skip.has(k)) walk(v, [...path, k], rows, variant);
     return;
   }
   if (d.type === 'union' && d.discriminator) {
     const disc = d.discriminator as string;
-    for (const o of d.options as AnySchema[]) {
-      const shape = defOf(unwrap(o).inner).shape as Record<string, AnySchema>;
-      const value = (defOf(unwrap(shape[disc]!).inner).values as unknown[])[0];
-      walk(o, path, rows, `${disc}: ${String(value)}`);
-    }
+    const shapes = (d.options as AnySchema[]).map((o) => defOf(unwrap(o).inner).shape as Record<string, AnySchema>);
+    // A key every branch defines with the very same schema (users.sso) is documented once, without a branch.
+    const shared = new Set(Object.keys(shapes[0]!).filter((k) => k !== disc && shapes.every((sh) => sh[k] === shapes[0]![k])));
+    (d.options as AnySchema[]).forEach((o, i) => {
+      const value = (defOf(unwrap(shapes[i]![disc]!).inner).values as unknown[])[0];
+      walk(o, path, rows, `${disc}: ${String(value)}`, shared);
+    });
+    for (const k of shared) walk(shapes[0]![k]!, [...path, k], rows, variant);
     if (dflt !== undefined) rows.find((r) => r.path.startsWith(`${path.join('.')}.${disc}`))!.default = (dflt as Record<string, unknown>)[disc];
+    return;
+  }
+  if (isListOfMappings(d)) {
+    rows.push({ path: name, type: 'list of mappings, keys below', ...(Array.isArray(dflt) ? { default: dflt } : {}) });
+    walk(d.element as AnySchema, [...path.slice(0, -1), `${path.at(-1)!}[]`], rows, variant);
     return;
   }
   rows.push({ path: name, type: typeName(inner), ...(dflt === undefined || typeof dflt === 'object' ? {} : { default: dflt }), ...(Array.isArray(dflt) ? { default: dflt } : {}) });
@@ -84,34 +103,44 @@ function cell(s: string): string {
   return s.replace(/\s+/g, (ws) => (ws.includes('\n') ? ' ' : ws)).replace(/\|/g, '\\|');
 }
 
-/** key path → the JSDoc above it, read from schema.ts by following its object literals and consts. */
-function commentsByPath(source: string): Map<string, string> {
-  const file = ts.createSourceFile('schema.ts', source, ts.ScriptTarget.ES2022, true);
+/**
+ * key path → the JSDoc above it, read from schema.ts (and sso-schema.ts, whose consts it uses) by
+ * following their object literals and consts. A key inside a union's branch is recorded as
+ * `path (branch)` for the innermost branch, and as `path` too (a key all branches share).
+ */
+function commentsByPath(...sources: string[]): Map<string, string> {
   const consts = new Map<string, ts.Expression>();
   const docOf = (n: ts.Node) => ts.getJSDocCommentsAndTags(n).map((j) => ts.getTextOfJSDocComment((j as ts.JSDoc).comment) ?? '').join(' ').trim();
-  file.forEachChild((n) => {
-    if (!ts.isVariableStatement(n)) return;
-    for (const d of n.declarationList.declarations) {
-      if (ts.isIdentifier(d.name) && d.initializer) {
-        consts.set(d.name.text, d.initializer);
-        const doc = docOf(n);
-        if (doc) consts.set(`doc:${d.name.text}`, ts.factory.createStringLiteral(doc));
+  for (const source of sources) {
+    ts.createSourceFile('schema.ts', source, ts.ScriptTarget.ES2022, true).forEachChild((n) => {
+      // A schema built by a function (`failedLoginBudget(10, 300)`): what it returns.
+      if (ts.isFunctionDeclaration(n) && n.name && n.body) {
+        const ret = n.body.statements.find(ts.isReturnStatement)?.expression;
+        if (ret) consts.set(n.name.text, ret);
       }
-    }
-  });
+      if (!ts.isVariableStatement(n)) return;
+      for (const d of n.declarationList.declarations) {
+        if (ts.isIdentifier(d.name) && d.initializer) {
+          consts.set(d.name.text, d.initializer);
+          const doc = docOf(n);
+          if (doc) consts.set(`doc:${d.name.text}`, ts.factory.createStringLiteral(doc));
+        }
+      }
+    });
+  }
   const out = new Map<string, string>();
-  /** The branch of a discriminated union, as the rows name it: `source: file`. */
+  /** The branch of a discriminated union, as the rows name it: `source: file` (a branch may be a const). */
   const variantOf = (e: ts.Node): string | undefined => {
     let found: string | undefined;
     const scan = (n: ts.Node): void => {
       if (found) return;
       if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name)) {
-        const m = /^z\.literal\('([^']+)'\)/.exec(n.initializer.getText(file));
+        const m = /^z\.literal\('([^']+)'\)/.exec(n.initializer.getText());
         if (m) found = `${n.name.text}: ${m[1]}`;
       }
       n.forEachChild(scan);
     };
-    scan(e);
+    scan(ts.isIdentifier(e) ? consts.get(e.text) ?? e : e);
     return found;
   };
   let variant: string | undefined;
@@ -127,9 +156,12 @@ function commentsByPath(source: string): Map<string, string> {
     if (ts.isObjectLiteralExpression(e)) {
       for (const p of e.properties) {
         if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
-        const key = [...path, p.name.text].join('.') + (variant ? ` (${variant})` : '');
+        const plain = [...path, p.name.text].join('.');
         const doc = docOf(p);
-        if (doc) out.set(key, doc);
+        if (doc) {
+          out.set(plain + (variant ? ` (${variant})` : ''), doc);
+          if (!out.has(plain)) out.set(plain, doc);
+        }
         visit(p.initializer, [...path, p.name.text], seen);
       }
       return;
@@ -139,15 +171,25 @@ function commentsByPath(source: string): Map<string, string> {
       if (ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'discriminatedUnion') {
         const branches = e.arguments[1];
         if (branches && ts.isArrayLiteralExpression(branches)) {
+          const outer = variant;
           for (const b of branches.elements) {
             variant = variantOf(b);
+            // A branch given as a const (`oidcProviderSchema`): the comment above it describes the branch's row.
+            const doc = ts.isIdentifier(b) ? consts.get(`doc:${b.text}`) : undefined;
+            if (doc && ts.isStringLiteral(doc)) out.set(`${path.join('.')} (${variant ?? ''})`, doc.text);
             visit(b as ts.Expression, path, seen);
-            variant = undefined;
           }
+          variant = outer;
         }
         return;
       }
+      // The items of a list are `key[]` (the rows' name for them).
+      if (ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'array' && path.length > 0) {
+        for (const a of e.arguments) visit(a, [...path.slice(0, -1), `${path.at(-1)!}[]`], seen);
+        return;
+      }
       if (ts.isPropertyAccessExpression(e.expression)) visit(e.expression.expression, path, seen);
+      else if (ts.isIdentifier(e.expression)) visit(e.expression, path, seen);
       for (const a of e.arguments) if (ts.isObjectLiteralExpression(a) || ts.isArrayLiteralExpression(a) || ts.isIdentifier(a) || ts.isCallExpression(a)) visit(a, path, seen);
       return;
     }

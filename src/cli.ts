@@ -10,6 +10,9 @@ import { serveClustered } from './cluster/serve-cluster.js';
 import { registerLifecycleCommands } from './cli/lifecycle-commands.js';
 import { reloadTlsOnSighup } from './cli/reload-tls-on-sighup.js';
 import { stopOnSignals } from './cli/stop-on-signals.js';
+import { refuseExposedDemo } from './cli/demo-guard.js';
+import { registerHealthcheckCommand } from './cli/healthcheck-command.js';
+import { processIo } from './cli/io.js';
 import { redactUrl } from './secrets/redact-url.js';
 
 /**
@@ -26,11 +29,14 @@ program
   .command('serve')
   .description('Start the gateway (proxy listener, admin listener with /metrics, /healthz, /readyz).')
   .option('-c, --config <file>', `YAML config file (default: $HLGW_CONFIG, else ${DEFAULT_CONFIG_PATH} when present, else the embedded defaults)`)
-  .addHelpText('after', '\nEnvironment:\n  HLGW_CONFIG       config file when --config is not given\n  HLGW_MASTER_KEY   base64 master key sealing portfolio keys at rest (else secrets.masterKeyFile)\n')
-  .action(async (opts: { config?: string }) => {
+  .option('--allow-demo', 'start a demo config (demoUpstream, the demo users) on a non-loopback address anyway')
+  .addHelpText('after', '\nEnvironment:\n  HLGW_CONFIG       config file when --config is not given\n  HLGW_MASTER_KEY   base64 master key sealing portfolio keys at rest (else secrets.masterKeyFile)\n  HLGW_ALLOW_DEMO   1: same as --allow-demo\n')
+  .action(async (opts: { config?: string; allowDemo?: boolean }) => {
+    const source = resolveConfigPath(opts.config, process.env);
+    // The demo's published passwords must not meet the network by accident (src/cli/demo-guard.ts).
+    refuseExposedDemo(loadConfigFile(source, process.env), process.env, opts.allowDemo === true);
     // server.workers > 1: node:cluster primary or worker (src/cluster/serve-cluster.ts).
     if (await serveClustered(opts.config)) return;
-    const source = resolveConfigPath(opts.config, process.env);
     const running = await serve({ configPath: opts.config });
     // stderr: stdout carries only the JSON log lines a shipper parses.
     process.stderr.write(banner(running.gateway.config, running, source) + '\n');
@@ -44,7 +50,7 @@ program
   .command('check-config')
   .description('Validate a config file and print the effective configuration (passwords in URLs masked).')
   .option('-c, --config <file>', 'YAML config file (same lookup as serve)')
-  .option('--connect', 'also open the store the config names, one line per check; exit 1 when one fails')
+  .option('--connect', 'also open the store, reach the upstream, the users source and each SSO provider, one line per check; exit 1 when one fails')
   .action(async (opts: { config?: string; connect?: boolean }) => {
     const source = resolveConfigPath(opts.config, process.env);
     const cfg = loadConfigFile(source, process.env);
@@ -62,6 +68,7 @@ program
   });
 
 registerLifecycleCommands(program);
+registerHealthcheckCommand(program, processIo);
 
 // `hlgw` alone is a request for help, not a mistake: print it and exit 0, as git and npm do.
 if (process.argv.length <= 2) {

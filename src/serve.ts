@@ -41,7 +41,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
 
   let demo: Server | undefined;
   if (config.demoUpstream.enabled && !opts.worker) {
-    demo = createDemoUpstream([...Object.values(config.identity.headers), config.identity.assertion.header, 'x-forwarded-host']);
+    demo = createDemoUpstream(config.identity);
     await new Promise<void>((resolve, reject) => {
       demo!.once('error', tagListenError(reject, 'demoUpstream.port')).listen(config.demoUpstream.port, config.demoUpstream.host, () => resolve());
     });

@@ -29,6 +29,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
     .option('--disable', 'switch user tokens off')
     .option('--duration <minutes>', 'token duration in minutes (1 to 1000000)')
     .option('--passphrase', 'set a new pass phrase: read from HLGW_PASSPHRASE, else prompted (never a flag value)')
+    .addHelpText('after', PASSPHRASE_HELP)
     .action(async (companyId: string, o: SetFlags) => {
       if (o.enable && o.disable) throw new CliError('--enable and --disable together make no sense');
       const body: Record<string, unknown> = {};
@@ -49,9 +50,17 @@ function policyPath(companyId: string): string {
   return `/portfolios/${encodeURIComponent(companyId)}/token-policy`;
 }
 
+const PASSPHRASE_HELP = `
+The pass phrase (--passphrase) is read from HLGW_PASSPHRASE, else from stdin:
+  on a terminal it is asked twice ("Repeat the pass phrase to confirm"): it is typed unseen, and a
+  typo would void every token of the portfolio for a pass phrase nobody knows;
+  from a pipe or a script (not a terminal) it is read once, one line: a script does not mistype.
+`;
+
+/** HLGW_PASSPHRASE; else one line of stdin; on a terminal, typed twice (PASSPHRASE_HELP says why). */
 async function newPassphrase(io: CliIo): Promise<string> {
   if (io.env.HLGW_PASSPHRASE) return io.env.HLGW_PASSPHRASE;
   const first = await io.readSecret('New pass phrase (10 to 255 characters): ', 'HLGW_PASSPHRASE');
-  if (io.interactive && (await io.readSecret('Repeat the pass phrase: ')) !== first) throw new CliError('the pass phrases differ');
+  if (io.interactive && (await io.readSecret('Repeat the pass phrase to confirm: ')) !== first) throw new CliError('the pass phrases differ: nothing changed');
   return first;
 }

@@ -85,7 +85,7 @@ async function checkOnce(config: GatewayConfig, env: NodeJS.ProcessEnv, log: Log
 
 async function startDemoUpstream(config: GatewayConfig): Promise<Server | undefined> {
   if (!config.demoUpstream.enabled) return undefined;
-  const demo = createDemoUpstream([...Object.values(config.identity.headers), 'x-forwarded-host']);
+  const demo = createDemoUpstream(config.identity);
   await new Promise<void>((resolve, reject) => demo.once('error', tagListenError(reject, 'demoUpstream.port')).listen(config.demoUpstream.port, config.demoUpstream.host, () => resolve()));
   return demo;
 }

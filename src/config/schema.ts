@@ -118,6 +118,7 @@ const serverSchema = z.strictObject({
 const adminSchema = z.strictObject({
   /** /metrics, /healthz and /readyz listen here, never on the public port. */
   host: host.default('127.0.0.1'),
+  /** Admin port; `hlgw healthcheck` asks /readyz here, so give a fixed one where it is used. */
   port: port.default(DEFAULTS.adminPort),
   /**
    * The operator API on this port (allow or deny portfolios at runtime: GET/PUT/DELETE
@@ -147,6 +148,7 @@ const upstreamTlsSchema = z
     rejectUnauthorized: z.boolean().default(true),
     /** Client certificate and its key, for an upstream that requires mutual TLS. Both or neither. */
     cert: pemFile.optional(),
+    /** The client certificate's private key (with `cert`). */
     key: pemFile.optional(),
   })
   .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together (mutual TLS needs both)', path: ['cert'] });
@@ -169,7 +171,9 @@ const upstreamSchema = z.strictObject({
 const demoUpstreamSchema = z.strictObject({
   /** Start the embedded echo API (for trying hlgw without the real API). */
   enabled: z.boolean().default(false),
+  /** Where the echo API listens; `hlgw serve` refuses it on a non-loopback address unless HLGW_ALLOW_DEMO=1. */
   host: host.default('127.0.0.1'),
+  /** Its port: point upstream.url at it. */
   port: port.default(8081),
 });
 
@@ -192,6 +196,7 @@ const hostPort = z
  */
 const redisStoreSchema = z
   .strictObject({
+    /** `redis`: shared by every instance (one server, Sentinel or Cluster). */
     type: z.literal('redis'),
     /** One Redis server. */
     url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').meta({ example: 'redis://:${REDIS_PASSWORD}@127.0.0.1:6379' }).optional(),
@@ -236,6 +241,7 @@ const redisStoreSchema = z
 
 const storeSchema = z.discriminatedUnion('type', [
   z.strictObject({
+    /** `sqlite`: one file, for a single instance (and its workers). */
     type: z.literal('sqlite'),
     /** Database file; its directory is created when missing. `:memory:` for throwaway runs. */
     path: z.string().min(1).default(DEFAULTS.sqlitePath),
@@ -248,6 +254,7 @@ const cacheSchema = z.strictObject({
   maxEntries: z.number().int().min(1).max(10_000_000).default(DEFAULTS.cacheMaxEntries),
   /** Recently failed tokens remembered so a flood of forgeries costs one verification each. */
   negativeMaxEntries: z.number().int().min(0).max(1_000_000).default(DEFAULTS.negativeCacheMaxEntries),
+  /** How long a failed token is remembered; 0 = not at all. */
   negativeTtlSeconds: z.number().min(0).max(3600).default(DEFAULTS.negativeCacheTtlSeconds),
 });
 
@@ -272,10 +279,15 @@ const identitySchema = z.strictObject({
   /** Header names the upstream reads the caller's identity from. Clients can never set them. */
   headers: z
     .strictObject({
+      /** The token owner's user id. */
       userId: headerName.default('x-highlight-user-id'),
+      /** Their login. */
       login: headerName.default('x-highlight-login'),
+      /** Their company id. */
       companyId: headerName.default('x-highlight-company-id'),
+      /** The token's id (token_id in the token list and the audit trail). */
       tokenId: headerName.default('x-highlight-token-id'),
+      /** How the request was authenticated (`bearer`). */
       authMethod: headerName.default('x-highlight-auth-method'),
       /** The root company of the user's company (the portfolio, src/users/company-tree.ts); equals the company id without a tree. */
       portfolioId: headerName.default('x-highlight-portfolio-id'),
@@ -288,6 +300,8 @@ const identitySchema = z.strictObject({
    * - `basic`: the user's own `Authorization: Basic`, as given at authorize (sealed per token;
    *   the API behind stays unchanged). Users without a password (SSO) cannot use it.
    * - `headers`: the identity headers above, plus `upstreamAuthorization` when set.
+   * - `assertion`: a short-lived JWT signed by the gateway, in `assertion.header`, which the API
+   *   verifies against the gateway's JWKS (docs/VERIFY-ASSERTION.md).
    * Switching to `basic` needs tokens issued in `basic` mode: older ones get 401 credential_missing.
    */
   upstream: upstreamMode.default(DEFAULTS.identityUpstream),
@@ -359,8 +373,9 @@ const usersSchema = z.discriminatedUnion('source', [
     /** A YAML file whose `users` list holds {login, passwordHash, userId, companyId, roles}. */
     source: z.literal('file'),
     /**
-     * Path of that file (read once at start). Hashes come from `hlgw hash-password`. At start, the
-     * live tokens of users no longer in it (same login, user id and company) are revoked and audited.
+     * Path of that file, read at start and again on SIGHUP (a reload, docs/OPERATIONS.md). Hashes
+     * come from `hlgw hash-password`. At start and on each reload, the live tokens of users no longer
+     * in it (same login, user id and company) are revoked and audited.
      */
     file: z.string().min(1).meta({ example: './config/users.yaml' }),
     /** Role marking a portfolio manager of the user's company. */
@@ -376,6 +391,7 @@ const usersSchema = z.discriminatedUnion('source', [
     source: z.literal('upstream'),
     /** Path on the upstream that answers the caller's own user record, e.g. /WS2/user. */
     path: z.string().regex(/^\/[^\s]*$/, 'expected a path starting with /').meta({ example: '/WS2/user' }),
+    /** HTTP method of that request (the credential goes in its Authorization header either way). */
     method: z.enum(['GET', 'POST']).default('GET'),
     /** No answer from the directory in this long → 502. */
     timeoutMs: z.number().int().min(1).max(60_000).default(DEFAULTS.userSourceTimeoutMs),
@@ -384,8 +400,11 @@ const usersSchema = z.discriminatedUnion('source', [
     /** Where the identity is in the JSON answer (RFC 6901 pointers). */
     pointers: z
       .strictObject({
+        /** The stable user id (sent upstream as the user id header). */
         userId: jsonPointer.default('/id'),
+        /** The login the portal, the token list and the audit trail show. */
         login: jsonPointer.default('/login'),
+        /** The user's company id. */
         companyId: jsonPointer.default('/companyId'),
         /** An array of role names (or one string). */
         roles: jsonPointer.default('/roles'),
@@ -435,7 +454,9 @@ const endpointsSchema = z.strictObject({
 function failedLoginBudget(maxFailures: number, windowSeconds: number) {
   return z
     .strictObject({
+      /** Wrong passwords allowed within the window; the next attempt answers 429. */
       maxFailures: z.number().int().min(1).max(100_000).default(maxFailures),
+      /** The sliding window the failures are counted over. */
       windowSeconds: z.number().int().min(1).max(86_400).default(windowSeconds),
     })
     .prefault({});

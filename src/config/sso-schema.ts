@@ -44,6 +44,7 @@ const publicUrl = z.string().refine((s) => /^https?:\/\/[^/]+$/.test(s) && URL.c
 const claimsSchema = z.strictObject({
   /** The stable user id (sent upstream as the user id header). */
   userId: claimName.default('sub'),
+  /** The login the portal, the token list and the audit trail show. */
   login: claimName.default('email'),
   /** A company id (same syntax as everywhere: 1 to 64 of A-Z a-z 0-9 _ -). */
   companyId: claimName.default('company_id'),
@@ -56,7 +57,9 @@ const claimsSchema = z.strictObject({
   ancestors: claimName.optional(),
 }).prefault({});
 
+/** An OpenID Connect provider (authorization code flow with PKCE; discovery from its issuer). */
 const oidcProviderSchema = z.strictObject({
+  /** `oidc`: OpenID Connect. */
   type: z.literal('oidc'),
   /** Short name: in URLs, in token records ("signed in with") and in metrics. Renaming it voids its tokens. */
   name: providerName,
@@ -64,12 +67,15 @@ const oidcProviderSchema = z.strictObject({
   displayName: z.string().min(1).max(64),
   /** Issuer URL; its /.well-known/openid-configuration is read at the first sign-in. */
   issuer: httpUrl,
+  /** The client id registered at the provider for the gateway. */
   clientId: z.string().min(1),
   /** Environment variable holding the client secret (never in this file); absent = a public client (PKCE only). */
   clientSecretFromEnv: envName.optional(),
   /** The one algorithm the ID token must be signed with (RFC 8725 §3.1: pinned, never taken from the token). */
   idTokenAlgorithm: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).default('RS256'),
+  /** Scopes asked for at sign-in; must include `openid`. Ask for the ones that release the claims below. */
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).default(SSO_DEFAULTS.scopes).refine((s) => s.includes('openid'), 'must include openid'),
+  /** Which ID token claims hold the user id, login, company, groups (and ancestors). */
   claims: claimsSchema,
   /** Members of this group are portfolio managers of their company. */
   managerGroup: z.string().min(1).default(SSO_DEFAULTS.managerGroup),
@@ -87,6 +93,7 @@ const oidcProviderSchema = z.strictObject({
 const attributesSchema = z.strictObject({
   /** The stable user id (sent upstream as the user id header); `nameID` = the assertion's Subject NameID. */
   userId: claimName.default('nameID'),
+  /** The login the portal, the token list and the audit trail show. */
   login: claimName.default('email'),
   /** A company id (same syntax as everywhere: 1 to 64 of A-Z a-z 0-9 _ -). */
   companyId: claimName.default('company_id'),
@@ -99,7 +106,9 @@ const attributesSchema = z.strictObject({
   ancestors: claimName.optional(),
 }).prefault({});
 
+/** A SAML 2.0 identity provider (SP-initiated, HTTP-Redirect to the IdP, HTTP-POST back; signed assertions). */
 const samlProviderSchema = z.strictObject({
+  /** `saml`: SAML 2.0. */
   type: z.literal('saml'),
   /** Short name: in URLs, in token records ("signed in with") and in metrics. Renaming it voids its tokens. */
   name: providerName,
@@ -134,6 +143,7 @@ const samlProviderSchema = z.strictObject({
    * on loopback; set it behind a proxy, else the entity id and ACS URL follow the Host header).
    */
   publicUrl: publicUrl.optional(),
+  /** Which assertion attributes hold the user id, login, company, groups (and ancestors). */
   attributes: attributesSchema,
   /** Members of this group are portfolio managers of their company. */
   managerGroup: z.string().min(1).default(SSO_DEFAULTS.managerGroup),
@@ -158,6 +168,7 @@ export const ssoSchema = z
      * can make it hold. Keep it above the sign-ins a busy office behind one NAT makes in a minute.
      */
     startsPerMinutePerAddress: z.number().int().min(1).max(100_000).default(SSO_DEFAULTS.startsPerMinute),
+    /** The identity providers, one "Sign in with …" button each, in this order; `type` says which kind. */
     providers: z.array(z.discriminatedUnion('type', [oidcProviderSchema, samlProviderSchema])).default([])
       .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, 'provider names must be unique')
       .check((ctx) => {

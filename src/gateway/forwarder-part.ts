@@ -29,7 +29,7 @@ export function buildForwarder(
     timeoutMs: config.upstream.timeoutMs,
     connections: config.upstream.connections,
     tls: upstreamTls(config, log),
-    onDone: (auth, startedAt) => metrics.request(auth, 'forwarded', (performance.now() - startedAt) / 1000),
+    onDone: (auth, startedAt, status) => metrics.request(auth, 'forwarded', status, (performance.now() - startedAt) / 1000),
     onUpstreamResponse(s, req) {
       metrics.upstreamDuration.observe(s);
       accessLog.upstream(req, s);

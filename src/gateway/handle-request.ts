@@ -80,7 +80,7 @@ export function createRequestHandler(d: RequestPathDeps) {
         req.headers['x-request-id'] = requestIdOf(req.headers['x-request-id']);
         // Labelled by the credential the caller brought (Basic to log in, Bearer to list), like proxied requests.
         const kind = classifyAuthorization(req.headers.authorization, d.maxTokenBytes).kind;
-        res.once('close', () => metrics.request(kind, 'endpoint', (performance.now() - t0) / 1000));
+        res.once('close', () => metrics.request(kind, 'endpoint', res.statusCode, (performance.now() - t0) / 1000));
         return d.endpoints.handle(req, res);
       }
 
@@ -126,7 +126,7 @@ function reject(d: RequestPathDeps, req: IncomingMessage, res: ServerResponse, a
   const err = typeof code === 'string' ? rejection(code) : code;
   d.onReject?.(req, err.code);
   d.errors.send(res, err);
-  d.metrics.request(auth, 'rejected', (performance.now() - t0) / 1000);
+  d.metrics.request(auth, 'rejected', res.statusCode, (performance.now() - t0) / 1000);
 }
 
 // Whatever a step throws becomes an answer from the one error table, never an uncaught

@@ -10,6 +10,12 @@ export type AuthLabel = 'none' | 'basic' | 'bearer' | 'other' | 'malformed';
 export type DecisionLabel = 'allow' | 'pass' | 'deny';
 
 export type OutcomeLabel = 'forwarded' | 'rejected' | 'endpoint';
+/**
+ * `class` of hlgw_requests_total, indexed by the status's first digit (Math.floor(status / 100)):
+ * a plain array read, no string built per request. 1xx is never final here (Upgrade is not
+ * forwarded) and a status outside 1xx-5xx is invalid (RFC 9110 §15): both count as 5xx.
+ */
+const STATUS_CLASSES = ['5xx', '5xx', '2xx', '3xx', '4xx', '5xx', '5xx', '5xx', '5xx', '5xx'] as const;
 /** `request`: the upstream request could not be built (an invalid header value); nothing was sent. */
 export type UpstreamErrorKind = 'unreachable' | 'timeout' | 'reset' | 'request' | 'tls';
 export type ValidationLabel = 'valid' | 'expired' | 'revoked' | 'unknown' | 'invalid' | 'wrong_portfolio' | 'portfolio_denied' | 'provider_gone' | 'disabled' | 'malformed' | 'unavailable'
@@ -56,7 +62,8 @@ type Obs = { observe(v: number): void };
  */
 export class GatewayMetrics implements ValidatorObserver {
   readonly registry = new Registry();
-  private readonly requests = new Map<AuthLabel, Map<OutcomeLabel, Inc>>();
+  /** auth → outcome → the child of each status class, indexed by the status's first digit. */
+  private readonly requests = new Map<AuthLabel, Map<OutcomeLabel, readonly Inc[]>>();
   private readonly durations = new Map<AuthLabel, Obs>();
   private readonly validations = new Map<ValidationLabel, Inc>();
   private readonly cacheOutcomes = new Map<CacheOutcome, Inc>();
@@ -76,8 +83,13 @@ export class GatewayMetrics implements ValidatorObserver {
     }
 
     // The request-path series are Fast*: resolved once here, plain additions per request.
-    const requests = new FastCounter('hlgw_requests_total', 'Requests on the proxy port by auth method and outcome', this.registry);
-    for (const a of AUTHS) this.requests.set(a, new Map(OUTCOMES.map((o) => [o, requests.child({ auth: a, outcome: o })])));
+    const requests = new FastCounter('hlgw_requests_total', 'Requests on the proxy port by auth method, outcome and status class', this.registry);
+    for (const a of AUTHS) {
+      this.requests.set(a, new Map(OUTCOMES.map((o) => {
+        const byClass = new Map(['2xx', '3xx', '4xx', '5xx'].map((c) => [c, requests.child({ auth: a, outcome: o, class: c })]));
+        return [o, STATUS_CLASSES.map((c) => byClass.get(c)!)];
+      })));
+    }
 
     const duration = new FastHistogram('hlgw_request_duration_seconds', 'Time from request to response end, by auth method', BUCKETS, this.registry);
     for (const a of AUTHS) this.durations.set(a, duration.child({ auth: a }));
@@ -112,8 +124,9 @@ export class GatewayMetrics implements ValidatorObserver {
     new Gauge({ name: 'hlgw_revoked_tokens', help: 'Revoked, unexpired token ids held in memory', registers, collect() { this.set(opts.revokedEntries()); } });
   }
 
-  request(auth: AuthLabel, outcome: OutcomeLabel, seconds: number): void {
-    this.requests.get(auth)!.get(outcome)!.inc();
+  /** `status`: what the client was answered (res.statusCode once the exchange is over). */
+  request(auth: AuthLabel, outcome: OutcomeLabel, status: number, seconds: number): void {
+    this.requests.get(auth)!.get(outcome)![Math.floor(status / 100) % 10]!.inc();
     this.durations.get(auth)!.observe(seconds);
   }
 

@@ -30,8 +30,8 @@ export interface ForwarderOptions {
   connections: number;
   /** For an https:// target: CA, expected name, client certificate (upstream.tls). */
   tls?: UpstreamTls;
-  /** The client connection is done with this exchange (finished, failed or aborted). */
-  onDone(auth: AuthLabel, startedAt: number): void;
+  /** The client connection is done with this exchange (finished, failed or aborted); `status`: res.statusCode then. */
+  onDone(auth: AuthLabel, startedAt: number, status: number): void;
 
   /** Response headers of `req`'s upstream request arrived after `seconds` (metrics, access log). */
   onUpstreamResponse(seconds: number, req: IncomingMessage): void;

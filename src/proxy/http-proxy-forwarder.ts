@@ -30,7 +30,7 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
     // http-proxy only listens for 'aborted', which a request whose body has ended never emits.
     res.once('close', () => {
       if (!res.writableFinished) proxyReq.destroy();
-      if (x) o.onDone(x.auth, x.startedAt);
+      if (x) o.onDone(x.auth, x.startedAt, res.statusCode);
     });
     // The idle timeout is armed once per socket by the Agent (`timeout`); here only the reaction.
     proxyReq.once('timeout', () => {
@@ -78,7 +78,7 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
         (req as Tagged)[EXCHANGE] = undefined; // the exchange ends here: no proxyReq listener reports it again
         if (res.headersSent) res.destroy();
         else o.onFailure(req, res, 'request');
-        o.onDone(auth, startedAt);
+        o.onDone(auth, startedAt, res.statusCode);
       }
     },
     async close() {

@@ -78,7 +78,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     // request too; either way the exchange is over.
     res.once('close', () => {
       if (!this.done) this.controller?.abort(new Error('client closed the connection'));
-      o.onDone(auth, startedAt);
+      o.onDone(auth, startedAt, res.statusCode);
     });
   }
 

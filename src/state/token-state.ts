@@ -48,9 +48,9 @@ export class TokenState implements VerificationState {
     return this.decisions.get(this.rootOf(companyId)) === false;
   }
 
-  /** Where isAllowed's answer comes from. */
+  /** Where isAllowed's answer comes from: like isAllowed, the decision on the company's root counts. */
   accessSource(companyId: string): 'operator' | 'config' {
-    return this.decisions.has(companyId) ? 'operator' : 'config';
+    return this.decisions.has(this.rootOf(companyId)) ? 'operator' : 'config';
   }
 
   setAccess(companyId: string, allowed: boolean): void {

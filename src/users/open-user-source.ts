@@ -22,13 +22,18 @@ export async function openUserSource(config: GatewayConfig, readFile?: (path: st
       return FileUserSource.load(u.file, readFile);
     case 'upstream':
       return new UpstreamUserSource({
-        url: config.upstream.url.replace(/(?<!\/)\/+$/, '') + u.path,
+        url: userProbeUrl(config.upstream.url, u.path),
         method: u.method,
         timeoutMs: u.timeoutMs,
         cacheSeconds: u.cacheSeconds,
         pointers: u.pointers,
       });
   }
+}
+
+/** `users.source: upstream`: where each Basic credential is sent (upstream.url + users.path, one slash between). */
+export function userProbeUrl(upstreamUrl: string, path: string): string {
+  return upstreamUrl.replace(/(?<!\/)\/+$/, '') + path;
 }
 
 export function managerRoleOf(config: GatewayConfig): string {

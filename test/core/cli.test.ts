@@ -11,9 +11,8 @@ import { USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { RedisServer } from '../support/redis-server.js';
 import { lacks } from '../support/requires.js';
+import { CLI, runCli } from '../support/run-cli.js';
 
-/** The `hlgw` bin as users run it: the compiled dist/cli.js (npm test builds it first). */
-const CLI = 'dist/cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'hlgw-cli-'));
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -21,18 +20,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 /** Like run(), without blocking this process's event loop (for servers started by the test itself). */
-function runAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    // Nothing on stdin, as in a pipeline or a CI job: a secret it would read is not there.
-    child.stdin.end();
-  });
-}
+const runAsync = runCli;
 
 describe('hlgw CLI', () => {
   it('--help lists the subcommands; serve --help describes every option', () => {

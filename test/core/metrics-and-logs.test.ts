@@ -25,7 +25,7 @@ describe('metrics, health and logs', () => {
     await up.stop();
   });
 
-  it('counts requests by auth and outcome, validations by result, cache hits and misses', async () => {
+  it('counts requests by auth, outcome and status class, validations by result, cache hits and misses', async () => {
     const before = await (await call(t.admin, '/metrics')).text;
     await call(t.url, '/a', { headers: { authorization: BASIC } });
     await call(t.url, '/b');
@@ -35,11 +35,11 @@ describe('metrics, health and logs', () => {
     await call(t.url, '/e', { headers: { authorization: 'Bearer' } });
     const after = (await call(t.admin, '/metrics')).text;
     const delta = (s: string) => value(after, s) - value(before, s);
-    expect(delta('hlgw_requests_total{auth="basic",outcome="forwarded"}')).toBe(1);
-    expect(delta('hlgw_requests_total{auth="none",outcome="forwarded"}')).toBe(1);
-    expect(delta('hlgw_requests_total{auth="bearer",outcome="forwarded"}')).toBe(2);
-    expect(delta('hlgw_requests_total{auth="bearer",outcome="rejected"}')).toBe(1);
-    expect(delta('hlgw_requests_total{auth="malformed",outcome="rejected"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="basic",outcome="forwarded",class="2xx"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="none",outcome="forwarded",class="2xx"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="bearer",outcome="forwarded",class="2xx"}')).toBe(2);
+    expect(delta('hlgw_requests_total{auth="bearer",outcome="rejected",class="4xx"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="malformed",outcome="rejected",class="4xx"}')).toBe(1);
     expect(delta('hlgw_token_validations_total{result="valid"}')).toBe(2);
     expect(delta('hlgw_token_validations_total{result="malformed"}')).toBe(1);
     expect(delta('hlgw_token_cache_requests_total{result="hit"}')).toBe(1);
@@ -50,6 +50,35 @@ describe('metrics, health and logs', () => {
     expect(after).toContain('hlgw_process_resident_memory_bytes');
   });
 
+  it('counts each status class of what the client was answered: 2xx, 3xx, 4xx, 5xx (upstream answers and the gateway\'s own)', async () => {
+    const before = (await call(t.admin, '/metrics')).text;
+    up.respond = (req, res) => {
+      const status = Number(req.url!.slice(1));
+      res.writeHead(status, status === 302 ? { location: '/elsewhere' } : {});
+      res.end();
+    };
+    try {
+      for (const status of [200, 204, 302, 404, 503, 500]) expect((await call(t.url, `/${status}`)).status).toBe(status);
+    } finally {
+      up.respond = undefined;
+    }
+    const rejected = await call(t.url, '/x', { headers: { authorization: 'Bearer x.y.z.w.v' } });
+    expect(rejected.status).toBe(401);
+    const after = (await call(t.admin, '/metrics')).text;
+    const delta = (s: string) => value(after, s) - value(before, s);
+    expect(delta('hlgw_requests_total{auth="none",outcome="forwarded",class="2xx"}')).toBe(2);
+    expect(delta('hlgw_requests_total{auth="none",outcome="forwarded",class="3xx"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="none",outcome="forwarded",class="4xx"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="none",outcome="forwarded",class="5xx"}')).toBe(2);
+    expect(delta('hlgw_requests_total{auth="bearer",outcome="rejected",class="4xx"}')).toBe(1);
+    // Every class of every auth and outcome exists from the start: rate() over a class never meets an absent series.
+    for (const a of ['none', 'basic', 'bearer', 'other', 'malformed']) {
+      for (const o of ['forwarded', 'rejected', 'endpoint']) {
+        for (const c of ['2xx', '3xx', '4xx', '5xx']) expect(after).toMatch(new RegExp(`^hlgw_requests_total\\{auth="${a}",outcome="${o}",class="${c}"\\} \\d+$`, 'm'));
+      }
+    }
+  });
+
   it('labels calls to the /auth endpoints by the credential they carry', async () => {
     const before = (await call(t.admin, '/metrics')).text;
     await call(t.url, '/auth/tokens', { headers: { authorization: BASIC } });
@@ -57,9 +86,9 @@ describe('metrics, health and logs', () => {
     await call(t.url, '/auth/tokens');
     const after = (await call(t.admin, '/metrics')).text;
     const delta = (s: string) => value(after, s) - value(before, s);
-    expect(delta('hlgw_requests_total{auth="basic",outcome="endpoint"}')).toBe(1);
-    expect(delta('hlgw_requests_total{auth="bearer",outcome="endpoint"}')).toBe(1);
-    expect(delta('hlgw_requests_total{auth="none",outcome="endpoint"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="basic",outcome="endpoint",class="4xx"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="bearer",outcome="endpoint",class="2xx"}')).toBe(1);
+    expect(delta('hlgw_requests_total{auth="none",outcome="endpoint",class="4xx"}')).toBe(1);
   });
 
   it('sends the configured service credential upstream on Bearer requests only', async () => {

@@ -47,7 +47,7 @@ describe('deploy/grafana/hlgw-dashboard.json', () => {
   });
 
   it.each([
-    'Requests by auth and outcome', 'Latency p50 / p99', 'Upstream latency', 'Upstream errors', 'Token validations by result',
+    'Requests by auth and outcome', 'Requests by status class', 'Latency p50 / p99', 'Upstream latency', 'Upstream errors', 'Token validations by result',
     'Token cache hit ratio', 'Token cache entries', 'Revoked token ids', 'State lag', 'State propagation p50 / p99', 'Store up',
     'Process memory', 'Event-loop lag', 'Process CPU', 'Tokens issued and revoked',
   ])('has the panel "%s"', (title) => {

@@ -8,12 +8,12 @@ import { LifecycleGateway, startLifecycleGateway, USERS } from '../support/lifec
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
-/** Runs `hlgw <args>` in-process with the given environment and stdin lines. */
-async function hlgw(args: string[], env: NodeJS.ProcessEnv, stdin: string[] = []): Promise<{ out: string; prompts: string[] }> {
+/** Runs `hlgw <args>` in-process with the given environment and stdin lines (`interactive`: as on a terminal). */
+async function hlgw(args: string[], env: NodeJS.ProcessEnv, stdin: string[] = [], interactive = false): Promise<{ out: string; prompts: string[] }> {
   let out = '';
   const prompts: string[] = [];
   const io: CliIo = {
-    env, interactive: false,
+    env, interactive,
     out: (t) => void (out += t),
     err: () => undefined,
     readSecret: async (prompt) => {
@@ -82,6 +82,16 @@ describe.each(STORE_FACTORIES)('hlgw token|policy|hash-password against a runnin
     const r = await hlgw(['policy', 'set', 'acme', '--passphrase'], env(USERS.manager), ['prompted pass phrase!']);
     expect(r.prompts).toEqual(['New pass phrase (10 to 255 characters): ']);
     await expect(hlgw(['policy', 'set', 'acme', '--passphrase', 'on-the-command-line'], env(USERS.manager))).rejects.toThrow();
+  });
+
+  it('on a terminal the new pass phrase is asked twice, the second time saying why; a mismatch changes nothing', async () => {
+    const r = await hlgw(['policy', 'set', 'acme', '--passphrase'], env(USERS.manager), ['typed pass phrase!', 'typed pass phrase!'], true);
+    expect(r.prompts).toEqual(['New pass phrase (10 to 255 characters): ', 'Repeat the pass phrase to confirm: ']);
+    expect(JSON.parse(r.out)).toMatchObject({ passphraseSet: true });
+    const before = JSON.parse((await hlgw(['policy', 'get', 'acme'], env(USERS.manager))).out) as Record<string, unknown>;
+    await expect(hlgw(['policy', 'set', 'acme', '--disable', '--passphrase'], env(USERS.manager), ['typed pass phrase!', 'typed pass phrasE!'], true))
+      .rejects.toThrow('the pass phrases differ: nothing changed');
+    expect(JSON.parse((await hlgw(['policy', 'get', 'acme'], env(USERS.manager))).out)).toEqual(before);
   });
 
   it.each([

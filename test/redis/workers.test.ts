@@ -98,7 +98,7 @@ describe.each((['redis', 'sqlite'] as const).filter((k) => k !== 'redis' || !lac
     expect(ready.status).toBe(200);
     expect(ready.json().workers).toBe(WORKERS);
     const m = (await g.admin_('/metrics')).text;
-    expect(m).toMatch(/^hlgw_requests_total\{auth="bearer",outcome="forwarded"\} \d+/m);
+    expect(m).toMatch(/^hlgw_requests_total\{auth="bearer",outcome="forwarded",class="2xx"\} \d+/m);
     expect(m).toMatch(/^hlgw_store_up 1$/m);
   });
 });

@@ -35,6 +35,10 @@ const SYSTEM_TOOLS = {
   // A user and mount namespace with the root filesystem read-only: the Kubernetes pod's
   // readOnlyRootFilesystem (test/deploy/kubernetes.test.ts). Linux only.
   unshare: { debian: 'util-linux', elsewhere: 'run the suite on Linux (unshare is util-linux\'s)' },
+  // The README walk-through's client (test/docs/readme-walkthrough.test.ts runs it as printed).
+  curl: { debian: 'curl', elsewhere: 'brew install curl' },
+  // A terminal for the README's command-line block (test/docs/readme-walkthrough.test.ts): its prompts.
+  script: { debian: 'bsdutils', elsewhere: 'run the suite on Linux (script is util-linux\'s)' },
   // The decision mode's ingress (deploy/nginx/); `nginx -v` prints its version on stderr, exit 0.
   nginx: { debian: 'nginx', elsewhere: 'brew install nginx', versionFlag: '-v' },
 } as const satisfies Record<string, ToolSource>;
@@ -42,7 +46,7 @@ const SYSTEM_TOOLS = {
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
 
 /** What this suite needs today. */
-export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool', 'haproxy', 'nginx', 'unshare'];
+export const REQUIRED_TOOLS: readonly SystemTool[] = ['redis-server', 'redis-cli', 'chromium', 'promtool', 'haproxy', 'nginx', 'unshare', 'script', 'curl'];
 
 /** `undefined` when the tool runs; otherwise the one line that says how to get it. */
 export type ToolStatus = string | undefined;

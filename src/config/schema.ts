@@ -538,7 +538,12 @@ const webhookSchema = z.strictObject({
  * events into the store's outbox in the same step, and one instance delivers each. No webhook: nothing is queued.
  */
 const notificationsSchema = z.strictObject({
-  /** The receivers. */
+  /**
+   * The receivers, each `{url, secret, events}`: the URL events are POSTed to; the Standard Webhooks
+   * secret (`whsec_` and base64, at least 24 bytes; give it by `${ENV}`, never logged); the event
+   * types it gets (`token.created`, `token.expiring`, `token.revoked`, `token.leaked`,
+   * `policy.changed`), or `*` (the default) for all.
+   */
   webhooks: z.array(webhookSchema).default([]),
   /** `token.expiring` is sent once per token for each of these leads (minutes before it expires). */
   expiringLeadMinutes: z.array(z.number().int().min(1).max(1_000_000)).max(10).default([...DEFAULTS.expiringLeadMinutes]),

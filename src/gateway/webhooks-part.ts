@@ -13,7 +13,7 @@ export interface WebhooksPart {
   readonly dispatcher: WebhookDispatcher | undefined;
   /** Starts the delivery rounds and the scan (every instance: the outbox's leases keep each event to one). */
   start(): void;
-  /** Stops the timers and waits for a round under way (its POSTs end within notifications.timeoutMs). */
+  /** Stops the timers and waits for the work under way (a round's POSTs end within notifications.timeoutMs). */
   stop(): Promise<void>;
 }
 
@@ -28,15 +28,18 @@ export function buildWebhooks(ctx: GatewayContext, services: ServicesPart, obs: 
     isActive: (r) => services.tokens.status(r) === 'active',
   });
   const timers = new Housekeeping(ctx.timers, ctx.log);
-  let round: Promise<unknown> = Promise.resolve();
-  timers.every(n.pollSeconds * 1000, () => (round = dispatcher.deliverDue()), 'webhook delivery round failed (retried at the next one)');
-  timers.every(n.expiringScanSeconds * 1000, () => dispatcher.scanExpiring(), 'could not look for expiring tokens (retried at the next scan)');
+  // One piece of work at a time on this instance, in the order the timers asked: a scan's events
+  // are there for the round after it, and stop() has one promise to wait for.
+  let work: Promise<unknown> = Promise.resolve();
+  const queue = (task: () => Promise<unknown>) => (work = work.catch(() => undefined).then(task));
+  timers.every(n.pollSeconds * 1000, () => queue(() => dispatcher.deliverDue()), 'webhook delivery round failed (retried at the next one)');
+  timers.every(n.expiringScanSeconds * 1000, () => queue(() => dispatcher.scanExpiring()), 'could not look for expiring tokens (retried at the next scan)');
   return {
     dispatcher,
     start: () => timers.start(),
     async stop() {
       timers.stop();
-      await round.catch(() => undefined);
+      await work.catch(() => undefined);
     },
   };
 }

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { MasterKey } from '../../src/secrets/master-key.js';
 import type { RevokeReason, Store } from '../../src/store/types.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { ManualTimers } from '../support/manual-timers.js';
 import { LifecycleGateway, startLifecycleGateway, USERS } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { STORE_FACTORIES, type StoreLocation } from '../support/stores.js';
@@ -25,10 +26,10 @@ describe.each(STORE_FACTORIES)('webhooks ($name store)', (factory) => {
   const masterKey = MasterKey.fromBase64(randomBytes(32).toString('base64'), 'test');
   const open: { store: Store; g: LifecycleGateway }[] = [];
 
-  async function start(notifications: Record<string, unknown> = {}): Promise<LifecycleGateway> {
+  async function start(notifications: Record<string, unknown> = {}, timers?: ManualTimers): Promise<LifecycleGateway> {
     const store = await location.open();
     const g = await startLifecycleGateway({
-      upstreamUrl: upstream.url, store, clock, masterKey,
+      upstreamUrl: upstream.url, store, clock, masterKey, timers,
       // The secret through ${ENV} interpolation, as an operator gives it.
       env: { HLGW_WEBHOOK_SECRET: receiver.secret },
       config: { notifications: { webhooks: [{ url: receiver.url, secret: '${HLGW_WEBHOOK_SECRET}', events: '*' }], pollSeconds: 3600, expiringScanSeconds: 86_400, retryMaxDelaySeconds: 60, ...notifications } },
@@ -129,6 +130,23 @@ describe.each(STORE_FACTORIES)('webhooks ($name store)', (factory) => {
     clock.advance(DAY);
     expect(await deliver(g)).toBe(0);
     expect(receiver.ofType('token.revoked')).toEqual([]);
+  });
+
+  it('the part\'s own timers run the rounds and the scan from start to close; close waits for the round under way', async () => {
+    const timers = new ManualTimers();
+    const POLL_MS = 1_234_000;
+    const SCAN_MS = 4_321_000;
+    const g = await start({ pollSeconds: POLL_MS / 1000, expiringScanSeconds: SCAN_MS / 1000 }, timers);
+    await g.enable(USERS.manager, 2 * 24 * 60);
+    clock.advance(DAY + MINUTE); // the policy's event is due; no token yet
+    await g.issue(USERS.alice);
+    clock.advance(DAY + MINUTE); // alice's token: under a day left, so within both leads (a week, a day)
+    expect(timers.fire(SCAN_MS)).toBe(1);
+    expect(timers.fire(POLL_MS)).toBe(1); // a round, after the scan
+    await stop(g); // stops the timers, then waits for the work under way
+    expect(receiver.events.map((e) => e.type).sort()).toEqual(['policy.changed', 'token.created', 'token.expiring', 'token.expiring']);
+    expect(receiver.ofType('token.expiring').map((e) => Number(e.data.lead_minutes)).sort((a, b) => a - b)).toEqual([1_440, 10_080]);
+    expect(timers.fire(POLL_MS) + timers.fire(SCAN_MS)).toBe(0);
   });
 
   it('a gateway stopped before delivering loses nothing: the next one delivers what the first queued', async () => {

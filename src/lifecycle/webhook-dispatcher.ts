@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Outbox, OutboxEntry, TokenRecord, WebhookEventType } from '../store/types.js';
@@ -90,11 +91,11 @@ export class WebhookDispatcher {
   /** True when settled (delivered everywhere, or dropped). */
   private async deliver(entry: OutboxEntry): Promise<boolean> {
     const { event } = entry;
-    const targets = this.d.notifications.webhooks.filter((w) => wantsType(w.events, event.type) && !entry.delivered.includes(w.url));
+    const targets = this.d.notifications.webhooks.filter((w) => wantsType(w.events, event.type) && !entry.delivered.includes(urlMark(w.url)));
     const sentAt = this.d.wallSeconds();
     const ok = await Promise.all(targets.map((w) => this.d.post(w.url, signedRequest(event, w.secret, sentAt), this.d.notifications.timeoutMs)));
     for (const good of ok) this.d.report.count(event.type, good ? 'delivered' : 'failed');
-    const delivered = [...entry.delivered, ...targets.filter((_, i) => ok[i]).map((w) => w.url)];
+    const delivered = [...entry.delivered, ...targets.filter((_, i) => ok[i]).map((w) => urlMark(w.url))];
     if (ok.every(Boolean)) {
       await this.d.store.settleOutbox(entry);
       return true;
@@ -117,6 +118,11 @@ export class WebhookDispatcher {
     const step = Math.min(FIRST_RETRY_MS * 2 ** Math.min(attempts - 1, 30), this.d.notifications.retryMaxDelaySeconds * 1000);
     return Math.round(step * (0.5 + this.d.random() / 2));
   }
+}
+
+/** Which receiver accepted an entry, as the store keeps it: a hash, as a URL may carry a credential of the receiver's. */
+function urlMark(url: string): string {
+  return createHash('sha256').update(url).digest('base64url').slice(0, 22);
 }
 
 function wantsType(events: '*' | readonly WebhookEventType[], type: WebhookEventType): boolean {

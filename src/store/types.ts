@@ -356,7 +356,7 @@ export interface OutboxEntry {
   event: OutboxEvent;
   /** Failed rounds so far. */
   attempts: number;
-  /** Webhook URLs that already accepted it (a retry skips them). */
+  /** The receivers that already accepted it (a retry skips them): opaque marks of their URLs, never the URLs. */
   delivered: string[];
 }
 

@@ -132,6 +132,34 @@ describe.each(STORE_FACTORIES)('webhooks ($name store)', (factory) => {
     expect(receiver.ofType('token.revoked')).toEqual([]);
   });
 
+  it('with two receivers, one down: the healthy one gets each event once, the other all of them once it is up', async () => {
+    const other = await new WebhookReceiver(newWebhookSecret()).start();
+    try {
+      other.down = true;
+      const g = await start({ webhooks: [
+        { url: receiver.url, secret: receiver.secret, events: '*' },
+        { url: other.url, secret: other.secret, events: ['token.revoked'] },
+      ] });
+      await g.enable(USERS.manager);
+      const t = await g.issue(USERS.alice);
+      expect((await g.request('DELETE', `/auth/tokens/${t.token_id}`, { as: USERS.alice })).status).toBe(204);
+      expect(await deliver(g)).toBe(2); // policy.changed, token.created: only the healthy one wants them
+      for (let i = 0; i < 3; i++) {
+        clock.advance(MINUTE);
+        expect(await deliver(g)).toBe(0); // token.revoked: the second receiver still refuses
+      }
+      other.down = false;
+      clock.advance(MINUTE);
+      expect(await deliver(g)).toBe(1);
+      expect(receiver.events.map((e) => e.type).sort()).toEqual(['policy.changed', 'token.created', 'token.revoked']);
+      expect(other.events.map((e) => [e.type, e.data.token_id])).toEqual([['token.revoked', t.token_id]]);
+      expect(other.events[0]!.id).toBe(receiver.ofType('token.revoked')[0]!.id); // one event, one id, each receiver its own secret
+      expect(other.rejected + receiver.rejected).toBe(0);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('the part\'s own timers run the rounds and the scan from start to close; close waits for the round under way', async () => {
     const timers = new ManualTimers();
     const POLL_MS = 1_234_000;

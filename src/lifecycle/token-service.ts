@@ -98,8 +98,9 @@ export class TokenService {
   async revoke(tokenId: string, reason?: RevokeReason): Promise<boolean> {
     const now = this.now();
     // The events name the token's owner: read first (the store writes them only if this call revokes).
-    const record = this.opts.announce ? await this.store.getToken(tokenId) : undefined;
-    const events = record ? this.opts.announce!.revoked(record, reason ?? 'revoked', now) : [];
+    const a = this.opts.announce;
+    const record = a && (a.wants('token.revoked') || a.wants('token.leaked')) ? await this.store.getToken(tokenId) : undefined;
+    const events = record ? a!.revoked(record, reason ?? 'revoked', now) : [];
     const done = await this.store.revokeToken(tokenId, now, reason, events);
     if (done) this.opts.events?.revoked(reason ?? 'revoked', 1);
     return done;

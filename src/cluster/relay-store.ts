@@ -1,4 +1,4 @@
-import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, RevokeReason, LoginBudget, OnceKind, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../store/types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, RevokeReason, LoginBudget, OnceKind, OutboxEntry, OutboxEvent, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenAnnouncement, TokenRecord } from '../store/types.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 type Listener = (change: StateChange, origin?: ChangeOrigin) => void;
@@ -35,15 +35,15 @@ export class ClusterRelayStore implements Store {
   }
   getPortfolio(companyId: string): Promise<PortfolioRecord | undefined> { return this.inner.getPortfolio(companyId); }
   listPortfolios(): Promise<PortfolioRecord[]> { return this.inner.listPortfolios(); }
-  putPortfolio(record: PortfolioRecord): Promise<void> { return this.inner.putPortfolio(record); }
+  putPortfolio(record: PortfolioRecord, events?: readonly OutboxEvent[]): Promise<void> { return this.inner.putPortfolio(record, events); }
   listAccess(): Promise<AccessRecord[]> { return this.inner.listAccess(); }
   putAccess(record: AccessRecord): Promise<void> { return this.inner.putAccess(record); }
-  insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> { return this.inner.insertToken(record, opts); }
+  insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number; announce?: TokenAnnouncement }): Promise<string[]> { return this.inner.insertToken(record, opts); }
   listSigningKeys(): Promise<SigningKeyRecord[]> { return this.inner.listSigningKeys(); }
   putSigningKey(record: SigningKeyRecord): Promise<void> { return this.inner.putSigningKey(record); }
   getToken(tokenId: string): Promise<TokenRecord | undefined> { return this.inner.getToken(tokenId); }
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> { return this.inner.listTokens(companyId, userId); }
-  revokeToken(tokenId: string, now: number, reason?: RevokeReason): Promise<boolean> { return this.inner.revokeToken(tokenId, now, reason); }
+  revokeToken(tokenId: string, now: number, reason?: RevokeReason, events?: readonly OutboxEvent[]): Promise<boolean> { return this.inner.revokeToken(tokenId, now, reason, events); }
   listCompanyEdges(): Promise<CompanyEdge[]> { return this.inner.listCompanyEdges(); }
   putCompanyEdges(edges: readonly CompanyEdgeWrite[], now: number): Promise<CompanyEdge[]> { return this.inner.putCompanyEdges(edges, now); }
   listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]> { return this.inner.listRevoked(now); }
@@ -62,6 +62,13 @@ export class ClusterRelayStore implements Store {
   // The shared file: a sign-in started on one worker finishes on any.
   putOnce(kind: OnceKind, idHash: string, value: string, expiresAt: number, now: number): Promise<boolean> { return this.inner.putOnce(kind, idHash, value, expiresAt, now); }
   takeOnce(kind: OnceKind, idHash: string, now: number): Promise<string | undefined> { return this.inner.takeOnce(kind, idHash, now); }
+  // The shared file's outbox: claims are atomic in it, so any worker may deliver.
+  claimOutbox(now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> { return this.inner.claimOutbox(now, leaseMs, limit); }
+  settleOutbox(entry: OutboxEntry): Promise<void> { return this.inner.settleOutbox(entry); }
+  deferOutbox(entry: OutboxEntry, dueAt: number): Promise<void> { return this.inner.deferOutbox(entry, dueAt); }
+  outboxDepth(): Promise<number> { return this.inner.outboxDepth(); }
+  listExpiringTokens(now: number, withinMs: number): Promise<TokenRecord[]> { return this.inner.listExpiringTokens(now, withinMs); }
+  enqueueOnce(mark: { tokenId: string; leadMinutes: number; keepUntil: number }, event: OutboxEvent): Promise<boolean> { return this.inner.enqueueOnce(mark, event); }
 
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);

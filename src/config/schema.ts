@@ -48,7 +48,17 @@ export const DEFAULTS = Object.freeze({
   /** One request in ten: a busy edge keeps its exporter and the trace store within bounds (docs/OPERATIONS.md, "Tracing"). */
   traceSampleRatio: 0.1,
   traceServiceName: 'hlgw',
+  /** A week and a day before a token expires. */
+  expiringLeadMinutes: [10_080, 1_440] as readonly number[],
+  webhookRetryHorizonMinutes: 1_440,
+  webhookTimeoutMs: 10_000,
+  webhookRetryMaxDelaySeconds: 900,
+  webhookPollSeconds: 5,
+  expiringScanSeconds: 60,
 });
+
+/** The webhook event types (docs/OPERATIONS.md, "Webhooks"): what `notifications.webhooks[].events` may name. */
+export const WEBHOOK_EVENT_TYPES = ['token.created', 'token.expiring', 'token.revoked', 'token.leaked', 'policy.changed'] as const;
 
 const host = z.string().min(1, 'expected a host name or address');
 const port = z.number({ error: 'expected a port number' }).int('expected an integer port').min(0, 'expected a port number from 0 to 65535').max(65535, 'expected a port number from 0 to 65535').meta({ example: '8080' });
@@ -531,6 +541,45 @@ const decisionSchema = z.strictObject({
   port: port.optional(),
 });
 
+const webhookSchema = z.strictObject({
+  /** Where the events are POSTed (JSON, Standard Webhooks headers). */
+  url: httpUrl.meta({ example: 'https://hooks.example.com/hlgw' }),
+  /**
+   * The Standard Webhooks signing secret, `whsec_` and base64 (at least 24 bytes: `whsec_$(openssl
+   * rand -base64 32)`); give it through `${ENV}` interpolation, not in the file. Never logged.
+   */
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'expected whsec_ followed by at least 24 bytes in base64').meta({ example: '${HLGW_WEBHOOK_SECRET}' }),
+  /** The event types sent to this URL, or `*` for every one. */
+  events: z.union([z.literal('*'), z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1)]).default('*'),
+});
+
+/**
+ * Webhooks (docs/OPERATIONS.md, "Webhooks"): token and policy changes, and tokens about to expire,
+ * announced to HTTP receivers, signed (Standard Webhooks), at least once: each change writes its
+ * events into the store's outbox in the same step, and one instance delivers each. No webhook: nothing is queued.
+ */
+const notificationsSchema = z.strictObject({
+  /**
+   * The receivers, each `{url, secret, events}`: the URL events are POSTed to; the Standard Webhooks
+   * secret (`whsec_` and base64, at least 24 bytes; give it by `${ENV}`, never logged); the event
+   * types it gets (`token.created`, `token.expiring`, `token.revoked`, `token.leaked`,
+   * `policy.changed`), or `*` (the default) for all.
+   */
+  webhooks: z.array(webhookSchema).default([]),
+  /** `token.expiring` is sent once per token for each of these leads (minutes before it expires). */
+  expiringLeadMinutes: z.array(z.number().int().min(1).max(1_000_000)).max(10).default([...DEFAULTS.expiringLeadMinutes]),
+  /** An event not accepted by a receiver this long after its change is dropped (counted in hlgw_webhook_deliveries_total{result="dropped"}). */
+  retryHorizonMinutes: z.number().int().min(1).max(30 * 24 * 60).default(DEFAULTS.webhookRetryHorizonMinutes),
+  /** The longest wait between two attempts (the wait doubles from 5 s, with jitter, up to this). */
+  retryMaxDelaySeconds: z.number().int().min(5).max(86_400).default(DEFAULTS.webhookRetryMaxDelaySeconds),
+  /** One POST's time limit: no 2xx answer within it is a failed attempt. */
+  timeoutMs: z.number().int().min(100).max(120_000).default(DEFAULTS.webhookTimeoutMs),
+  /** How often each instance claims the due events. */
+  pollSeconds: z.number().min(0.1).max(3600).default(DEFAULTS.webhookPollSeconds),
+  /** How often the tokens about to expire are looked for. */
+  expiringScanSeconds: z.number().min(1).max(86_400).default(DEFAULTS.expiringScanSeconds),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
@@ -548,6 +597,7 @@ export const configSchema = z.strictObject({
   log: logSchema.prefault({}),
   tracing: tracingSchema.optional(),
   decision: decisionSchema.prefault({}),
+  notifications: notificationsSchema.prefault({}),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;

@@ -6,6 +6,7 @@ import type { AccessService } from '../lifecycle/access-service.js';
 import type { PortfolioService } from '../lifecycle/portfolio-service.js';
 import type { TokenService } from '../lifecycle/token-service.js';
 import type { UsageRecorder } from '../lifecycle/usage-recorder.js';
+import type { WebhookDispatcher } from '../lifecycle/webhook-dispatcher.js';
 import type { ConfigMetrics } from '../metrics/config-metrics.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import type { ForwarderName } from '../proxy/forwarder.js';
@@ -33,6 +34,7 @@ import { buildServices } from './services-part.js';
 import { runStartupSweeps } from './startup-sweeps.js';
 import { buildState } from './state-part.js';
 import { buildTracing } from './tracing-part.js';
+import { buildWebhooks } from './webhooks-part.js';
 
 export type { GatewayDeps } from './context.js';
 
@@ -63,6 +65,8 @@ export interface Gateway {
   /** Batched last_used_at writes; `flush()` writes now (tests, shutdown). */
   readonly usage: UsageRecorder;
   readonly sync: StateSync;
+  /** Webhook delivery (`notifications.webhooks`); undefined without webhooks. Its timers run it; tests may call it. */
+  readonly webhooks: WebhookDispatcher | undefined;
   /** How current the state is, with a shared store (Redis); undefined with SQLite. */
   readonly freshness: StateFreshness | undefined;
   /** The /readyz check: resolves with detail when ready, rejects with the reason when not. */
@@ -119,12 +123,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const admin = buildAdmin(ctx, state, identity, services, obs, edge);
   const decision = buildDecision(ctx, obs, endpoints); // decision.port: {prefix}/verify on a listener of its own
   const reloader = createReloader(ctx, state, services, obs);
+  const webhooks = buildWebhooks(ctx, services, obs); // the outbox delivered, expiring tokens announced
 
   await state.start(); // the state from the store, then its change feed
   await identity.start(); // the assertion signing keys
   services.start();
   await runStartupSweeps(ctx, state, services, initialUsers); // what changed while no gateway ran
   housekeeping.start();
+  webhooks.start();
 
   const { proxyServer, drain } = edge;
   const { adminServer } = admin;
@@ -137,7 +143,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     state: state.state, sync: state.sync, freshness: state.freshness, store: ctx.store,
     metrics: obs.metrics, configMetrics: obs.configMetrics, accessLog: obs.accessLog,
     validator: identity.validator, signingKeys: identity.signingKeys,
-    portfolios, access, tokens, users, usage,
+    portfolios, access, tokens, users, usage, webhooks: webhooks.dispatcher,
     ready: admin.ready, forwarderName: edge.forwarderName, proxyServer, adminServer,
     async listen(opts) {
       const proxy = await listenOn(proxyServer, config.server.host, config.server.port, 'server.port', config.server.tls ? 'https' : 'http');
@@ -149,6 +155,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       return { proxy, admin: adminUrl, ...(decisionUrl === undefined ? {} : { decision: decisionUrl }) };
     },
     async close() {
+      await webhooks.stop();
       housekeeping.stop();
       state.stop();
       obs.stop();

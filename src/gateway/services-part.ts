@@ -6,6 +6,7 @@ import { revokeTokensOfRemovedUsers } from '../lifecycle/revoke-removed-users.js
 import { SsoAdmission } from '../lifecycle/sso-admission.js';
 import { TokenService, type TokenEvents } from '../lifecycle/token-service.js';
 import { UsageRecorder } from '../lifecycle/usage-recorder.js';
+import { WebhookAnnouncer } from '../lifecycle/webhook-events.js';
 import { DEFAULTS } from '../config/schema.js';
 import { SessionManager } from '../portal/sessions.js';
 import { FileUserSource } from '../users/file-user-source.js';
@@ -38,6 +39,8 @@ export interface ServicesPart {
   readonly users: UserSource;
   /** Batched last_used_at writes; `flush()` writes now (tests, shutdown). */
   readonly usage: UsageRecorder;
+  /** The webhook events each change writes with it (notifications.webhooks). */
+  readonly announcer: WebhookAnnouncer;
   /** A users file's removed users lose their tokens (the start-up sweep and every reload). */
   revokeRemovedUsers(source: UserSource, actor: 'system' | 'operator'): Promise<void>;
   start(): void;
@@ -47,7 +50,8 @@ export interface ServicesPart {
 export function buildServices(ctx: GatewayContext, s: StatePart, id: IdentityPart, housekeeping: Housekeeping, tokenEvents: TokenEvents): ServicesPart {
   const { config, store, log, now } = ctx;
   const audit = new AuditTrail(store, now, log);
-  const tokens = new TokenService(store, s.state, now, { sealCredential: id.upstreamIdentity.sealsCredential, events: tokenEvents });
+  const announcer = new WebhookAnnouncer(config.notifications.webhooks);
+  const tokens = new TokenService(store, s.state, now, { sealCredential: id.upstreamIdentity.sealsCredential, events: tokenEvents, announce: announcer });
   const placement = new CompanyPlacement({ store, tree: s.tree, revoke: (t) => tokens.revoke(t, 'reparented'), audit, now, log });
   const sessions = new SessionManager(store, ctx.clock, {
     idleMs: config.portal.idleMinutes * 60_000,
@@ -65,8 +69,8 @@ export function buildServices(ctx: GatewayContext, s: StatePart, id: IdentityPar
   );
   const usage = new UsageRecorder(store, now, (err) => log.warn({ err: String(err) }, 'could not record token last use'));
   return {
-    audit, tokens, placement, sessions, users, usage,
-    portfolios: new PortfolioService(store, s.state, ctx.masterKey, now),
+    audit, tokens, placement, sessions, users, usage, announcer,
+    portfolios: new PortfolioService(store, s.state, ctx.masterKey, now, announcer),
     access: new AccessService(store, s.state, audit, now),
     ssoAdmission: new SsoAdmission({ providers: config.users.sso.providers, tree: s.tree, placement, audit }),
     limiter: new LoginRateLimiter(store, ctx.clock, config.endpoints.failedLogins),

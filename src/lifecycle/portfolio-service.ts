@@ -3,6 +3,7 @@ import type { MasterKey } from '../secrets/master-key.js';
 import { VOIDS_KEPT, type GenerationVoid, type PortfolioRecord, type PortfolioStore, type VoidReason } from '../store/types.js';
 import { stretchPassphrase } from '../token/derive-key.js';
 import type { TokenState } from '../state/token-state.js';
+import type { WebhookAnnouncer } from './webhook-events.js';
 
 const PASSPHRASE_MIN = 10;
 const PASSPHRASE_MAX = 255;
@@ -36,6 +37,8 @@ export class PortfolioService {
     private readonly state: TokenState,
     private readonly masterKey: MasterKey,
     private readonly now: () => number,
+    /** Webhooks: policy.changed goes into the store with the policy. */
+    private readonly announce?: WebhookAnnouncer,
   ) {}
 
   async get(companyId: string): Promise<PolicyView> {
@@ -76,7 +79,7 @@ export class PortfolioService {
     next.updatedAt = this.now();
     // Tokens of the generation that ends here list as voided at this time, for this reason.
     if (bump && cur) next.voids = recordVoid(cur.voids, next.generation, next.updatedAt, changed.includes('passphrase') ? 'passphrase_changed' : 'reset');
-    await this.store.putPortfolio(next);
+    await this.store.putPortfolio(next, changed.length > 0 ? this.announce?.policyChanged(next, changed, next.updatedAt) : undefined);
     return { view: view(companyId, true, next), changed };
   }
 }

@@ -6,6 +6,7 @@ import { isIdentityValue } from '../token/format.js';
 import { mintToken, newTokenId } from '../token/mint.js';
 import { newReplayKey, sealCredential } from '../identity/replay-credential.js';
 import { DURATION_MAX_MINUTES } from './portfolio-service.js';
+import type { WebhookAnnouncer } from './webhook-events.js';
 
 export interface TokenOwner {
   userId: string;
@@ -37,7 +38,8 @@ export class TokenService {
     private readonly state: TokenState,
     private readonly now: () => number,
     /** `identity.upstream: basic`: tokens issued with a credential carry it, sealed (src/identity/replay-credential.ts). */
-    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean; events?: TokenEvents } = { sealCredential: () => false },
+    /** `announce`: webhooks (src/lifecycle/webhook-events.ts); the events go into the store with the change. */
+    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean; events?: TokenEvents; announce?: WebhookAnnouncer } = { sealCredential: () => false },
   ) {}
 
   /**
@@ -77,7 +79,8 @@ export class TokenService {
       ...(owner.signIn ? { signIn: owner.signIn } : {}),
       portfolioId: p.companyId,
     };
-    const revoked = await this.store.insertToken(record, { revokePreviousOfUser: true, now: nowMs });
+    const announce = this.opts.announce?.issued(record, nowMs);
+    const revoked = await this.store.insertToken(record, { revokePreviousOfUser: true, now: nowMs, ...(announce ? { announce } : {}) });
     this.opts.events?.issued();
     this.opts.events?.revoked('renewed', revoked.length);
     return { token, record, revoked };
@@ -93,7 +96,12 @@ export class TokenService {
 
   /** True when this call revoked it. */
   async revoke(tokenId: string, reason?: RevokeReason): Promise<boolean> {
-    const done = await this.store.revokeToken(tokenId, this.now(), reason);
+    const now = this.now();
+    // The events name the token's owner: read first (the store writes them only if this call revokes).
+    const a = this.opts.announce;
+    const record = a && (a.wants('token.revoked') || a.wants('token.leaked')) ? await this.store.getToken(tokenId) : undefined;
+    const events = record ? a!.revoked(record, reason ?? 'revoked', now) : [];
+    const done = await this.store.revokeToken(tokenId, now, reason, events);
     if (done) this.opts.events?.revoked(reason ?? 'revoked', 1);
     return done;
   }

@@ -34,6 +34,7 @@ export class TokenMetrics {
   }
 
   revoked(reason: RevokeReason, count: number): void {
-    if (count > 0) this.revokedTotal.get(reason)!.inc(count);
+    // A reason not listed above (a newer one) is not counted rather than thrown on after the write.
+    if (count > 0) this.revokedTotal.get(reason)?.inc(count);
   }
 }

@@ -29,6 +29,12 @@ import type { TokenRecord } from './types.js';
  *   <p>:once:<kind>:<idHash>        STRING a one-time record (SSO pending sign-in, seen SAML assertion id),
  *                                         PEXPIRE = its remaining life; taken with GETDEL
  *   <p>:company-edges               HASH  company id → learned CompanyEdge JSON, `#version` → last version (global)
+ *   <p>:{c}:expiry                  ZSET  token ids by expiresAt (token.expiring's scan; pruned as they expire)
+ *   <p>:{c}:outbox                  ZSET  webhook event ids by due time (a claim moves it to the lease's end)
+ *   <p>:{c}:outbox-entries          HASH  event id → OutboxEntry JSON
+ *   <p>:{c}:expiring:<tokenId>:<m>  STRING token.expiring sent for lead <m> minutes, PEXPIRE = until the token expires
+ *
+ * The outbox sits in the portfolio's slot, so each change and its events are one script.
  */
 export class RedisKeys {
   constructor(private readonly p: string) {}
@@ -59,6 +65,10 @@ export class RedisKeys {
   audit(c: string): string { return `${this.p}:{${c}}:audit`; }
   auditSeq(c: string): string { return `${this.p}:{${c}}:audit-seq`; }
   loginAttempts(budget: string): string { return `${this.p}:{${budget}}:login-attempts`; }
+  expiry(c: string): string { return `${this.p}:{${c}}:expiry`; }
+  outbox(c: string): string { return `${this.p}:{${c}}:outbox`; }
+  outboxEntries(c: string): string { return `${this.p}:{${c}}:outbox-entries`; }
+  expiringMark(c: string, tokenId: string, leadMinutes: number): string { return `${this.p}:{${c}}:expiring:${tokenId}:${leadMinutes}`; }
 }
 
 /** TokenRecord ↔ hash fields. */

@@ -8,20 +8,41 @@
  * cjson prints numbers with 14 significant digits: millisecond timestamps (13 digits) are exact.
  */
 
-/** KEYS: portfolio record. ARGV: record JSON, channel, message. Written and announced in one step. */
-export const PUT_PORTFOLIO_LUA = `
+/**
+ * The outbox write shared by the scripts that change something (src/store/redis-outbox.ts): adds
+ * the events in ARGV[from..to] (triples: id, due time, entry JSON) to the portfolio's outbox
+ * (zset of due times, hash of entries), an id already there kept as it is.
+ */
+export const ENQUEUE_LUA_FN = `
+local function enqueue(zkey, hkey, from, to)
+  for i = from, to, 3 do
+    if redis.call('HSETNX', hkey, ARGV[i], ARGV[i + 2]) == 1 then redis.call('ZADD', zkey, ARGV[i + 1], ARGV[i]) end
+  end
+end
+`;
+
+/**
+ * KEYS: portfolio record, outbox zset, outbox entries. ARGV: record JSON, channel, message, then
+ * outbox triples. Written, announced and its events queued in one step.
+ */
+export const PUT_PORTFOLIO_LUA = `${ENQUEUE_LUA_FN}
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
+enqueue(KEYS[2], KEYS[3], 4, #ARGV)
 return 1
 `;
 
-/** KEYS: token hash, revoked zset. ARGV: now, tokenId, channel, origin, ts, reason. Returns expiresAt, or nil. */
-export const REVOKE_LUA = `
+/**
+ * KEYS: token hash, revoked zset, outbox zset, outbox entries. ARGV: now, tokenId, channel, origin,
+ * ts, reason, then outbox triples (queued only when this call revoked it). Returns expiresAt, or nil.
+ */
+export const REVOKE_LUA = `${ENQUEUE_LUA_FN}
 local rev = redis.call('HGET', KEYS[1], 'revokedAt')
 if rev == false or rev ~= '' then return false end
 local exp = redis.call('HGET', KEYS[1], 'expiresAt')
 redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1], 'revokedReason', ARGV[6] or 'revoked')
 redis.call('ZADD', KEYS[2], exp, ARGV[2])
+enqueue(KEYS[3], KEYS[4], 7, #ARGV)
 redis.call('PUBLISH', ARGV[3], cjson.encode({v = 1, origin = ARGV[4], ts = tonumber(ARGV[5]),
   changes = {{kind = 'revoked', tokenId = ARGV[2], expiresAt = tonumber(exp)}}}))
 return exp
@@ -29,31 +50,43 @@ return exp
 
 /**
  * Insert a token; with ARGV[1] = '1', first revoke the user's other active tokens (renewal).
- * KEYS: new token hash, user set, revoked zset, tokens zset.
- * ARGV: revokePrevious, now, tokenId, createdAt, token hash prefix, channel, origin, ts, field, value, ...
- * Returns the tokens revoked, flat: id, expiresAt, id, expiresAt...
+ * KEYS: new token hash, user set, revoked zset, tokens zset, expiry zset, outbox zset, outbox entries.
+ * ARGV: revokePrevious, now, tokenId, createdAt, token hash prefix, channel, origin, ts, n (outbox
+ * triples), renewed-event id prefix ('' = none), the n triples, then field, value, ...
+ * With a prefix, each token revoked gets a token.revoked event (reason renewed), the shape of
+ * src/store/outbox-events.ts renewedEvent. Returns the tokens revoked, flat: id, expiresAt, id, expiresAt...
  */
-export const INSERT_TOKEN_LUA = `
+export const INSERT_TOKEN_LUA = `${ENQUEUE_LUA_FN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR hlgw token id exists') end
 local revoked = {}
 local changes = {}
+local now = tonumber(ARGV[2])
+local fields = 11 + 3 * tonumber(ARGV[9])
 if ARGV[1] == '1' then
-  local now = tonumber(ARGV[2])
   for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     local k = ARGV[5] .. id
-    local f = redis.call('HMGET', k, 'revokedAt', 'expiresAt')
+    local f = redis.call('HMGET', k, 'revokedAt', 'expiresAt', 'userId', 'login', 'companyId', 'name')
     if f[1] == '' and tonumber(f[2]) > now then
       redis.call('HSET', k, 'revokedAt', ARGV[2], 'revokedReason', 'renewed')
       redis.call('ZADD', KEYS[3], f[2], id)
       revoked[#revoked + 1] = id
       revoked[#revoked + 1] = f[2]
       changes[#changes + 1] = {kind = 'revoked', tokenId = id, expiresAt = tonumber(f[2])}
+      if ARGV[10] ~= '' then
+        local data = {token_id = id, user_id = f[3], login = f[4], company_id = f[5], reason = 'renewed', expires_at = tonumber(f[2])}
+        if f[6] and f[6] ~= '' then data.name = f[6] end
+        local eid = ARGV[10] .. id
+        local entry = cjson.encode({event = {id = eid, type = 'token.revoked', at = now, companyId = f[5], data = data}, attempts = 0})
+        if redis.call('HSETNX', KEYS[7], eid, entry) == 1 then redis.call('ZADD', KEYS[6], now, eid) end
+      end
     end
   end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 9))
+redis.call('HSET', KEYS[1], unpack(ARGV, fields))
 redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+redis.call('ZADD', KEYS[5], redis.call('HGET', KEYS[1], 'expiresAt'), ARGV[3])
+enqueue(KEYS[6], KEYS[7], 11, fields - 1)
 if #changes > 0 then
   redis.call('PUBLISH', ARGV[6], cjson.encode({v = 1, origin = ARGV[7], ts = tonumber(ARGV[8]), changes = changes}))
 end

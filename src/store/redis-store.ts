@@ -4,9 +4,10 @@ import type { Logger } from '../log.js';
 import { RedisConnection, results, type ReplicaAcks, type Written } from './redis-connection.js';
 import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
 import { reserveLogin, settleLogin } from './redis-login-attempts.js';
+import { defineOutboxScripts, outboxArgs, RedisOutbox } from './redis-outbox.js';
 import { APPEND_AUDIT_LUA, INDEX_SESSION_LUA, INSERT_TOKEN_LUA, PUT_COMPANY_EDGES_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
 import type { RedisTarget } from './redis-target.js';
-import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
+import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, LoginBudget, OnceKind, OutboxEntry, OutboxEvent, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenAnnouncement, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
@@ -15,8 +16,8 @@ type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
  * NOSCRIPT, per node in a Cluster); queued on pipelines, so a write and its WAIT travel together.
  */
 interface Scripted extends ChainableCommander {
-  hlgwPutPortfolio(portfolioKey: string, json: string, channel: string, message: string): Scripted;
-  hlgwRevoke(tokenKey: string, revokedKey: string, now: string, tokenId: string, channel: string, origin: string, ts: string, reason: string): Scripted;
+  hlgwPutPortfolio(portfolioKey: string, outboxKey: string, entriesKey: string, json: string, channel: string, message: string, ...events: string[]): Scripted;
+  hlgwRevoke(tokenKey: string, revokedKey: string, outboxKey: string, entriesKey: string, now: string, tokenId: string, channel: string, origin: string, ts: string, reason: string, ...events: string[]): Scripted;
   hlgwPutCompanyEdges(edgesKey: string, ...args: string[]): Scripted;
   hlgwInsertToken(...args: string[]): Scripted;
   hlgwTouch(tokenKey: string, at: string): Scripted;
@@ -54,6 +55,7 @@ export class RedisStore implements Store {
   private readonly listeners = new Set<ChangeListener>();
   private readonly keys: RedisKeys;
   private conn!: RedisConnection;
+  private outbox!: RedisOutbox;
 
   private constructor(prefix: string, private readonly log: Logger) {
     this.keys = new RedisKeys(prefix);
@@ -64,9 +66,11 @@ export class RedisStore implements Store {
     const target: RedisTarget = o.target ?? { kind: 'single', url: o.url! };
     store.conn = await RedisConnection.open(target, store.keys.channel, (t) => store.receive(t), o.log, o.connectWaitSeconds ?? 0, o.acks);
     const r = store.conn.cmd;
-    r.defineCommand('hlgwPutPortfolio', { numberOfKeys: 1, lua: PUT_PORTFOLIO_LUA });
-    r.defineCommand('hlgwRevoke', { numberOfKeys: 2, lua: REVOKE_LUA });
-    r.defineCommand('hlgwInsertToken', { numberOfKeys: 4, lua: INSERT_TOKEN_LUA });
+    r.defineCommand('hlgwPutPortfolio', { numberOfKeys: 3, lua: PUT_PORTFOLIO_LUA });
+    r.defineCommand('hlgwRevoke', { numberOfKeys: 4, lua: REVOKE_LUA });
+    r.defineCommand('hlgwInsertToken', { numberOfKeys: 7, lua: INSERT_TOKEN_LUA });
+    defineOutboxScripts(r);
+    store.outbox = new RedisOutbox(store.conn, store.keys);
     r.defineCommand('hlgwTouch', { numberOfKeys: 1, lua: TOUCH_LUA });
     r.defineCommand('hlgwAppendAudit', { numberOfKeys: 2, lua: APPEND_AUDIT_LUA });
     r.defineCommand('hlgwReserveLogin', { numberOfKeys: 1, lua: RESERVE_LOGIN_LUA });
@@ -113,13 +117,15 @@ export class RedisStore implements Store {
     });
   }
 
-  async putPortfolio(record: PortfolioRecord): Promise<void> {
+  async putPortfolio(record: PortfolioRecord, events: readonly OutboxEvent[] = []): Promise<void> {
     // The index first (idempotent): a reader that sees the record also finds it in the index.
     // Every step is written before a shortfall of replicas is reported: the change is whole on the primary.
     const index = await this.conn.write((p) => p.sadd(this.keys.portfolios, record.companyId));
-    // SET and PUBLISH in one script: written and announced together.
+    // SET, PUBLISH and the outbox in one script: written, announced and queued together.
+    const c = record.companyId;
     const w = await this.conn.write((p) => scripted(p).hlgwPutPortfolio(
-      this.keys.portfolio(record.companyId), JSON.stringify(record), this.keys.channel, this.message([{ kind: 'portfolio', record }]),
+      this.keys.portfolio(c), this.keys.outbox(c), this.keys.outboxEntries(c), JSON.stringify(record), this.keys.channel,
+      this.message([{ kind: 'portfolio', record }]), ...outboxArgs(events),
     ));
     this.emit({ kind: 'portfolio', record });
     confirmed(index, w);
@@ -139,17 +145,20 @@ export class RedisStore implements Store {
     confirmed(w);
   }
 
-  async insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> {
+  async insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number; announce?: TokenAnnouncement }): Promise<string[]> {
     const c = record.companyId;
     // The global indexes first (two slots of their own in a Cluster), then the portfolio's slot.
     const indexes = await Promise.all([
       this.conn.write((p) => p.sadd(this.keys.portfolios, c)),
       this.conn.write((p) => p.hset(this.keys.tokenPortfolio, record.tokenId, c)),
     ]);
+    const events = opts.announce?.events ?? [];
     const w = await this.conn.write((p) => scripted(p).hlgwInsertToken(
       this.keys.token(c, record.tokenId), this.keys.user(c, record.userId), this.keys.revoked(c), this.keys.tokens(c),
+      this.keys.expiry(c), this.keys.outbox(c), this.keys.outboxEntries(c),
       opts.revokePreviousOfUser ? '1' : '0', String(opts.now), record.tokenId, String(record.createdAt),
-      this.keys.tokenPrefix(c), this.keys.channel, this.origin, String(Date.now()), ...tokenFields(record),
+      this.keys.tokenPrefix(c), this.keys.channel, this.origin, String(Date.now()),
+      String(events.length), opts.announce?.renewedIdPrefix ?? '', ...outboxArgs(events), ...tokenFields(record),
     ));
     const revoked = w.results[0] as string[];
     const ids: string[] = [];
@@ -182,11 +191,12 @@ export class RedisStore implements Store {
     });
   }
 
-  async revokeToken(tokenId: string, now: number, reason: RevokeReason = 'revoked'): Promise<boolean> {
+  async revokeToken(tokenId: string, now: number, reason: RevokeReason = 'revoked', events: readonly OutboxEvent[] = []): Promise<boolean> {
     const c = await this.conn.run(() => this.r.hget(this.keys.tokenPortfolio, tokenId));
     if (c === null) return false;
     const w = await this.conn.write((p) => scripted(p).hlgwRevoke(
-      this.keys.token(c, tokenId), this.keys.revoked(c), String(now), tokenId, this.keys.channel, this.origin, String(Date.now()), reason,
+      this.keys.token(c, tokenId), this.keys.revoked(c), this.keys.outbox(c), this.keys.outboxEntries(c),
+      String(now), tokenId, this.keys.channel, this.origin, String(Date.now()), reason, ...outboxArgs(events),
     ));
     const result = w.results[0] as string | null;
     // Applied here before any error: the write is on the primary and announced to the others.
@@ -306,6 +316,13 @@ export class RedisStore implements Store {
   async purgeSessions(): Promise<number> {
     return 0;
   }
+
+  claimOutbox(now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> { return this.outbox.claim(now, leaseMs, limit); }
+  settleOutbox(entry: OutboxEntry): Promise<void> { return this.outbox.settle(entry); }
+  deferOutbox(entry: OutboxEntry, dueAt: number): Promise<void> { return this.outbox.defer(entry, dueAt); }
+  outboxDepth(): Promise<number> { return this.outbox.depth(); }
+  listExpiringTokens(now: number, withinMs: number): Promise<TokenRecord[]> { return this.outbox.listExpiring(now, withinMs); }
+  enqueueOnce(mark: { tokenId: string; leadMinutes: number; keepUntil: number }, event: OutboxEvent): Promise<boolean> { return this.outbox.enqueueOnce(mark, event); }
 
   onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);

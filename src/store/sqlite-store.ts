@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openSqlite, type SqlDatabase, type SqlStatement } from './sqlite-driver.js';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
-import type { AccessRecord, AuditEvent, CompanyEdge, CompanyEdgeWrite, GenerationVoid, LoginBudget, OnceKind, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
+import { newEntryJson, parseEntry, renewedEvent } from './outbox-events.js';
+import type { AccessRecord, AuditEvent, CompanyEdge, CompanyEdgeWrite, GenerationVoid, LoginBudget, OnceKind, OutboxEntry, OutboxEvent, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenAnnouncement, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -100,6 +101,20 @@ const MIGRATIONS: readonly string[] = [
   'ALTER TABLE company_edges ADD COLUMN placed_by TEXT',
   // A login's sessions whatever user id they name (listSessionsOfLogin).
   'CREATE INDEX sessions_by_login ON sessions(login)',
+  // The webhook outbox (Outbox role): entries by due time, and which (token, lead) got token.expiring.
+  `CREATE TABLE outbox (
+     id TEXT PRIMARY KEY,
+     due_at INTEGER NOT NULL,
+     entry TEXT NOT NULL
+   );
+   CREATE INDEX outbox_by_due ON outbox(due_at);
+   CREATE TABLE expiring_sent (
+     token_id TEXT NOT NULL,
+     lead_minutes INTEGER NOT NULL,
+     keep_until INTEGER NOT NULL,
+     PRIMARY KEY (token_id, lead_minutes)
+   );
+   CREATE INDEX tokens_by_expiry ON tokens(expires_at) WHERE revoked_at IS NULL;`,
 ];
 
 interface TokenRow {
@@ -177,16 +192,19 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM portfolios').all() as PortfolioRow[]).map(toPortfolio);
   }
 
-  async putPortfolio(r: PortfolioRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO portfolios (company_id, enabled, generation, duration_minutes, sealed_key, updated_at, voids)
-         VALUES (@companyId, @enabled, @generation, @durationMinutes, @sealedKey, @updatedAt, @voids)
-         ON CONFLICT(company_id) DO UPDATE SET enabled = excluded.enabled, generation = excluded.generation,
-           duration_minutes = excluded.duration_minutes, sealed_key = excluded.sealed_key, updated_at = excluded.updated_at,
-           voids = excluded.voids`,
-      )
-      .run({ ...r, enabled: r.enabled ? 1 : 0, voids: r.voids ? JSON.stringify(r.voids) : null });
+  async putPortfolio(r: PortfolioRecord, events: readonly OutboxEvent[] = []): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO portfolios (company_id, enabled, generation, duration_minutes, sealed_key, updated_at, voids)
+           VALUES (@companyId, @enabled, @generation, @durationMinutes, @sealedKey, @updatedAt, @voids)
+           ON CONFLICT(company_id) DO UPDATE SET enabled = excluded.enabled, generation = excluded.generation,
+             duration_minutes = excluded.duration_minutes, sealed_key = excluded.sealed_key, updated_at = excluded.updated_at,
+             voids = excluded.voids`,
+        )
+        .run({ ...r, enabled: r.enabled ? 1 : 0, voids: r.voids ? JSON.stringify(r.voids) : null });
+      this.enqueue(events);
+    })();
     this.emit({ kind: 'portfolio', record: r });
   }
 
@@ -203,12 +221,12 @@ export class SqliteStore implements Store {
     this.emit({ kind: 'access', record: r });
   }
 
-  async insertToken(r: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]> {
+  async insertToken(r: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number; announce?: TokenAnnouncement }): Promise<string[]> {
     const revoked = this.db.transaction(() => {
-      let ids: { token_id: string; expires_at: number }[] = [];
+      let ids: TokenRow[] = [];
       if (opts.revokePreviousOfUser) {
         ids = this.db
-          .prepare('SELECT token_id, expires_at FROM tokens WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?')
+          .prepare('SELECT * FROM tokens WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?')
           .all(r.companyId, r.userId, opts.now) as typeof ids;
         this.db
           .prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = 'renewed' WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?`)
@@ -220,6 +238,8 @@ export class SqliteStore implements Store {
            VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt, @sealedCredential, @signInProvider, @signInIssuer, @portfolioId)`,
         )
         .run({ ...withoutSignIn(r), revokedReason: r.revokedReason ?? null, sealedCredential: r.sealedCredential ?? null, signInProvider: r.signIn?.provider ?? null, signInIssuer: r.signIn?.issuer ?? null, portfolioId: r.portfolioId ?? null });
+      const a = opts.announce;
+      if (a) this.enqueue([...a.events, ...(a.renewedIdPrefix === undefined ? [] : ids.map((t) => renewedEvent(a.renewedIdPrefix!, toToken(t), opts.now)))]);
       return ids;
     })();
     for (const t of revoked) this.emit({ kind: 'revoked', tokenId: t.token_id, expiresAt: t.expires_at });
@@ -256,10 +276,14 @@ export class SqliteStore implements Store {
       .run(k);
   }
 
-  async revokeToken(tokenId: string, now: number, reason: RevokeReason = 'revoked'): Promise<boolean> {
-    const row = this.db
-      .prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = ? WHERE token_id = ? AND revoked_at IS NULL RETURNING expires_at`)
-      .get(now, reason, tokenId) as { expires_at: number } | undefined;
+  async revokeToken(tokenId: string, now: number, reason: RevokeReason = 'revoked', events: readonly OutboxEvent[] = []): Promise<boolean> {
+    const row = this.db.transaction(() => {
+      const done = this.db
+        .prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = ? WHERE token_id = ? AND revoked_at IS NULL RETURNING expires_at`)
+        .get(now, reason, tokenId) as { expires_at: number } | undefined;
+      if (done) this.enqueue(events);
+      return done;
+    })();
     if (row) this.emit({ kind: 'revoked', tokenId, expiresAt: row.expires_at });
     return row !== undefined;
   }
@@ -384,6 +408,51 @@ export class SqliteStore implements Store {
     const r = this.db.prepare('DELETE FROM once_records WHERE kind = ? AND id_hash = ? RETURNING value, expires_at').get(kind, idHash) as
       { value: string; expires_at: number } | undefined;
     return r !== undefined && r.expires_at > now ? r.value : undefined;
+  }
+
+  async claimOutbox(now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
+    // IMMEDIATE: the write lock from the read on, so two workers on the file never claim the same entry.
+    return this.db.transaction(() => {
+      const rows = this.db.prepare('SELECT id, entry FROM outbox WHERE due_at <= ? ORDER BY due_at LIMIT ?').all(now, limit) as { id: string; entry: string }[];
+      const lease = this.db.prepare('UPDATE outbox SET due_at = ? WHERE id = ?');
+      for (const r of rows) lease.run(now + leaseMs, r.id);
+      return rows.map((r) => parseEntry(r.entry));
+    }).immediate();
+  }
+
+  async settleOutbox(entry: OutboxEntry): Promise<void> {
+    this.db.prepare('DELETE FROM outbox WHERE id = ?').run(entry.event.id);
+  }
+
+  async deferOutbox(entry: OutboxEntry, dueAt: number): Promise<void> {
+    this.db.prepare('UPDATE outbox SET due_at = ?, entry = ? WHERE id = ?').run(dueAt, JSON.stringify(entry), entry.event.id);
+  }
+
+  async outboxDepth(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+  }
+
+  async listExpiringTokens(now: number, withinMs: number): Promise<TokenRecord[]> {
+    // The marks of tokens expired since are of no more use.
+    this.db.prepare('DELETE FROM expiring_sent WHERE keep_until <= ?').run(now);
+    const rows = this.db.prepare('SELECT * FROM tokens WHERE revoked_at IS NULL AND expires_at > ? AND expires_at <= ?').all(now, now + withinMs) as TokenRow[];
+    return rows.map(toToken);
+  }
+
+  async enqueueOnce(mark: { tokenId: string; leadMinutes: number; keepUntil: number }, event: OutboxEvent): Promise<boolean> {
+    return this.db.transaction(() => {
+      const fresh = this.db.prepare('INSERT OR IGNORE INTO expiring_sent (token_id, lead_minutes, keep_until) VALUES (?, ?, ?)')
+        .run(mark.tokenId, mark.leadMinutes, mark.keepUntil).changes === 1;
+      if (fresh) this.enqueue([event]);
+      return fresh;
+    }).immediate();
+  }
+
+  /** Inside the caller's transaction: the events are written with the change or not at all. */
+  private enqueue(events: readonly OutboxEvent[]): void {
+    if (events.length === 0) return;
+    const put = this.db.prepare('INSERT OR IGNORE INTO outbox (id, due_at, entry) VALUES (?, ?, ?)');
+    for (const e of events) put.run(e.id, e.at, newEntryJson(e));
   }
 
   onChange(listener: (c: StateChange) => void): () => void {

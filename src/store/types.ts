@@ -12,6 +12,7 @@
  * store nothing; last-use times are written in batches off the path (UsageRecorder). The portal
  * and the token endpoints use the store directly (sessions, issue, revoke, audit).
  */
+import type { WEBHOOK_EVENT_TYPES } from '../config/schema.js';
 
 export interface PortfolioRecord {
   companyId: string;
@@ -215,8 +216,8 @@ export type StateChange =
 export interface PortfolioStore {
   getPortfolio(companyId: string): Promise<PortfolioRecord | undefined>;
   listPortfolios(): Promise<PortfolioRecord[]>;
-  /** Writes the policy; when `generation` grew, every token of older generations is void. */
-  putPortfolio(record: PortfolioRecord): Promise<void>;
+  /** Writes the policy; when `generation` grew, every token of older generations is void. `events`: outbox events, same write. */
+  putPortfolio(record: PortfolioRecord, events?: readonly OutboxEvent[]): Promise<void>;
 
   /** The operator's allow/deny decisions (every instance applies them, like revocations). */
   listAccess(): Promise<AccessRecord[]>;
@@ -231,14 +232,31 @@ export interface PortfolioStore {
   putCompanyEdges(edges: readonly CompanyEdgeWrite[], now: number): Promise<CompanyEdge[]>;
 }
 
+/**
+ * What a token write announces (webhooks, src/lifecycle/webhook-events.ts): `events` go into the
+ * outbox in the same write as the change; with `renewedIdPrefix`, each token a renewal revokes
+ * gets a `token.revoked` (reason `renewed`) event too, id = prefix + token id, built by the store
+ * inside that write (src/store/outbox-events.ts: the one shape; the Redis script mirrors it).
+ */
+export interface TokenAnnouncement {
+  events: readonly OutboxEvent[];
+  renewedIdPrefix?: string;
+}
+
 /** Token records: issue, read, list, revoke, last use. */
 export interface TokenStore {
-  /** Inserts a token; with `revokePreviousOfUser`, the user's other active tokens of the portfolio are revoked atomically (renewal). Returns the ids revoked. */
-  insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number }): Promise<string[]>;
+  /**
+   * Inserts a token; with `revokePreviousOfUser`, the user's other active tokens of the portfolio are
+   * revoked atomically (renewal). `announce`: outbox events written in the same step. Returns the ids revoked.
+   */
+  insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number; announce?: TokenAnnouncement }): Promise<string[]>;
   getToken(tokenId: string): Promise<TokenRecord | undefined>;
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]>;
-  /** Marks it revoked (`reason` defaults to `revoked`); false when unknown or already revoked. */
-  revokeToken(tokenId: string, now: number, reason?: RevokeReason): Promise<boolean>;
+  /**
+   * Marks it revoked (`reason` defaults to `revoked`); false when unknown or already revoked.
+   * `events` go into the outbox in the same write, only when this call revoked it.
+   */
+  revokeToken(tokenId: string, now: number, reason?: RevokeReason, events?: readonly OutboxEvent[]): Promise<boolean>;
   /** Revoked tokens not yet expired at `now` (to rebuild TokenState). */
   listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]>;
   /** Batched last-use times (off the hot path). */
@@ -314,8 +332,60 @@ export interface ChangeFeed {
   readonly connection?: StoreConnection;
 }
 
+/** The webhook event types (docs/OPERATIONS.md, "Webhooks"; the list is config/schema.ts WEBHOOK_EVENT_TYPES). */
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/**
+ * One event to announce. `data` holds public fields only (ids, names, reasons, times), never a
+ * token, pass phrase or secret; a number under a key ending in `_at` is milliseconds since the
+ * epoch (sent as an ISO 8601 string).
+ */
+export interface OutboxEvent {
+  /** Unique; sent as `webhook-id` (receivers deduplicate on it). */
+  id: string;
+  type: WebhookEventType;
+  /** When the change happened (ms). */
+  at: number;
+  /** The portfolio it belongs to (its Redis slot). */
+  companyId: string;
+  data: Record<string, string | number | boolean | null | string[]>;
+}
+
+/** An event waiting in the outbox, with its delivery progress. */
+export interface OutboxEntry {
+  event: OutboxEvent;
+  /** Failed rounds so far. */
+  attempts: number;
+  /** The receivers that already accepted it (a retry skips them): opaque marks of their URLs, never the URLs. */
+  delivered: string[];
+}
+
+/**
+ * The notification outbox (src/lifecycle/webhook-dispatcher.ts): events written by the changes
+ * themselves (TokenStore, PortfolioStore), claimed by one instance at a time with a lease, then
+ * settled (delivered or dropped) or deferred (a retry). At least once: a lease that runs out
+ * before its holder settles hands the entry to the next claimer.
+ */
+export interface Outbox {
+  /** Up to `limit` entries due at `now`, each leased to this caller until `now + leaseMs` (no other claim sees it meanwhile). */
+  claimOutbox(now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]>;
+  /** Removes it: delivered everywhere, or given up. */
+  settleOutbox(entry: OutboxEntry): Promise<void>;
+  /** Keeps it with its progress (`attempts`, `delivered`), due again at `dueAt`. */
+  deferOutbox(entry: OutboxEntry, dueAt: number): Promise<void>;
+  /** Entries waiting (leased ones included). */
+  outboxDepth(): Promise<number>;
+  /** Unrevoked tokens whose expiresAt is in (now, now + withinMs]. */
+  listExpiringTokens(now: number, withinMs: number): Promise<TokenRecord[]>;
+  /**
+   * `token.expiring` once per (token, lead): writes `event` and the mark in one step unless the mark
+   * is there (kept until `keepUntil`); false when it was.
+   */
+  enqueueOnce(mark: { tokenId: string; leadMinutes: number; keepUntil: number }, event: OutboxEvent): Promise<boolean>;
+}
+
 /** Every role, plus what the process itself needs: which store, a round trip for /readyz, close. */
-export interface Store extends PortfolioStore, TokenStore, SigningKeyStore, AuditStore, LoginAttemptStore, SessionStore, ChangeFeed {
+export interface Store extends PortfolioStore, TokenStore, SigningKeyStore, AuditStore, LoginAttemptStore, SessionStore, ChangeFeed, Outbox {
   readonly type: 'sqlite' | 'redis';
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;

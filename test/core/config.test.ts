@@ -142,3 +142,38 @@ describe('store: the three ways to reach Redis', () => {
     expect(() => parse(store)).toThrow(message);
   });
 });
+
+describe('notifications: webhooks', () => {
+  const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+  it('none by default; leads of a week and a day, a day of retries', () => {
+    expect(parseConfig({}, '<test>', {}).notifications).toMatchObject({ webhooks: [], expiringLeadMinutes: [10_080, 1_440], retryHorizonMinutes: 1_440 });
+  });
+
+  it('a receiver with its secret from the environment; events `*` by default or a list of types', () => {
+    const c = parseConfig({ notifications: { webhooks: [
+      { url: 'https://hooks.example.com/a', secret: '${HOOK_SECRET}' },
+      { url: 'https://hooks.example.com/b', secret: '${HOOK_SECRET}', events: ['token.leaked', 'policy.changed'] },
+    ] } }, '<test>', { HOOK_SECRET: secret });
+    expect(c.notifications.webhooks).toEqual([
+      { url: 'https://hooks.example.com/a', secret, events: '*' },
+      { url: 'https://hooks.example.com/b', secret, events: ['token.leaked', 'policy.changed'] },
+    ]);
+  });
+
+  it('refuses a secret that is not whsec_ and base64 of 24 bytes or more, and an unknown event type, without echoing the secret', () => {
+    let err: unknown;
+    try {
+      parseConfig({ notifications: { webhooks: [
+        { url: 'https://hooks.example.com/a', secret: 'whsec_tooShort-NOT-BASE64' },
+        { url: 'https://hooks.example.com/b', secret, events: ['token.stolen'] },
+      ] } }, '<test>', {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const paths = (err as ConfigError).problems.map((p) => p.path);
+    expect(paths).toEqual(['notifications.webhooks.0.secret', 'notifications.webhooks.1.events']);
+    expect(String(err)).not.toContain('tooShort');
+  });
+});

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChangeOrigin, LoginAttemptStore, PortfolioRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../../src/store/types.js';
+import type { ChangeOrigin, LoginAttemptStore, OutboxEvent, PortfolioRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../../src/store/types.js';
 import { STORE_FACTORIES, redisClusterFactory, type StoreLocation } from '../support/stores.js';
 import { lacks } from '../support/requires.js';
 import { ClusterSet } from '../support/redis-topologies.js';
@@ -16,6 +16,10 @@ function token(tokenId: string, userId: string, o: Partial<TokenRecord> = {}): T
     tokenId, companyId: 'acme', userId, login: `${userId}@acme.example`, generation: 1,
     createdAt: NOW, expiresAt: NOW + HOUR, revokedAt: null, revokedReason: null, lastUsedAt: null, ...o,
   };
+}
+
+function event(id: string, o: Partial<OutboxEvent> = {}): OutboxEvent {
+  return { id, type: 'token.created', at: NOW, companyId: 'acme', data: { token_id: id, expires_at: NOW + HOUR }, ...o };
 }
 
 /** Redis Cluster (3 primaries, `redis-cli --cluster create`), started on first use by this file. */
@@ -325,6 +329,73 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
   });
 
   /** What the process itself needs: type, ping, close (a restart). */
+  /** The webhook outbox: written by the changes themselves, claimed with a lease, settled or deferred. */
+  describe('Outbox', () => {
+    it('a token write queues its events in the same step; a renewal adds token.revoked (renewed) for each token it revoked', async () => {
+      await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: true, now: NOW, announce: { events: [event('e1')], renewedIdPrefix: 'r1.' } });
+      await store.insertToken(token('t2', 'u1', { createdAt: NOW + 1 }), { revokePreviousOfUser: true, now: NOW + 1, announce: { events: [event('e2', { at: NOW + 1 })], renewedIdPrefix: 'r2.' } });
+      await store.insertToken(token('t3', 'u3'), { revokePreviousOfUser: false, now: NOW }); // no announcement: nothing queued
+      expect(await store.outboxDepth()).toBe(3);
+      const claimed = await store.claimOutbox(NOW + 1, 60_000, 10);
+      expect(claimed.map((e) => e.event.id).sort()).toEqual(['e1', 'e2', 'r2.t1']);
+      expect(claimed.find((e) => e.event.id === 'r2.t1')).toEqual({
+        event: { id: 'r2.t1', type: 'token.revoked', at: NOW + 1, companyId: 'acme', data: { token_id: 't1', user_id: 'u1', login: 'u1@acme.example', company_id: 'acme', reason: 'renewed', expires_at: NOW + HOUR } },
+        attempts: 0, delivered: [],
+      });
+      expect(claimed.find((e) => e.event.id === 'e1')).toEqual({ event: event('e1'), attempts: 0, delivered: [] });
+    });
+
+    it('a revocation queues its events only when it revoked; a policy write queues its own', async () => {
+      await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
+      expect(await store.revokeToken('t1', NOW, 'revoked', [event('v1', { type: 'token.revoked' })])).toBe(true);
+      expect(await store.revokeToken('t1', NOW, 'revoked', [event('v2', { type: 'token.revoked' })])).toBe(false);
+      await store.putPortfolio(portfolio('acme', 2), [event('p1', { type: 'policy.changed', data: { enabled: true } })]);
+      expect((await store.claimOutbox(NOW, 1000, 10)).map((e) => e.event.id).sort()).toEqual(['p1', 'v1']);
+    });
+
+    it('a claim leases: nothing claimed twice before the lease ends; deferred keeps progress; settled is gone', async () => {
+      await store.putPortfolio(portfolio('acme', 1), [event('a'), event('b', { at: NOW + 1 })]);
+      await store.putPortfolio(portfolio('globex', 1), [event('c', { companyId: 'globex' })]);
+      expect(await store.claimOutbox(NOW - 1, 1000, 10)).toEqual([]); // not due yet
+      const first = await store.claimOutbox(NOW + 1, 1000, 2);
+      expect(first).toHaveLength(2);
+      const rest = await store.claimOutbox(NOW + 1, 1000, 10);
+      expect([...first, ...rest].map((e) => e.event.id).sort()).toEqual(['a', 'b', 'c']);
+      expect(await store.claimOutbox(NOW + 999, 1000, 10)).toEqual([]); // leased
+      const a = [...first, ...rest].find((e) => e.event.id === 'a')!;
+      await store.deferOutbox({ ...a, attempts: 1, delivered: ['https://x.example/hook'] }, NOW + 5000);
+      for (const e of [...first, ...rest].filter((x) => x.event.id !== 'a')) await store.settleOutbox(e);
+      expect(await store.outboxDepth()).toBe(1);
+      expect(await store.claimOutbox(NOW + 4999, 1000, 10)).toEqual([]);
+      expect(await store.claimOutbox(NOW + 5000, 1000, 10)).toEqual([{ event: event('a'), attempts: 1, delivered: ['https://x.example/hook'] }]);
+      await store.settleOutbox(a);
+      await store.deferOutbox(a, NOW); // a settled entry never comes back
+      expect(await store.outboxDepth()).toBe(0);
+      expect(await store.claimOutbox(NOW + 10_000_000, 1000, 10)).toEqual([]);
+    });
+
+    it('expiring tokens: listed in the window, unrevoked only; one event per (token, lead) however often asked', async () => {
+      await store.insertToken(token('soon', 'u1', { expiresAt: NOW + 10 * 60_000 }), { revokePreviousOfUser: false, now: NOW });
+      await store.insertToken(token('later', 'u2', { expiresAt: NOW + 2 * HOUR }), { revokePreviousOfUser: false, now: NOW });
+      await store.insertToken(token('gone', 'u3', { expiresAt: NOW + 60_000 }), { revokePreviousOfUser: false, now: NOW });
+      await store.revokeToken('gone', NOW);
+      expect((await store.listExpiringTokens(NOW, HOUR)).map((t) => t.tokenId)).toEqual(['soon']);
+      expect((await store.listExpiringTokens(NOW, 3 * HOUR)).map((t) => t.tokenId).sort()).toEqual(['later', 'soon']);
+      const mark = { tokenId: 'soon', leadMinutes: 60, keepUntil: NOW + 10 * 60_000 };
+      expect(await store.enqueueOnce(mark, event('x1', { type: 'token.expiring' }))).toBe(true);
+      expect(await store.enqueueOnce(mark, event('x2', { type: 'token.expiring' }))).toBe(false);
+      expect(await store.enqueueOnce({ ...mark, leadMinutes: 5 }, event('x3', { type: 'token.expiring' }))).toBe(true);
+      expect((await store.claimOutbox(NOW, 1000, 10)).map((e) => e.event.id).sort()).toEqual(['x1', 'x3']);
+    });
+
+    it('survives a restart: queued events are there when the store is opened again', async () => {
+      await store.putPortfolio(portfolio('acme', 1), [event('p1')]);
+      await store.close();
+      store = await location.open();
+      expect((await store.claimOutbox(NOW, 1000, 10)).map((e) => e.event.id)).toEqual(['p1']);
+    });
+  });
+
   describe('Store', () => {
     it('names its type and answers a ping', async () => {
       expect(store.type).toBe(factory.name === 'sqlite' ? 'sqlite' : 'redis');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Clock } from '../../src/clock.js';
+import type { Timers } from '../../src/gateway/housekeeping.js';
 import type { MasterKey } from '../../src/secrets/master-key.js';
 import type { Store } from '../../src/store/types.js';
 import { hashPassword } from '../../src/users/password-hash.js';
@@ -56,12 +57,13 @@ export interface LifecycleOptions {
   masterKey?: MasterKey;
   config?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
+  timers?: Timers;
 }
 
 /** A real gateway with the file user source and the suite's users. */
 export async function startLifecycleGateway(o: LifecycleOptions): Promise<LifecycleGateway> {
   const t = await startGateway({
-    upstreamUrl: o.upstreamUrl, store: o.store, clock: o.clock, masterKey: o.masterKey, env: o.env,
+    upstreamUrl: o.upstreamUrl, store: o.store, clock: o.clock, masterKey: o.masterKey, env: o.env, timers: o.timers,
     config: { users: { source: 'file', file: await usersFilePath() }, portfolios: { allowed: ALLOWED }, ...o.config },
   });
   return new LifecycleGateway(t);

@@ -4,6 +4,7 @@ import type { Clock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/schema.js';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
+import type { Timers } from '../../src/gateway/housekeeping.js';
 import { createLogger } from '../../src/log.js';
 import type { ForwarderName } from '../../src/proxy/forwarder.js';
 import { MasterKey } from '../../src/secrets/master-key.js';
@@ -31,6 +32,8 @@ export interface StartOptions {
   store?: Store;
   masterKey?: MasterKey;
   env?: NodeJS.ProcessEnv;
+  /** The periodic work's timers (default: the system's). */
+  timers?: Timers;
 }
 
 /** Starts a real gateway on loopback (ports chosen by the OS) in front of `upstreamUrl`. */
@@ -53,7 +56,7 @@ export async function startGateway(o: StartOptions): Promise<TestGateway> {
   const logger = createLogger('debug', sink);
   const store = o.store ?? new SqliteStore(':memory:');
   const masterKey = o.masterKey ?? MasterKey.fromBase64(randomBytes(32).toString('base64'), 'test');
-  const gw = await createGateway({ config, store, masterKey, logger, clock: o.clock, env: o.env ?? {}, forwarder: o.forwarder });
+  const gw = await createGateway({ config, store, masterKey, logger, clock: o.clock, env: o.env ?? {}, forwarder: o.forwarder, timers: o.timers });
   const urls = await gw.listen();
   return {
     gw, url: urls.proxy, admin: urls.admin, ...(urls.decision === undefined ? {} : { decision: urls.decision }), config, logs,

@@ -37,7 +37,7 @@ export class TokenService {
     private readonly state: TokenState,
     private readonly now: () => number,
     /** `identity.upstream: basic`: tokens issued with a credential carry it, sealed (src/identity/replay-credential.ts). */
-    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean; events?: TokenEvents } = { sealCredential: () => false },
+    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean; events?: TokenEvents; prefix?: string } = { sealCredential: () => false },
   ) {}
 
   /**
@@ -68,7 +68,7 @@ export class TokenService {
     const replayKey = this.opts.sealCredential(owner.companyId, owner.signIn !== undefined) && credential !== undefined ? newReplayKey() : undefined;
     const { token, claims } = await mintToken({
       companyId: owner.companyId, generation: p.generation, key: p.key, userId: owner.userId, login: owner.login,
-      now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60, tokenId, replayKey,
+      now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60, tokenId, replayKey, prefix: this.opts.prefix,
     });
     const record: TokenRecord = {
       tokenId: claims.tokenId, companyId: owner.companyId, userId: owner.userId, login: owner.login, generation: p.generation,

@@ -163,6 +163,28 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
     expect(up.requests).toHaveLength(0);
   });
 
+  it('noise (a wrong checksum, another prefix) is refused synchronously, before any decryption, and remembered', async () => {
+    const typo = token.slice(0, 40) + (token[40] === 'x' ? 'y' : 'x') + token.slice(41);
+    for (const bad of [typo, `ghp_${token.slice(5)}`]) {
+      const first = t.gw.validator.validate(bad);
+      expect(first).toBeInstanceOf(Error); // not a promise: no decryption was started
+      expect((first as { code: string }).code).toBe('token_malformed');
+      const before = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');
+      expect((t.gw.validator.validate(bad) as { code: string }).code).toBe('token_malformed');
+      const after = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');
+      const count = (text: string) => Number(text.match(/result="negative_hit"} (\d+)/)?.[1] ?? 0);
+      expect(count(after) - count(before)).toBe(1);
+    }
+  });
+
+  it('a cache hit is answered synchronously', async () => {
+    const issued = await t.gw.tokens.issue({ userId: 'u-13', login: 'gail@acme.example', companyId: 'acme' });
+    expect(await t.gw.validator.validate(issued.token)).not.toBeInstanceOf(Error);
+    const hit = t.gw.validator.validate(issued.token);
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect(hit).not.toBeInstanceOf(Error);
+  });
+
   it('concurrent first uses of one token are verified once', async () => {
     const issued = await t.gw.tokens.issue({ userId: 'u-11', login: 'erin@acme.example', companyId: 'acme' });
     const results = await Promise.all(Array.from({ length: 8 }, () => t.gw.validator.validate(issued.token)));

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors.js';
 import { checkIssued } from '../token/check-issued.js';
+import { readEnvelope } from '../token/envelope.js';
 import { openSealed } from '../token/open-token.js';
 import { TOKEN_MAX_CHARS } from '../token/scanner-pattern.js';
 import type { VerificationState } from '../token/verification-state.js';
@@ -48,12 +49,26 @@ export class LeakReports {
     return out;
   }
 
+  /**
+   * A portfolio that is enabled but whose key does not open with this master key: its tokens are
+   * neither ours-and-void nor not ours, and come back once the key is restored. The report stops
+   * (tokens before it in the list are handled; reporting again is safe), as issuing does.
+   */
+  private refuseWithoutKey(token: string): void {
+    const e = readEnvelope(token, this.d.prefix);
+    const p = e === undefined ? undefined : this.d.state.portfolio(e.companyId);
+    if (p !== undefined && p.enabled && p.key === undefined) {
+      throw new GatewayError('portfolio_not_enabled', 'a reported token\'s portfolio key cannot be unsealed with the current master key: restore it, then report again');
+    }
+  }
+
   private async one(token: unknown, source: LeakSource, index: number): Promise<Omit<LeakResult, 'index'>> {
     if (typeof token !== 'string' || token.length > TOKEN_MAX_CHARS) return { result: 'not_ours' };
     let claims;
     try {
       claims = openSealed(token, this.d.state, this.d.prefix);
     } catch (err) {
+      if (err instanceof GatewayError && err.code === 'token_auth_disabled') this.refuseWithoutKey(token);
       return { result: err instanceof GatewayError && VOID.has(err.code) ? 'already_revoked' : 'not_ours' };
     }
     const { tokenId, companyId, userId } = claims;

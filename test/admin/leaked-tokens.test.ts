@@ -196,6 +196,33 @@ describe.each(STORE_FACTORIES)('leak reports ($name store)', (factory) => {
   });
 });
 
+describe.each(STORE_FACTORIES)('a reported token whose portfolio key does not open with this master key ($name store)', (factory) => {
+  it('stops the report with 403 portfolio_not_enabled (its tokens come back once the key is restored): never not_ours', async () => {
+    const location = await factory.prepare();
+    const up = await new RecordingUpstream().start();
+    const config = { admin: { operatorToken: { fromEnv: 'OP_SECRET' } } };
+    const s1 = await location.open();
+    const first = await startGateway({ upstreamUrl: up.url, store: s1, config, env: { OP_SECRET: SECRET } });
+    const { token } = await enableAndIssue(first);
+    await first.close();
+    await s1.close();
+    const s2 = await location.open(); // the same data, and another master key (startGateway makes one)
+    const other = await startGateway({ upstreamUrl: up.url, store: s2, config, env: { OP_SECRET: SECRET } });
+    try {
+      const r = await call(other.admin, '/tokens/leaked', {
+        method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' }, body: JSON.stringify({ tokens: [token] }),
+      });
+      expect([r.status, r.json().code]).toEqual([403, 'portfolio_not_enabled']);
+      expect(r.text).not.toContain(token);
+    } finally {
+      await other.close();
+      await s2.close();
+      await up.stop();
+      await location.dispose();
+    }
+  });
+});
+
 describe('GitHub leak reports are off unless leaks.github.keysFile is set', () => {
   it('{prefix}/leaked-tokens is 404', async () => {
     const up = await new RecordingUpstream().start();

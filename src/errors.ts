@@ -48,6 +48,9 @@ export const ERROR_CODES = [
   'store_not_replicated',
   // SSO sign-in (src/users/sso/): the identity provider's answer was refused; nothing was created.
   'sso_failed',
+  // Leak reports from GitHub secret scanning ({prefix}/leaked-tokens, src/endpoints/leaked-tokens.ts).
+  'leak_report_signature_invalid',
+  'leak_report_keys_unavailable',
   // Forwarding.
   'request_target_invalid',
   // Framing: refused by Node's parser (request_malformed, and header_fields_too_large past

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The operator API's paths (src/admin/operator-api.ts). */
-const OPERATOR_PATH = /^\/portfolios(\/|$)/;
+const OPERATOR_PATH = /^\/(?:portfolios(?:\/|$)|tokens\/leaked$)/;
 
 /**
  * The operator API under `server.workers`: the primary owns admin.port but no gateway, so it

@@ -21,6 +21,7 @@ export const DEFAULTS = Object.freeze({
   maxTokenBytes: 4096,
   clockSkewSeconds: 30,
   realm: 'highlight',
+  tokenPrefix: 'hlgw_',
   sqlitePath: './data/hlgw.db',
   masterKeyFile: './data/master.key',
   lastUsedFlushMs: 5_000,
@@ -275,6 +276,12 @@ const tokensSchema = z.strictObject({
   maxTokenBytes: z.number().int().min(256).max(65_536).default(DEFAULTS.maxTokenBytes),
   /** Tolerated clock difference when checking expiry. */
   clockSkewSeconds: z.number().int().min(0).max(600).default(DEFAULTS.clockSkewSeconds),
+  /**
+   * What every token the gateway issues starts with, so a secret scanner recognises a leaked one
+   * (docs/OPERATIONS.md, "If a token leaks"). Changing it invalidates every token issued before:
+   * they answer 401 invalid_token.
+   */
+  prefix: z.string().regex(/^[a-z0-9_]{1,15}_$/, 'expected 2 to 16 characters of a-z, 0-9 and _, ending with _').default(DEFAULTS.tokenPrefix),
 });
 
 const upstreamAuthorizationSchema = z.union([
@@ -580,6 +587,19 @@ const notificationsSchema = z.strictObject({
   expiringScanSeconds: z.number().min(1).max(86_400).default(DEFAULTS.expiringScanSeconds),
 });
 
+const leaksSchema = z.strictObject({
+  github: z.strictObject({
+    /**
+     * GitHub secret scanning's public keys: the JSON GitHub publishes at
+     * https://api.github.com/meta/public_keys/secret_scanning, saved to a file (refresh it when
+     * GitHub rotates them; it is read on every report). Setting it turns on
+     * `{endpoints.prefix}/leaked-tokens` on the proxy port, where GitHub posts the tokens it finds
+     * (docs/OPERATIONS.md, "If a token leaks"). Off unless set.
+     */
+    keysFile: z.string().min(1).optional(),
+  }).prefault({}),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
@@ -598,6 +618,8 @@ export const configSchema = z.strictObject({
   tracing: tracingSchema.optional(),
   decision: decisionSchema.prefault({}),
   notifications: notificationsSchema.prefault({}),
+  /** Leak reports from outside the gateway (the operator API's POST /tokens/leaked needs no config). */
+  leaks: leaksSchema.prefault({}),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;

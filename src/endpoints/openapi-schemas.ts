@@ -124,7 +124,7 @@ export const SCHEMAS = {
       last_used_at: nullableDateTime,
       revoked_at: nullableDateTime,
       // Why it stopped: null while active (src/store/types.ts RevokeReason).
-      revoked_reason: { enum: ['revoked', 'renewed', 'reparented', 'reset', 'passphrase_changed', 'denied', null] },
+      revoked_reason: { enum: ['revoked', 'renewed', 'reparented', 'leaked', 'reset', 'passphrase_changed', 'denied', null] },
       status: { enum: ['active', 'expired', 'revoked'] },
       signed_in_with: { type: 'string', description: 'How the owner signed in: `password`, or the SSO provider the token is bound to (users.sso.providers[].name)' },
     },

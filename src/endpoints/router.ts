@@ -24,7 +24,7 @@ interface Route {
  * reach the upstream. Unknown paths under the prefix are 404, known paths with another
  * method 405 with Allow; every failure is rendered by the one ErrorResponder.
  */
-export function createEndpoints(d: EndpointDeps, parts: { openApi: Record<string, unknown>; verify: EndpointHandler; portal?: PortalRoutes }) {
+export function createEndpoints(d: EndpointDeps, parts: { openApi: Record<string, unknown>; verify: EndpointHandler; portal?: PortalRoutes; leakedTokens?: EndpointHandler }) {
   const auth = createCallerAuthenticator(d);
   const { openApi, portal, verify } = parts;
   const routes: Route[] = [
@@ -39,6 +39,8 @@ export function createEndpoints(d: EndpointDeps, parts: { openApi: Record<string
     { pattern: /^\/verify$/, methods: { GET: verify, HEAD: verify } },
     { pattern: /^\/openapi\.json$/, methods: { GET: async ({ res }) => sendJson(res, 200, openApi) } },
   ];
+  // leaks.github.keysFile: GitHub secret scanning posts the tokens it finds (src/endpoints/leaked-tokens.ts).
+  if (parts.leakedTokens) routes.push({ pattern: /^\/leaked-tokens$/, methods: { POST: parts.leakedTokens } });
   if (d.jwks) routes.push({ pattern: /^\/\.well-known\/jwks\.json$/, methods: { GET: jwksEndpoint(d.jwks) } });
   const prefix = d.prefix;
 

@@ -40,6 +40,6 @@ export function buildAdmin(ctx: GatewayContext, s: StatePart, id: IdentityPart, 
   };
   const secret = resolveOperatorSecret(ctx.config, ctx.env, ctx.readFile);
   const adminServer = createAdminServer(obs.metrics.registry, ready,
-    secret === undefined ? undefined : createOperatorApi({ secret, access: services.access, errors: ctx.errors, log: ctx.log }));
+    secret === undefined ? undefined : createOperatorApi({ secret, access: services.access, leaks: services.leaks, errors: ctx.errors, log: ctx.log }));
   return { adminServer, hasOperatorApi: secret !== undefined, ready, stop: () => closeServer(adminServer) };
 }

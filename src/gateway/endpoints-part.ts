@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { SSO_DEFAULTS } from '../config/sso-schema.js';
 import type { EndpointDeps } from '../endpoints/context.js';
+import { githubLeakedTokensEndpoint } from '../endpoints/leaked-tokens.js';
 import { createEndpoints } from '../endpoints/router.js';
 import { verifyEndpoint } from '../endpoints/verify.js';
 import type { ErrorCode } from '../errors.js';
@@ -69,5 +70,7 @@ export function buildEndpoints(
     onTokenUse: (tokenId) => services.usage.touch(tokenId),
     onDecision: (decision) => metrics.decision(decision),
   });
-  return createEndpoints(d, { openApi: gatewayOpenApiDocument(config.endpoints.prefix), verify, ...(portal ? { portal } : {}) });
+  const keysFile = config.leaks.github.keysFile;
+  const leakedTokens = keysFile === undefined ? undefined : githubLeakedTokensEndpoint({ readKeys: () => ctx.readFile(keysFile), leaks: services.leaks, log: ctx.log });
+  return createEndpoints(d, { openApi: gatewayOpenApiDocument(config.endpoints.prefix), verify, ...(portal ? { portal } : {}), ...(leakedTokens ? { leakedTokens } : {}) });
 }

@@ -31,7 +31,7 @@ export function buildIdentity(ctx: GatewayContext, s: StatePart, observer: Valid
   if (signingKeys) housekeeping.every(assertion.keyRefreshSeconds * 1000, () => signingKeys.refresh(now()), 'could not reload the assertion signing keys');
   const upstreamIdentity = chooseUpstreamIdentity(config.identity, new URL(config.upstream.url).origin, signingKeys, (c) => s.state.portfolioIdOf(c));
   const validator = new TokenValidator<UpstreamIdentity>({
-    state: s.state, clock: ctx.clock,
+    state: s.state, clock: ctx.clock, prefix: config.tokens.prefix,
     skewSeconds: config.tokens.clockSkewSeconds,
     maxEntries: config.cache.maxEntries,
     negativeMaxEntries: config.cache.negativeMaxEntries,

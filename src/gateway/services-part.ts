@@ -1,6 +1,7 @@
 import { AccessService } from '../lifecycle/access-service.js';
 import { AuditTrail } from '../lifecycle/audit-trail.js';
 import { CompanyPlacement } from '../lifecycle/company-placement.js';
+import { LeakReports } from '../lifecycle/leak-reports.js';
 import { PortfolioService } from '../lifecycle/portfolio-service.js';
 import { revokeTokensOfRemovedUsers } from '../lifecycle/revoke-removed-users.js';
 import { SsoAdmission } from '../lifecycle/sso-admission.js';
@@ -31,6 +32,8 @@ export interface ServicesPart {
   readonly tokens: TokenService;
   /** The operator's allow/deny per portfolio (operator API). */
   readonly access: AccessService;
+  /** Leak reports: the operator API's and GitHub secret scanning's (src/lifecycle/leak-reports.ts). */
+  readonly leaks: LeakReports;
   readonly placement: CompanyPlacement;
   readonly ssoAdmission: SsoAdmission;
   readonly limiter: LoginRateLimiter;
@@ -51,7 +54,7 @@ export function buildServices(ctx: GatewayContext, s: StatePart, id: IdentityPar
   const { config, store, log, now } = ctx;
   const audit = new AuditTrail(store, now, log);
   const announcer = new WebhookAnnouncer(config.notifications.webhooks);
-  const tokens = new TokenService(store, s.state, now, { sealCredential: id.upstreamIdentity.sealsCredential, events: tokenEvents, announce: announcer });
+  const tokens = new TokenService(store, s.state, now, { sealCredential: id.upstreamIdentity.sealsCredential, events: tokenEvents, announce: announcer, prefix: config.tokens.prefix });
   const placement = new CompanyPlacement({ store, tree: s.tree, revoke: (t) => tokens.revoke(t, 'reparented'), audit, now, log });
   const sessions = new SessionManager(store, ctx.clock, {
     idleMs: config.portal.idleMinutes * 60_000,
@@ -72,6 +75,7 @@ export function buildServices(ctx: GatewayContext, s: StatePart, id: IdentityPar
     audit, tokens, placement, sessions, users, usage, announcer,
     portfolios: new PortfolioService(store, s.state, ctx.masterKey, now, announcer),
     access: new AccessService(store, s.state, audit, now),
+    leaks: new LeakReports({ state: s.state, prefix: config.tokens.prefix, tokens, audit }),
     ssoAdmission: new SsoAdmission({ providers: config.users.sso.providers, tree: s.tree, placement, audit }),
     limiter: new LoginRateLimiter(store, ctx.clock, config.endpoints.failedLogins),
     async revokeRemovedUsers(source, actor) {

@@ -52,6 +52,8 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   // store.minReplicasAcked: the primary has the change, too few replicas confirmed it in time.
   store_not_replicated: { status: 503, error: 'store_not_replicated', description: 'change not confirmed by enough store replicas; it may still take effect, check and retry' },
   sso_failed: { status: 400, error: 'sso_failed', description: 'single sign-on refused' },
+  leak_report_signature_invalid: { status: 401, error: 'invalid_signature', description: 'leak report signature missing or invalid' },
+  leak_report_keys_unavailable: { status: 503, error: 'temporarily_unavailable', description: 'secret scanning keys unavailable, retry later' },
   request_target_invalid: { status: 400, error: 'invalid_request', description: 'request target must be a path' },
   request_malformed: { status: 400, error: 'invalid_request', description: 'malformed HTTP request' },
   // RFC 6585 §5.

@@ -38,8 +38,8 @@ export class TokenService {
     private readonly state: TokenState,
     private readonly now: () => number,
     /** `identity.upstream: basic`: tokens issued with a credential carry it, sealed (src/identity/replay-credential.ts). */
-    /** `announce`: webhooks (src/lifecycle/webhook-events.ts); the events go into the store with the change. */
-    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean; events?: TokenEvents; announce?: WebhookAnnouncer } = { sealCredential: () => false },
+    /** `announce`: webhooks (src/lifecycle/webhook-events.ts); the events go into the store with the change. `prefix`: the tokens' prefix (tokens.prefix). */
+    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean; events?: TokenEvents; announce?: WebhookAnnouncer; prefix?: string } = { sealCredential: () => false },
   ) {}
 
   /**
@@ -70,7 +70,7 @@ export class TokenService {
     const replayKey = this.opts.sealCredential(owner.companyId, owner.signIn !== undefined) && credential !== undefined ? newReplayKey() : undefined;
     const { token, claims } = await mintToken({
       companyId: owner.companyId, generation: p.generation, key: p.key, userId: owner.userId, login: owner.login,
-      now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60, tokenId, replayKey,
+      now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60, tokenId, replayKey, prefix: this.opts.prefix,
     });
     const record: TokenRecord = {
       tokenId: claims.tokenId, companyId: owner.companyId, userId: owner.userId, login: owner.login, generation: p.generation,

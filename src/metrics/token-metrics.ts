@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RevokeReason } from '../store/types.js';
 
-const REVOKE_REASONS: readonly RevokeReason[] = ['revoked', 'renewed', 'reparented'];
+const REVOKE_REASONS: readonly RevokeReason[] = ['revoked', 'renewed', 'reparented', 'leaked'];
 
 /** `hlgw_build_info{version,node} 1`: which release each instance runs (set once at start). */
 export function registerBuildInfo(registry: Registry, version: string): void {
@@ -22,7 +22,7 @@ export class TokenMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     this.issuedTotal = new Counter({ name: 'hlgw_tokens_issued_total', help: 'Tokens issued (first tokens and renewals)', registers });
-    const revoked = new Counter({ name: 'hlgw_tokens_revoked_total', help: 'Tokens revoked one by one, by reason (renewed: replaced by a new token of the same user)', labelNames: ['reason'], registers });
+    const revoked = new Counter({ name: 'hlgw_tokens_revoked_total', help: 'Tokens revoked one by one, by reason (renewed: replaced by a new token of the same user; leaked: reported leaked)', labelNames: ['reason'], registers });
     for (const r of REVOKE_REASONS) {
       revoked.inc({ reason: r }, 0); // every series from the start, for rate() and increase()
       this.revokedTotal.set(r, revoked.labels(r));

@@ -11,10 +11,18 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * A JWS/JWE compact serialization starts with base64url('{"'): a token pasted into a path. Its
- * dots may arrive percent-encoded (`%2E`): they are followed too, so no part of it stays.
+ * A JWS/JWE compact serialization starts with base64url('{"'): a token pasted into a path (the
+ * assertions of identity.upstream: assertion are JWS). Its dots may arrive percent-encoded (`%2E`):
+ * they are followed too, so no part of it stays.
  */
-const TOKEN_IN_PATH = /eyJ[A-Za-z0-9_-]*(?:(?:\.|%2[Ee])[A-Za-z0-9_-]*)*/g;
+const JWS_IN_PATH = /eyJ[A-Za-z0-9_-]*(?:(?:\.|%2[Ee])[A-Za-z0-9_-]*)*/g;
+/**
+ * A gateway token (src/token/format.ts): whatever `tokens.prefix` is, it is a run of at least 86
+ * characters of `[A-Za-z0-9_-]` (the shortest body, src/token/envelope.ts BODY_MIN_CHARS), prefix
+ * and checksum included. Any such run is taken for one: a path segment that long is rarely anything else.
+ */
+const TOKEN_RUN = 86;
+const TOKEN_IN_PATH = /[A-Za-z0-9_-]{86,}/g;
 
 /**
  * A request target fit for a log line: the path only (a query string may carry anything, a token
@@ -25,6 +33,7 @@ export function redactPath(target: string | undefined): string {
   const url = target ?? '';
   if (url.charCodeAt(0) !== 47 /* / */) return '(not a path)';
   const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  return path.includes('eyJ') ? path.replace(TOKEN_IN_PATH, '[token]') : path;
+  let path = q === -1 ? url : url.slice(0, q);
+  if (path.includes('eyJ')) path = path.replace(JWS_IN_PATH, '[token]');
+  return path.length >= TOKEN_RUN ? path.replace(TOKEN_IN_PATH, '[token]') : path;
 }

@@ -91,7 +91,7 @@ export function tokenFromHash(h: Record<string, string>): TokenRecord | undefine
     tokenId: h.tokenId, companyId: h.companyId ?? '', userId: h.userId ?? '', login: h.login ?? '',
     generation: Number(h.generation), createdAt: Number(h.createdAt), expiresAt: Number(h.expiresAt),
     revokedAt: h.revokedAt ? Number(h.revokedAt) : null,
-    revokedReason: h.revokedReason === 'revoked' || h.revokedReason === 'renewed' || h.revokedReason === 'reparented' ? h.revokedReason : null,
+    revokedReason: h.revokedReason === 'revoked' || h.revokedReason === 'renewed' || h.revokedReason === 'reparented' || h.revokedReason === 'leaked' ? h.revokedReason : null,
     lastUsedAt: h.lastUsedAt ? Number(h.lastUsedAt) : null,
     ...(h.sealedCredential ? { sealedCredential: h.sealedCredential } : {}),
     ...(h.signInProvider ? { signIn: { provider: h.signInProvider, issuer: h.signInIssuer ?? '' } } : {}),

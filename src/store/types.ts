@@ -32,10 +32,11 @@ export interface PortfolioRecord {
 /** Why tokens of older generations stopped working. */
 export type VoidReason = 'reset' | 'passphrase_changed' | 'denied';
 /**
- * Why one token was revoked: by a DELETE / introspection revoke, by its owner's renewal, or because
- * its company moved to another portfolio (`reparented`: it was sealed for the old root).
+ * Why one token was revoked: by a DELETE / introspection revoke, by its owner's renewal, because
+ * its company moved to another portfolio (`reparented`: it was sealed for the old root), or because
+ * it was reported leaked (`leaked`: src/lifecycle/leak-reports.ts).
  */
-export type RevokeReason = 'revoked' | 'renewed' | 'reparented';
+export type RevokeReason = 'revoked' | 'renewed' | 'reparented' | 'leaked';
 
 export interface GenerationVoid {
   generation: number;
@@ -86,7 +87,7 @@ export interface SignIn {
 }
 
 /** Every audited action, in one list: the OpenAPI description's enum is built from it. */
-export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent', 'session.end', 'company.claim_refused'] as const;
+export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent', 'session.end', 'company.claim_refused', 'token.leaked'] as const;
 type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**

@@ -1,6 +1,6 @@
 import { createSecretKey, hkdfSync, scrypt, type KeyObject } from 'node:crypto';
 import type { MasterKey } from '../secrets/master-key.js';
-import { TOKEN_TYP } from './format.js';
+import { TOKEN_KEY_LABEL } from './format.js';
 
 /**
  * The token key schedule (docs/architecture/token.md, "The key schedule"):
@@ -43,7 +43,7 @@ export function tokenKey(stretched: Buffer, masterKey: MasterKey, companyId: str
 
 /** Length-prefixed, so no two (format, company, generation) triples share an encoding. */
 function keyInfo(companyId: string, generation: number): Buffer {
-  const typ = Buffer.from(TOKEN_TYP);
+  const typ = Buffer.from(TOKEN_KEY_LABEL);
   const cid = Buffer.from(companyId);
   const gen = Buffer.alloc(8);
   gen.writeBigUInt64BE(BigInt(generation));

@@ -1,29 +1,36 @@
+import { DEFAULTS } from '../config/schema.js';
+
 /**
- * The token format, in one place. A token is a JWE in compact serialization (RFC 7516 §7.1):
+ * The token format, in one place (docs/architecture/token.md, "The wire format"):
  *
- *   protected header  {"alg":"dir","enc":"A256GCM","typ":"hlgw-at+v2","cid":<company id>,"kgen":<key generation>}
- *   encrypted claims  {"jti","sub" (user id),"login","cid","iat","exp"[,"crk"]}
+ *   token = prefix ‖ base64url(envelope) ‖ checksum
+ *   envelope = version (1 byte) ‖ key generation (u32) ‖ len ‖ company id ‖ IV (12) ‖ AES-256-GCM(claims) ‖ tag (16)
+ *   checksum = CRC32(prefix ‖ base64url(envelope)) in base62, 6 characters (src/token/checksum.ts)
  *
- * `crk` (optional) is the per-token key that opens the user's own credential kept, encrypted, in
- * the token's store record (`identity.upstream: basic`, src/identity/replay-credential.ts). It is
- * an optional claim of the same format: a token without it is what every other mode issues.
- *
- * `dir` + A256GCM: the portfolio key is the content key, the header is authenticated as AAD,
- * so nothing in the token can be changed without the key. Only the company id and the key
- * generation are readable: never who the user is (the token is anonymous).
+ * The prefix (`tokens.prefix`, `hlgw_` by default) and the checksum make a leaked token recognisable
+ * by a secret scanner (src/token/scanner-pattern.ts) and let noise be refused before any
+ * decryption. The GCM additional data is prefix ‖ everything before the IV, so nothing readable can
+ * be changed without the key. Only the company id and the key generation are readable: never who
+ * the user is (the token is anonymous). The claims are a compact binary record (src/token/claims-codec.ts).
  */
-export const TOKEN_ALG = 'dir';
-export const TOKEN_ENC = 'A256GCM';
+export const TOKEN_FORMAT_VERSION = 1;
+/** What `tokens.prefix` defaults to. */
+export const DEFAULT_TOKEN_PREFIX: string = DEFAULTS.tokenPrefix;
 /**
- * The format version is in the type (RFC 8725 §3.11) and in the key schedule's info
- * (src/token/derive-key.ts). 0.1.0 tokens (`hlgw-at`, a key from the pass phrase alone) are refused as malformed.
+ * The format's label in the key schedule's info (src/token/derive-key.ts): bumped with every format,
+ * so no two formats share a key. `hlgw-at+v2` was the JWE of 0.2; 0.1.0's was `hlgw-at`.
  */
-export const TOKEN_TYP = 'hlgw-at+v2';
+export const TOKEN_KEY_LABEL = 'hlgw-at+v3';
+/** The personal token's scopes: everything. */
+export const FULL_SCOPES: readonly string[] = Object.freeze(['full']);
+/** One scope name as sealed (at most SCOPES_MAX of them, each at most 64 characters). */
+export const SCOPE_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const SCOPES_MAX = 32;
 export const COMPANY_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-/** What the gateway issues: base64url of 128 random bits (22 characters); a little room, nothing else. */
-export const TOKEN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** What the gateway issues and the format carries: base64url of 128 random bits (22 characters). */
+export const TOKEN_ID_RE = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 /** User ids and logins longer than this are refused (they become header values). */
-const IDENTITY_MAX_CHARS = 512;
+export const IDENTITY_MAX_CHARS = 512;
 /** `crk`: base64url of 32 random bytes (an AES-256 key), no padding. */
 export const REPLAY_KEY_RE = /^[A-Za-z0-9_-]{43}$/;
 // C0 controls, DEL, C1 controls: never in a user id or login, and CR/LF would split a header.
@@ -49,6 +56,8 @@ export interface TokenClaims {
   /** Seconds since the epoch. */
   issuedAt: number;
   expiresAt: number;
+  /** What the token may do, sealed in it; `['full']` for the personal token. */
+  scopes: readonly string[];
   /** `crk`: base64url key of the replayed credential (basic mode); absent otherwise. Never logged. */
   replayKey?: string;
   /**

@@ -1,6 +1,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { EncryptJWT } from 'jose';
-import { TOKEN_ALG, TOKEN_ENC, TOKEN_TYP, type TokenClaims } from './format.js';
+import { encodeClaims } from './claims-codec.js';
+import { seal } from './envelope.js';
+import { DEFAULT_TOKEN_PREFIX, FULL_SCOPES, type TokenClaims } from './format.js';
 
 export interface MintInput {
   companyId: string;
@@ -11,18 +12,25 @@ export interface MintInput {
   /** Seconds since the epoch. */
   now: number;
   validitySeconds: number;
-  /** Fixed id (tests); random 128 bits otherwise. */
+  /** Fixed id (tests): base64url of 16 bytes; random 128 bits otherwise. */
   tokenId?: string;
   /** `crk`: the key of the credential sealed for replay (src/identity/replay-credential.ts). */
   replayKey?: string;
+  /** What the token may do; `['full']` (the personal token) by default. */
+  scopes?: readonly string[];
+  /** `tokens.prefix`; `hlgw_` by default. */
+  prefix?: string;
 }
 
 export function newTokenId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** Seals a token for one user of one portfolio. Used by the issuing endpoint and by tests. */
-export async function mintToken(input: MintInput): Promise<{ token: string; claims: TokenClaims }> {
+/**
+ * Seals a token for one user of one portfolio (src/token/format.ts). Used by the issuing service
+ * and by tests. Sealing is synchronous; the promise keeps the callers' contract.
+ */
+export function mintToken(input: MintInput): Promise<{ token: string; claims: TokenClaims }> {
   const claims: TokenClaims = {
     tokenId: input.tokenId ?? newTokenId(),
     userId: input.userId,
@@ -31,14 +39,13 @@ export async function mintToken(input: MintInput): Promise<{ token: string; clai
     generation: input.generation,
     issuedAt: input.now,
     expiresAt: input.now + input.validitySeconds,
+    scopes: input.scopes ?? FULL_SCOPES,
     ...(input.replayKey === undefined ? {} : { replayKey: input.replayKey }),
   };
-  const payload = { sub: claims.userId, login: claims.login, cid: claims.companyId, ...(input.replayKey === undefined ? {} : { crk: input.replayKey }) };
-  const token = await new EncryptJWT(payload)
-    .setProtectedHeader({ alg: TOKEN_ALG, enc: TOKEN_ENC, typ: TOKEN_TYP, cid: claims.companyId, kgen: claims.generation })
-    .setJti(claims.tokenId)
-    .setIssuedAt(claims.issuedAt)
-    .setExpirationTime(claims.expiresAt)
-    .encrypt(input.key);
-  return { token, claims };
+  try {
+    const token = seal(input.prefix ?? DEFAULT_TOKEN_PREFIX, claims.companyId, claims.generation, input.key, encodeClaims(claims));
+    return Promise.resolve({ token, claims });
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
 }

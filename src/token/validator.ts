@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { VerificationState } from './verification-state.js';
 import type { TokenRecord, TokenStore } from '../store/types.js';
-import { isCanonicalCompactJwe } from './canonical-jwe.js';
+import { isCanonicalToken } from './canonical-token.js';
 import { checkClaims } from './check-claims.js';
 import { checkIssued } from './check-issued.js';
 import type { TokenClaims } from './format.js';
@@ -33,6 +33,8 @@ export interface ValidationTrace {
 
 export interface ValidatorOptions<T> {
   state: VerificationState;
+  /** `tokens.prefix`: every token starts with it. */
+  prefix: string;
   clock: Clock;
   skewSeconds: number;
   maxEntries: number;
@@ -105,8 +107,9 @@ export class TokenValidator<T> {
     }
     this.o.observer?.cache('miss');
     trace?.cache('miss');
-    // One token, one cache entry: another spelling of the same bytes is refused before it is cached.
-    if (!isCanonicalCompactJwe(token)) {
+    // Noise (wrong prefix, checksum, length) and other spellings of the same bytes are refused here,
+    // synchronously, and remembered: one token, one cache entry, and a typo costs no decryption.
+    if (!isCanonicalToken(token, this.o.prefix)) {
       this.negative?.set(key, 'token_malformed');
       return this.fail('token_malformed');
     }
@@ -121,7 +124,7 @@ export class TokenValidator<T> {
   private async verify(key: string, token: string, trace: ValidationTrace | undefined): Promise<VerifiedToken<T> | GatewayError> {
     const now = this.o.clock.now() / 1000;
     try {
-      const claims = await openToken(token, this.o.state, now, this.o.skewSeconds);
+      const claims = await openToken(token, this.o.state, now, this.o.skewSeconds, this.o.prefix);
       // What the state already decides (revoked, expired, the duration) needs no store: such a token
       // is refused without asking it, also while the store is away. A revoked id stays revoked: remembered.
       const known = checkClaims(claims, this.o.state, now, this.o.skewSeconds);

@@ -1,8 +1,8 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TOKEN_TYP } from '../../src/token/format.js';
+import { DEFAULT_TOKEN_PREFIX } from '../../src/token/format.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { algNone, sealWith, tamperSegment } from '../support/forge.js';
+import { bodyBytes, flipBodyBit, jweToken, sealWith, withChecksum, type RawClaims, type RawEnvelope } from '../support/forge.js';
 import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { PASSPHRASE, enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
@@ -45,31 +45,36 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
     return r;
   }
 
-  const sealed = (header: Record<string, unknown>, claims?: Record<string, unknown>) => sealWith(key, header, claims);
-  const acme = { alg: 'dir', enc: 'A256GCM', typ: TOKEN_TYP, cid: 'acme', kgen: 1 };
+  const sealed = (e: RawEnvelope, claims?: RawClaims) => sealWith(key, e, claims);
+  const prefix = DEFAULT_TOKEN_PREFIX.length;
+  /** Body layout: version (0), generation (1-4), cid length (5), cid (6-9 for acme), IV, ciphertext, tag. */
+  const bodyLength = () => bodyBytes(token).length;
 
   it.each<[string, () => Promise<string> | string, string]>([
-    ['tampered header', () => tamperSegment(token, 0), 'malformed'],
-    ['tampered encrypted-key segment', () => tamperSegment(token, 1), 'malformed'],
-    ['tampered iv', () => tamperSegment(token, 2), 'invalid seal'],
-    ['tampered ciphertext', () => tamperSegment(token, 3), 'invalid seal'],
-    ['tampered tag', () => tamperSegment(token, 4), 'invalid seal'],
-    ['truncated', () => token.split('.').slice(0, 4).join('.'), 'malformed'],
-    ['not a JWE at all', () => 'abc.def', 'malformed'],
-    ['alg: none', () => algNone(), 'malformed'],
-    ['wrong alg (A256KW)', () => sealed({ ...acme, alg: 'A256KW' }), 'malformed'],
-    ['wrong enc (A128CBC-HS256)', () => sealed({ ...acme, enc: 'A128CBC-HS256' }), 'malformed'],
-    ['wrong typ', () => sealed({ ...acme, typ: 'JWT' }), 'malformed'],
-    ['missing typ', () => sealed({ alg: 'dir', enc: 'A256GCM', cid: 'acme', kgen: 1 }), 'malformed'],
-    ['strange cid', () => sealed({ ...acme, cid: '../../etc/passwd' }), 'malformed'],
-    ['cid __proto__', () => sealed({ ...acme, cid: '__proto__' }), 'not valid for this portfolio'],
-    ['non-integer kgen', () => sealed({ ...acme, kgen: '1' }), 'malformed'],
-    ['claims cid differs from header', () => sealed(acme, { cid: 'globex' }), 'malformed'],
-    ['sealed with another key', () => sealWith(createSecretKey(randomBytes(32)), acme), 'invalid seal'],
-    ['header names another portfolio', () => sealed({ ...acme, cid: 'globex' }), 'invalid seal'],
-    ['unknown portfolio', () => sealed({ ...acme, cid: 'nobody' }), 'not valid for this portfolio'],
-    ['portfolio the operator does not allow', () => sealed({ ...acme, cid: 'umbrella' }), 'not valid for this portfolio'],
-    ['portfolio allowed but never enabled', () => sealed({ ...acme, cid: 'initech' }), 'not valid for this portfolio'],
+    ['the version byte changed', () => flipBodyBit(token, 0), 'malformed'],
+    ['the key generation changed', () => flipBodyBit(token, 4, 1), 'revoked'],
+    ['the company id changed (acme → acmf)', () => flipBodyBit(token, 9, 2), 'not valid for this portfolio'],
+    ['the IV changed', () => flipBodyBit(token, 12), 'invalid seal'],
+    ['the ciphertext changed', () => flipBodyBit(token, 30), 'invalid seal'],
+    ['the tag changed', () => flipBodyBit(token, bodyLength() - 1), 'invalid seal'],
+    ['a character changed, checksum not updated', () => token.slice(0, prefix + 3) + (token[prefix + 3] === 'A' ? 'B' : 'A') + token.slice(prefix + 4), 'malformed'],
+    ['the checksum changed', () => token.slice(0, -1) + (token.endsWith('0') ? '1' : '0'), 'malformed'],
+    ['truncated', () => token.slice(0, -7), 'malformed'],
+    ['truncated, checksum recomputed', () => withChecksum(token.slice(0, -10)), 'invalid seal'],
+    ['extended, checksum recomputed', () => withChecksum(`${token.slice(0, -6)}AAAA`), 'invalid seal'],
+    ['another prefix', () => withChecksum(`ghp_${token.slice(prefix, -6)}`), 'malformed'],
+    ['another prefix in the seal too', () => sealed({ prefix: 'hlgw_', aadPrefix: 'ghp_' }), 'invalid seal'],
+    ['a JWE of the previous format', () => jweToken(key), 'malformed'],
+    ['not a token at all', () => 'abc.def', 'malformed'],
+    ['another version', () => sealed({ version: 2 }), 'malformed'],
+    ['generation 0', () => sealed({ generation: 0 }), 'malformed'],
+    ['strange cid', () => sealed({ companyId: '../../etc/passwd' }), 'malformed'],
+    ['cid __proto__', () => sealed({ companyId: '__proto__' }), 'not valid for this portfolio'],
+    ['sealed with another key', () => sealWith(createSecretKey(randomBytes(32))), 'invalid seal'],
+    ['header names another portfolio', () => sealed({ companyId: 'globex' }), 'invalid seal'],
+    ['unknown portfolio', () => sealed({ companyId: 'nobody' }), 'not valid for this portfolio'],
+    ['portfolio the operator does not allow', () => sealed({ companyId: 'umbrella' }), 'not valid for this portfolio'],
+    ['portfolio allowed but never enabled', () => sealed({ companyId: 'initech' }), 'not valid for this portfolio'],
   ])('%s → 401 invalid_token', async (_name, make, description) => {
     await expectRejected(`Bearer ${await make()}`, 401, 'invalid_token', description);
   });
@@ -131,27 +136,24 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
     up.requests.length = 0;
     await expectRejected(auth, 401, 'invalid_token', 'revoked');
     const gen = t.gw.state.portfolio('acme')!.generation;
-    const forged = await sealWith(oldKey, { ...acme, kgen: gen }, { sub: 'u-10', login: 'dave@acme.example' });
+    const forged = sealWith(oldKey, { generation: gen }, { userId: 'u-10', login: 'dave@acme.example' });
     await expectRejected(`Bearer ${forged}`, 401, 'invalid_token', 'invalid seal');
     // Fresh tokens under the new pass phrase work.
     const renewed = await t.gw.tokens.issue({ userId: 'u-10', login: 'dave@acme.example', companyId: 'acme' });
     expect((await call(t.url, '/x', { headers: { authorization: `Bearer ${renewed.token}` } })).status).toBe(200);
   });
 
-  it('the token is opaque: no segment, base64url-decoded, shows the login or user id', () => {
-    for (const seg of token.split('.')) {
-      const decoded = Buffer.from(seg, 'base64url').toString('latin1');
-      expect(decoded).not.toContain('alice');
-      expect(decoded).not.toContain('u-42');
-    }
-    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual(
-      { alg: 'dir', enc: 'A256GCM', typ: TOKEN_TYP, cid: 'acme', kgen: expect.any(Number) },
-    );
+  it('the token is opaque: its body, decoded, shows the company and generation, never the login or user id', () => {
+    const decoded = bodyBytes(token).toString('latin1');
+    expect(decoded).not.toContain('alice');
+    expect(decoded).not.toContain('u-42');
+    const b = bodyBytes(token);
+    expect([b[0], b.readUInt32BE(1) >= 1, b.toString('latin1', 6, 6 + b[5]!)]).toEqual([1, true, 'acme']);
   });
 
   it('a flood of one forged token is verified once, then answered from the negative cache', async () => {
     const issued = await t.gw.tokens.issue({ userId: 'u-12', login: 'frank@acme.example', companyId: 'acme' });
-    const forged = tamperSegment(issued.token, 3);
+    const forged = flipBodyBit(issued.token, 30);
     const before = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');
     for (let i = 0; i < 5; i++) await call(t.url, '/x', { headers: { authorization: `Bearer ${forged}` } });
     const after = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');
@@ -159,6 +161,28 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
     expect(count(after, 'miss') - count(before, 'miss')).toBe(1);
     expect(count(after, 'negative_hit') - count(before, 'negative_hit')).toBe(4);
     expect(up.requests).toHaveLength(0);
+  });
+
+  it('noise (a wrong checksum, another prefix) is refused synchronously, before any decryption, and remembered', async () => {
+    const typo = token.slice(0, 40) + (token[40] === 'x' ? 'y' : 'x') + token.slice(41);
+    for (const bad of [typo, `ghp_${token.slice(5)}`]) {
+      const first = t.gw.validator.validate(bad);
+      expect(first).toBeInstanceOf(Error); // not a promise: no decryption was started
+      expect((first as { code: string }).code).toBe('token_malformed');
+      const before = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');
+      expect((t.gw.validator.validate(bad) as { code: string }).code).toBe('token_malformed');
+      const after = await t.gw.metrics.registry.getSingleMetricAsString('hlgw_token_cache_requests_total');
+      const count = (text: string) => Number(text.match(/result="negative_hit"} (\d+)/)?.[1] ?? 0);
+      expect(count(after) - count(before)).toBe(1);
+    }
+  });
+
+  it('a cache hit is answered synchronously', async () => {
+    const issued = await t.gw.tokens.issue({ userId: 'u-13', login: 'gail@acme.example', companyId: 'acme' });
+    expect(await t.gw.validator.validate(issued.token)).not.toBeInstanceOf(Error);
+    const hit = t.gw.validator.validate(issued.token);
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect(hit).not.toBeInstanceOf(Error);
   });
 
   it('concurrent first uses of one token are verified once', async () => {

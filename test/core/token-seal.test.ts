@@ -6,9 +6,8 @@ import { MasterKey } from '../../src/secrets/master-key.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { GatewayError } from '../../src/errors.js';
-import { TOKEN_TYP } from '../../src/token/format.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { forgedKey, nonCanonicalVariants, sealWith, tokenHeader, v1Key, v1Token } from '../support/forge.js';
+import { forgedKey, jweToken, nonCanonicalVariants, sealWith, v1Key, v1Token, type RawClaims } from '../support/forge.js';
 import { call, type Reply } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -17,6 +16,7 @@ import { PASSPHRASE, enableAndIssue, startGateway, type TestGateway } from '../s
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
 
 const FORWARDERS: ForwarderName[] = ['undici', 'http-proxy'];
+const idBytes = (tokenId: string) => Buffer.from(tokenId, 'base64url');
 const COMBOS = STORE_FACTORIES.flatMap((factory) => FORWARDERS.map((forwarder) => ({ factory, forwarder, name: `${factory.name}, ${forwarder}` })));
 
 /**
@@ -62,23 +62,27 @@ describe.each(COMBOS)('the token seal ($name)', ({ factory, forwarder }) => {
 
   it('an issued token works (the baseline of every case below)', async () => {
     expect((await use(alice.token)).status).toBe(200);
-    expect(JSON.parse(Buffer.from(alice.token.split('.')[0]!, 'base64url').toString())).toMatchObject({ typ: TOKEN_TYP });
+    expect(alice.token).toMatch(/^hlgw_[A-Za-z0-9_-]+[0-9A-Za-z]{6}$/);
   });
 
   describe('a pass-phrase holder without the master key mints nothing', () => {
     it('the key schedule with a guessed master key: invalid seal', async () => {
       const key = await forgedKey({ passphrase: PASSPHRASE, companyId: 'acme', generation: gen() });
-      await expectRefused(await sealWith(key, tokenHeader('acme', gen()), { sub: 'u-42', login: 'alice@acme.example', jti: alice.record.tokenId }), 'token_invalid_seal');
+      await expectRefused(sealWith(key, { generation: gen() }, { userId: 'u-42', login: 'alice@acme.example', tokenId: idBytes(alice.record.tokenId) }), 'token_invalid_seal');
     });
 
     it('the 0.1.0 schedule (pass phrase alone) in the current format: invalid seal', async () => {
       const key = await v1Key(PASSPHRASE, 'acme');
-      await expectRefused(await sealWith(key, tokenHeader('acme', gen()), { sub: 'g-1', login: 'x', exp: 1e15 }), 'token_invalid_seal');
+      await expectRefused(sealWith(key, { generation: gen() }, { userId: 'g-1', login: 'x', exp: 2 ** 32 - 1 }), 'token_invalid_seal');
     });
 
     it('a 0.1.0-format token is 401 malformed, never 500', async () => {
       await expectRefused(await v1Token(await v1Key(PASSPHRASE, 'acme'), 'acme', gen()), 'token_malformed');
       await expectRefused(await v1Token(realKey(), 'acme', gen()), 'token_malformed');
+    });
+
+    it('a JWE of the previous format (hlgw-at+v2), even sealed with the real key, is 401 malformed', async () => {
+      await expectRefused(await jweToken(realKey(), { kgen: gen() }), 'token_malformed');
     });
   });
 
@@ -89,26 +93,26 @@ describe.each(COMBOS)('the token seal ($name)', ({ factory, forwarder }) => {
       // The schedule is public: with both secrets the attacker has the real key.
       expect(key.export().equals(realKey().export())).toBe(true);
     });
-    const asIssued = () => ({ sub: alice.record.userId, login: alice.record.login, cid: 'acme', jti: alice.record.tokenId, iat: alice.record.createdAt / 1000, exp: alice.record.expiresAt / 1000 });
+    const asIssued = (): RawClaims => ({ userId: alice.record.userId, login: alice.record.login, tokenId: idBytes(alice.record.tokenId), iat: alice.record.createdAt / 1000, exp: alice.record.expiresAt / 1000 });
 
-    it.each<[string, () => Record<string, unknown>]>([
-      ['a token id the store never issued', () => ({ jti: randomBytes(16).toString('base64url') })],
-      ["an issued token id with another user's id", () => ({ sub: 'u-1' })],
-      ["an issued token id with another company's user id", () => ({ sub: 'g-1', login: 'gina@globex.example' })],
+    it.each<[string, () => RawClaims]>([
+      ['a token id the store never issued', () => ({ tokenId: randomBytes(16) })],
+      ["an issued token id with another user's id", () => ({ userId: 'u-1' })],
+      ["an issued token id with another company's user id", () => ({ userId: 'g-1', login: 'gina@globex.example' })],
       ['an issued token id with another login', () => ({ login: 'maria@acme.example' })],
-      ['an issued token id with a far expiry', () => ({ exp: 1e15 })],
+      ['an issued token id with a far expiry', () => ({ exp: 2 ** 32 - 1 })],
       ['an issued token id issued later than on record', () => ({ iat: alice.record.createdAt / 1000 + 60 })],
     ])('%s → 401', async (_name, change) => {
-      await expectRefused(await sealWith(key, tokenHeader('acme', gen()), { ...asIssued(), ...change() }), 'token_unknown');
+      await expectRefused(sealWith(key, { generation: gen() }, { ...asIssued(), ...change() }), 'token_unknown');
     });
 
     it('re-sealing exactly what is on record is the same token again: revoking it ends both', async () => {
-      const again = await sealWith(key, tokenHeader('acme', gen()), asIssued());
+      const again = sealWith(key, { generation: gen() }, asIssued());
       expect(again).not.toBe(alice.token);
       expect((await use(again)).status).toBe(200);
       const bob = await t.gw.tokens.issue({ userId: 'u-43', login: 'bob@acme.example', companyId: 'acme' });
-      const bobAgain = await sealWith(key, tokenHeader('acme', gen()), {
-        sub: 'u-43', login: 'bob@acme.example', cid: 'acme', jti: bob.record.tokenId, iat: bob.record.createdAt / 1000, exp: bob.record.expiresAt / 1000,
+      const bobAgain = sealWith(key, { generation: gen() }, {
+        userId: 'u-43', login: 'bob@acme.example', tokenId: idBytes(bob.record.tokenId), iat: bob.record.createdAt / 1000, exp: bob.record.expiresAt / 1000,
       });
       await t.gw.tokens.revoke(bob.record.tokenId);
       up.requests.length = 0;
@@ -128,8 +132,8 @@ describe.each(COMBOS)('the token seal ($name)', ({ factory, forwarder }) => {
     expect((await use(fresh.token)).status).toBe(200);
     up.requests.length = 0;
     const r = fresh.record;
-    await expectRefused(await sealWith(before, tokenHeader('globex', gen('globex')), {
-      sub: r.userId, login: r.login, cid: 'globex', jti: r.tokenId, iat: r.createdAt / 1000, exp: r.expiresAt / 1000,
+    await expectRefused(sealWith(before, { companyId: 'globex', generation: gen('globex') }, {
+      userId: r.userId, login: r.login, tokenId: idBytes(r.tokenId), iat: r.createdAt / 1000, exp: r.expiresAt / 1000,
     }), 'token_invalid_seal');
   });
 
@@ -153,23 +157,25 @@ describe.each(COMBOS)('the token seal ($name)', ({ factory, forwarder }) => {
   });
 
   describe('values that become headers are checked before injection, and the process lives', () => {
-    it.each<[string, Record<string, unknown>]>([
-      ['CR/LF in the token id', { jti: 'abc\r\nx-highlight-user-id: u-1' }],
-      ['a space in the token id', { jti: 'abc def' }],
-      ['an empty token id', { jti: '' }],
-      ['a non-ASCII token id', { jti: 'ïd' }],
-      ['a token id of 65 characters', { jti: 'a'.repeat(65) }],
-      ['CR/LF in the user id', { sub: 'u-1\r\nx-evil: 1' }],
-      ['NUL in the user id', { sub: 'u-1\u0000' }],
-      ['an empty user id', { sub: '' }],
-      ['a lone surrogate in the user id', { sub: 'u-\ud800' }],
+    // Sealed with the real key, so only the claims' own checks stand between these and a header.
+    it.each<[string, RawClaims]>([
+      ['CR/LF in the user id', { userId: 'u-1\r\nx-evil: 1' }],
+      ['NUL in the user id', { userId: 'u-1\u0000' }],
+      ['an empty user id', { userId: '' }],
+      ['invalid UTF-8 in the user id (a lone surrogate, encoded)', { userId: Buffer.from([0x75, 0xed, 0xa0, 0x80]) }],
       ['CR/LF in the login', { login: 'eve@acme.example\r\nx-highlight-user-id: u-1' }],
       ['a DEL in the login', { login: 'eve\u007f@acme.example' }],
       ['a C1 control in the login', { login: 'eve\u0085@acme.example' }],
-      ['a lone surrogate in the login', { login: '\udc00eve' }],
       ['a login of 513 characters', { login: `${'e'.repeat(500)}@acme.example` }],
+      ['a length spelled in two bytes that fits in one', { userId: Buffer.from([0x80, 0x03, 0x75, 0x2d, 0x31]) }],
+      ['unknown flag bits', { flags: 0x04 }],
+      ['a replay-key flag without the key', { flags: 0x01 }],
+      ["a scope list spelling ['full'] (one spelling: the flag)", { scopes: ['full'] }],
+      ['an empty scope list', { scopes: [] }],
+      ['a scope with a space', { scopes: ['read all'] }],
+      ['a byte left over', { trailing: Buffer.from([0]) }],
     ])('%s → 401 malformed', async (_name, claims) => {
-      const token = await sealWith(realKey(), tokenHeader('acme', gen()), { iat: now(), exp: now() + 600, ...claims });
+      const token = sealWith(realKey(), { generation: gen() }, { iat: now(), exp: now() + 600, ...claims });
       await expectRefused(token, 'token_malformed');
       expect((await use(alice.token)).status).toBe(200);
     });
@@ -178,10 +184,8 @@ describe.each(COMBOS)('the token seal ($name)', ({ factory, forwarder }) => {
   describe('one token, one cache entry: non-canonical base64url is refused', () => {
     const variants = () => nonCanonicalVariants(alice.token);
 
-    it('there are variants of every kind to try', () => {
-      const names = variants().map(([n]) => n).join('\n');
-      expect(names).toMatch(/padded/);
-      expect(names).toMatch(/unused bit/);
+    it('there are variants to try', () => {
+      expect(variants().map(([n]) => n).join('\n')).toMatch(/padded/);
     });
 
     it('each variant is malformed for the validator, and none lands in the cache', async () => {

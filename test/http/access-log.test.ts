@@ -3,6 +3,7 @@ import { basic, call } from '../support/http-call.js';
 import { PASS_PHRASE, USERS, usersFilePath, type DemoUser } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
+import { flipBodyBit } from '../support/forge.js';
 
 interface AccessLine {
   log: string; time: number; requestId?: string; method: string; path: string; status?: number; auth: string; outcome: string;
@@ -56,7 +57,7 @@ describe('log.access: all, flooded with every kind of secret', () => {
     // The proxy: Basic, Bearer (valid, tampered, in the query, in the path), other schemes.
     await send('/api/basic', { headers: asUser(USERS.bob) });
     await send(`/api/bearer?q=${QUERY}`, { headers: { authorization: `Bearer ${alice}` } });
-    await send('/api/tampered', { headers: { authorization: `Bearer ${alice.slice(0, -4)}AAAA` } });
+    await send('/api/tampered', { headers: { authorization: `Bearer ${flipBodyBit(alice, 30)}` } });
     await send(`/api/query?access_token=${bob}`);
     await send(`/api/in-path/${bob}/x`);
     await send('/api/digest', { headers: { authorization: `Digest username="alice", response="${API_KEY}"` } });

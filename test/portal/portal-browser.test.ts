@@ -130,7 +130,7 @@ describe.skipIf(lacks('chromium'))('the Token Management portal in a real browse
     await user.getByRole('heading', { name: 'Generate Access Token' }).waitFor();
     expect(await user.getByRole('button', { name: 'COMPANIES' }).count()).toBe(0); // no manager menu
     const token = await generate(user, false);
-    expect(token).toMatch(/^eyJ/);
+    expect(token).toMatch(/^hlgw_/);
     await user.getByRole('button', { name: 'Copy token' }).waitFor();
     await user.getByText(`curl -H "Authorization: Bearer ${token}" ${gw.url}/WS2/domains`).waitFor();
     await user.getByText(`--tokenAuth ${token}`).waitFor();

@@ -7,7 +7,7 @@ import { call } from '../support/http-call.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { USERS } from '../support/lifecycle.js';
 import { RedisServer } from '../support/redis-server.js';
-import { GatewayProcess } from '../support/gateway-process.js';
+import { GatewayProcess, eventually } from '../support/gateway-process.js';
 import { lacks } from '../support/requires.js';
 
 const WORKERS = 3;
@@ -91,6 +91,17 @@ describe.each((['redis', 'sqlite'] as const).filter((k) => k !== 'redis' || !lac
     expect([...codes]).toEqual(['portfolio_not_allowed']);
     expect((await op('GET', '/portfolios')).json()).toMatchObject({ portfolios: expect.arrayContaining([{ companyId: 'globex', allowed: false, source: 'operator' }]) });
     expect((await op('PUT', '/portfolios/globex/allowed')).status).toBe(200);
+  });
+
+  it('a leak report through the operator API on the primary revokes the token on every worker', async () => {
+    const t = await g.issue(USERS.alice);
+    await eventually('every worker accepts the token', async () => (await statuses(t.access_token, 10)).every((s) => s === 200));
+    const r = await call(g.admin, '/tokens/leaked', {
+      method: 'POST', headers: { authorization: `Bearer ${OPERATOR_SECRET}`, 'content-type': 'application/json' }, body: JSON.stringify({ tokens: [t.access_token] }),
+    });
+    expect(r.json()).toEqual({ results: [{ index: 0, result: 'revoked', tokenId: t.token_id }] });
+    await eventually('every worker refuses the leaked token', async () => (await statuses(t.access_token, PROBES)).every((s) => s === 401));
+    expect((await g.useToken(t.access_token)).json().code).toBe('token_revoked');
   });
 
   it('the primary serves /readyz for all workers and the summed /metrics', async () => {

@@ -9,6 +9,10 @@ import { DEFAULTS } from '../../src/config/schema.js';
 import type { OidcProviderConfig, SamlProviderConfig } from '../../src/config/sso-schema.js';
 import { readFields } from '../../src/endpoints/read-body.js';
 import { hasTokenInUrl } from '../../src/http/token-in-url.js';
+import { createSecretKey, randomBytes } from 'node:crypto';
+import { tokenChecksum } from '../../src/token/checksum.js';
+import { openToken } from '../../src/token/open-token.js';
+import type { VerificationState } from '../../src/token/verification-state.js';
 import { OidcClient } from '../../src/users/sso/oidc-client.js';
 import { SamlClient, knownIdp } from '../../src/users/sso/saml-client.js';
 import { TestSamlIdp } from '../support/saml-idp.js';
@@ -149,5 +153,22 @@ describe(`unauthenticated parses answer within ${BOUND_MS} ms (best of ${ATTEMPT
       text(MAX).map((s) => `/p?${s}`),
     );
     await assertBounded(target, (u) => hasTokenInUrl(u), 150);
+  }, 120_000);
+
+  it('opening a Bearer token: prefix, checksum, spelling, envelope, seal and claims, up to the largest tokens.maxTokenBytes', async () => {
+    const MAX = 65_536;
+    const key = createSecretKey(randomBytes(32));
+    const p = { companyId: 'acme', enabled: true, generation: 1, durationMinutes: 60, key };
+    const state: VerificationState = { portfolio: () => p, isAllowed: () => true, isDeniedByOperator: () => false, isRevoked: () => false, revoke: () => undefined };
+    // With a correct checksum, so each input reaches the parse behind it.
+    const checked = (s: string) => s + tokenChecksum(s);
+    const token = fc.oneof(
+      fc.tuple(fc.constantFrom('A', '_', '-', '=', 'hlgw_', 'AQEB', '\u00e9'), sizeUpTo(MAX)).map(([u, n]) => checked(`hlgw_${run(u, n - 11)}`)),
+      fc.tuple(fc.constantFrom('A', 'hlgw_', '0'), sizeUpTo(MAX)).map(([u, n]) => run(u, n)),
+      // A version-1 envelope claiming a long company id and a long ciphertext.
+      sizeUpTo(MAX).map((n) => checked(`hlgw_${Buffer.concat([Buffer.from([1, 0, 0, 0, 1, 64]), Buffer.alloc(Math.floor(n * 0.7))]).toString('base64url')}`)),
+      text(MAX),
+    );
+    await assertBounded(token, (t) => openToken(t, state, 0, 0), 150);
   }, 120_000);
 });

@@ -23,12 +23,12 @@ describe('a token in the URL never reaches a log line', () => {
     await upstream.stop();
   });
 
-  /** The token, and each of its parts long enough to matter (a JWE's key part is empty). */
-  const secrets = () => [token, ...token.split('.').filter((p) => p.length >= 16)];
+  /** The token, and its body without the prefix and checksum. */
+  const secrets = () => [token, token.slice(5, -6)];
 
   it.each([
     ['in the path, with a malformed Bearer (rejected)', () => `/x/${token}/y`, { authorization: 'Bearer bad!' }],
-    ['in the path with its dots encoded, rejected', () => `/x/${token.replaceAll('.', '%2E')}`, { authorization: 'Bearer bad!' }],
+    ['in the path, prefix and checksum cut off, rejected', () => `/x/${token.slice(5, -6)}`, { authorization: 'Bearer bad!' }],
     ['in the path, forwarded', () => `/x/${token}`, {}],
     ['in the query (refused as a token in the URL)', () => `/x?access_token=${token}`, {}],
     ['in the path and the query', () => `/${token}?access-token=${token}`, {}],

@@ -47,7 +47,9 @@ export interface ServicesPart {
 export function buildServices(ctx: GatewayContext, s: StatePart, id: IdentityPart, housekeeping: Housekeeping, tokenEvents: TokenEvents): ServicesPart {
   const { config, store, log, now } = ctx;
   const audit = new AuditTrail(store, now, log);
-  const tokens = new TokenService(store, s.state, now, { sealCredential: id.upstreamIdentity.sealsCredential, events: tokenEvents });
+  const tokens = new TokenService(store, s.state, now, {
+    sealCredential: id.upstreamIdentity.sealsCredential, events: tokenEvents, scopes: id.scopes, maxNamedPerUser: ctx.config.tokens.maxPerUser,
+  });
   const placement = new CompanyPlacement({ store, tree: s.tree, revoke: (t) => tokens.revoke(t, 'reparented'), audit, now, log });
   const sessions = new SessionManager(store, ctx.clock, {
     idleMs: config.portal.idleMinutes * 60_000,

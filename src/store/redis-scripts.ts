@@ -28,21 +28,36 @@ return exp
 `;
 
 /**
- * Insert a token; with ARGV[1] = '1', first revoke the user's other active tokens (renewal).
+ * Insert a token; with ARGV[1] = '1', first revoke the user's other active personal tokens (renewal;
+ * named tokens are never touched). A named token (ARGV[9] not '') is refused, writing nothing, when
+ * another live named token of the user (of generation ARGV[11]) has its name (HLGW_NAME_TAKEN) or
+ * the user already holds ARGV[10] of them (HLGW_LIMIT): counted and written in one atomic step.
  * KEYS: new token hash, user set, revoked zset, tokens zset.
- * ARGV: revokePrevious, now, tokenId, createdAt, token hash prefix, channel, origin, ts, field, value, ...
+ * ARGV: revokePrevious, now, tokenId, createdAt, token hash prefix, channel, origin, ts, name,
+ * maxNamed, generation, field, value, ...
  * Returns the tokens revoked, flat: id, expiresAt, id, expiresAt...
  */
 export const INSERT_TOKEN_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR hlgw token id exists') end
+local now = tonumber(ARGV[2])
+if ARGV[9] ~= '' then
+  local live = 0
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    local f = redis.call('HMGET', ARGV[5] .. id, 'revokedAt', 'expiresAt', 'name', 'generation')
+    if f[1] == '' and tonumber(f[2]) > now and f[3] and f[3] ~= '' and f[4] == ARGV[11] then
+      if f[3] == ARGV[9] then return redis.error_reply('HLGW_NAME_TAKEN') end
+      live = live + 1
+    end
+  end
+  if live >= tonumber(ARGV[10]) then return redis.error_reply('HLGW_LIMIT') end
+end
 local revoked = {}
 local changes = {}
 if ARGV[1] == '1' then
-  local now = tonumber(ARGV[2])
   for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     local k = ARGV[5] .. id
-    local f = redis.call('HMGET', k, 'revokedAt', 'expiresAt')
-    if f[1] == '' and tonumber(f[2]) > now then
+    local f = redis.call('HMGET', k, 'revokedAt', 'expiresAt', 'name')
+    if f[1] == '' and tonumber(f[2]) > now and (not f[3] or f[3] == '') then
       redis.call('HSET', k, 'revokedAt', ARGV[2], 'revokedReason', 'renewed')
       redis.call('ZADD', KEYS[3], f[2], id)
       revoked[#revoked + 1] = id
@@ -51,7 +66,7 @@ if ARGV[1] == '1' then
     end
   end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 9))
+redis.call('HSET', KEYS[1], unpack(ARGV, 12))
 redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
 if #changes > 0 then
@@ -81,11 +96,17 @@ redis.call('PUBLISH', ARGV[1], cjson.encode({v = 1, origin = ARGV[2], ts = tonum
 return v
 `;
 
-/** KEYS: token hash. ARGV: lastUsedAt. Keeps the later of the stored and the given time; unknown tokens are ignored. */
+/**
+ * KEYS: token hash. ARGV: lastUsedAt, lastUsedIp ('' = unknown). Keeps the later of the stored and
+ * the given use, with its address; unknown tokens are ignored.
+ */
 export const TOUCH_LUA = `
 local cur = redis.call('HGET', KEYS[1], 'lastUsedAt')
 if cur == false then return 0 end
-if cur == '' or tonumber(cur) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1]) end
+if cur == '' or tonumber(cur) <= tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1])
+  if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'lastUsedIp', ARGV[2]) end
+end
 return 1
 `;
 

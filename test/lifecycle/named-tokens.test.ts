@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../support/fake-clock.js';
 import { LifecycleGateway, startLifecycleGateway, USERS, type DemoUser } from '../support/lifecycle.js';
+import { PortalClient } from '../support/portal-client.js';
 import { rawExchange } from '../support/raw-http.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
@@ -187,6 +188,19 @@ describe.each(STORE_FACTORIES)('named tokens and scopes through a real gateway (
     const audit = (await g.request('GET', '/auth/portfolios/acme/audit', { as: USERS.manager })).json<{ events: { action: string; detail: Record<string, unknown> }[] }>().events;
     expect(audit.filter((e) => e.action === 'policy.update').map((e) => e.detail.allowedScopes)).toEqual([null, ['read'], undefined]);
     expect(audit.filter((e) => e.action === 'token.create').map((e) => [e.detail.name, e.detail.scopes])).toEqual([['up', ['upload']], ['ok', ['read']]]);
+  });
+
+  it('from a portal session: with its CSRF token and our Origin only', async () => {
+    const portal = new PortalClient(g.url);
+    const s = await portal.signIn(USERS.alice.login, USERS.alice.password);
+    const body = { name: 'from the portal', scopes: ['read'] };
+    expect((await portal.request('POST', 'tokens', { session: s, csrf: null, json: body })).json()).toMatchObject({ code: 'csrf_rejected' });
+    expect((await portal.request('POST', 'tokens', { session: s, origin: 'https://evil.example', json: body })).json()).toMatchObject({ code: 'csrf_rejected' });
+    expect(await list(USERS.alice)).toEqual([]);
+    const r = await portal.request('POST', 'tokens', { session: s, json: body });
+    expect(r.status).toBe(201);
+    expect(r.json()).toMatchObject({ name: 'from the portal', scopes: ['read'] });
+    expect((await g.useToken(r.json<Named>().access_token)).status).toBe(200);
   });
 
   it('list filters: a manager by user, status and expiry; bad filters are 400', async () => {

@@ -14,6 +14,15 @@ const REVOKE_REASONS = ['revoked', 'renewed', 'reparented', 'leaked', 'reset', '
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 
+/** What every issued token's answer says (authorize, POST /tokens). */
+const ISSUED = {
+  access_token: { type: 'string', description: 'The sealed token (JWE compact); shown once' },
+  token_type: { const: 'Bearer' },
+  expires_in: { type: 'integer', minimum: 0, description: 'Seconds' },
+  expires_at: dateTime,
+  token_id: { type: 'string' },
+} as const;
+
 export const SCHEMAS = {
   /** src/http/error-responses.ts ErrorResponder: one shape for every error. */
   Error: {
@@ -52,11 +61,7 @@ export const SCHEMAS = {
     required: ['access_token', 'token_type', 'expires_in', 'expires_at', 'token_id', 'signed_in_with'],
     additionalProperties: false,
     properties: {
-      access_token: { type: 'string', description: 'The sealed token (JWE compact); shown once' },
-      token_type: { const: 'Bearer' },
-      expires_in: { type: 'integer', minimum: 0, description: 'Seconds' },
-      expires_at: dateTime,
-      token_id: { type: 'string' },
+      ...ISSUED,
       signed_in_with: { type: 'string', description: 'How the owner signed in: `password`, or the SSO provider the token is bound to (users.sso.providers[].name)' },
     },
   },
@@ -186,15 +191,7 @@ export const SCHEMAS = {
     type: 'object',
     required: ['access_token', 'token_type', 'token_id', 'name', 'scopes', 'expires_at', 'expires_in'],
     additionalProperties: false,
-    properties: {
-      access_token: { type: 'string', description: 'The sealed token (JWE compact); shown once' },
-      token_type: { const: 'Bearer' },
-      token_id: { type: 'string' },
-      name: { type: 'string' },
-      scopes: { type: 'array', items: { type: 'string' } },
-      expires_at: dateTime,
-      expires_in: { type: 'integer', minimum: 0, description: 'Seconds' },
-    },
+    properties: { ...ISSUED, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
   },
   /** src/endpoints/audit.ts, newest first. */
   AuditPage: {

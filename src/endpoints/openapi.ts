@@ -44,7 +44,7 @@ export function openApiDocument(prefix: string, version: string, morePaths: (pre
   const { json, ok, errors, companyId, tokenId } = kit;
   const basicAuth = ['unauthorized', 'rate_limited', 'user_source_unavailable', 'store_unavailable'] as ErrorCode[];
   const bearerAuth = ['bearer_malformed', 'token_too_large', 'token_malformed', 'token_invalid_seal', 'token_expired', 'token_revoked',
-    'token_wrong_portfolio', 'token_portfolio_denied', 'token_auth_disabled', 'token_store_stale'] as ErrorCode[];
+    'token_wrong_portfolio', 'token_portfolio_denied', 'token_auth_disabled', 'token_store_stale', 'insufficient_scope'] as ErrorCode[];
   const caller = [{ basic: [] }, { bearer: [] }];
   const form = { 'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/TokenForm' } } };
 

@@ -64,6 +64,11 @@ describe.each(STORE_FACTORIES)('named tokens and scopes through a real gateway (
     expect(post.status).toBe(403);
     expect(post.json()).toMatchObject({ error: 'insufficient_scope', code: 'insufficient_scope' });
     expect(post.headers['www-authenticate']).toBe(`Bearer realm="highlight", error="insufficient_scope", error_description="the token's scopes do not allow this request", scope="upload full"`);
+    // The gateway's own endpoints hold it to its scopes too: it lists, it does not revoke.
+    expect((await g.request('GET', '/auth/tokens', { bearer: t.access_token })).status).toBe(200);
+    const revoke = await g.request('DELETE', `/auth/tokens/${t.token_id}`, { bearer: t.access_token });
+    expect(revoke.status).toBe(403);
+    expect(revoke.json()).toMatchObject({ code: 'insufficient_scope' });
     const del = await g.request('DELETE', '/WS2/domains/7', { bearer: t.access_token });
     expect(del.status).toBe(403);
     expect(del.headers['www-authenticate']).toContain('scope="full"');

@@ -67,7 +67,9 @@ export function buildEndpoints(
     validator: id.validator,
     injectIdentity: id.injectIdentity,
     isStateStale: s.freshness ? () => s.freshness!.isStale() : undefined,
-    onTokenUse: (tokenId) => services.usage.touch(tokenId),
+    onTokenUse: (tokenId, address) => services.usage.touch(tokenId, address),
+    scopesAllowing: (method, url) => id.scopes.allowing(method, url),
+    insufficientScope: (res, allowing) => ctx.errors.insufficientScope(res, allowing),
     onDecision: (decision) => metrics.decision(decision),
   });
   const keysFile = config.leaks.github.keysFile;

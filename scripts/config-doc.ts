@@ -148,8 +148,9 @@ function commentsByPath(...sources: string[]): Map<string, string> {
     if (ts.isIdentifier(e)) {
       const target = consts.get(e.text);
       const doc = consts.get(`doc:${e.text}`);
-      // A section's text is the comment above its schema const (`/** ... */ const serverSchema`).
-      if (doc && ts.isStringLiteral(doc) && path.length === 1 && !out.has(path[0]!)) out.set(path[0]!, doc.text);
+      // A section's text is the comment above its schema const (`/** ... */ const serverSchema`);
+      // so is a list item's (`z.array(webhookSchema)`: the `key[]` row).
+      if (doc && ts.isStringLiteral(doc) && (path.length === 1 || path.at(-1)!.endsWith('[]')) && !out.has(path.join('.'))) out.set(path.join('.'), doc.text);
       if (target && !seen.has(e.text)) visit(target, path, new Set([...seen, e.text]));
       return;
     }

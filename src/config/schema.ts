@@ -578,6 +578,7 @@ const decisionSchema = z.strictObject({
   port: port.optional(),
 });
 
+/** One receiver: where the events go, the secret they are signed with, and which events it gets. */
 const webhookSchema = z.strictObject({
   /** Where the events are POSTed (JSON, Standard Webhooks headers). */
   url: httpUrl.meta({ example: 'https://hooks.example.com/hlgw' }),
@@ -618,6 +619,7 @@ const notificationsSchema = z.strictObject({
 });
 
 const leaksSchema = z.strictObject({
+  /** GitHub secret scanning's partner program: GitHub reports tokens it finds in public code. */
   github: z.strictObject({
     /**
      * GitHub secret scanning's public keys: the JSON GitHub publishes at

@@ -64,7 +64,7 @@ export function createForwardedHeaders(o: ForwardingOptions) {
     // table (slower reads, and a new table allocated as later steps add headers) on nearly every
     // request, since most clients send `Connection: keep-alive`. undici skips undefined values; the
     // http-proxy forwarder drops them before Node's ClientRequest sees them (bench/alloc.mjs).
-    for (const name of connectionListed(h.connection)) h[name] = undefined;
+    for (const name of connectionListed(h.connection)) if (h[name] !== undefined) h[name] = undefined;
     for (const name of REQUEST_HOP_BY_HOP) if (h[name] !== undefined) h[name] = undefined;
 
     const peer = req.socket.remoteAddress ?? '';

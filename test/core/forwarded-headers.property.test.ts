@@ -44,7 +44,8 @@ describe('forwarding-header rewriting for untrusted peers (properties)', () => {
       expect(out['x-forwarded-host']).toBe(input.host);
       expect(out.forwarded).toBeUndefined();
       expect(out['x-real-ip']).toBeUndefined();
-      for (const key of Object.keys(out)) {
+      // A header removed on the path holds `undefined` (src/http/forwarded-headers.ts): nothing is sent for it.
+      for (const key of Object.keys(out).filter((k) => out[k] !== undefined)) {
         expect(IDENTITY).not.toContain(normalizeHeaderName(key));
         if (key.includes('_')) expect(spoofable).not.toContain(normalizeHeaderName(key));
       }

@@ -153,7 +153,7 @@ describe.each(STORE_FACTORIES)('named tokens and scopes through a real gateway (
   it('hostile bodies: unknown, repeated-to-excess or mistyped scopes, unknown fields, and Bearer callers are refused with clear errors', async () => {
     const cases: [unknown, number, string][] = [
       [{ name: 'a', scopes: ['admin'] }, 400, 'unknown scope "admin" (known: read, full, upload)'],
-      [{ name: 'a', scopes: Array.from({ length: 1000 }, (_, i) => `s${i}`) }, 400, 'scopes: expected a list of 1 to 16 scope names'],
+      [{ name: 'a', scopes: Array.from({ length: 1000 }, (_, i) => `s${i}`) }, 400, 'scopes: expected a list of 1 to 32 scope names'],
       [{ name: 'a', scopes: [] }, 400, 'scopes: expected a list'],
       [{ name: 'a', scopes: 'read' }, 400, 'scopes: expected a list'],
       [{ name: 'a', scopes: [{ read: true }] }, 400, 'scopes: expected a list'],

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readEnvelope } from '../../src/token/envelope.js';
+import { DEFAULT_TOKEN_PREFIX } from '../../src/token/format.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { LifecycleGateway, type DemoUser } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
@@ -60,7 +62,8 @@ describe.each(STORE_FACTORIES)('the portfolio tree from the upstream probe ($nam
   it('a sign-in places the company: its tokens are sealed for the root, the upstream sees company and portfolio', async () => {
     await g.enable(U.rita);
     const fr = await g.issue(U.fred);
-    expect(Buffer.from(fr.access_token.split('.')[0]!, 'base64url').toString()).toContain('"cid":"emea-fr"');
+    // The token's readable company id (its envelope, src/token/envelope.ts): the company, sealed under the root's key.
+    expect(readEnvelope(fr.access_token, DEFAULT_TOKEN_PREFIX)?.companyId).toBe('emea-fr');
     expect((await g.useToken(fr.access_token)).status).toBe(200);
     expect(directory.last!.headers['x-highlight-company-id']).toBe('emea-fr');
     expect(directory.last!.headers['x-highlight-portfolio-id']).toBe('hold');

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'token_invalid_seal',
   'token_expired',
   'token_revoked',
+  // RFC 6750 §3.1 insufficient_scope: a valid token whose scopes do not cover this request.
+  'insufficient_scope',
   // Well sealed, but not what the store issued (unknown id, or claims that differ from the record).
   'token_unknown',
   'token_wrong_portfolio',
@@ -34,6 +36,11 @@ export const ERROR_CODES = [
   'portfolio_not_enabled',
   // Operator API: allow/deny names a company below a portfolio root; decisions are per root.
   'company_not_root',
+  // Named tokens: the name is in use by a live token of the user, or the user holds tokens.maxPerUser live ones.
+  'name_taken',
+  'too_many_tokens',
+  // A named token asked for a scope the portfolio's policy does not allow.
+  'scope_not_allowed',
   'not_found',
   'method_not_allowed',
   'validation_failed',

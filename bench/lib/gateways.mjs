@@ -17,6 +17,9 @@ export function workersSupported() {
   return existsSync(DIST) && walk(DIST);
 }
 
+/** The scope of the seeded named token (bench/lib/seed.mjs): the bench's one path, read only. */
+const GATEWAY_SCOPES = { bench: [{ methods: ['GET'], paths: ['/bench'] }] };
+
 /**
  * spec: { name, client: 'undici'|'http-proxy', cacheMaxEntries, workers, server (merged into the config's server), identity, log (merged into the config's log),
  * tracing (exported to ctx.otlpUrl, the session's sink), cpuProfDir, nodeArgs }.
@@ -32,6 +35,7 @@ export async function startGateway(spec, ctx) {
     upstream: { url: ctx.upstreamUrl, client: spec.client ?? 'undici' },
     store: { type: 'sqlite', path: db },
     cache: { maxEntries: spec.cacheMaxEntries ?? 100_000 },
+    tokens: { scopes: GATEWAY_SCOPES },
     // The seeded portfolios; a config that does not say allows none.
     portfolios: { allowed: '*' },
     secrets: { masterKeyFile: join(ctx.tmp, 'unused-master.key') },

@@ -8,6 +8,7 @@ export const ROWS = [
   { name: 'gateway-anonymous', target: 'gw', what: 'no Authorization header' },
   { name: 'gateway-basic', target: 'gw', what: 'Basic credentials, forwarded untouched', headers: { authorization: 'Basic YmVuY2hAZXhhbXBsZS5jb206c2VjcmV0' } },
   { name: 'gateway-bearer-hot', target: 'gw', what: 'one valid token (cache hit)', tokens: 'hot' },
+  { name: 'gateway-bearer-hot-scoped', target: 'gw', what: 'bearer-hot with a named token scoped to `bench` (GET /bench only): the scope check on every request', tokens: 'scopedHot' },
   { name: 'gateway-bearer-10k', target: 'gw', what: '10,000 distinct valid tokens cycling, all cached (primed before round 1)', tokens: 'tenK' },
   { name: 'gateway-bearer-cold', target: 'gwCold', what: '20,000 distinct valid tokens cycling through a 1,000-entry cache: every request misses and is fully verified', tokens: 'cold' },
   { name: 'gateway-invalid', target: 'gw', what: '100 well-formed tokens sealed with a wrong key (bad seal), 401 without the upstream', tokens: 'forged', expect: 401 },
@@ -48,12 +49,13 @@ export const TOKEN_COUNTS = { tenK: 10_000, cold: 20_000, revoked: 100, forged: 
 
 /** Slices of the seeded valid tokens: 10k for bearer-10k, the next 20k for cold; memory reuses them from 0 (its own child). */
 export function tokenSets(seeded) {
-  const { valid, revoked, forged, basic = [] } = seeded;
+  const { valid, revoked, forged, basic = [], scoped = [] } = seeded;
   return {
     // Tokens issued in basic mode (a sealed credential in the row, its key in the token).
     basicHot: basic.slice(0, 1),
     basicCold: basic.slice(1, 1 + TOKEN_COUNTS.cold),
     hot: [valid[0]],
+    scopedHot: scoped.slice(0, 1),
     tenK: valid.slice(0, TOKEN_COUNTS.tenK),
     cold: valid.slice(TOKEN_COUNTS.tenK, TOKEN_COUNTS.tenK + TOKEN_COUNTS.cold),
     revoked,

@@ -18,7 +18,7 @@ const VALIDITY_SECONDS = 24 * 3600;
  * counts: { valid: how many distinct valid tokens, stored: how many of them (from the first) also get
  * a store row, revoked, forged (same header, wrong key), basic: tokens issued in identity.upstream
  * basic mode (a credential sealed in the row, its key in the token; 0 when no row needs them) }.
- * Returns { masterKeyB64, tokens: { valid[], revoked[], forged[], basic[] } }.
+ * Returns { masterKeyB64, tokens: { valid[], revoked[], forged[], basic[], scoped[] (one token scoped to `bench`) } }.
  */
 export async function seed(dbPath, counts) {
   const masterKeyB64 = randomBytes(32).toString('base64');
@@ -36,9 +36,9 @@ export async function seed(dbPath, counts) {
       sealedKey: master.seal(raw, COMPANY), updatedAt: now,
     });
     const nowS = Math.floor(now / 1000);
-    const mint = (k, i, prefix, replayKey) => mintToken({
+    const mint = (k, i, prefix, replayKey, scopes) => mintToken({
       companyId: COMPANY, generation: 1, key: k, userId: `${prefix}-${i}`, login: `${prefix}-${i}@bench.example`,
-      now: nowS, validitySeconds: VALIDITY_SECONDS, replayKey,
+      now: nowS, validitySeconds: VALIDITY_SECONDS, replayKey, scopes,
     });
 
     const valid = new Array(counts.valid);
@@ -62,6 +62,15 @@ export async function seed(dbPath, counts) {
       basic.push(token);
     }
 
+    // A named token whose only scope is the bench's own (GATEWAY_SCOPES in bench/lib/gateways.mjs): every
+    // request passes the scope check (gateway-bearer-hot-scoped).
+    const scoped = [];
+    {
+      const { token, claims } = await mint(key, 0, 'scoped', undefined, ['bench']);
+      await store.insertToken({ ...record(claims), name: 'bench', scopes: ['bench'] }, { revokePreviousOfUser: false, now, maxNamed: 1 });
+      scoped.push(token);
+    }
+
     const revoked = [];
     for (let i = 0; i < counts.revoked; i++) {
       const { token, claims } = await mint(key, i, 'revoked');
@@ -75,7 +84,7 @@ export async function seed(dbPath, counts) {
     const forged = [];
     for (let i = 0; i < counts.forged; i++) forged.push((await mint(wrongKey, i, 'forged')).token);
 
-    return { masterKeyB64, tokens: { valid, revoked, forged, basic } };
+    return { masterKeyB64, tokens: { valid, revoked, forged, basic, scoped } };
   } finally {
     await store.close();
   }

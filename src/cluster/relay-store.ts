@@ -1,4 +1,4 @@
-import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, RevokeReason, LoginBudget, OnceKind, OutboxEntry, OutboxEvent, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenAnnouncement, TokenRecord } from '../store/types.js';
+import type { InsertTokenOptions, TokenUse, AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, RevokeReason, LoginBudget, OnceKind, OutboxEntry, OutboxEvent, PortfolioRecord, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from '../store/types.js';
 import { isHlgwMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 type Listener = (change: StateChange, origin?: ChangeOrigin) => void;
@@ -38,7 +38,7 @@ export class ClusterRelayStore implements Store {
   putPortfolio(record: PortfolioRecord, events?: readonly OutboxEvent[]): Promise<void> { return this.inner.putPortfolio(record, events); }
   listAccess(): Promise<AccessRecord[]> { return this.inner.listAccess(); }
   putAccess(record: AccessRecord): Promise<void> { return this.inner.putAccess(record); }
-  insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number; announce?: TokenAnnouncement }): Promise<string[]> { return this.inner.insertToken(record, opts); }
+  insertToken(record: TokenRecord, opts: InsertTokenOptions): Promise<string[]> { return this.inner.insertToken(record, opts); }
   listSigningKeys(): Promise<SigningKeyRecord[]> { return this.inner.listSigningKeys(); }
   putSigningKey(record: SigningKeyRecord): Promise<void> { return this.inner.putSigningKey(record); }
   getToken(tokenId: string): Promise<TokenRecord | undefined> { return this.inner.getToken(tokenId); }
@@ -47,7 +47,7 @@ export class ClusterRelayStore implements Store {
   listCompanyEdges(): Promise<CompanyEdge[]> { return this.inner.listCompanyEdges(); }
   putCompanyEdges(edges: readonly CompanyEdgeWrite[], now: number): Promise<CompanyEdge[]> { return this.inner.putCompanyEdges(edges, now); }
   listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]> { return this.inner.listRevoked(now); }
-  touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void> { return this.inner.touchTokens(lastUsed); }
+  touchTokens(lastUsed: ReadonlyMap<string, TokenUse>): Promise<void> { return this.inner.touchTokens(lastUsed); }
   appendAudit(event: AuditEvent): Promise<void> { return this.inner.appendAudit(event); }
   listAudit(companyId: string, opts: { limit: number; before?: number }) { return this.inner.listAudit(companyId, opts); }
   // The shared database file is the shared count: every worker reserves in the same table.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BUILT_IN_SCOPES, SCOPE_NAME_PATTERN, isMethodName, parsePathPattern } from './scope-rules.js';
 import { ssoSchema } from './sso-schema.js';
 
 /**
@@ -21,6 +22,7 @@ export const DEFAULTS = Object.freeze({
   maxTokenBytes: 4096,
   clockSkewSeconds: 30,
   realm: 'highlight',
+  maxNamedTokensPerUser: 10,
   sqlitePath: './data/hlgw.db',
   masterKeyFile: './data/master.key',
   lastUsedFlushMs: 5_000,
@@ -268,6 +270,24 @@ const cacheSchema = z.strictObject({
   negativeTtlSeconds: z.number().min(0).max(3600).default(DEFAULTS.negativeCacheTtlSeconds),
 });
 
+/** One rule of an operator-defined scope: these methods on paths matching one of these patterns. */
+const scopeRuleSchema = z.strictObject({
+  /** HTTP methods, upper case (`GET`, `POST`, ...). */
+  methods: z.array(z.string().refine(isMethodName, 'expected an HTTP method in upper case, e.g. POST')).min(1).max(20),
+  /** Path patterns: exact segments, `*` for one segment, `**` (last) for the rest; see the example of `scopes`. */
+  paths: z.array(z.string().superRefine((s, ctx) => {
+    const r = parsePathPattern(s);
+    if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+  })).min(1).max(50),
+});
+
+const scopesSchema = z.record(z.string(), z.array(scopeRuleSchema).min(1).max(50)).superRefine((scopes, ctx) => {
+  for (const name of Object.keys(scopes)) {
+    if (!SCOPE_NAME_PATTERN.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'a scope name is 1-32 of a-z, 0-9, _ and -, starting with a letter' });
+    if ((BUILT_IN_SCOPES as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is built in and cannot be redefined` });
+  }
+}).meta({ example: '{ upload: [{ methods: [POST, PUT], paths: [/api/scans/*/results] }] }' });
+
 const tokensSchema = z.strictObject({
   /** realm= in WWW-Authenticate challenges. */
   realm: z.string().min(1).regex(/^[^"\\\r\n]*$/, 'must not contain quotes or backslashes').default(DEFAULTS.realm),
@@ -275,6 +295,14 @@ const tokensSchema = z.strictObject({
   maxTokenBytes: z.number().int().min(256).max(65_536).default(DEFAULTS.maxTokenBytes),
   /** Tolerated clock difference when checking expiry. */
   clockSkewSeconds: z.number().int().min(0).max(600).default(DEFAULTS.clockSkewSeconds),
+  /** Live named tokens (`POST {prefix}/tokens`) one user may hold at once; the personal token is not counted. */
+  maxPerUser: z.number().int().min(1).max(1000).default(DEFAULTS.maxNamedTokensPerUser),
+  /**
+   * Scopes a named token may be given besides the built-in `read` (GET, HEAD, OPTIONS on any path)
+   * and `full` (everything): name → rules. A Bearer request no rule of its token allows is answered
+   * 403 insufficient_scope by the gateway and never reaches the API.
+   */
+  scopes: scopesSchema.default({}),
 });
 
 const upstreamAuthorizationSchema = z.union([
@@ -301,6 +329,8 @@ const identitySchema = z.strictObject({
       authMethod: headerName.default('x-highlight-auth-method'),
       /** The root company of the user's company (the portfolio, src/users/company-tree.ts); equals the company id without a tree. */
       portfolioId: headerName.default('x-highlight-portfolio-id'),
+      /** The token's scopes, space-separated (`full` for the personal token). */
+      scopes: headerName.default('x-highlight-token-scopes'),
     })
     .prefault({}),
   /** Extra names stripped from every request (the rest of the identity namespace). */

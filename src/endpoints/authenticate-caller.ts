@@ -46,6 +46,8 @@ export function createCallerAuthenticator(d: EndpointDeps) {
       if (credential.kind === 'malformed') throw new GatewayError(credential.code);
       const v = await d.validator.validate(credential.token);
       if (v instanceof GatewayError) throw v;
+      // A scoped token is held to its scopes here too: a `read` token lists, it never revokes or changes a policy.
+      if (v.scope !== undefined && !v.scope.allows(req.method, req.url ?? '/')) throw new GatewayError('insufficient_scope');
       const c = v.claims;
       const roles = d.users.rolesOf(c.userId, c.login, c.companyId);
       return { userId: c.userId, login: c.login, companyId: c.companyId, manager: roles.includes(d.managerRole), via: 'bearer', tokenId: c.tokenId };

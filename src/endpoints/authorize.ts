@@ -13,7 +13,7 @@ import { sendJson } from './respond.js';
  */
 export type CredentialFor = (x: Exchange, caller: Caller, body: Fields) => Promise<string | undefined>;
 
-const verifiedBasic: CredentialFor = async ({ req }) => replayableAuthorization(req.headers.authorization);
+export const verifiedBasic: CredentialFor = async ({ req }) => replayableAuthorization(req.headers.authorization);
 
 /**
  * `GET|POST {prefix}/oauth/authorize`: a user of an enabled portfolio gets a personal token.

@@ -1,6 +1,10 @@
 import { ERROR_CODES } from '../errors.js';
 import { DURATION_MAX_MINUTES } from '../lifecycle/portfolio-service.js';
 import { AUDIT_ACTIONS } from '../store/types.js';
+import { SCOPES_MAX } from '../token/format.js';
+
+/** Why a token stopped working (src/store/types.ts RevokeReason and VoidReason). */
+const REVOKE_REASONS = ['revoked', 'renewed', 'reparented', 'leaked', 'reset', 'passphrase_changed', 'denied'] as const;
 
 /**
  * JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every body the /auth endpoints send or
@@ -9,6 +13,15 @@ import { AUDIT_ACTIONS } from '../store/types.js';
  */
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+/** What every issued token's answer says (authorize, POST /tokens). */
+const ISSUED = {
+  access_token: { type: 'string', description: 'The sealed token (JWE compact); shown once' },
+  token_type: { const: 'Bearer' },
+  expires_in: { type: 'integer', minimum: 0, description: 'Seconds' },
+  expires_at: dateTime,
+  token_id: { type: 'string' },
+} as const;
 
 export const SCHEMAS = {
   /** src/http/error-responses.ts ErrorResponder: one shape for every error. */
@@ -48,11 +61,7 @@ export const SCHEMAS = {
     required: ['access_token', 'token_type', 'expires_in', 'expires_at', 'token_id', 'signed_in_with'],
     additionalProperties: false,
     properties: {
-      access_token: { type: 'string', description: 'The sealed token (JWE compact); shown once' },
-      token_type: { const: 'Bearer' },
-      expires_in: { type: 'integer', minimum: 0, description: 'Seconds' },
-      expires_at: dateTime,
-      token_id: { type: 'string' },
+      ...ISSUED,
       signed_in_with: { type: 'string', description: 'How the owner signed in: `password`, or the SSO provider the token is bound to (users.sso.providers[].name)' },
     },
   },
@@ -113,7 +122,8 @@ export const SCHEMAS = {
   /** src/endpoints/tokens.ts tokenView: never the token itself. */
   TokenView: {
     type: 'object',
-    required: ['token_id', 'user_id', 'login', 'created_at', 'expires_at', 'last_used_at', 'revoked_at', 'revoked_reason', 'status', 'signed_in_with'],
+    required: ['token_id', 'user_id', 'login', 'created_at', 'expires_at', 'last_used_at', 'revoked_at', 'revoked_reason', 'status', 'signed_in_with',
+      'revoke_reason', 'name', 'scopes', 'last_used_ip'],
     additionalProperties: false,
     properties: {
       token_id: { type: 'string' },
@@ -124,8 +134,12 @@ export const SCHEMAS = {
       last_used_at: nullableDateTime,
       revoked_at: nullableDateTime,
       // Why it stopped: null while active (src/store/types.ts RevokeReason).
-      revoked_reason: { enum: ['revoked', 'renewed', 'reparented', 'reset', 'passphrase_changed', 'denied', null] },
+      revoked_reason: { enum: [...REVOKE_REASONS, null] },
       status: { enum: ['active', 'expired', 'revoked'] },
+      revoke_reason: { enum: [...REVOKE_REASONS, null], description: 'As revoked_reason' },
+      name: { type: 'string', description: '`personal` for the token of /oauth/authorize, else the name given at POST /tokens' },
+      scopes: { type: 'array', items: { type: 'string' }, description: '`full` for the personal token; `read` or a configured scope (tokens.scopes)' },
+      last_used_ip: { type: ['string', 'null'], description: 'The client address of the last use, as the gateway trusts it (server.trustedProxies); written in batches' },
       signed_in_with: { type: 'string', description: 'How the owner signed in: `password`, or the SSO provider the token is bound to (users.sso.providers[].name)' },
     },
   },
@@ -146,6 +160,7 @@ export const SCHEMAS = {
       passphraseSet: { type: 'boolean' },
       durationMinutes: { type: 'integer' },
       updatedAt: nullableDateTime,
+      allowedScopes: { type: ['array', 'null'], items: { type: 'string' }, description: 'The scopes named tokens may have; null = every scope the gateway knows' },
     },
   },
   TokenPolicyUpdate: {
@@ -156,7 +171,27 @@ export const SCHEMAS = {
       enabled: { type: 'boolean', description: 'Disabling or re-enabling voids every token of the portfolio' },
       passphrase: { type: 'string', minLength: 10, maxLength: 255, writeOnly: true, description: 'A new one voids every token of the portfolio' },
       durationMinutes: { type: 'integer', minimum: 1, maximum: DURATION_MAX_MINUTES },
+      allowedScopes: { type: ['array', 'null'], items: { type: 'string' }, maxItems: 64, description: 'The scopes named tokens may have (audited); null = all' },
     },
+  },
+  /** src/endpoints/tokens.ts createTokenEndpoint. */
+  NamedTokenRequest: {
+    type: 'object',
+    required: ['name', 'scopes'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 100, description: 'Printable, no control characters; unique among your live tokens; `personal` is reserved' },
+      scopes: { type: 'array', minItems: 1, maxItems: SCOPES_MAX, items: { type: 'string' }, description: '`read` (GET, HEAD, OPTIONS), `full`, or a scope of tokens.scopes allowed by the portfolio policy' },
+      validityMinutes: { type: 'integer', minimum: 1, maximum: DURATION_MAX_MINUTES, description: "Capped by the portfolio's duration (its duration by default)" },
+      password: { type: 'string', description: 'Portal only, identity.upstream basic: the signed-in user\'s password, sealed into the token for replay' },
+    },
+  },
+  /** src/endpoints/tokens.ts createTokenEndpoint: 201. */
+  NamedToken: {
+    type: 'object',
+    required: ['access_token', 'token_type', 'token_id', 'name', 'scopes', 'expires_at', 'expires_in'],
+    additionalProperties: false,
+    properties: { ...ISSUED, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
   },
   /** src/endpoints/audit.ts, newest first. */
   AuditPage: {

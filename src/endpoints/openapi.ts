@@ -17,11 +17,17 @@ function openApiKit() {
   };
   const companyId = { name: 'companyId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } };
   const tokenId = { name: 'tokenId', in: 'path', required: true, schema: { type: 'string' } };
+  const tokenFilters = [
+    { name: 'user', in: 'query', required: false, schema: { type: 'string', minLength: 1, maxLength: 512 }, description: 'Only this user\'s tokens (user id or login; managers)' },
+    { name: 'status', in: 'query', required: false, schema: { enum: ['active', 'expired', 'revoked'] } },
+    { name: 'expiring_within', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{1,7}$' }, description: 'Minutes: active tokens that expire within them' },
+  ];
+  const namedTokenErrors: ErrorCode[] = ['portfolio_not_allowed', 'portfolio_not_enabled', 'scope_not_allowed', 'name_taken', 'too_many_tokens', 'payload_too_large'];
   const auditQuery = [
     { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
     { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
   ];
-  return { json, ok, errors, companyId, tokenId, auditQuery };
+  return { json, ok, errors, companyId, tokenId, auditQuery, tokenFilters, namedTokenErrors };
 }
 
 export type OpenApiKit = ReturnType<typeof openApiKit>;
@@ -38,7 +44,7 @@ export function openApiDocument(prefix: string, version: string, morePaths: (pre
   const { json, ok, errors, companyId, tokenId } = kit;
   const basicAuth = ['unauthorized', 'rate_limited', 'user_source_unavailable', 'store_unavailable'] as ErrorCode[];
   const bearerAuth = ['bearer_malformed', 'token_too_large', 'token_malformed', 'token_invalid_seal', 'token_expired', 'token_revoked',
-    'token_wrong_portfolio', 'token_portfolio_denied', 'token_auth_disabled', 'token_store_stale'] as ErrorCode[];
+    'token_wrong_portfolio', 'token_portfolio_denied', 'token_auth_disabled', 'token_store_stale', 'insufficient_scope'] as ErrorCode[];
   const caller = [{ basic: [] }, { bearer: [] }];
   const form = { 'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/TokenForm' } } };
 
@@ -68,8 +74,13 @@ export function openApiDocument(prefix: string, version: string, morePaths: (pre
       },
       [`${prefix}/tokens`]: {
         get: {
-          operationId: 'listTokens', summary: "The caller's tokens; a portfolio manager gets the whole portfolio's",
+          operationId: 'listTokens', summary: "The caller's tokens; a portfolio manager gets the whole portfolio's", parameters: kit.tokenFilters,
           responses: { 200: ok('Tokens, never the token values', 'TokenList'), ...errors(...basicAuth, ...bearerAuth) },
+        },
+        post: {
+          operationId: 'createToken', summary: 'Create a named token with scopes, beside the personal token (Basic only: a token cannot mint tokens)', security: [{ basic: [] }],
+          requestBody: { required: true, content: json('NamedTokenRequest') },
+          responses: { 201: ok('The new named token', 'NamedToken'), ...errors(...basicAuth, ...kit.namedTokenErrors) },
         },
       },
       [`${prefix}/tokens/{tokenId}`]: {
@@ -125,7 +136,7 @@ export function openApiDocument(prefix: string, version: string, morePaths: (pre
     components: {
       securitySchemes: {
         basic: { type: 'http', scheme: 'basic', description: 'The user directory (users.source); failed logins are rate limited (429)' },
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWE', description: 'A token from /oauth/authorize (not accepted there)' },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWE', description: 'A token from /oauth/authorize or POST /tokens (accepted by neither). On proxied paths a named token is held to its scopes: outside them 403 insufficient_scope' },
         session: { type: 'apiKey', in: 'cookie', name: 'hlgw_session', description: 'The portal session (`__Host-hlgw_session` over TLS), from POST ui/api/session or an SSO sign-in' },
         csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'The session\'s csrfToken, required with the session on every unsafe method (and a same-origin Origin)' },
       },
@@ -149,7 +160,7 @@ function verifyPath(kit: OpenApiKit, bearerAuth: ErrorCode[]): Record<string, un
     summary: 'Decision mode for an ingress (nginx auth_request): 200 with the identity the API would receive for a valid Bearer token (X-Hlgw-Decision: allow); 200 with no identity for Basic, other schemes and anonymous requests (X-Hlgw-Decision: pass: forward them untouched); the proxy\'s refusals otherwise',
     responses: {
       200: { description: 'Allow or pass; the identity is in the answer\'s headers (identity.headers, Authorization, or the assertion header), the body is empty', headers: { 'X-Hlgw-Decision': { schema: { type: 'string', enum: ['allow', 'pass'] } } } },
-      ...kit.errors(...bearerAuth, 'token_in_query'),
+      ...kit.errors(...bearerAuth, 'token_in_query', 'insufficient_scope'),
     },
   };
   return { get, head: { ...get, operationId: 'verifyHead' } };

@@ -4,14 +4,14 @@ import { redactPath } from '../secrets/redact-url.js';
 import { clientAddress } from '../http/forwarded-headers.js';
 import { auditEndpoint } from './audit.js';
 import { createCallerAuthenticator } from './authenticate-caller.js';
-import { authorizeEndpoint } from './authorize.js';
+import { authorizeEndpoint, verifiedBasic } from './authorize.js';
 import type { EndpointDeps, EndpointHandler, PortalRoutes } from './context.js';
 import { oauthIntrospectEndpoint } from './oauth-introspect.js';
 import { oauthRevokeEndpoint } from './oauth-revoke.js';
 import { sendJson } from './respond.js';
 import { getPolicyEndpoint, putPolicyEndpoint } from './token-policy.js';
 import { jwksEndpoint } from './jwks.js';
-import { listTokensEndpoint, revokeTokenEndpoint } from './tokens.js';
+import { createTokenEndpoint, listTokensEndpoint, revokeTokenEndpoint } from './tokens.js';
 
 interface Route {
   /** Path below the prefix; `([^/]+)` segments become params. */
@@ -31,7 +31,7 @@ export function createEndpoints(d: EndpointDeps, parts: { openApi: Record<string
     { pattern: /^\/oauth\/authorize$/, methods: { GET: authorizeEndpoint(d, auth), POST: authorizeEndpoint(d, auth) } },
     { pattern: /^\/oauth\/revoke$/, methods: { POST: oauthRevokeEndpoint(d, auth) } },
     { pattern: /^\/oauth\/introspect$/, methods: { POST: oauthIntrospectEndpoint(d, auth) } },
-    { pattern: /^\/tokens$/, methods: { GET: listTokensEndpoint(d, auth) } },
+    { pattern: /^\/tokens$/, methods: { GET: listTokensEndpoint(d, auth), POST: createTokenEndpoint(d, auth, verifiedBasic) } },
     { pattern: /^\/tokens\/([^/]+)$/, methods: { DELETE: revokeTokenEndpoint(d, auth) } },
     { pattern: /^\/portfolios\/([^/]+)\/token-policy$/, methods: { GET: getPolicyEndpoint(d, auth), PUT: putPolicyEndpoint(d, auth) } },
     { pattern: /^\/portfolios\/([^/]+)\/audit$/, methods: { GET: auditEndpoint(d, auth) } },

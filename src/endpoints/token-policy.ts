@@ -5,7 +5,7 @@ import type { Caller, EndpointDeps, EndpointHandler } from './context.js';
 import { readFields } from './read-body.js';
 import { sendJson } from './respond.js';
 
-const POLICY_FIELDS = ['enabled', 'passphrase', 'durationMinutes'] as const;
+const POLICY_FIELDS = ['enabled', 'passphrase', 'durationMinutes', 'allowedScopes'] as const;
 
 /**
  * Only a portfolio manager of that very company, and that company a root (the policy covers the
@@ -27,7 +27,8 @@ export function getPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
 }
 
 /**
- * `PUT {prefix}/portfolios/{companyId}/token-policy` with any of {enabled, passphrase, durationMinutes}.
+ * `PUT {prefix}/portfolios/{companyId}/token-policy` with any of {enabled, passphrase, durationMinutes,
+ * allowedScopes} (allowedScopes: the scopes named tokens may have; null = all).
  * Disabling, re-enabling or a new pass phrase voids every token of the portfolio.
  */
 export function putPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCaller): EndpointHandler {
@@ -40,12 +41,18 @@ export function putPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
     const unknown = Object.keys(body).filter((k) => !(POLICY_FIELDS as readonly string[]).includes(k));
     if (unknown.length > 0) throw new GatewayError('validation_failed', unknown.map((k) => `${k}: unknown field`).join('; '));
     if (Object.keys(body).length === 0) throw new GatewayError('validation_failed', `body: expected at least one of ${POLICY_FIELDS.join(', ')}`);
+    const scopes = body.allowedScopes;
+    const unknownScopes = Array.isArray(scopes) ? scopes.filter((n) => typeof n === 'string' && !d.tokens.knowsScope(n)) as string[] : [];
+    if (unknownScopes.length > 0) throw new GatewayError('validation_failed', `allowedScopes: unknown scope ${unknownScopes.slice(0, 5).map((n) => JSON.stringify(n.slice(0, 40))).join(', ')}`);
 
     const { view } = await d.audit.write(() => d.portfolios.update(companyId, body as PolicyUpdate), (u) => (u?.changed.length === 0 ? undefined : {
       companyId, actor: caller.login, action: 'policy.update',
       // Field names and public values only: a new pass phrase shows as "passphrase" in `changed`.
       // Without a result (store_not_replicated): the fields that were asked for.
-      detail: u === undefined ? { requested: Object.keys(body) } : { changed: u.changed, enabled: u.view.enabled, durationMinutes: u.view.durationMinutes },
+      detail: u === undefined ? { requested: Object.keys(body) } : {
+        changed: u.changed, enabled: u.view.enabled, durationMinutes: u.view.durationMinutes,
+        ...(u.changed.includes('allowedScopes') ? { allowedScopes: u.view.allowedScopes ?? null } : {}),
+      },
       clientAddress: address,
     }));
     sendJson(res, 200, publicView(view));
@@ -53,5 +60,9 @@ export function putPolicyEndpoint(d: EndpointDeps, authenticate: AuthenticateCal
 }
 
 function publicView(v: PolicyView) {
-  return { companyId: v.companyId, enabled: v.enabled, passphraseSet: v.passphraseSet, durationMinutes: v.durationMinutes, updatedAt: v.updatedAt };
+  return {
+    companyId: v.companyId, enabled: v.enabled, passphraseSet: v.passphraseSet, durationMinutes: v.durationMinutes, updatedAt: v.updatedAt,
+    // null: every scope the gateway knows may be chosen.
+    allowedScopes: v.allowedScopes ?? null,
+  };
 }

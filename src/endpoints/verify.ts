@@ -19,7 +19,11 @@ export interface VerifyDeps {
   /** Step 7 of the request path, here into an empty header object: the answer's headers. */
   injectIdentity(headers: IncomingHttpHeaders, identity: UpstreamIdentity): void;
   isStateStale?(): boolean;
-  onTokenUse?(tokenId: string): void;
+  onTokenUse?(tokenId: string, address: string): void;
+  /** The scopes that would allow a request (the insufficient_scope challenge's `scope`). */
+  scopesAllowing?(method: string | undefined, url: string): readonly string[];
+  /** Renders the insufficient_scope answer (ErrorResponder.insufficientScope). */
+  insufficientScope?(res: Parameters<EndpointHandler>[0]['res'], allowing: readonly string[]): void;
   onDecision?(decision: DecisionLabel): void;
 }
 
@@ -38,7 +42,7 @@ interface OriginalRequest {
  * The client's own identity headers are never read, so never echoed: the answer is built empty.
  */
 export function verifyEndpoint(d: VerifyDeps): EndpointHandler {
-  return async ({ req, res, url }) => {
+  return async ({ req, res, url, address }) => {
     const original = originalRequest(req, d.trustedProxies);
     try {
       // RFC 6750 §5.3: a token in the URL is refused, in the sub-request's and in the original one.
@@ -53,7 +57,13 @@ export function verifyEndpoint(d: VerifyDeps): EndpointHandler {
       if (d.isStateStale?.()) throw rejection('token_store_stale');
       const r = await d.validator.validate(credential.token);
       if (r instanceof GatewayError) throw r;
-      allow(d, r, original, res);
+      if (r.scope !== undefined && !(original.method !== undefined && original.uri !== undefined && r.scope.allows(original.method, original.uri))) {
+        // A scoped token is allowed only for a request the ingress named (from a trusted peer) and its scopes cover.
+        d.onDecision?.('deny');
+        if (d.insufficientScope === undefined) throw rejection('insufficient_scope');
+        return d.insufficientScope(res, original.uri === undefined ? ['full'] : d.scopesAllowing?.(original.method, original.uri) ?? ['full']);
+      }
+      allow(d, r, res, address);
     } catch (err) {
       d.onDecision?.('deny');
       throw err;
@@ -61,13 +71,10 @@ export function verifyEndpoint(d: VerifyDeps): EndpointHandler {
   };
 }
 
-function allow(d: VerifyDeps, r: VerifiedToken<UpstreamIdentity>, original: OriginalRequest, res: Parameters<EndpointHandler>[0]['res']): void {
-  // Scopes go here: when tokens carry them, check r.claims' scopes against original.method and
-  // original.uri and throw a `forbidden`-like GatewayError. Until then a valid token may call any route.
-  void original;
+function allow(d: VerifyDeps, r: VerifiedToken<UpstreamIdentity>, res: Parameters<EndpointHandler>[0]['res'], address: string): void {
   const identity: IncomingHttpHeaders = {};
   d.injectIdentity(identity, r.extra);
-  d.onTokenUse?.(r.claims.tokenId);
+  d.onTokenUse?.(r.claims.tokenId, address);
   d.onDecision?.('allow');
   res.writeHead(200, { ...identity, [DECISION_HEADER]: 'allow', 'cache-control': 'no-store', 'content-length': '0' });
   res.end();

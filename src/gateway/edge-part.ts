@@ -3,7 +3,7 @@ import { createIdentityStripper } from '../auth/strip-identity.js';
 import { DEFAULTS } from '../config/schema.js';
 import { createFramingCheck } from '../http/check-framing.js';
 import { ConnectionDrain } from '../http/drain.js';
-import { createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-headers.js';
+import { clientAddress, createForwardedHeaders, FORWARDING_HEADERS } from '../http/forwarded-headers.js';
 import { createProxyListener } from '../http/server-tls.js';
 import { ReplayRejections } from '../identity/replay-rejections.js';
 import { stripSessionCookie } from '../portal/session-cookie.js';
@@ -50,11 +50,11 @@ export function buildEdge(
       upstreamHost: config.upstream.preserveHost ? undefined : new URL(config.upstream.url).host,
     }),
     injectIdentity: id.injectIdentity,
-    validator: id.validator, forwarder: tracer ? tracer.forwarder(forwarder) : forwarder, errors, metrics,
+    validator: id.validator, scopesAllowing: (method, url) => id.scopes.allowing(method, url), forwarder: tracer ? tracer.forwarder(forwarder) : forwarder, errors, metrics,
     ...(tracer ? { tracer } : {}),
     ...(replays ? { trackReplay: (req: IncomingMessage, entry: Parameters<ReplayRejections['track']>[1]) => replays.track(req, entry) } : {}),
     onTokenUse(req, claims) {
-      services.usage.touch(claims.tokenId);
+      services.usage.touch(claims.tokenId, clientAddress(req, ctx.trustedProxies));
       accessLog.identified(req, claims);
     },
     endpoints,

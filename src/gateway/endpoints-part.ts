@@ -66,7 +66,9 @@ export function buildEndpoints(
     validator: id.validator,
     injectIdentity: id.injectIdentity,
     isStateStale: s.freshness ? () => s.freshness!.isStale() : undefined,
-    onTokenUse: (tokenId) => services.usage.touch(tokenId),
+    onTokenUse: (tokenId, address) => services.usage.touch(tokenId, address),
+    scopesAllowing: (method, url) => id.scopes.allowing(method, url),
+    insufficientScope: (res, allowing) => ctx.errors.insufficientScope(res, allowing),
     onDecision: (decision) => metrics.decision(decision),
   });
   return createEndpoints(d, { openApi: gatewayOpenApiDocument(config.endpoints.prefix), verify, ...(portal ? { portal } : {}) });

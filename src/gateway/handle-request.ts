@@ -20,6 +20,8 @@ export interface RequestPathDeps {
   setForwardedHeaders(req: IncomingMessage): void;
   injectIdentity(headers: IncomingMessage['headers'], identity: UpstreamIdentity): void;
   validator: TokenValidator<UpstreamIdentity>;
+  /** Step 6b's refusal: the scopes that would allow this request (the challenge's `scope`). */
+  scopesAllowing(method: string | undefined, url: string): readonly string[];
   /** Only with `tracing` on (src/tracing/): step 6 as a child span of the request's. */
   tracer?: Pick<RequestTracer, 'verify'>;
   forwarder: Forwarder;
@@ -46,7 +48,7 @@ export interface RequestPathDeps {
  * The hot path, as a fixed sequence of named steps (docs/ARCHITECTURE.md, "The request path"):
  *   0. framing (0a) and origin-form request target (0b)   1. the gateway's own endpoints   2. classify the credential
  *   3. strip spoofed identity   4. set X-Forwarded-* / X-Request-Id   5. refuse tokens in URLs
- *   6. authenticate (Bearer only)   7. inject identity   8. forward
+ *   6. authenticate (Bearer only)   6b. the token's scopes   7. inject identity   8. forward
  * Basic, other schemes and anonymous requests skip 6 and 7: the upstream decides as before.
  */
 export function createRequestHandler(d: RequestPathDeps) {
@@ -142,10 +144,19 @@ function failed(d: RequestPathDeps, req: IncomingMessage, res: ServerResponse, a
 function authenticated(d: RequestPathDeps, req: IncomingMessage, res: ServerResponse, framing: Framing, r: VerifiedToken<UpstreamIdentity> | GatewayError, t0: number): void {
   if (r instanceof GatewayError) return reject(d, req, res, 'bearer', r, t0);
   if (res.destroyed) return; // the client left while we verified
+  // 6b. RFC 6750 §3.1: outside the token's scopes, 403 insufficient_scope; never forwarded. The
+  // checker was built with the cache entry; `full` has none.
+  if (r.scope !== undefined && !r.scope.allows(req.method, req.url!)) return refuseScope(d, req, res, t0);
   d.injectIdentity(req.headers, r.extra);
   d.trackReplay?.(req, r);
   d.onTokenUse?.(req, r.claims);
   d.forwarder.forward(req, res, framing, 'bearer', t0);
+}
+
+function refuseScope(d: RequestPathDeps, req: IncomingMessage, res: ServerResponse, t0: number): void {
+  d.onReject?.(req, 'insufficient_scope');
+  d.errors.insufficientScope(res, d.scopesAllowing(req.method, req.url!));
+  d.metrics.request('bearer', 'rejected', res.statusCode, (performance.now() - t0) / 1000);
 }
 
 /** `http://host/p?q` → `/p?q`; undefined for anything that is not absolute-form. */

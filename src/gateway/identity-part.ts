@@ -1,6 +1,7 @@
 import { chooseUpstreamIdentity, usedModes, type UpstreamIdentityModes } from '../identity/choose-mode.js';
 import { SigningKeyRing } from '../identity/signing-keys.js';
 import { createUpstreamInjector, type UpstreamIdentity } from '../identity/upstream-identity.js';
+import { ScopeCatalog } from '../token/scopes.js';
 import { TokenValidator, type ValidatorObserver } from '../token/validator.js';
 import { providerBinding } from '../users/sso/provider-binding.js';
 import { resolveServiceAuthorization } from './config-secrets.js';
@@ -14,6 +15,8 @@ export interface IdentityPart {
   /** `identity.upstream: assertion`: the signing keys (shared through the store); undefined in other modes. */
   readonly signingKeys: SigningKeyRing | undefined;
   readonly validator: TokenValidator<UpstreamIdentity>;
+  /** Every scope a token may carry (`read`, `full`, `tokens.scopes`), compiled once. */
+  readonly scopes: ScopeCatalog;
   /** Step 7 of the request path: what the upstream gets set on a header object (the proxy's request, the decision's answer). */
   readonly injectIdentity: ReturnType<typeof createUpstreamInjector>;
   /** Reads the signing keys (assertion mode) before the first request. */
@@ -30,6 +33,7 @@ export function buildIdentity(ctx: GatewayContext, s: StatePart, observer: Valid
   // Off the hot path: a rotation written by any instance or the CLI is picked up within keyRefreshSeconds.
   if (signingKeys) housekeeping.every(assertion.keyRefreshSeconds * 1000, () => signingKeys.refresh(now()), 'could not reload the assertion signing keys');
   const upstreamIdentity = chooseUpstreamIdentity(config.identity, new URL(config.upstream.url).origin, signingKeys, (c) => s.state.portfolioIdOf(c));
+  const scopes = new ScopeCatalog(config.tokens.scopes);
   const validator = new TokenValidator<UpstreamIdentity>({
     state: s.state, clock: ctx.clock,
     skewSeconds: config.tokens.clockSkewSeconds,
@@ -40,10 +44,11 @@ export function buildIdentity(ctx: GatewayContext, s: StatePart, observer: Valid
     issuedRecord: (tokenId) => store.getToken(tokenId),
     checkRecord: providerBinding(config.users.sso),
     prepare: upstreamIdentity.prepare,
+    scopeChecker: (names) => scopes.checker(names),
     observer,
   });
   return {
-    upstreamIdentity, signingKeys, validator,
+    upstreamIdentity, signingKeys, validator, scopes,
     injectIdentity: createUpstreamInjector(resolveServiceAuthorization(config, ctx.env), now),
     async start() {
       await signingKeys?.refresh(now());

@@ -51,7 +51,9 @@ export function buildServices(ctx: GatewayContext, s: StatePart, id: IdentityPar
   const { config, store, log, now } = ctx;
   const audit = new AuditTrail(store, now, log);
   const announcer = new WebhookAnnouncer(config.notifications.webhooks);
-  const tokens = new TokenService(store, s.state, now, { sealCredential: id.upstreamIdentity.sealsCredential, events: tokenEvents, announce: announcer });
+  const tokens = new TokenService(store, s.state, now, {
+    sealCredential: id.upstreamIdentity.sealsCredential, events: tokenEvents, scopes: id.scopes, maxNamedPerUser: ctx.config.tokens.maxPerUser, announce: announcer,
+  });
   const placement = new CompanyPlacement({ store, tree: s.tree, revoke: (t) => tokens.revoke(t, 'reparented'), audit, now, log });
   const sessions = new SessionManager(store, ctx.clock, {
     idleMs: config.portal.idleMinutes * 60_000,

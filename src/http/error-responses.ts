@@ -1,12 +1,12 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { ERROR_CODES, type ErrorCode, type GatewayError } from '../errors.js';
+import { ERROR_CODES, rejection, type ErrorCode, type GatewayError } from '../errors.js';
 
 /** How one error code is answered. `oauth` set means an RFC 6750 Bearer challenge. */
 export interface ErrorSpec {
   status: number;
   error: string;
   description: string;
-  oauth?: 'invalid_request' | 'invalid_token';
+  oauth?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 }
 
 /**
@@ -22,6 +22,8 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   token_invalid_seal: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'invalid seal' },
   token_expired: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'expired' },
   token_revoked: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'revoked' },
+  // RFC 6750 §3.1: 403 with the scopes that would allow the request (ErrorResponder.insufficientScope).
+  insufficient_scope: { status: 403, error: 'insufficient_scope', oauth: 'insufficient_scope', description: "the token's scopes do not allow this request" },
   token_unknown: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'unknown token' },
   token_wrong_portfolio: { status: 401, error: 'invalid_token', oauth: 'invalid_token', description: 'not valid for this portfolio' },
   // RFC 6750 §3.1: no longer valid, so invalid_token (401), not insufficient_scope.
@@ -38,6 +40,9 @@ export const ERROR_SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze
   portfolio_not_enabled: { status: 403, error: 'portfolio_not_enabled', description: 'user tokens are not enabled for this portfolio' },
   // RFC 9110 §15.5.10: the request conflicts with the portfolio tree; the detail names the root.
   company_not_root: { status: 409, error: 'conflict', description: 'not a portfolio root; decide for its root' },
+  name_taken: { status: 409, error: 'conflict', description: 'a live token of yours already has this name' },
+  too_many_tokens: { status: 409, error: 'conflict', description: 'too many live named tokens; revoke one first' },
+  scope_not_allowed: { status: 403, error: 'scope_not_allowed', description: "scope not allowed by the portfolio's token policy" },
   not_found: { status: 404, error: 'not_found', description: 'not found' },
   method_not_allowed: { status: 405, error: 'method_not_allowed', description: 'method not allowed' },
   validation_failed: { status: 400, error: 'invalid_request', description: 'invalid request' },
@@ -95,6 +100,16 @@ export class ErrorResponder {
     const requestId = res.req?.headers['x-request-id'];
     res.writeHead(p.status, { ...p.headers, ...extraHeaders, ...this.retryAfter(err), ...(requestId === undefined ? undefined : { 'x-request-id': requestId }) });
     res.end(p.body);
+  }
+
+  /**
+   * RFC 6750 §3.1 insufficient_scope, naming the scopes that would allow the request. Only the
+   * rejection path builds this header; the body is the prebuilt one.
+   */
+  insufficientScope(res: ServerResponse, allowing: readonly string[]): void {
+    const p = this.prebuilt.get('insufficient_scope')!;
+    const challenge = `${p.headers['www-authenticate']!}, scope="${quote(allowing.join(' '))}"`;
+    this.send(res, rejection('insufficient_scope'), { 'www-authenticate': challenge });
   }
 
   /**

@@ -44,7 +44,8 @@ export class AssertionIdentity {
     const header = { alg: s.alg, typ: 'JWT', kid: s.kid };
     const payload = {
       iss: this.o.issuer, aud: this.o.audience, sub: c.userId, login: c.login, cid: c.companyId, tid: c.tokenId,
-      auth_method: 'bearer', iat, exp, jti: randomBytes(12).toString('base64url'),
+      // RFC 8693 §4.2: space-separated; `full` for the personal token. The gateway enforced them already.
+      auth_method: 'bearer', scope: c.scopes.join(' '), iat, exp, jti: randomBytes(12).toString('base64url'),
     };
     const input = `${b64(header)}.${b64(payload)}`;
     // RFC 7518 §3.4: ES256 signatures are R || S (IEEE P1363), not DER; RFC 8037: EdDSA takes no digest.

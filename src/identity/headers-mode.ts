@@ -27,5 +27,7 @@ export function headersIdentity(cfg: GatewayConfig['identity'], portfolioIdOf: (
     h.portfolioId, portfolioIdOf(c.companyId),
     h.tokenId, c.tokenId,
     h.authMethod, 'bearer',
+    // Space-separated scope names (`full` for the personal token): what the gateway already enforced.
+    h.scopes, c.scopes.join(' '),
   ];
 }

@@ -2,10 +2,12 @@ import { GatewayError } from '../errors.js';
 import type { MasterKey } from '../secrets/master-key.js';
 import { VOIDS_KEPT, type GenerationVoid, type PortfolioRecord, type PortfolioStore, type VoidReason } from '../store/types.js';
 import { stretchPassphrase } from '../token/derive-key.js';
+import { SCOPE_NAME_PATTERN } from '../config/scope-rules.js';
 import type { TokenState } from '../state/token-state.js';
 import type { WebhookAnnouncer } from './webhook-events.js';
 
 const PASSPHRASE_MIN = 10;
+const ALLOWED_SCOPES_MAX = 64;
 const PASSPHRASE_MAX = 255;
 export const DURATION_MAX_MINUTES = 1_000_000;
 /** Duration of a portfolio that never set one: 90 days. */
@@ -15,6 +17,8 @@ export interface PolicyUpdate {
   enabled?: boolean;
   passphrase?: string;
   durationMinutes?: number;
+  /** The scopes users may give named tokens; null = every scope (the default). Names are checked by the caller. */
+  allowedScopes?: string[] | null;
 }
 
 export interface PolicyView {
@@ -25,6 +29,8 @@ export interface PolicyView {
   durationMinutes: number;
   generation: number;
   updatedAt: string | null;
+  /** Absent = every scope the gateway knows. */
+  allowedScopes?: string[];
 }
 
 /**
@@ -74,6 +80,11 @@ export class PortfolioService {
       next.durationMinutes = u.durationMinutes;
       changed.push('durationMinutes');
     }
+    if (u.allowedScopes !== undefined && !sameScopes(u.allowedScopes, next.allowedScopes)) {
+      if (u.allowedScopes === null) delete next.allowedScopes;
+      else next.allowedScopes = [...new Set(u.allowedScopes)];
+      changed.push('allowedScopes');
+    }
     if (next.enabled && !next.sealedKey) throw new GatewayError('validation_failed', 'passphrase: required to enable user tokens');
     if (bump || next.generation === 0) next.generation += 1;
     next.updatedAt = this.now();
@@ -87,6 +98,11 @@ export class PortfolioService {
 /** Appends one generation change, keeping the newest VOIDS_KEPT. */
 export function recordVoid(voids: readonly GenerationVoid[] | undefined, generation: number, at: number, reason: VoidReason): GenerationVoid[] {
   return [...(voids ?? []), { generation, at, reason }].slice(-VOIDS_KEPT);
+}
+
+function sameScopes(a: readonly string[] | null, b: readonly string[] | undefined): boolean {
+  if (a === null || b === undefined) return a === null && b === undefined;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function validatePolicyUpdate(u: PolicyUpdate): string[] {
@@ -104,6 +120,10 @@ function validatePolicyUpdate(u: PolicyUpdate): string[] {
       (typeof u.durationMinutes !== 'number' || !Number.isInteger(u.durationMinutes) || u.durationMinutes < 1 || u.durationMinutes > DURATION_MAX_MINUTES)) {
     problems.push(`durationMinutes: expected an integer from 1 to ${DURATION_MAX_MINUTES}`);
   }
+  if (u.allowedScopes !== undefined && u.allowedScopes !== null &&
+      (!Array.isArray(u.allowedScopes) || u.allowedScopes.length > ALLOWED_SCOPES_MAX || !u.allowedScopes.every((x) => typeof x === 'string' && SCOPE_NAME_PATTERN.test(x)))) {
+    problems.push(`allowedScopes: expected null or a list of at most ${ALLOWED_SCOPES_MAX} scope names`);
+  }
   return problems;
 }
 
@@ -116,5 +136,6 @@ function view(companyId: string, allowed: boolean, r: PortfolioRecord | undefine
     durationMinutes: r?.durationMinutes ?? DEFAULT_DURATION_MINUTES,
     generation: r?.generation ?? 0,
     updatedAt: r && r.updatedAt ? new Date(r.updatedAt).toISOString() : null,
+    ...(r?.allowedScopes ? { allowedScopes: r.allowedScopes } : {}),
   };
 }

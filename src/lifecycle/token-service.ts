@@ -1,8 +1,9 @@
 import { GatewayError } from '../errors.js';
 import type { TokenState } from '../state/token-state.js';
-import type { RevokeReason, SignIn, TokenRecord, TokenStore, VoidReason } from '../store/types.js';
+import type { InsertTokenOptions, RevokeReason, SignIn, TokenRecord, TokenStore, VoidReason } from '../store/types.js';
 import { effectiveExpiry } from '../token/check-claims.js';
-import { isIdentityValue } from '../token/format.js';
+import { SCOPES_MAX, isIdentityValue } from '../token/format.js';
+import type { ScopeCatalog } from '../token/scopes.js';
 import { mintToken, newTokenId } from '../token/mint.js';
 import { newReplayKey, sealCredential } from '../identity/replay-credential.js';
 import { DURATION_MAX_MINUTES } from './portfolio-service.js';
@@ -31,22 +32,94 @@ export interface TokenEvents {
 
 export type TokenStatus = 'active' | 'expired' | 'revoked';
 
-/** Issuing (one active personal token per user), listing and revoking tokens. */
+export interface TokenServiceOptions {
+  /** `identity.upstream: basic`: tokens issued with a credential carry it, sealed (src/identity/replay-credential.ts). */
+  sealCredential: (companyId: string, viaSso: boolean) => boolean;
+  events?: TokenEvents;
+  /** Every scope a named token may name (`read`, `full`, `tokens.scopes`); without it, only `full`. */
+  scopes?: ScopeCatalog;
+  /** `tokens.maxPerUser`. */
+  maxNamedPerUser?: number;
+  /** Webhooks (src/lifecycle/webhook-events.ts); the events go into the store with the change. */
+  announce?: WebhookAnnouncer;
+}
+
+/** What `POST {prefix}/tokens` asks for, as sent (checked here). */
+export interface NamedTokenRequest {
+  name: unknown;
+  scopes: unknown;
+  validityMinutes?: number;
+  /** The portfolio policy's allowedScopes; undefined = all. */
+  allowedScopes?: readonly string[];
+}
+
+/** The personal token's name in lists; no named token may take it. */
+export const PERSONAL_TOKEN_NAME = 'personal';
+const NAME_MAX_CHARS = 100;
+const DEFAULT_MAX_NAMED = 10;
+// C0 controls, DEL, C1 controls, and the line and paragraph separators: a name is shown on one line.
+const NAME_CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** A token name: 1-100 printable characters, no controls, not "personal" (any case), not only spaces. */
+function checkTokenName(name: unknown): string {
+  const problem = 'name: expected 1 to 100 printable characters';
+  if (typeof name !== 'string' || name.trim() === '') throw new GatewayError('validation_failed', problem);
+  if ([...name].length > NAME_MAX_CHARS || NAME_CONTROL_RE.test(name) || LONE_SURROGATE_RE.test(name)) throw new GatewayError('validation_failed', `${problem} (no control characters)`);
+  if (name.toLowerCase() === PERSONAL_TOKEN_NAME) throw new GatewayError('validation_failed', 'name: "personal" is reserved for the personal token');
+  return name;
+}
+
+/** Issuing (one active personal token per user, and named tokens beside it), listing and revoking tokens. */
 export class TokenService {
   constructor(
     private readonly store: TokenStore,
     private readonly state: TokenState,
     private readonly now: () => number,
-    /** `identity.upstream: basic`: tokens issued with a credential carry it, sealed (src/identity/replay-credential.ts). */
-    /** `announce`: webhooks (src/lifecycle/webhook-events.ts); the events go into the store with the change. */
-    private readonly opts: { sealCredential: (companyId: string, viaSso: boolean) => boolean; events?: TokenEvents; announce?: WebhookAnnouncer } = { sealCredential: () => false },
+    private readonly opts: TokenServiceOptions = { sealCredential: () => false },
   ) {}
 
   /**
-   * Seals a new token for `owner`, revoking the previous one (renewal). `credential` is the
-   * caller's own `Authorization: Basic` (authorize): kept for replay when the mode wants it.
+   * Seals a new personal token for `owner`, revoking the previous personal one (renewal; named
+   * tokens are never touched). `credential` is the caller's own `Authorization: Basic` (authorize):
+   * kept for replay when the mode wants it.
    */
   async issue(owner: TokenOwner, validityMinutes?: number, credential?: string): Promise<IssuedToken> {
+    return this.seal(owner, validityMinutes, credential, {}, { revokePreviousOfUser: true });
+  }
+
+  /**
+   * A named token (`POST {prefix}/tokens`): its own name and scopes, beside the personal token and
+   * the user's other named ones (at most `maxNamedPerUser` live ones, names unique among them).
+   * `allowedScopes`: the portfolio policy's list (undefined = every scope the gateway knows).
+   */
+  async createNamed(owner: TokenOwner, req: NamedTokenRequest, credential?: string): Promise<IssuedToken> {
+    const name = checkTokenName(req.name);
+    const scopes = this.checkScopes(req.scopes, req.allowedScopes);
+    return this.seal(owner, req.validityMinutes, credential, { name, scopes }, { revokePreviousOfUser: false, maxNamed: this.opts.maxNamedPerUser ?? DEFAULT_MAX_NAMED });
+  }
+
+  /** A scope name the gateway knows (built-in or configured). */
+  knowsScope(name: string): boolean {
+    return this.opts.scopes?.has(name) ?? name === 'full';
+  }
+
+  private checkScopes(scopes: unknown, allowed: readonly string[] | undefined): string[] {
+    if (!Array.isArray(scopes) || scopes.length === 0 || scopes.length > SCOPES_MAX || !scopes.every((x) => typeof x === 'string')) {
+      throw new GatewayError('validation_failed', `scopes: expected a list of 1 to ${SCOPES_MAX} scope names`);
+    }
+    const names = [...new Set(scopes as string[])];
+    const unknown = names.filter((n) => !this.knowsScope(n));
+    if (unknown.length > 0) {
+      const known = this.opts.scopes?.names.join(', ') ?? 'full';
+      throw new GatewayError('validation_failed', `scopes: unknown scope ${unknown.map((n) => JSON.stringify(n.slice(0, 40))).join(', ')} (known: ${known})`);
+    }
+    const refused = allowed === undefined ? [] : names.filter((n) => !allowed.includes(n));
+    if (refused.length > 0) throw new GatewayError('scope_not_allowed', `${refused.join(', ')} (allowed: ${allowed!.join(', ') || 'none'})`);
+    return names;
+  }
+
+  private async seal(owner: TokenOwner, validityMinutes: number | undefined, credential: string | undefined, named: { name?: string; scopes?: string[] }, insert: Omit<InsertTokenOptions, 'now'>): Promise<IssuedToken> {
     if (!this.state.isAllowed(owner.companyId)) throw new GatewayError('portfolio_not_allowed');
     const p = this.state.portfolio(owner.companyId);
     if (!p || !p.enabled) throw new GatewayError('portfolio_not_enabled');
@@ -70,7 +143,7 @@ export class TokenService {
     const replayKey = this.opts.sealCredential(owner.companyId, owner.signIn !== undefined) && credential !== undefined ? newReplayKey() : undefined;
     const { token, claims } = await mintToken({
       companyId: owner.companyId, generation: p.generation, key: p.key, userId: owner.userId, login: owner.login,
-      now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60, tokenId, replayKey,
+      now: Math.floor(nowMs / 1000), validitySeconds: minutes * 60, tokenId, replayKey, ...(named.scopes ? { scopes: named.scopes } : {}),
     });
     const record: TokenRecord = {
       tokenId: claims.tokenId, companyId: owner.companyId, userId: owner.userId, login: owner.login, generation: p.generation,
@@ -78,9 +151,11 @@ export class TokenService {
       ...(replayKey === undefined ? {} : { sealedCredential: sealCredential(credential!, replayKey, tokenId) }),
       ...(owner.signIn ? { signIn: owner.signIn } : {}),
       portfolioId: p.companyId,
+      ...(named.name === undefined ? {} : { name: named.name }),
+      ...(named.scopes === undefined ? {} : { scopes: named.scopes }),
     };
     const announce = this.opts.announce?.issued(record, nowMs);
-    const revoked = await this.store.insertToken(record, { revokePreviousOfUser: true, now: nowMs, ...(announce ? { announce } : {}) });
+    const revoked = await this.store.insertToken(record, { ...insert, now: nowMs, ...(announce ? { announce } : {}) });
     this.opts.events?.issued();
     this.opts.events?.revoked('renewed', revoked.length);
     return { token, record, revoked };

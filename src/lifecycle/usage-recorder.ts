@@ -1,14 +1,15 @@
-import type { TokenStore } from '../store/types.js';
+import type { TokenStore, TokenUse } from '../store/types.js';
 
 /**
- * last_used_at without touching the store per request: the hot path sets one map entry,
- * a timer writes the batch. At most one flush interval of last-use times is lost on a crash,
+ * last_used_at and last_used_ip without touching the store per request: the hot path sets two map
+ * entries (no object per request), a timer writes the batch. At most one flush interval of last-use times is lost on a crash,
  * which is acceptable for an informational field.
  */
 const FLUSH_CHUNK = 500;
 
 export class UsageRecorder {
   private pending = new Map<string, number>();
+  private addresses = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly store: TokenStore, private readonly now: () => number, private readonly onError: (err: unknown) => void) {}
@@ -18,20 +19,24 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
-  touch(tokenId: string): void {
+  /** `address`: the client as the gateway trusts it (src/http/forwarded-headers.ts clientAddress). */
+  touch(tokenId: string, address?: string): void {
     this.pending.set(tokenId, this.now());
+    if (address !== undefined) this.addresses.set(tokenId, address);
   }
 
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
+    const addresses = this.addresses;
     this.pending = new Map();
+    this.addresses = new Map();
     // In chunks, yielding between them: SQLite writes synchronously, and one transaction for
     // 10,000 active tokens would hold the event loop (and every request) for tens of ms.
-    let chunk = new Map<string, number>();
+    let chunk = new Map<string, TokenUse>();
     try {
       for (const [id, at] of batch) {
-        chunk.set(id, at);
+        chunk.set(id, { at, ip: addresses.get(id) ?? null });
         if (chunk.size === FLUSH_CHUNK) {
           await this.store.touchTokens(chunk);
           chunk = new Map();
@@ -41,7 +46,12 @@ export class UsageRecorder {
       if (chunk.size > 0) await this.store.touchTokens(chunk);
     } catch (err) {
       // Keep the newer of the two times for the next attempt (chunks already written are harmless twice).
-      for (const [id, at] of batch) if ((this.pending.get(id) ?? 0) < at) this.pending.set(id, at);
+      for (const [id, at] of batch) {
+        if ((this.pending.get(id) ?? 0) >= at) continue;
+        this.pending.set(id, at);
+        const ip = addresses.get(id);
+        if (ip !== undefined) this.addresses.set(id, ip);
+      }
       this.onError(err);
     }
   }

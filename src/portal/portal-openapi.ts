@@ -44,7 +44,12 @@ export function portalOpenApiPaths(prefix: string, kit: OpenApiKit): Record<stri
       },
     },
     [`${ui}/tokens`]: {
-      get: { ...tag, operationId: 'portalListTokens', summary: 'As GET /tokens', security: read, responses: { 200: ok('Tokens, never the token values', 'TokenList'), ...errors(...reading) } },
+      get: { ...tag, operationId: 'portalListTokens', summary: 'As GET /tokens', security: read, parameters: kit.tokenFilters, responses: { 200: ok('Tokens, never the token values', 'TokenList'), ...errors(...reading) } },
+      post: {
+        ...tag, operationId: 'portalCreateToken', summary: 'As POST /tokens (with `password` when the session says confirmPassword)', security: write,
+        requestBody: { required: true, content: json('NamedTokenRequest') },
+        responses: { 201: ok('The new named token', 'NamedToken'), ...errors(...writing, ...kit.namedTokenErrors, 'login_failed', 'rate_limited', 'user_source_unavailable') },
+      },
     },
     [`${ui}/tokens/{tokenId}`]: {
       delete: { ...tag, operationId: 'portalRevokeToken', summary: 'As DELETE /tokens/{tokenId} (the trash icon)', security: write, parameters: [tokenId], responses: { 204: ok('Revoked'), ...errors(...writing, 'not_found') } },

@@ -4,7 +4,7 @@ import { auditEndpoint } from '../endpoints/audit.js';
 import { authorizeEndpoint } from '../endpoints/authorize.js';
 import type { EndpointDeps, Exchange, PortalRoutes } from '../endpoints/context.js';
 import { getPolicyEndpoint, putPolicyEndpoint } from '../endpoints/token-policy.js';
-import { listTokensEndpoint, revokeTokenEndpoint } from '../endpoints/tokens.js';
+import { createTokenEndpoint, listTokensEndpoint, revokeTokenEndpoint } from '../endpoints/tokens.js';
 import { clientAddress } from '../http/forwarded-headers.js';
 import type { PortalContext } from './context.js';
 import { confirmedBasic } from './confirm-password.js';
@@ -49,7 +49,7 @@ export function createPortal(d: EndpointDeps, o: PortalOptions): PortalRoutes {
     { pattern: /^\/session-probe$/, methods: { GET: sessionProbeEndpoint(p) } },
     { pattern: /^\/sign-in-options$/, methods: { GET: sso.options } },
     { pattern: /^\/oauth\/authorize$/, methods: { POST: authorizeEndpoint(d, viaSession, confirmedBasic(p)) } },
-    { pattern: /^\/tokens$/, methods: { GET: listTokensEndpoint(d, viaSession) } },
+    { pattern: /^\/tokens$/, methods: { GET: listTokensEndpoint(d, viaSession), POST: createTokenEndpoint(d, viaSession, confirmedBasic(p)) } },
     { pattern: /^\/tokens\/([^/]+)$/, methods: { DELETE: revokeTokenEndpoint(d, viaSession) } },
     { pattern: /^\/portfolios\/([^/]+)\/token-policy$/, methods: { GET: getPolicyEndpoint(d, viaSession), PUT: putPolicyEndpoint(d, viaSession) } },
     { pattern: /^\/portfolios\/([^/]+)\/audit$/, methods: { GET: auditEndpoint(d, viaSession) } },

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { TokenRecord } from './types.js';
+import type { RevokeReason, TokenRecord } from './types.js';
+
+const REVOKE_REASONS: ReadonlySet<string> = new Set<RevokeReason>(['revoked', 'renewed', 'reparented', 'leaked']);
 
 /**
  * Key layout of the Redis store. Everything about one portfolio shares the hash tag `{companyId}`,
@@ -82,6 +84,8 @@ export function tokenFields(r: TokenRecord): string[] {
     'sealedCredential', r.sealedCredential ?? '',
     ...(r.signIn ? ['signInProvider', r.signIn.provider, 'signInIssuer', r.signIn.issuer] : []),
     ...(r.portfolioId !== undefined ? ['portfolioId', r.portfolioId] : []),
+    ...(r.name !== undefined ? ['name', r.name] : []),
+    ...(r.scopes !== undefined ? ['scopes', r.scopes.join(' ')] : []),
   ];
 }
 
@@ -91,10 +95,13 @@ export function tokenFromHash(h: Record<string, string>): TokenRecord | undefine
     tokenId: h.tokenId, companyId: h.companyId ?? '', userId: h.userId ?? '', login: h.login ?? '',
     generation: Number(h.generation), createdAt: Number(h.createdAt), expiresAt: Number(h.expiresAt),
     revokedAt: h.revokedAt ? Number(h.revokedAt) : null,
-    revokedReason: h.revokedReason === 'revoked' || h.revokedReason === 'renewed' || h.revokedReason === 'reparented' ? h.revokedReason : null,
+    revokedReason: REVOKE_REASONS.has(h.revokedReason ?? '') ? h.revokedReason as RevokeReason : null,
     lastUsedAt: h.lastUsedAt ? Number(h.lastUsedAt) : null,
     ...(h.sealedCredential ? { sealedCredential: h.sealedCredential } : {}),
     ...(h.signInProvider ? { signIn: { provider: h.signInProvider, issuer: h.signInIssuer ?? '' } } : {}),
     ...(h.portfolioId ? { portfolioId: h.portfolioId } : {}),
+    ...(h.name ? { name: h.name } : {}),
+    ...(h.scopes ? { scopes: h.scopes.split(' ') } : {}),
+    ...(h.lastUsedIp ? { lastUsedIp: h.lastUsedIp } : {}),
   };
 }

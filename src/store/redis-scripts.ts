@@ -49,24 +49,39 @@ return exp
 `;
 
 /**
- * Insert a token; with ARGV[1] = '1', first revoke the user's other active tokens (renewal).
+ * Insert a token; with ARGV[1] = '1', first revoke the user's other active personal tokens (renewal;
+ * named tokens are never touched). A named token (ARGV[11] not '') is refused, writing nothing, when
+ * another live named token of the user (of generation ARGV[13]) has its name (HLGW_NAME_TAKEN) or
+ * the user already holds ARGV[12] of them (HLGW_LIMIT): counted and written in one atomic step.
  * KEYS: new token hash, user set, revoked zset, tokens zset, expiry zset, outbox zset, outbox entries.
  * ARGV: revokePrevious, now, tokenId, createdAt, token hash prefix, channel, origin, ts, n (outbox
- * triples), renewed-event id prefix ('' = none), the n triples, then field, value, ...
+ * triples), renewed-event id prefix ('' = none), name, maxNamed, generation, the n triples, then
+ * field, value, ...
  * With a prefix, each token revoked gets a token.revoked event (reason renewed), the shape of
  * src/store/outbox-events.ts renewedEvent. Returns the tokens revoked, flat: id, expiresAt, id, expiresAt...
  */
 export const INSERT_TOKEN_LUA = `${ENQUEUE_LUA_FN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR hlgw token id exists') end
+local now = tonumber(ARGV[2])
+if ARGV[11] ~= '' then
+  local live = 0
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    local f = redis.call('HMGET', ARGV[5] .. id, 'revokedAt', 'expiresAt', 'name', 'generation')
+    if f[1] == '' and tonumber(f[2]) > now and f[3] and f[3] ~= '' and f[4] == ARGV[13] then
+      if f[3] == ARGV[11] then return redis.error_reply('HLGW_NAME_TAKEN') end
+      live = live + 1
+    end
+  end
+  if live >= tonumber(ARGV[12]) then return redis.error_reply('HLGW_LIMIT') end
+end
 local revoked = {}
 local changes = {}
-local now = tonumber(ARGV[2])
-local fields = 11 + 3 * tonumber(ARGV[9])
+local fields = 14 + 3 * tonumber(ARGV[9])
 if ARGV[1] == '1' then
   for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     local k = ARGV[5] .. id
     local f = redis.call('HMGET', k, 'revokedAt', 'expiresAt', 'userId', 'login', 'companyId', 'name')
-    if f[1] == '' and tonumber(f[2]) > now then
+    if f[1] == '' and tonumber(f[2]) > now and (not f[6] or f[6] == '') then
       redis.call('HSET', k, 'revokedAt', ARGV[2], 'revokedReason', 'renewed')
       redis.call('ZADD', KEYS[3], f[2], id)
       revoked[#revoked + 1] = id
@@ -74,7 +89,6 @@ if ARGV[1] == '1' then
       changes[#changes + 1] = {kind = 'revoked', tokenId = id, expiresAt = tonumber(f[2])}
       if ARGV[10] ~= '' then
         local data = {token_id = id, user_id = f[3], login = f[4], company_id = f[5], reason = 'renewed', expires_at = tonumber(f[2])}
-        if f[6] and f[6] ~= '' then data.name = f[6] end
         local eid = ARGV[10] .. id
         local entry = cjson.encode({event = {id = eid, type = 'token.revoked', at = now, companyId = f[5], data = data}, attempts = 0})
         if redis.call('HSETNX', KEYS[7], eid, entry) == 1 then redis.call('ZADD', KEYS[6], now, eid) end
@@ -86,7 +100,7 @@ redis.call('HSET', KEYS[1], unpack(ARGV, fields))
 redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
 redis.call('ZADD', KEYS[5], redis.call('HGET', KEYS[1], 'expiresAt'), ARGV[3])
-enqueue(KEYS[6], KEYS[7], 11, fields - 1)
+enqueue(KEYS[6], KEYS[7], 14, fields - 1)
 if #changes > 0 then
   redis.call('PUBLISH', ARGV[6], cjson.encode({v = 1, origin = ARGV[7], ts = tonumber(ARGV[8]), changes = changes}))
 end
@@ -114,11 +128,17 @@ redis.call('PUBLISH', ARGV[1], cjson.encode({v = 1, origin = ARGV[2], ts = tonum
 return v
 `;
 
-/** KEYS: token hash. ARGV: lastUsedAt. Keeps the later of the stored and the given time; unknown tokens are ignored. */
+/**
+ * KEYS: token hash. ARGV: lastUsedAt, lastUsedIp ('' = unknown). Keeps the later of the stored and
+ * the given use, with its address; unknown tokens are ignored.
+ */
 export const TOUCH_LUA = `
 local cur = redis.call('HGET', KEYS[1], 'lastUsedAt')
 if cur == false then return 0 end
-if cur == '' or tonumber(cur) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1]) end
+if cur == '' or tonumber(cur) <= tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1])
+  if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'lastUsedIp', ARGV[2]) end
+end
 return 1
 `;
 

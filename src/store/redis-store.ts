@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { RedisConnection, results, type ReplicaAcks, type Written } from './redis-connection.js';
 import { RedisKeys, tokenFields, tokenFromHash } from './redis-keys.js';
@@ -7,7 +8,7 @@ import { reserveLogin, settleLogin } from './redis-login-attempts.js';
 import { defineOutboxScripts, outboxArgs, RedisOutbox } from './redis-outbox.js';
 import { APPEND_AUDIT_LUA, INDEX_SESSION_LUA, INSERT_TOKEN_LUA, PUT_COMPANY_EDGES_LUA, PUT_PORTFOLIO_LUA, RESERVE_LOGIN_LUA, REVOKE_LUA, TOUCH_LUA } from './redis-scripts.js';
 import type { RedisTarget } from './redis-target.js';
-import type { AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, LoginBudget, OnceKind, OutboxEntry, OutboxEvent, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenAnnouncement, TokenRecord } from './types.js';
+import type { InsertTokenOptions, TokenUse, AccessRecord, AuditEvent, ChangeOrigin, CompanyEdge, CompanyEdgeWrite, LoginBudget, OnceKind, OutboxEntry, OutboxEvent, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 type ChangeListener = (change: StateChange, origin?: ChangeOrigin) => void;
 
@@ -20,7 +21,7 @@ interface Scripted extends ChainableCommander {
   hlgwRevoke(tokenKey: string, revokedKey: string, outboxKey: string, entriesKey: string, now: string, tokenId: string, channel: string, origin: string, ts: string, reason: string, ...events: string[]): Scripted;
   hlgwPutCompanyEdges(edgesKey: string, ...args: string[]): Scripted;
   hlgwInsertToken(...args: string[]): Scripted;
-  hlgwTouch(tokenKey: string, at: string): Scripted;
+  hlgwTouch(tokenKey: string, at: string, ip: string): Scripted;
   hlgwAppendAudit(seqKey: string, auditKey: string, json: string): Scripted;
 }
 /** Called on the client itself (no pipeline). */
@@ -145,7 +146,7 @@ export class RedisStore implements Store {
     confirmed(w);
   }
 
-  async insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number; announce?: TokenAnnouncement }): Promise<string[]> {
+  async insertToken(record: TokenRecord, opts: InsertTokenOptions): Promise<string[]> {
     const c = record.companyId;
     // The global indexes first (two slots of their own in a Cluster), then the portfolio's slot.
     const indexes = await Promise.all([
@@ -153,13 +154,19 @@ export class RedisStore implements Store {
       this.conn.write((p) => p.hset(this.keys.tokenPortfolio, record.tokenId, c)),
     ]);
     const events = opts.announce?.events ?? [];
-    const w = await this.conn.write((p) => scripted(p).hlgwInsertToken(
-      this.keys.token(c, record.tokenId), this.keys.user(c, record.userId), this.keys.revoked(c), this.keys.tokens(c),
-      this.keys.expiry(c), this.keys.outbox(c), this.keys.outboxEntries(c),
-      opts.revokePreviousOfUser ? '1' : '0', String(opts.now), record.tokenId, String(record.createdAt),
-      this.keys.tokenPrefix(c), this.keys.channel, this.origin, String(Date.now()),
-      String(events.length), opts.announce?.renewedIdPrefix ?? '', ...outboxArgs(events), ...tokenFields(record),
-    ));
+    let w: Written;
+    try {
+      w = await this.conn.write((p) => scripted(p).hlgwInsertToken(
+        this.keys.token(c, record.tokenId), this.keys.user(c, record.userId), this.keys.revoked(c), this.keys.tokens(c),
+        this.keys.expiry(c), this.keys.outbox(c), this.keys.outboxEntries(c),
+        opts.revokePreviousOfUser ? '1' : '0', String(opts.now), record.tokenId, String(record.createdAt),
+        this.keys.tokenPrefix(c), this.keys.channel, this.origin, String(Date.now()),
+        String(events.length), opts.announce?.renewedIdPrefix ?? '',
+        record.name ?? '', String(opts.maxNamed ?? Number.MAX_SAFE_INTEGER), String(record.generation), ...outboxArgs(events), ...tokenFields(record),
+      ));
+    } catch (err) {
+      throw await this.refusedInsert(err, record.tokenId);
+    }
     const revoked = w.results[0] as string[];
     const ids: string[] = [];
     for (let i = 0; i + 1 < revoked.length; i += 2) {
@@ -168,6 +175,15 @@ export class RedisStore implements Store {
     }
     confirmed(...indexes, w);
     return ids;
+  }
+
+  /** A named token refused by the script: its id leaves the global index again; the refusal as a GatewayError. */
+  private async refusedInsert(err: unknown, tokenId: string): Promise<unknown> {
+    const message = err instanceof Error ? err.message : '';
+    const code = message.includes('HLGW_NAME_TAKEN') ? 'name_taken' : message.includes('HLGW_LIMIT') ? 'too_many_tokens' : undefined;
+    if (code === undefined) return err;
+    await this.conn.write((p) => p.hdel(this.keys.tokenPortfolio, tokenId));
+    return new GatewayError(code);
   }
 
   async getToken(tokenId: string): Promise<TokenRecord | undefined> {
@@ -235,14 +251,17 @@ export class RedisStore implements Store {
     });
   }
 
-  async touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void> {
+  async touchTokens(lastUsed: ReadonlyMap<string, TokenUse>): Promise<void> {
     if (lastUsed.size === 0) return;
     await this.conn.run(async () => {
       const ids = [...lastUsed.keys()];
       const companies = await this.r.hmget(this.keys.tokenPortfolio, ...ids);
       const known = ids.flatMap((id, i) => (companies[i] ? [[id, companies[i]!] as const] : []));
       // Not WAITed for: last-use times are bookkeeping nobody was promised.
-      await this.conn.many(known.length, (p, i) => scripted(p).hlgwTouch(this.keys.token(known[i]![1], known[i]![0]), String(lastUsed.get(known[i]![0]))));
+      await this.conn.many(known.length, (p, i) => {
+        const u = lastUsed.get(known[i]![0])!;
+        return scripted(p).hlgwTouch(this.keys.token(known[i]![1], known[i]![0]), String(u.at), u.ip ?? '');
+      });
     });
   }
 

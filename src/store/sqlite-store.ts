@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import { openSqlite, type SqlDatabase, type SqlStatement } from './sqlite-driver.js';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
 import { newEntryJson, parseEntry, renewedEvent } from './outbox-events.js';
-import type { AccessRecord, AuditEvent, CompanyEdge, CompanyEdgeWrite, GenerationVoid, LoginBudget, OnceKind, OutboxEntry, OutboxEvent, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenAnnouncement, TokenRecord } from './types.js';
+import { GatewayError } from '../errors.js';
+import type { InsertTokenOptions, TokenUse, AccessRecord, AuditEvent, CompanyEdge, CompanyEdgeWrite, GenerationVoid, LoginBudget, OnceKind, OutboxEntry, OutboxEvent, PortfolioRecord, RevokeReason, SessionRecord, SigningKeyRecord, StateChange, Store, TokenRecord } from './types.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a file has got.
@@ -115,6 +116,12 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (token_id, lead_minutes)
    );
    CREATE INDEX tokens_by_expiry ON tokens(expires_at) WHERE revoked_at IS NULL;`,
+  // Named tokens (NULL name = the personal token), their scopes (space-separated; NULL = full), the
+  // last use's client address, and the scopes a portfolio's users may choose (JSON; NULL = all).
+  `ALTER TABLE tokens ADD COLUMN name TEXT;
+   ALTER TABLE tokens ADD COLUMN scopes TEXT;
+   ALTER TABLE tokens ADD COLUMN last_used_ip TEXT;
+   ALTER TABLE portfolios ADD COLUMN allowed_scopes TEXT;`,
 ];
 
 interface TokenRow {
@@ -123,6 +130,7 @@ interface TokenRow {
   sealed_credential: string | null;
   sign_in_provider: string | null; sign_in_issuer: string | null;
   portfolio_id: string | null;
+  name: string | null; scopes: string | null; last_used_ip: string | null;
 }
 interface SessionRow {
   id_hash: string; user_id: string; login: string; company_id: string; manager: number;
@@ -132,6 +140,7 @@ interface SessionRow {
 }
 interface PortfolioRow {
   company_id: string; enabled: number; generation: number; duration_minutes: number; sealed_key: string | null; updated_at: number; voids: string | null;
+  allowed_scopes: string | null;
 }
 
 /** The embedded store: one file, WAL, every acknowledged write fsynced (synchronous=FULL). */
@@ -196,13 +205,13 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO portfolios (company_id, enabled, generation, duration_minutes, sealed_key, updated_at, voids)
-           VALUES (@companyId, @enabled, @generation, @durationMinutes, @sealedKey, @updatedAt, @voids)
+          `INSERT INTO portfolios (company_id, enabled, generation, duration_minutes, sealed_key, updated_at, voids, allowed_scopes)
+           VALUES (@companyId, @enabled, @generation, @durationMinutes, @sealedKey, @updatedAt, @voids, @allowedScopes)
            ON CONFLICT(company_id) DO UPDATE SET enabled = excluded.enabled, generation = excluded.generation,
              duration_minutes = excluded.duration_minutes, sealed_key = excluded.sealed_key, updated_at = excluded.updated_at,
-             voids = excluded.voids`,
+             voids = excluded.voids, allowed_scopes = excluded.allowed_scopes`,
         )
-        .run({ ...r, enabled: r.enabled ? 1 : 0, voids: r.voids ? JSON.stringify(r.voids) : null });
+        .run({ ...r, enabled: r.enabled ? 1 : 0, voids: r.voids ? JSON.stringify(r.voids) : null, allowedScopes: r.allowedScopes ? JSON.stringify(r.allowedScopes) : null });
       this.enqueue(events);
     })();
     this.emit({ kind: 'portfolio', record: r });
@@ -221,29 +230,41 @@ export class SqliteStore implements Store {
     this.emit({ kind: 'access', record: r });
   }
 
-  async insertToken(r: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number; announce?: TokenAnnouncement }): Promise<string[]> {
+  async insertToken(r: TokenRecord, opts: InsertTokenOptions): Promise<string[]> {
+    // IMMEDIATE: the write lock from the first read, so two workers (or instances on one file)
+    // cannot both count room for one more named token.
     const revoked = this.db.transaction(() => {
       let ids: TokenRow[] = [];
+      if (r.name !== undefined) this.checkNamed(r, opts.maxNamed ?? Number.MAX_SAFE_INTEGER, opts.now);
       if (opts.revokePreviousOfUser) {
-        ids = this.db
-          .prepare('SELECT * FROM tokens WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?')
-          .all(r.companyId, r.userId, opts.now) as typeof ids;
-        this.db
-          .prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = 'renewed' WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?`)
-          .run(opts.now, r.companyId, r.userId, opts.now);
+        const personal = 'company_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? AND name IS NULL';
+        ids = this.db.prepare(`SELECT * FROM tokens WHERE ${personal}`).all(r.companyId, r.userId, opts.now) as typeof ids;
+        this.db.prepare(`UPDATE tokens SET revoked_at = ?, revoked_reason = 'renewed' WHERE ${personal}`).run(opts.now, r.companyId, r.userId, opts.now);
       }
       this.db
         .prepare(
-          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, revoked_reason, last_used_at, sealed_credential, sign_in_provider, sign_in_issuer, portfolio_id)
-           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt, @sealedCredential, @signInProvider, @signInIssuer, @portfolioId)`,
+          `INSERT INTO tokens (token_id, company_id, user_id, login, generation, created_at, expires_at, revoked_at, revoked_reason, last_used_at, sealed_credential, sign_in_provider, sign_in_issuer, portfolio_id, name, scopes, last_used_ip)
+           VALUES (@tokenId, @companyId, @userId, @login, @generation, @createdAt, @expiresAt, @revokedAt, @revokedReason, @lastUsedAt, @sealedCredential, @signInProvider, @signInIssuer, @portfolioId, @name, @scopes, @lastUsedIp)`,
         )
-        .run({ ...withoutSignIn(r), revokedReason: r.revokedReason ?? null, sealedCredential: r.sealedCredential ?? null, signInProvider: r.signIn?.provider ?? null, signInIssuer: r.signIn?.issuer ?? null, portfolioId: r.portfolioId ?? null });
+        .run({
+          ...withoutSignIn(r), revokedReason: r.revokedReason ?? null, sealedCredential: r.sealedCredential ?? null, signInProvider: r.signIn?.provider ?? null,
+          signInIssuer: r.signIn?.issuer ?? null, portfolioId: r.portfolioId ?? null, name: r.name ?? null, scopes: r.scopes?.join(' ') ?? null, lastUsedIp: r.lastUsedIp ?? null,
+        });
       const a = opts.announce;
       if (a) this.enqueue([...a.events, ...(a.renewedIdPrefix === undefined ? [] : ids.map((t) => renewedEvent(a.renewedIdPrefix!, toToken(t), opts.now)))]);
       return ids;
-    })();
+    }).immediate();
     for (const t of revoked) this.emit({ kind: 'revoked', tokenId: t.token_id, expiresAt: t.expires_at });
     return revoked.map((t) => t.token_id);
+  }
+
+  /** Inside insertToken's transaction: the user's live named tokens (of the current generation) leave room and the name free. */
+  private checkNamed(r: TokenRecord, max: number, now: number): void {
+    const live = this.db
+      .prepare('SELECT name FROM tokens WHERE company_id = ? AND user_id = ? AND name IS NOT NULL AND revoked_at IS NULL AND expires_at > ? AND generation = ?')
+      .all(r.companyId, r.userId, now, r.generation) as { name: string }[];
+    if (live.some((t) => t.name === r.name)) throw new GatewayError('name_taken');
+    if (live.length >= max) throw new GatewayError('too_many_tokens', `at most ${max}`);
   }
 
   async getToken(tokenId: string): Promise<TokenRecord | undefined> {
@@ -321,10 +342,12 @@ export class SqliteStore implements Store {
    * (UsageRecorder already accepts losing one flush interval on a crash), and the fsync of a FULL
    * commit would block the event loop, and every request in flight, at each flush.
    */
-  async touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void> {
-    const stmt = this.relaxedDb.prepare('UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE token_id = ?');
+  async touchTokens(lastUsed: ReadonlyMap<string, TokenUse>): Promise<void> {
+    // The later use wins, with its address: an older batch (a retry) changes neither.
+    const stmt = this.relaxedDb.prepare(`UPDATE tokens SET last_used_at = ?, last_used_ip = COALESCE(?, last_used_ip)
+                                         WHERE token_id = ? AND COALESCE(last_used_at, 0) <= ?`);
     this.relaxedDb.transaction(() => {
-      for (const [id, at] of lastUsed) stmt.run(at, id);
+      for (const [id, u] of lastUsed) stmt.run(u.at, u.ip, id, u.at);
     })();
   }
 
@@ -470,6 +493,7 @@ function toPortfolio(r: PortfolioRow): PortfolioRecord {
     companyId: r.company_id, enabled: r.enabled === 1, generation: r.generation,
     durationMinutes: r.duration_minutes, sealedKey: r.sealed_key, updatedAt: r.updated_at,
     ...(r.voids ? { voids: JSON.parse(r.voids) as GenerationVoid[] } : {}),
+    ...(r.allowed_scopes ? { allowedScopes: JSON.parse(r.allowed_scopes) as string[] } : {}),
   };
 }
 
@@ -481,6 +505,9 @@ function toToken(r: TokenRow): TokenRecord {
     ...(r.sealed_credential ? { sealedCredential: r.sealed_credential } : {}),
     ...(r.sign_in_provider !== null ? { signIn: { provider: r.sign_in_provider, issuer: r.sign_in_issuer ?? '' } } : {}),
     ...(r.portfolio_id !== null ? { portfolioId: r.portfolio_id } : {}),
+    ...(r.name !== null ? { name: r.name } : {}),
+    ...(r.scopes !== null ? { scopes: r.scopes.split(' ') } : {}),
+    ...(r.last_used_ip !== null ? { lastUsedIp: r.last_used_ip } : {}),
   };
 }
 

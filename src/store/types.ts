@@ -27,6 +27,8 @@ export interface PortfolioRecord {
    * generation g was voided by the entry of generation g + 1. Absent in records written before it existed.
    */
   voids?: GenerationVoid[];
+  /** The scopes this portfolio's users may give their named tokens; absent = every scope the gateway knows. */
+  allowedScopes?: string[];
 }
 
 /** Why tokens of older generations stopped working. */
@@ -35,7 +37,7 @@ export type VoidReason = 'reset' | 'passphrase_changed' | 'denied';
  * Why one token was revoked: by a DELETE / introspection revoke, by its owner's renewal, or because
  * its company moved to another portfolio (`reparented`: it was sealed for the old root).
  */
-export type RevokeReason = 'revoked' | 'renewed' | 'reparented';
+export type RevokeReason = 'revoked' | 'renewed' | 'reparented' | 'leaked';
 
 export interface GenerationVoid {
   generation: number;
@@ -77,6 +79,32 @@ export interface TokenRecord {
    * (src/lifecycle/company-placement.ts). Absent in records written before it existed.
    */
   portfolioId?: string;
+  /** A named token's name (`POST {prefix}/tokens`); absent = the personal token (listed as "personal"). */
+  name?: string;
+  /** The scopes sealed in the token; absent = `['full']`. */
+  scopes?: string[];
+  /** The client address of the last use, as the gateway trusts it (src/http/forwarded-headers.ts); batched like lastUsedAt. */
+  lastUsedIp?: string | null;
+}
+
+/** One token's last use, as the usage recorder batches it. */
+export interface TokenUse {
+  at: number;
+  ip: string | null;
+}
+
+/** insertToken's options: a renewal of the personal token, or a named token within its owner's limit. */
+export interface InsertTokenOptions {
+  /** The personal token: the user's other active personal tokens of the portfolio are revoked atomically (renewal). */
+  revokePreviousOfUser: boolean;
+  now: number;
+  /**
+   * A named token: at most this many live named tokens of the user (this one included), and no
+   * other live one of the same name; checked and written atomically (too_many_tokens, name_taken).
+   */
+  maxNamed?: number;
+  /** Outbox events written in the same step (webhooks). */
+  announce?: TokenAnnouncement;
 }
 
 /** An SSO sign-in: the provider's configured name and its issuer (OIDC `iss`, SAML entity id). */
@@ -86,7 +114,7 @@ export interface SignIn {
 }
 
 /** Every audited action, in one list: the OpenAPI description's enum is built from it. */
-export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent', 'session.end', 'company.claim_refused'] as const;
+export const AUDIT_ACTIONS = ['policy.update', 'token.issue', 'token.renew', 'token.revoke', 'portfolio.allow', 'portfolio.deny', 'company.reparent', 'session.end', 'company.claim_refused', 'token.create', 'token.leaked'] as const;
 type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
@@ -246,10 +274,11 @@ export interface TokenAnnouncement {
 /** Token records: issue, read, list, revoke, last use. */
 export interface TokenStore {
   /**
-   * Inserts a token; with `revokePreviousOfUser`, the user's other active tokens of the portfolio are
-   * revoked atomically (renewal). `announce`: outbox events written in the same step. Returns the ids revoked.
+   * Inserts a token; with `revokePreviousOfUser`, the user's other active personal tokens of the
+   * portfolio are revoked atomically (renewal; named tokens are never touched). Returns the ids revoked.
+   * A named token (record.name set) is checked against `maxNamed` in the same atomic step.
    */
-  insertToken(record: TokenRecord, opts: { revokePreviousOfUser: boolean; now: number; announce?: TokenAnnouncement }): Promise<string[]>;
+  insertToken(record: TokenRecord, opts: InsertTokenOptions): Promise<string[]>;
   getToken(tokenId: string): Promise<TokenRecord | undefined>;
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]>;
   /**
@@ -259,8 +288,8 @@ export interface TokenStore {
   revokeToken(tokenId: string, now: number, reason?: RevokeReason, events?: readonly OutboxEvent[]): Promise<boolean>;
   /** Revoked tokens not yet expired at `now` (to rebuild TokenState). */
   listRevoked(now: number): Promise<{ tokenId: string; expiresAt: number }[]>;
-  /** Batched last-use times (off the hot path). */
-  touchTokens(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+  /** Batched last uses (off the hot path): the later time wins, with its address. */
+  touchTokens(lastUsed: ReadonlyMap<string, TokenUse>): Promise<void>;
 }
 
 /** Assertion signing keys (`identity.upstream: assertion`). */

@@ -2,7 +2,7 @@
  * The token format, in one place. A token is a JWE in compact serialization (RFC 7516 §7.1):
  *
  *   protected header  {"alg":"dir","enc":"A256GCM","typ":"hlgw-at+v2","cid":<company id>,"kgen":<key generation>}
- *   encrypted claims  {"jti","sub" (user id),"login","cid","iat","exp"[,"crk"]}
+ *   encrypted claims  {"jti","sub" (user id),"login","cid","iat","exp"[,"crk"][,"scope"]}
  *
  * `crk` (optional) is the per-token key that opens the user's own credential kept, encrypted, in
  * the token's store record (`identity.upstream: basic`, src/identity/replay-credential.ts). It is
@@ -26,6 +26,15 @@ export const TOKEN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const IDENTITY_MAX_CHARS = 512;
 /** `crk`: base64url of 32 random bytes (an AES-256 key), no padding. */
 export const REPLAY_KEY_RE = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * `scope` (RFC 8693 §4.2: space-separated names): what the token may do at the gateway
+ * (src/token/scopes.ts; names as src/config/scope-rules.ts SCOPE_NAME_PATTERN). Absent = `full`, as
+ * every token issued before scopes existed.
+ */
+/** Scopes one token may carry. */
+export const SCOPES_MAX = 16;
+/** The personal token's scope, and that of every token without the claim. */
+export const FULL_SCOPES: readonly string[] = Object.freeze(['full']);
 // C0 controls, DEL, C1 controls: never in a user id or login, and CR/LF would split a header.
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -51,6 +60,8 @@ export interface TokenClaims {
   expiresAt: number;
   /** `crk`: base64url key of the replayed credential (basic mode); absent otherwise. Never logged. */
   replayKey?: string;
+  /** `scope`: the scope names sealed in the token; `['full']` for the personal token and tokens without the claim. */
+  scopes: readonly string[];
   /**
    * Not a claim: the root company whose key opened the token (set by openToken). A cached token
    * whose company has since moved to another root is refused on the next hit (checkClaims).

@@ -1,6 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { EncryptJWT } from 'jose';
-import { TOKEN_ALG, TOKEN_ENC, TOKEN_TYP, type TokenClaims } from './format.js';
+import { FULL_SCOPES, TOKEN_ALG, TOKEN_ENC, TOKEN_TYP, type TokenClaims } from './format.js';
 
 export interface MintInput {
   companyId: string;
@@ -15,6 +15,8 @@ export interface MintInput {
   tokenId?: string;
   /** `crk`: the key of the credential sealed for replay (src/identity/replay-credential.ts). */
   replayKey?: string;
+  /** Sealed as `scope`; default `['full']` (then no claim is written: absent means full). */
+  scopes?: readonly string[];
 }
 
 export function newTokenId(): string {
@@ -32,8 +34,14 @@ export async function mintToken(input: MintInput): Promise<{ token: string; clai
     issuedAt: input.now,
     expiresAt: input.now + input.validitySeconds,
     ...(input.replayKey === undefined ? {} : { replayKey: input.replayKey }),
+    scopes: input.scopes ?? FULL_SCOPES,
   };
-  const payload = { sub: claims.userId, login: claims.login, cid: claims.companyId, ...(input.replayKey === undefined ? {} : { crk: input.replayKey }) };
+  const full = claims.scopes.length === 1 && claims.scopes[0] === 'full';
+  const payload = {
+    sub: claims.userId, login: claims.login, cid: claims.companyId,
+    ...(input.replayKey === undefined ? {} : { crk: input.replayKey }),
+    ...(full ? {} : { scope: claims.scopes.join(' ') }),
+  };
   const token = await new EncryptJWT(payload)
     .setProtectedHeader({ alg: TOKEN_ALG, enc: TOKEN_ENC, typ: TOKEN_TYP, cid: claims.companyId, kgen: claims.generation })
     .setJti(claims.tokenId)

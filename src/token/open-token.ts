@@ -1,8 +1,9 @@
 import { compactDecrypt, errors, type CompactJWEHeaderParameters } from 'jose';
+import { SCOPE_NAME_PATTERN } from '../config/scope-rules.js';
 import { GatewayError } from '../errors.js';
 import { notAllowed } from './check-claims.js';
 import type { PortfolioRuntime, VerificationState } from './verification-state.js';
-import { COMPANY_ID_RE, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, REPLAY_KEY_RE, isIdentityValue, type TokenClaims } from './format.js';
+import { COMPANY_ID_RE, FULL_SCOPES, SCOPES_MAX, TOKEN_ALG, TOKEN_ENC, TOKEN_ID_RE, TOKEN_TYP, REPLAY_KEY_RE, isIdentityValue, type TokenClaims } from './format.js';
 
 /**
  * Opens a token: choose the key from the (untrusted) header, decrypt and authenticate with
@@ -50,16 +51,27 @@ function readClaims(plaintext: Uint8Array, header: { cid: string; kgen: number }
   } catch {
     throw new GatewayError('token_malformed');
   }
-  const { jti, sub, login, cid, iat, exp, crk } = p ?? {};
+  const { jti, sub, login, cid, iat, exp, crk, scope } = p ?? {};
   if (typeof jti !== 'string' || typeof sub !== 'string' || typeof login !== 'string' || cid !== header.cid ||
       !Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) {
     throw new GatewayError('token_malformed');
   }
   if (!TOKEN_ID_RE.test(jti) || !isIdentityValue(sub) || !isIdentityValue(login)) throw new GatewayError('token_malformed');
   if (crk !== undefined && (typeof crk !== 'string' || !REPLAY_KEY_RE.test(crk))) throw new GatewayError('token_malformed');
-  const claims: TokenClaims = { tokenId: jti, userId: sub, login, companyId: cid, generation: header.kgen, issuedAt: iat as number, expiresAt: exp as number };
+  const claims: TokenClaims = { tokenId: jti, userId: sub, login, companyId: cid, generation: header.kgen, issuedAt: iat as number, expiresAt: exp as number, scopes: readScopes(scope) };
   if (crk !== undefined) claims.replayKey = crk;
   return claims;
+}
+
+/** `scope`: absent = full; else 1..SCOPES_MAX distinct names, single spaces between them. */
+function readScopes(scope: unknown): readonly string[] {
+  if (scope === undefined) return FULL_SCOPES;
+  if (typeof scope !== 'string') throw new GatewayError('token_malformed');
+  const names = scope.split(' ');
+  if (names.length > SCOPES_MAX || new Set(names).size !== names.length || !names.every((n) => SCOPE_NAME_PATTERN.test(n))) {
+    throw new GatewayError('token_malformed');
+  }
+  return Object.freeze(names);
 }
 
 /** Header values are untrusted input: a strange one is a 401, never a lookup outside the known portfolios. */

@@ -9,11 +9,17 @@ import { checkClaims } from './check-claims.js';
 import { checkIssued } from './check-issued.js';
 import type { TokenClaims } from './format.js';
 import { openToken } from './open-token.js';
+import type { ScopeChecker } from './scopes.js';
 
 /** A verified token as cached: its claims and whatever the caller precomputed from them. */
 export interface VerifiedToken<T> {
   readonly claims: TokenClaims;
   readonly extra: T;
+  /**
+   * What the token's scopes allow (src/token/scopes.ts), built with `extra` on the miss; undefined
+   * for `full` (the request path skips the check).
+   */
+  readonly scope: ScopeChecker | undefined;
   /** The cache key (hash of the token): lets a later verdict (src/identity/replay-rejections.ts) drop this entry. */
   readonly cacheKey: string;
 }
@@ -49,6 +55,8 @@ export interface ValidatorOptions<T> {
    * from the claims and the store's record fetched for the issued-id check. May throw a GatewayError.
    */
   prepare(claims: TokenClaims, record: TokenRecord): T;
+  /** The scope checker of a token's scopes, built with `prepare` and cached with it (undefined = full). */
+  scopeChecker?(scopes: readonly string[]): ScopeChecker | undefined;
   /**
    * Further checks of the issued record on a miss (the SSO provider binding). Only what cannot
    * change while the process runs may be checked here: a cached entry is not asked again.
@@ -137,7 +145,7 @@ export class TokenValidator<T> {
       // A revocation the store has and the state not yet (it is on its way): the state learns it now
       // (idempotent, as StateSync will apply it), so this entry is refused here and on every hit.
       if (record!.revokedAt !== null) this.o.state.revoke(claims.tokenId, claims.expiresAt);
-      const entry: VerifiedToken<T> = { claims, extra: this.o.prepare(claims, record!), cacheKey: key };
+      const entry: VerifiedToken<T> = { claims, extra: this.o.prepare(claims, record!), scope: this.o.scopeChecker?.(claims.scopes), cacheKey: key };
       // The entry never outlives the token (STYLE habit 9).
       const ttl = Math.max(1, (claims.expiresAt + this.o.skewSeconds - now) * 1000);
       this.cache.set(key, entry, { ttl });

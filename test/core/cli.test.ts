@@ -257,3 +257,60 @@ describe('hlgw check-config --connect: one line per check', () => {
     });
   });
 });
+
+describe('hlgw token create --name / token list: named tokens through the binary', () => {
+  let g: GatewayProcess;
+  let up: RecordingUpstream;
+  const as = { HLGW_LOGIN: USERS.alice.login, HLGW_PASSWORD: USERS.alice.password };
+  beforeAll(async () => {
+    up = await new RecordingUpstream().start();
+    g = await GatewayProcess.start('cli-named', {
+      upstream: { url: up.url }, store: { type: 'sqlite', path: join(dir, 'named.sqlite') },
+      tokens: { scopes: { upload: [{ methods: ['POST'], paths: ['/api/scans/*/results'] }] } },
+    });
+    await g.enable();
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await up.stop();
+  });
+
+  it('creates a named token with its scopes, and lists names, scopes, status with reason and last use', async () => {
+    const created = await runAsync(['token', 'create', '--name', 'ci read-only', '--scope', 'read', '--scope', 'upload', '--validity', '30', '--url', g.url], as);
+    expect(created.stderr).toBe('');
+    const t = JSON.parse(created.stdout) as { access_token: string; token_id: string; name: string; scopes: string[]; expires_in: number };
+    expect(t).toMatchObject({ name: 'ci read-only', scopes: ['read', 'upload'], expires_in: 30 * 60, token_type: 'Bearer' });
+    expect((await g.request('GET', '/WS2/domains', { bearer: t.access_token })).status).toBe(200);
+    expect((await g.request('POST', '/api/scans/1/results', { bearer: t.access_token, json: {} })).status).toBe(200);
+    expect((await g.request('DELETE', '/WS2/domains/1', { bearer: t.access_token })).status).toBe(403);
+
+    const only = await runAsync(['token', 'create', '--name', 'deploy', '--scope', 'read', '--token-only', '--url', g.url], as);
+    const deployToken = only.stdout.trim();
+    expect(deployToken.split('.')).toHaveLength(5);
+    const personal = await runAsync(['token', 'create', '--token-only', '--url', g.url], as);
+    expect(personal.status).toBe(0);
+    const deployId = (await g.request('GET', '/auth/tokens', { as: USERS.alice })).json<{ tokens: { token_id: string; name: string }[] }>().tokens.find((x) => x.name === 'deploy')!.token_id;
+    expect((await runAsync(['token', 'revoke', deployId, '--url', g.url], as)).status).toBe(0);
+
+    // Last use is written in batches off the request path: wait until it is there, then list.
+    while ((await g.request('GET', '/auth/tokens', { as: USERS.alice })).json<{ tokens: { token_id: string; last_used_at: string | null }[] }>().tokens.find((x) => x.token_id === t.token_id)!.last_used_at === null) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const table = (await runAsync(['token', 'list', '--url', g.url], as)).stdout;
+    expect(table).toMatch(/^TOKEN ID\s+NAME\s+SCOPES\s+STATUS\s+LOGIN\s+SIGNED IN WITH\s+EXPIRES\s+LAST USED\n/);
+    expect(table).toMatch(new RegExp(`${t.token_id}\\s+ci read-only\\s+read,upload\\s+active\\s+${USERS.alice.login}\\s+password\\s+\\S+\\s+\\d{4}-`));
+    expect(table).toMatch(new RegExp(`${deployId}\\s+deploy\\s+read\\s+revoked \\(revoked\\)`));
+    expect(table).toMatch(/\s+personal\s+full\s+active\s/);
+  });
+
+  it.each([
+    [['--name', 'x'], /^hlgw: --name: give at least one --scope/],
+    [['--scope', 'read'], /^hlgw: --scope: only with --name/],
+    [['--name', 'x', '--scope', 'admin'], /^hlgw: HTTP 400 .*unknown scope "admin" \(known: read, full, upload\)/],
+    [['--name', 'personal', '--scope', 'read'], /^hlgw: HTTP 400 .*"personal" is reserved/],
+  ])('token create %j fails with the reason', async (args, expected) => {
+    const r = await runAsync(['token', 'create', ...args, '--url', g.url], as);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(expected);
+  });
+});

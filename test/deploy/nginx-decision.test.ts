@@ -10,7 +10,7 @@ import { RecordingUpstream } from '../support/recording-upstream.js';
 import { lacks } from '../support/requires.js';
 
 const SPOOFED = {
-  'x-highlight-user-id': 'u-1', 'X-HIGHLIGHT-LOGIN': 'maria@acme.example', 'x-highlight-company-id': 'acme',
+  'x-highlight-user-id': 'u-1', 'x-highlight-token-scopes': 'full upload', 'X-HIGHLIGHT-LOGIN': 'maria@acme.example', 'x-highlight-company-id': 'acme',
   'x-highlight-auth-method': 'basic', 'x-highlight-identity': 'forged', 'x_highlight_user_id': 'u-1', 'x-hlgw-decision': 'allow',
 };
 
@@ -55,6 +55,7 @@ describe.skipIf(lacks('nginx'))('nginx in front, hlgw in decision mode (deploy/n
     expect(h['x-highlight-company-id']).toBe('acme');
     expect(h['x-highlight-token-id']).toBe(tokenId);
     expect(h['x-highlight-auth-method']).toBe('bearer');
+    expect(h['x-highlight-token-scopes']).toBe('full');
     expect(h['x-highlight-identity']).toBeUndefined();
     expect(h['x-hlgw-decision']).toBeUndefined();
     expect(api.last!.rawHeaders.filter((n) => /^x[-_]highlight[-_]user[-_]id$/i.test(n))).toEqual(['X-Highlight-User-Id']);

@@ -49,6 +49,18 @@ describe('{prefix}/verify, the decision mode (headers mode)', () => {
         expect(api.requests.length).toBe(0);
       });
 
+      it(trusted ? 'holds a scoped token to the original request\'s method and path' : 'refuses a scoped token: the original request is not believed', async () => {
+        const read = (await g.request('POST', '/auth/tokens', { as: USERS.alice, json: { name: `read-${String(trusted)}`, scopes: ['read'] } })).json<{ access_token: string }>().access_token;
+        const get = await g.request('GET', '/auth/verify', { bearer: read, headers: { 'x-original-method': 'GET', 'x-original-uri': '/WS2/x' } });
+        expect(get.status).toBe(trusted ? 200 : 403);
+        const post = await g.request('GET', '/auth/verify', { bearer: read, headers: { 'x-original-method': 'POST', 'x-original-uri': '/WS2/x' } });
+        expect(post.status).toBe(403);
+        expect(post.json().code).toBe('insufficient_scope');
+        expect(post.headers['www-authenticate']).toMatch(/error="insufficient_scope", .*scope="full"$/);
+        expect((await g.request('GET', '/auth/verify', { bearer: read })).status).toBe(403);
+        expect(api.requests.length).toBe(0);
+      });
+
       it.each([
         ['Basic', basic(USERS.bob.login, 'whatever')],
         ['another scheme', 'Digest username="x"'],

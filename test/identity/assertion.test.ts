@@ -51,7 +51,7 @@ describe.each(STORE_FACTORIES.flatMap((f) => (['ES256', 'EdDSA'] as const).map((
       const first = assertionSeen();
       expect(api.last!.headers.authorization).toBeUndefined();
       const { payload, protectedHeader } = await verify(first, jwks);
-      expect(payload).toMatchObject({ sub: 'u-42', login: 'alice@acme.example', cid: 'acme', tid: record.tokenId, auth_method: 'bearer' });
+      expect(payload).toMatchObject({ sub: 'u-42', login: 'alice@acme.example', cid: 'acme', tid: record.tokenId, auth_method: 'bearer', scope: 'full' });
       expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(60);
       expect(typeof payload.jti).toBe('string');
 
@@ -75,6 +75,14 @@ describe.each(STORE_FACTORIES.flatMap((f) => (['ES256', 'EdDSA'] as const).map((
       clock.advance(601_000);
       const set = (await call(t.url, '/auth/.well-known/jwks.json')).json<{ keys: { kid: string }[] }>();
       expect(set.keys.map((k) => k.kid)).toEqual([next.kid]);
+    });
+
+    it('a named token\'s scopes are the assertion\'s `scope` claim (space-separated)', async () => {
+      await enableAndIssue(t);
+      const named = await t.gw.tokens.createNamed({ userId: 'u-42', login: 'alice@acme.example', companyId: 'acme' }, { name: 'ci', scopes: ['read'] });
+      const jwks = createRemoteJWKSet(new URL(`${t.url}/auth/.well-known/jwks.json`), { cooldownDuration: 0 });
+      expect((await call(t.url, '/WS2/x', { headers: { authorization: `Bearer ${named.token}` } })).status).toBe(200);
+      expect((await verify(assertionSeen(), jwks)).payload).toMatchObject({ tid: named.record.tokenId, scope: 'read' });
     });
 
     it('a client cannot send its own assertion header; private keys are sealed at rest', async () => {

@@ -113,7 +113,7 @@ describe.each(STORE_FACTORIES)('who may do what ($name store)', (factory) => {
   it.each([
     ['DELETE', '/auth/oauth/authorize', 'GET, POST'],
     ['GET', '/auth/oauth/revoke', 'POST'],
-    ['POST', '/auth/tokens', 'GET'],
+    ['PUT', '/auth/tokens', 'GET, POST'],
     ['PATCH', '/auth/portfolios/acme/token-policy', 'GET, PUT'],
   ])('%s %s → 405, Allow: %s', async (method, path, allow) => {
     const r = await g.request(method, path, { as: USERS.manager });

@@ -62,20 +62,20 @@ describe.each(STORE_FACTORIES)('hlgw token|policy|hash-password against a runnin
     const list = JSON.parse((await hlgw(['token', 'list', '--json'], env(USERS.manager))).out) as { token_id: string; status: string }[];
     expect(list).toHaveLength(1);
     const table = (await hlgw(['token', 'list'], env(USERS.alice))).out;
-    expect(table).toMatch(/^TOKEN ID\s+STATUS\s+LOGIN/);
+    expect(table).toMatch(/^TOKEN ID\s+NAME\s+SCOPES\s+STATUS\s+LOGIN/);
     expect(table).toContain(list[0]!.token_id);
 
     expect((await hlgw(['token', 'revoke', list[0]!.token_id], env(USERS.manager))).out).toContain('revoked');
     expect((await g.useToken(token)).status).toBe(401);
     // The table says why a token stopped working, and how its owner signed in.
     const after = (await hlgw(['token', 'list'], env(USERS.alice))).out;
-    expect(after).toMatch(/^TOKEN ID\s+STATUS\s+LOGIN\s+SIGNED IN WITH/);
+    expect(after).toMatch(/^TOKEN ID\s+NAME\s+SCOPES\s+STATUS\s+LOGIN\s+SIGNED IN WITH/);
     // A plain revocation says `revoked` once; any other reason is added: `revoked (renewed)`.
-    expect(after).toMatch(new RegExp(`${list[0]!.token_id}\\s+revoked\\s+${USERS.alice.login}\\s+password`));
+    expect(after).toMatch(new RegExp(`${list[0]!.token_id}\\s+personal\\s+full\\s+revoked\\s+${USERS.alice.login}\\s+password`));
     expect(after).not.toContain('revoked (revoked)');
     const renewed = await g.issue(USERS.alice);
     await g.issue(USERS.alice); // renews: the one before is revoked, reason `renewed`
-    expect((await hlgw(['token', 'list'], env(USERS.alice))).out).toMatch(new RegExp(`${renewed.token_id}\\s+revoked \\(renewed\\)\\s+${USERS.alice.login}`));
+    expect((await hlgw(['token', 'list'], env(USERS.alice))).out).toMatch(new RegExp(`${renewed.token_id}\\s+personal\\s+full\\s+revoked \\(renewed\\)\\s+${USERS.alice.login}`));
   });
 
   it('a new pass phrase can be prompted (stdin), never given as a flag value', async () => {

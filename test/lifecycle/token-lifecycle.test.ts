@@ -33,7 +33,7 @@ describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (fact
 
     const put = await g.setPolicy(USERS.manager, { enabled: true, passphrase: PASS_PHRASE, durationMinutes: 120 });
     expect(put.status).toBe(200);
-    expect(put.json()).toEqual({ companyId: 'acme', enabled: true, passphraseSet: true, durationMinutes: 120, updatedAt: expect.any(String) });
+    expect(put.json()).toEqual({ companyId: 'acme', enabled: true, passphraseSet: true, durationMinutes: 120, updatedAt: expect.any(String), allowedScopes: null });
     expect(put.text).not.toContain(PASS_PHRASE);
 
     const r = await g.request('POST', '/auth/oauth/authorize', { as: USERS.alice });
@@ -108,6 +108,7 @@ describe.each(STORE_FACTORIES)('token lifecycle end to end ($name store)', (fact
       token_id: a.token_id, user_id: USERS.alice.userId, login: USERS.alice.login,
       created_at: new Date(clock.now()).toISOString(), expires_at: a.expires_at,
       last_used_at: new Date(clock.now()).toISOString(), revoked_at: null, revoked_reason: null, status: 'active', signed_in_with: 'password',
+      revoke_reason: null, name: 'personal', scopes: ['full'], last_used_ip: '127.0.0.1',
     });
     expect(asManager.text).not.toContain(a.access_token);
     expect(asManager.text).not.toContain(b.access_token);

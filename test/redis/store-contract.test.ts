@@ -59,6 +59,8 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
       expect(await store.getPortfolio('acme')).toEqual(portfolio('acme', 2));
       expect((await store.listPortfolios()).sort((a, b) => a.companyId.localeCompare(b.companyId))).toEqual([portfolio('acme', 2), portfolio('globex', 3, false)]);
       expect(changes.map((c) => c.kind === 'portfolio' && c.record.generation)).toEqual([1, 3, 2]);
+      await store.putPortfolio({ ...portfolio('acme', 2), allowedScopes: ['read'] });
+      expect((await store.getPortfolio('acme'))?.allowedScopes).toEqual(['read']);
     });
 
     it('the operator\'s access decisions: put, list (last one wins), each announced; voids kept on the portfolio', async () => {
@@ -157,12 +159,51 @@ describe.each(FACTORIES)('Store contract: $name', (factory) => {
       expect(changes).toEqual([{ kind: 'revoked', tokenId: 't1', expiresAt: NOW + HOUR }]);
     });
 
-    it('touchTokens keeps the latest last-use time and ignores unknown ids', async () => {
+    it('touchTokens keeps the latest last use with its address and ignores unknown ids', async () => {
       await store.insertToken(token('t1', 'u1'), { revokePreviousOfUser: false, now: NOW });
-      await store.touchTokens(new Map([['t1', NOW + 100], ['ghost', NOW]]));
-      await store.touchTokens(new Map([['t1', NOW + 50]]));
-      expect((await store.getToken('t1'))?.lastUsedAt).toBe(NOW + 100);
+      await store.touchTokens(new Map([['t1', { at: NOW + 100, ip: '203.0.113.7' }], ['ghost', { at: NOW, ip: null }]]));
+      await store.touchTokens(new Map([['t1', { at: NOW + 50, ip: '198.51.100.1' }]]));
+      expect(await store.getToken('t1')).toMatchObject({ lastUsedAt: NOW + 100, lastUsedIp: '203.0.113.7' });
+      await store.touchTokens(new Map([['t1', { at: NOW + 200, ip: null }]]));
+      expect(await store.getToken('t1')).toMatchObject({ lastUsedAt: NOW + 200, lastUsedIp: '203.0.113.7' });
       expect(await store.getToken('ghost')).toBeUndefined();
+    });
+
+    it('named tokens: name and scopes kept; renewal of the personal token never touches them', async () => {
+      const ci = token('n1', 'u1', { name: 'ci', scopes: ['read', 'upload'] });
+      await store.insertToken(ci, { revokePreviousOfUser: false, now: NOW, maxNamed: 10 });
+      await store.insertToken(token('p1', 'u1'), { revokePreviousOfUser: true, now: NOW });
+      expect(await store.insertToken(token('p2', 'u1', { createdAt: NOW + 1 }), { revokePreviousOfUser: true, now: NOW + 1 })).toEqual(['p1']);
+      expect(await store.getToken('n1')).toEqual(ci);
+      expect((await store.getToken('p2'))?.name).toBeUndefined();
+    });
+
+    it('named tokens: a live name is refused, a revoked, expired or older-generation one frees it; the limit counts live ones', async () => {
+      const named = (id: string, name: string, o: Partial<TokenRecord> = {}) => token(id, 'u1', { name, scopes: ['read'], ...o });
+      const opts = { revokePreviousOfUser: false, now: NOW, maxNamed: 3 };
+      await store.insertToken(named('a', 'one'), opts);
+      await expect(store.insertToken(named('a2', 'one'), opts)).rejects.toMatchObject({ code: 'name_taken' });
+      expect(await store.getToken('a2')).toBeUndefined();
+      await store.revokeToken('a', NOW);
+      await store.insertToken(named('a3', 'one'), opts);
+      await store.insertToken(named('b', 'two', { expiresAt: NOW - 1 }), opts); // expired: not counted
+      await store.insertToken(named('c', 'two', { generation: 0 }), opts); // voided generation: not counted
+      await store.insertToken(named('d', 'two'), opts);
+      await store.insertToken(named('e', 'three'), opts);
+      await expect(store.insertToken(named('f', 'four'), opts)).rejects.toMatchObject({ code: 'too_many_tokens' });
+      // Another user has their own limit and their own names.
+      await store.insertToken(token('g', 'u2', { name: 'one' }), opts);
+      expect((await store.listTokens('acme', 'u1')).map((t) => t.tokenId).sort()).toEqual(['a', 'a3', 'b', 'c', 'd', 'e']);
+    });
+
+    it('named tokens: parallel creates can neither pass the limit nor share a name', async () => {
+      const opts = { revokePreviousOfUser: false, now: NOW, maxNamed: 3 };
+      const many = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.insertToken(token(`x${i}`, 'u1', { name: `n${i}` }), opts)));
+      expect(many.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+      expect(many.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as { code: string }).map((e) => e.code)).toEqual(Array(5).fill('too_many_tokens'));
+      const same = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => store.insertToken(token(`y${i}`, 'u2', { name: 'deploy' }), opts)));
+      expect(same.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect((await store.listTokens('acme', 'u2')).map((t) => t.name)).toEqual(['deploy']);
     });
   });
 

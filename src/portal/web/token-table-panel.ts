@@ -12,6 +12,12 @@ export interface TokenRow {
   revoked_reason: string | null;
   /** `password`, or the SSO provider the token is bound to. */
   signed_in_with: string;
+  /** A named token's name; null or absent for the personal token. */
+  name?: string | null;
+  /** A named token's scopes; null or absent for the personal token (full). */
+  scopes?: string[] | null;
+  /** The client address of the last use. */
+  last_used_ip?: string | null;
 }
 
 type Key = 'login' | 'signed_in_with' | 'token_id' | 'created_at' | 'expires_at' | 'last_used_at' | 'status';

@@ -117,4 +117,38 @@ describe.skipIf(lacks('chromium'))('named tokens in the portal', () => {
     await user.getByRole('row', { name: /^personal full/ }).getByText('Active').waitFor();
     expect((await fetch(`${gw.url}/WS2/domains`, { headers: { authorization: `Bearer ${readToken}` } })).status).toBe(401);
   });
+
+  it('the manager\'s Tokens tab: name and scopes columns, filters by status and "expiring within" (the API\'s), by user, sort', async () => {
+    // A token of the user that expires in an hour (created through the API with Basic).
+    const r = await fetch(`${gw.url}/auth/tokens`, {
+      method: 'POST', headers: { authorization: basic(USER), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci deploy', scopes: ['full'], validityMinutes: 60 }),
+    });
+    expect(r.status).toBe(201);
+    const manager = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+    await manager.goto(`${gw.url}/auth/ui/#token-management`);
+    await manager.getByLabel('Login').fill(MANAGER.login);
+    await manager.getByLabel('Password').fill(MANAGER.password);
+    await manager.getByRole('button', { name: 'Sign in' }).click();
+    await manager.getByRole('tab', { name: 'Tokens' }).click();
+    const table = manager.getByRole('table', { name: /^Tokens of company acme/ });
+    await table.getByRole('row', { name: new RegExp(`^${USER.login} nightly export read`) }).waitFor();
+    await table.getByRole('row', { name: new RegExp(`^${USER.login} ci deploy full`) }).waitFor();
+    await table.getByRole('row', { name: new RegExp(`^${USER.login} personal full`) }).waitFor();
+    await manager.getByLabel('Status').selectOption('active');
+    await table.getByRole('row', { name: /nightly export/ }).waitFor({ state: 'detached' });
+    await manager.getByLabel('Expiring within').selectOption({ label: '1 day' });
+    await manager.getByText(/: 1 token$/).waitFor();
+    await table.getByRole('row', { name: /ci deploy/ }).waitFor();
+    await manager.getByLabel('Expiring within').selectOption({ label: 'Any time' });
+    await manager.getByLabel('Status').selectOption('all');
+    await table.getByRole('row', { name: /nightly export/ }).waitFor();
+    await manager.getByLabel('Filter by user').fill('nobody');
+    await manager.getByText('No tokens match.').waitFor();
+    await manager.getByLabel('Filter by user').fill('user@');
+    await manager.getByRole('button', { name: 'Name', exact: true }).click();
+    expect(await manager.getByRole('columnheader', { name: 'Name' }).getAttribute('aria-sort')).toBe('ascending');
+    const names = await table.locator('tbody tr td:nth-of-type(1)').allTextContents();
+    expect(names).toEqual([...names].sort());
+    await manager.getByRole('button', { name: `Revoke the token ci deploy of ${USER.login}` }).waitFor();
+  });
 });

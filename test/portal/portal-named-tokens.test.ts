@@ -54,7 +54,7 @@ describe.skipIf(lacks('chromium'))('named tokens in the portal', () => {
     await user.getByRole('button', { name: 'Generate Access Token' }).click();
     await user.getByLabel('Access token', { exact: true }).waitFor();
     await user.getByRole('button', { name: `User menu: ${USER.login}` }).click();
-    await user.getByRole('link', { name: 'Named tokens' }).click();
+    await user.getByRole('banner').getByRole('link', { name: 'Named tokens' }).click();
     await user.getByRole('heading', { name: 'Named tokens', level: 1 }).waitFor();
     const personal = user.getByRole('row', { name: /^personal full/ });
     await personal.waitFor();

@@ -47,7 +47,7 @@ export function namedTokenList(s: SessionInfo): NamedTokenList {
       action = b;
     }
     return h('tr', {},
-      h('th', { scope: 'row' }, name), h('td', {}, (t.scopes ?? ['full']).join(', ')),
+      h('th', { scope: 'row', class: 'token-name', title: name }, name), h('td', {}, (t.scopes ?? ['full']).join(', ')),
       h('td', { class: 'date' }, timeOf(t.expires_at)), h('td', { class: 'date' }, timeOf(t.last_used_at)),
       h('td', {}, t.last_used_ip ?? '—'), h('td', {}, statusBadge(t)), h('td', {}, action));
   };

@@ -110,7 +110,7 @@ function tokenTable(rows: TokenRow[], s: SessionInfo, user: HTMLInputElement): {
 
   const row = (r: TokenRow) => {
     const cells = [
-      h('th', { scope: 'row' }, r.login), h('td', {}, r.name ?? 'personal'), h('td', {}, scopesOf(r)), h('td', {}, r.signed_in_with), h('td', { title: r.token_id }, h('code', {}, shortId(r.token_id))),
+      h('th', { scope: 'row' }, r.login), h('td', { class: 'token-name', title: r.name ?? 'personal' }, r.name ?? 'personal'), h('td', {}, scopesOf(r)), h('td', {}, r.signed_in_with), h('td', { title: r.token_id }, h('code', {}, shortId(r.token_id))),
       h('td', { class: 'date' }, timeOf(r.created_at)), h('td', { class: 'date' }, timeOf(r.expires_at)), h('td', { class: 'date' }, timeOf(r.last_used_at)),
       h('td', {}, statusBadge(r)),
     ];

@@ -1,6 +1,6 @@
 import { api, describeError } from './api.js';
 import { confirmAction } from './confirm-dialog.js';
-import { h, on, replace } from './dom.js';
+import { h, on, replace, trashIcon } from './dom.js';
 import { statusBadge, timeOf } from './format.js';
 import type { SessionInfo } from './sign-in-screen.js';
 import type { TokenRow } from './token-table-panel.js';
@@ -14,7 +14,7 @@ export interface NamedTokenList {
 /**
  * "Your tokens" on the Named tokens screen: the personal token (name `personal`, scope full) and
  * the named ones, newest first: name, scopes, expiry, last use and from where, status with its
- * reason, and a Revoke button per active token after a confirmation naming it.
+ * reason, and a trash icon per active token (Revoke <name>) after a confirmation naming it.
  */
 export function namedTokenList(s: SessionInfo): NamedTokenList {
   const title = () => h('h2', { id: 'your-tokens-title' }, 'Your tokens');
@@ -27,7 +27,7 @@ export function namedTokenList(s: SessionInfo): NamedTokenList {
       const { tokens } = await api<{ tokens: TokenRow[] }>('GET', 'tokens');
       const mine = tokens.filter((t) => t.user_id === s.userId).sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
       const box = h('div', { class: 'table-scroll', role: 'region', 'aria-labelledby': 'your-tokens-title', tabindex: '0' },
-        h('table', { 'aria-labelledby': 'your-tokens-title' },
+        h('table', { 'aria-labelledby': 'your-tokens-title', class: 'own-tokens' },
           h('thead', {}, h('tr', {}, ...['Name', 'Scopes', 'Expires', 'Last used', 'From', 'Status'].map((c) => h('th', { scope: 'col' }, c)),
             h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Revoke')))),
           h('tbody', {}, ...(mine.length === 0 ? [h('tr', {}, h('td', { colspan: '7' }, 'You have no token yet.'))] : mine.map(row)))));
@@ -41,8 +41,7 @@ export function namedTokenList(s: SessionInfo): NamedTokenList {
     const name = t.name ?? 'personal';
     let action: HTMLElement | string = '';
     if (t.status === 'active') {
-      const b = h('button', { type: 'button', class: 'danger' }, 'Revoke');
-      b.setAttribute('aria-label', `Revoke ${name}`);
+      const b = h('button', { type: 'button', class: 'icon danger', 'aria-label': `Revoke ${name}` }, trashIcon());
       on(b, 'click', () => void revoke(t, name));
       action = b;
     }

@@ -32,7 +32,8 @@ describe.skipIf(lacks('chromium'))('named tokens in the portal', () => {
 
   beforeAll(async () => {
     await upstream.start();
-    gw = await startDemoGateway(upstream.url);
+    // At most 2 live named tokens each: the third is refused (409 too_many_tokens).
+    gw = await startDemoGateway(upstream.url, { config: { tokens: { realm: 'highlight', maxPerUser: 2 } } });
     browser = await launchChromium();
     // 45 days: the 60- and 90-day presets are longer than the company allows.
     await policy({ enabled: true, passphrase: 'correct horse battery staple', durationMinutes: 45 * DAY });
@@ -86,13 +87,23 @@ describe.skipIf(lacks('chromium'))('named tokens in the portal', () => {
     expect(await post.json()).toMatchObject({ code: 'insufficient_scope' });
   });
 
-  it('the API\'s refusals next to their field: 409 name taken, 403 scope not allowed', async () => {
+  it('the API\'s refusals next to their field: 409 name taken, 409 limit reached, 403 scope not allowed', async () => {
     await user.getByLabel('Token name').fill('nightly export');
     await user.getByLabel('Confirm your password').fill(USER.password);
     await user.getByRole('button', { name: 'Generate token' }).click();
     const name = user.getByLabel('Token name');
     await user.getByText('You already have a live token with this name').waitFor();
     expect(await name.getAttribute('aria-invalid')).toBe('true');
+    const second = await fetch(`${gw.url}/auth/tokens`, {
+      method: 'POST', headers: { authorization: basic(USER), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'second', scopes: ['read'], validityMinutes: 60 }),
+    });
+    expect(second.status).toBe(201);
+    await name.fill('third');
+    await user.getByLabel('Confirm your password').fill(USER.password);
+    await user.getByRole('button', { name: 'Generate token' }).click();
+    await user.getByText('You have reached the limit of 2 live named tokens: revoke one you no longer use.').waitFor();
+    const gone = await fetch(`${gw.url}/auth/tokens/${(await second.json() as { token_id: string }).token_id}`, { method: 'DELETE', headers: { authorization: basic(USER) } });
+    expect(gone.status).toBe(204);
     // The manager narrows the scopes while the form still offers full.
     await policy({ allowedScopes: ['read'] });
     await name.fill('deploy');

@@ -103,6 +103,9 @@ function showRefusal(err: unknown, at: { name: () => void; scope: () => void }, 
 function describeNamed(err: unknown): string {
   const e = err as ApiError;
   if (e.code === 'name_taken') return 'You already have a live token with this name: choose another name, or revoke that token first.';
-  if (e.code === 'too_many_tokens') return `You have reached the limit of named tokens (${e.description}): revoke one you no longer use.`;
+  if (e.code === 'too_many_tokens') {
+    const max = /at most (\d{1,6})/.exec(e.description)?.[1];
+    return `You have reached the limit of ${max ?? 'your'} live named tokens: revoke one you no longer use.`;
+  }
   return `Your company does not allow this scope: ${e.description.replace(/^scope not allowed by the portfolio's token policy: /, '')}.`;
 }

@@ -85,6 +85,10 @@ describe.skipIf(lacks('chromium'))('named tokens in the portal', () => {
     const post = await fetch(`${gw.url}/WS2/domains`, { method: 'POST', headers: { authorization: `Bearer ${readToken}`, 'content-type': 'application/json' }, body: '{}' });
     expect(post.status).toBe(403);
     expect(await post.json()).toMatchObject({ code: 'insufficient_scope' });
+    // Its last use and the address it came from, once the batch of last uses is written.
+    await gw.gw.usage.flush();
+    await user.reload();
+    await user.getByRole('row', { name: /^nightly export read .* 127\.0\.0\.1 Active/ }).waitFor();
   });
 
   it('the API\'s refusals next to their field: 409 name taken, 409 limit reached, 403 scope not allowed', async () => {

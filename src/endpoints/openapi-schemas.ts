@@ -174,6 +174,16 @@ export const SCHEMAS = {
       allowedScopes: { type: ['array', 'null'], items: { type: 'string' }, maxItems: 64, description: 'The scopes named tokens may have (audited); null = all' },
     },
   },
+  /** src/portal/token-scopes-endpoint.ts. */
+  TokenScopeChoices: {
+    type: 'object',
+    required: ['scopes', 'maxMinutes'],
+    additionalProperties: false,
+    properties: {
+      scopes: { type: 'array', items: { type: 'string' }, description: 'Known scopes (built-in first) that the portfolio policy allows' },
+      maxMinutes: { type: 'integer', minimum: 1, description: "The longest validity: the portfolio's token duration" },
+    },
+  },
   /** src/endpoints/tokens.ts createTokenEndpoint. */
   NamedTokenRequest: {
     type: 'object',

@@ -101,6 +101,11 @@ export class TokenService {
     return this.seal(owner, req.validityMinutes, credential, { name, scopes }, { revokePreviousOfUser: false, maxNamed: this.opts.maxNamedPerUser ?? DEFAULT_MAX_NAMED });
   }
 
+  /** Every scope name the gateway knows, built-in first (the portal's choices). */
+  scopeNames(): string[] {
+    return this.opts.scopes?.names ?? ['full'];
+  }
+
   /** A scope name the gateway knows (built-in or configured). */
   knowsScope(name: string): boolean {
     return this.opts.scopes?.has(name) ?? name === 'full';

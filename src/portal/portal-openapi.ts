@@ -51,6 +51,12 @@ export function portalOpenApiPaths(prefix: string, kit: OpenApiKit): Record<stri
         responses: { 201: ok('The new named token', 'NamedToken'), ...errors(...writing, ...kit.namedTokenErrors, 'login_failed', 'rate_limited', 'user_source_unavailable') },
       },
     },
+    [`${ui}/token-scopes`]: {
+      get: {
+        ...tag, operationId: 'portalTokenScopes', summary: 'The scopes the user may give a named token (known scopes narrowed by the policy) and the longest validity', security: read,
+        responses: { 200: ok('The choices of "Generate new token"', 'TokenScopeChoices'), ...errors(...reading) },
+      },
+    },
     [`${ui}/tokens/{tokenId}`]: {
       delete: { ...tag, operationId: 'portalRevokeToken', summary: 'As DELETE /tokens/{tokenId} (the trash icon)', security: write, parameters: [tokenId], responses: { 204: ok('Revoked'), ...errors(...writing, 'not_found') } },
     },

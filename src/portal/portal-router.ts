@@ -17,6 +17,7 @@ import { currentSessionEndpoint, sessionProbeEndpoint, signInEndpoint, signOutEn
 import type { SessionManager } from './sessions.js';
 import { createSsoEndpoints, type SsoOptions } from './sso-endpoints.js';
 import { loadStaticAssets, type StaticAssets } from './static-assets.js';
+import { tokenScopesEndpoint } from './token-scopes-endpoint.js';
 
 export interface PortalOptions {
   sessions: SessionManager;
@@ -50,6 +51,7 @@ export function createPortal(d: EndpointDeps, o: PortalOptions): PortalRoutes {
     { pattern: /^\/sign-in-options$/, methods: { GET: sso.options } },
     { pattern: /^\/oauth\/authorize$/, methods: { POST: authorizeEndpoint(d, viaSession, confirmedBasic(p)) } },
     { pattern: /^\/tokens$/, methods: { GET: listTokensEndpoint(d, viaSession), POST: createTokenEndpoint(d, viaSession, confirmedBasic(p)) } },
+    { pattern: /^\/token-scopes$/, methods: { GET: tokenScopesEndpoint(d, viaSession) } },
     { pattern: /^\/tokens\/([^/]+)$/, methods: { DELETE: revokeTokenEndpoint(d, viaSession) } },
     { pattern: /^\/portfolios\/([^/]+)\/token-policy$/, methods: { GET: getPolicyEndpoint(d, viaSession), PUT: putPolicyEndpoint(d, viaSession) } },
     { pattern: /^\/portfolios\/([^/]+)\/audit$/, methods: { GET: auditEndpoint(d, viaSession) } },

@@ -43,7 +43,7 @@ describe('{prefix}/openapi.json', () => {
       '/auth/.well-known/jwks.json', '/auth/oauth/authorize', '/auth/oauth/introspect', '/auth/oauth/revoke', '/auth/openapi.json',
       '/auth/portfolios/{companyId}/audit', '/auth/portfolios/{companyId}/token-policy', '/auth/tokens', '/auth/tokens/{tokenId}',
       '/auth/ui/api/oauth/authorize', '/auth/ui/api/portfolios/{companyId}/audit', '/auth/ui/api/portfolios/{companyId}/token-policy',
-      '/auth/ui/api/session', '/auth/ui/api/session-probe', '/auth/ui/api/sign-in-options', '/auth/ui/api/tokens', '/auth/ui/api/tokens/{tokenId}', '/auth/verify',
+      '/auth/ui/api/session', '/auth/ui/api/session-probe', '/auth/ui/api/sign-in-options', '/auth/ui/api/token-scopes', '/auth/ui/api/tokens', '/auth/ui/api/tokens/{tokenId}', '/auth/verify',
     ]);
   });
 

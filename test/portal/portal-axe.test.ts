@@ -90,4 +90,31 @@ describe.skipIf(lacks('chromium'))('the portal under axe-core', () => {
     expect(await bothWidths(user)).toEqual([]);
     await ctx.close();
   });
+
+  it('Named tokens: the list and form, a refused name (field error), the token shown once; the manager\'s Tokens tab with names and scopes', async () => {
+    const ctx = await browser.newContext({ viewport: DESKTOP });
+    const user = await ctx.newPage();
+    await user.goto(`${gw.url}/auth/ui/#named-tokens`);
+    await user.getByLabel('Login').fill(USER.login);
+    await user.getByLabel('Password').fill(USER.password);
+    await user.getByRole('button', { name: 'Sign in' }).click();
+    await user.getByRole('row', { name: /^personal full/ }).waitFor();
+    await user.getByRole('group', { name: 'Scope' }).waitFor();
+    expect(await bothWidths(user)).toEqual([]);
+    await user.getByRole('button', { name: 'Generate token' }).click();
+    await user.getByText('Give the token a name.').waitFor();
+    expect(await bothWidths(user)).toEqual([]);
+    await user.getByLabel('Expiration', { exact: true }).selectOption('custom');
+    await user.getByLabel('Custom expiration').fill('3');
+    await user.getByLabel('Token name').fill('nightly export');
+    await user.getByLabel('Confirm your password').fill(USER.password);
+    await user.getByRole('button', { name: 'Generate token' }).click();
+    await user.getByLabel('Access token', { exact: true }).waitFor();
+    await user.getByRole('row', { name: /^nightly export read/ }).waitFor();
+    expect(await bothWidths(user)).toEqual([]);
+    await ctx.close();
+    await page.getByRole('tab', { name: 'Tokens' }).click();
+    await page.getByRole('row', { name: /nightly export read/ }).waitFor();
+    expect(await bothWidths()).toEqual([]);
+  });
 });

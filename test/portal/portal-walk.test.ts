@@ -239,6 +239,30 @@ describe.skipIf(lacks('chromium'))('every portal screen at 360 px', () => {
     await user.setViewportSize(PHONE);
   });
 
+  it('the user: Named tokens (the list, the form, a refused name, the token shown once, the revoke dialog)', async () => {
+    await user.getByRole('button', { name: `User menu: ${USER.login}` }).click();
+    await user.getByRole('banner').getByRole('link', { name: 'Named tokens' }).click();
+    await user.getByRole('row', { name: /^personal full.* Active/ }).waitFor(); // and the one it replaced, revoked
+    await user.getByRole('group', { name: 'Scope' }).waitFor();
+    await screen(user, 'named-tokens');
+    await user.getByLabel('Token name').fill('nightly export');
+    await user.getByLabel('Confirm your password').fill(USER.password);
+    await user.getByRole('button', { name: 'Generate token' }).click();
+    await user.getByLabel('Access token', { exact: true }).waitFor();
+    await user.getByRole('row', { name: /^nightly export read/ }).waitFor();
+    await screen(user, 'named-tokens-new');
+    await user.getByLabel('Token name').fill('nightly export');
+    await user.getByLabel('Confirm your password').fill(USER.password);
+    await user.getByRole('button', { name: 'Generate token' }).click();
+    await user.getByText('You already have a live token with this name').waitFor();
+    await screen(user, 'named-tokens-name-taken', 409);
+    await user.getByRole('button', { name: 'Revoke nightly export' }).click();
+    await dialog(user, 'Revoke nightly export?', 'named-tokens-revoke-dialog', 'Cancel');
+    await user.getByRole('button', { name: `User menu: ${USER.login}` }).click();
+    await user.getByRole('banner').getByRole('link', { name: 'Generate Access Token' }).click();
+    await user.getByRole('heading', { name: 'Generate Access Token', level: 1 }).waitFor();
+  });
+
   it('the manager: the tokens tab (the revoke dialog, revoke reasons) and the audit tab', async () => {
     await manager.getByRole('tab', { name: 'Tokens' }).click();
     const trash = manager.getByRole('button', { name: `Revoke the token of ${USER.login}` });

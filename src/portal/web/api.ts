@@ -22,8 +22,10 @@ export function whenSessionLost(fn: (retry: () => void) => void): void {
   onSessionLost = fn;
 }
 
+/** `path` may carry a query (the token list's filters): kept, the origin dropped. */
 function url(path: string): string {
-  return new URL(`api/${path}`, document.baseURI).pathname;
+  const u = new URL(`api/${path}`, document.baseURI);
+  return u.pathname + u.search;
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, opts: { quietSessionLoss?: boolean } = {}): Promise<T> {

@@ -24,7 +24,8 @@ export function renderGenerateToken(main: HTMLElement, s: SessionInfo): void {
   });
   main.append(
     h('h1', { tabindex: '-1' }, 'Generate Access Token'),
-    h('p', { class: 'lead' }, 'A personal token lets scripts and the Highlight CLI call the API as you, without your password. You have one token at a time: generating a new one replaces the old one.'),
+    h('p', { class: 'lead' }, 'A personal token lets scripts and the Highlight CLI call the API as you, without your password, with everything you can do (scope full). You have one personal token at a time: generating a new one replaces the old one.'),
+    h('p', {}, 'For a token that may only read, or one token per script beside this one, use ', h('a', { href: '#named-tokens' }, 'Named tokens'), '.'),
     mine.section, form, result,
   );
   void refresh();

@@ -1,6 +1,7 @@
 import { api, describeError, setCsrfToken, whenSessionLost } from './api.js';
 import { h, on, replace } from './dom.js';
 import { renderGenerateToken } from './generate-token-screen.js';
+import { renderNamedTokens } from './named-tokens-screen.js';
 import { disclosureMenu } from './menu.js';
 import { signInForm, type SessionInfo } from './sign-in-screen.js';
 import { renderTokenManagement } from './token-management-screen.js';
@@ -13,12 +14,13 @@ import { renderTokenManagement } from './token-management-screen.js';
 const root = document.getElementById('app')!;
 let session: SessionInfo | undefined;
 
-type Screen = 'token-management' | 'generate-token';
+type Screen = 'token-management' | 'generate-token' | 'named-tokens';
 
 function screenFor(s: SessionInfo): Screen {
   const wanted = location.hash.slice(1);
   if (wanted === 'token-management' && s.manager) return 'token-management';
   if (wanted === 'generate-token') return 'generate-token';
+  if (wanted === 'named-tokens') return 'named-tokens';
   return s.manager ? 'token-management' : 'generate-token';
 }
 
@@ -57,7 +59,8 @@ function header(s: SessionInfo, screen: Screen): HTMLElement {
     : h('span', { class: 'main-nav' });
   const user = disclosureMenu(s.login, [
     h('p', { class: 'menu-note' }, `Signed in as ${s.login}, company ${s.companyId}`),
-    h('a', { href: '#generate-token', 'aria-current': screen === 'generate-token' ? 'page' : null }, 'Generate Access Token'), signOut,
+    h('a', { href: '#generate-token', 'aria-current': screen === 'generate-token' ? 'page' : null }, 'Generate Access Token'),
+    h('a', { href: '#named-tokens', 'aria-current': screen === 'named-tokens' ? 'page' : null }, 'Named tokens'), signOut,
   ], { className: 'user-menu', buttonLabel: `User menu: ${s.login}` });
   return h('header', { class: 'top' }, brand(), nav, user);
 }
@@ -69,6 +72,7 @@ function render(): void {
   const screen = screenFor(s);
   replace(root, h('a', { href: '#main', class: 'skip' }, 'Skip to content'), header(s, screen), main);
   if (screen === 'token-management') renderTokenManagement(main, s);
+  else if (screen === 'named-tokens') renderNamedTokens(main, s);
   else renderGenerateToken(main, s);
   main.querySelector<HTMLElement>('h1')?.focus();
 }

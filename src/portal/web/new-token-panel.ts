@@ -4,7 +4,7 @@ import { when } from './format.js';
 export interface Issued { access_token: string; token_type: string; expires_in: number; expires_at: string; token_id: string; signed_in_with: string }
 
 /** The token just generated, shown this once, with copy buttons and ready-to-paste lines. */
-export function newTokenPanel(t: Issued): HTMLElement {
+export function newTokenPanel(t: Issued, title = 'Your new access token'): HTMLElement {
   const gateway = location.origin;
   const curl = `curl -H "Authorization: Bearer ${t.access_token}" ${gateway}/WS2/domains`;
   const cli = `--tokenAuth ${t.access_token}`;
@@ -12,7 +12,7 @@ export function newTokenPanel(t: Issued): HTMLElement {
   const token = h('textarea', { id: 'new-token', readonly: true, rows: '4', spellcheck: 'false', class: 'token' });
   token.value = t.access_token;
   return h('section', { 'aria-labelledby': 'new-token-title', class: 'card shown-once' },
-    h('h2', { id: 'new-token-title', tabindex: '-1' }, 'Your new access token'),
+    h('h2', { id: 'new-token-title', tabindex: '-1' }, title),
     h('p', { class: 'warning' }, 'Copy it now: it is shown only this once. Anyone who has it can call the API as you until it expires or is revoked. Keep it out of chats, tickets and source code.'),
     h('div', { class: 'field' }, h('label', { for: 'new-token' }, 'Access token'), token),
     h('div', { class: 'actions' }, copyButton('Copy token', t.access_token, status, token)),

@@ -12,33 +12,62 @@ export interface TokenRow {
   revoked_reason: string | null;
   /** `password`, or the SSO provider the token is bound to. */
   signed_in_with: string;
+  /** A named token's name; null or absent for the personal token. */
+  name?: string | null;
+  /** A named token's scopes; null or absent for the personal token (full). */
+  scopes?: string[] | null;
+  /** The client address of the last use. */
+  last_used_ip?: string | null;
 }
 
-type Key = 'login' | 'signed_in_with' | 'token_id' | 'created_at' | 'expires_at' | 'last_used_at' | 'status';
+type Key = 'login' | 'name' | 'scopes' | 'signed_in_with' | 'token_id' | 'created_at' | 'expires_at' | 'last_used_at' | 'status';
 const COLUMNS: { key: Key; label: string }[] = [
-  { key: 'login', label: 'User' }, { key: 'signed_in_with', label: 'Signed in with' }, { key: 'token_id', label: 'Token id' }, { key: 'created_at', label: 'Created' },
+  { key: 'login', label: 'User' }, { key: 'name', label: 'Name' }, { key: 'scopes', label: 'Scopes' }, { key: 'signed_in_with', label: 'Signed in with' }, { key: 'token_id', label: 'Token id' }, { key: 'created_at', label: 'Created' },
   { key: 'expires_at', label: 'Expires' }, { key: 'last_used_at', label: 'Last used' }, { key: 'status', label: 'Status' },
 ];
 const PAGE_SIZE = 50;
 
 /**
- * Every token of the portfolio (never the token itself): sortable by each column, filtered by
- * user and status, 50 rows a page, and a trash icon per active token that revokes it after a
- * confirmation naming the user. The row turns revoked as soon as the gateway confirms.
+ * Every token of the portfolio (never the token itself): filtered by status and "expiring within"
+ * through the API (`?status=`, `?expiring_within=` minutes), by user as one types (any part of
+ * the login: the API's `?user=` wants the whole login or id), sortable by each column, 50 rows a
+ * page, and a trash icon per active token that revokes it after a confirmation naming the user and the
+ * token. The row turns revoked as soon as the gateway confirms.
  */
 export function renderTokenTable(panel: HTMLElement, s: SessionInfo): void {
-  replace(panel, h('p', { role: 'status' }, 'Loading…'));
-  api<{ tokens: TokenRow[] }>('GET', 'tokens')
-    .then((r) => replace(panel, tokenTable(r.tokens, s)))
-    .catch((err: unknown) => replace(panel, h('p', { role: 'alert' }, describeError(err))));
+  const user = h('input', { type: 'search', autocomplete: 'off' });
+  const status = h('select', {}, ...['all', 'active', 'expired', 'revoked'].map((v) => h('option', { value: v }, v === 'all' ? 'All' : v[0]!.toUpperCase() + v.slice(1))));
+  const within = h('select', {}, ...EXPIRING.map(([minutes, label]) => h('option', { value: minutes }, label)));
+  const body = h('div', {}, h('p', { role: 'status' }, 'Loading…'));
+  let redraw: (() => void) | undefined;
+  const load = () => {
+    const q = new URLSearchParams();
+    if (status.value !== 'all') q.set('status', status.value);
+    if (within.value !== '') q.set('expiring_within', within.value);
+    const query = q.toString() === '' ? '' : `?${q.toString()}`;
+    api<{ tokens: TokenRow[] }>('GET', `tokens${query}`)
+      .then((r) => {
+        const t = tokenTable(r.tokens, s, user);
+        redraw = t.draw;
+        replace(body, t.el);
+      })
+      .catch((err: unknown) => replace(body, h('p', { role: 'alert' }, describeError(err))));
+  };
+  on(user, 'input', () => redraw?.());
+  on(status, 'change', load);
+  on(within, 'change', load);
+  replace(panel, h('div', { class: 'filters' },
+    field('Filter by user', user).wrap, field('Status', status).wrap, field('Expiring within', within).wrap), body);
+  load();
 }
 
-function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
+/** "Expiring within": active tokens that expire within so many minutes ('' = any). */
+const EXPIRING: [string, string][] = [['', 'Any time'], ['1440', '1 day'], ['10080', '7 days'], ['43200', '30 days']];
+
+function tokenTable(rows: TokenRow[], s: SessionInfo, user: HTMLInputElement): { el: HTMLElement; draw: () => void } {
   let sortKey: Key = 'created_at';
   let descending = true;
   let page = 0;
-  const user = h('input', { type: 'search', autocomplete: 'off' });
-  const status = h('select', {}, ...['all', 'active', 'expired', 'revoked'].map((v) => h('option', { value: v }, v === 'all' ? 'All' : v[0]!.toUpperCase() + v.slice(1))));
   const live = h('div', { role: 'status', class: 'status' });
   const alert = h('div', { role: 'alert', class: 'form-error' });
   const title = h('p', { class: 'table-title', id: 'tokens-table-title' });
@@ -48,8 +77,8 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
   const draw = () => {
     const u = user.value.trim().toLowerCase();
     const visible = rows
-      .filter((r) => (u === '' || r.login.toLowerCase().includes(u)) && (status.value === 'all' || r.status === status.value))
-      .sort((a, b) => compare(a[sortKey], b[sortKey]) * (descending ? -1 : 1));
+      .filter((r) => u === '' || r.login.toLowerCase().includes(u))
+      .sort((a, b) => compare(sortValue(a, sortKey), sortValue(b, sortKey)) * (descending ? -1 : 1));
     const pages = Math.max(1, Math.ceil(visible.length / PAGE_SIZE));
     page = Math.min(page, pages - 1);
     const shown = visible.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
@@ -67,7 +96,7 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
         const b = h('button', { type: 'button', class: 'sort' }, c.label);
         on(b, 'click', () => {
           if (sortKey === c.key) descending = !descending;
-          else { sortKey = c.key; descending = c.key !== 'login' && c.key !== 'status'; }
+          else { sortKey = c.key; descending = !['login', 'name', 'scopes', 'status'].includes(c.key); }
           draw();
           tableBox.querySelector<HTMLElement>(`th[data-key="${c.key}"] button`)?.focus();
         });
@@ -75,19 +104,19 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
       }),
       h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Revoke')))),
     h('tbody', {}, ...(shown.length === 0
-      ? [h('tr', {}, h('td', { colspan: '8' }, 'No tokens match.'))]
+      ? [h('tr', {}, h('td', { colspan: '10' }, 'No tokens match.'))]
       : shown.map(row))),
   );
 
   const row = (r: TokenRow) => {
     const cells = [
-      h('th', { scope: 'row' }, r.login), h('td', {}, r.signed_in_with), h('td', { title: r.token_id }, h('code', {}, shortId(r.token_id))),
+      h('th', { scope: 'row' }, r.login), h('td', { class: 'token-name', title: r.name ?? 'personal' }, r.name ?? 'personal'), h('td', {}, scopesOf(r)), h('td', {}, r.signed_in_with), h('td', { title: r.token_id }, h('code', {}, shortId(r.token_id))),
       h('td', { class: 'date' }, timeOf(r.created_at)), h('td', { class: 'date' }, timeOf(r.expires_at)), h('td', { class: 'date' }, timeOf(r.last_used_at)),
       h('td', {}, statusBadge(r)),
     ];
     let action: HTMLElement | string = '';
     if (r.status === 'active') {
-      const b = h('button', { type: 'button', class: 'icon danger', 'aria-label': `Revoke the token of ${r.login}` }, trashIcon());
+      const b = h('button', { type: 'button', class: 'icon danger', 'aria-label': r.name && r.name !== 'personal' ? `Revoke the token ${r.name} of ${r.login}` : `Revoke the token of ${r.login}` }, trashIcon());
       on(b, 'click', () => void revoke(r));
       action = b;
     }
@@ -96,7 +125,7 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
 
   const revoke = async (r: TokenRow) => {
     const yes = await confirmAction({
-      title: `Revoke the token of ${r.login}?`,
+      title: r.name && r.name !== 'personal' ? `Revoke the token ${r.name} of ${r.login}?` : `Revoke the token of ${r.login}?`,
       message: [`Token ${shortId(r.token_id)} of ${r.login} stops working at once: every request with it is refused. ${r.login} can generate a new one.`],
       confirm: 'Revoke', danger: true,
     });
@@ -123,12 +152,18 @@ function tokenTable(rows: TokenRow[], s: SessionInfo): HTMLElement {
     return [prev, h('span', { 'aria-live': 'polite' }, `Page ${page + 1} of ${pages}`), next];
   };
 
-  on(user, 'input', () => { page = 0; draw(); });
-  on(status, 'change', () => { page = 0; draw(); });
   draw();
-  return h('div', {},
-    h('div', { class: 'filters' }, field('Filter by user', user).wrap, field('Status', status).wrap),
-    alert, live, title, tableBox, pager);
+  return { el: h('div', {}, alert, live, title, tableBox, pager), draw: () => { page = 0; draw(); } };
+}
+
+function scopesOf(r: TokenRow): string {
+  return (r.scopes ?? ['full']).join(', ');
+}
+
+function sortValue(r: TokenRow, key: Key): string | null {
+  if (key === 'name') return r.name ?? 'personal';
+  if (key === 'scopes') return scopesOf(r);
+  return r[key];
 }
 
 function compare(a: string | null, b: string | null): number {

@@ -12,7 +12,7 @@ export interface YourTokenPanel {
 }
 
 /**
- * "Your token" on the Generate Access Token screen: the user's newest token (never the token
+ * "Your token" on the Generate Access Token screen: the user's newest personal token (never the token
  * itself), its status with the reason it stopped working, and "Revoke my token" after a
  * confirmation. `onRevoked` runs once the gateway confirmed.
  */
@@ -23,7 +23,8 @@ export function yourTokenPanel(s: SessionInfo, onRevoked: () => void): YourToken
   const refresh = async (): Promise<TokenRow | undefined> => {
     try {
       const { tokens } = await api<{ tokens: TokenRow[] }>('GET', 'tokens');
-      const current = tokens.filter((t) => t.user_id === s.userId).sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0];
+      // The personal token only: named tokens (Named tokens screen) live beside it and never replace it.
+      const current = tokens.filter((t) => t.user_id === s.userId && isPersonal(t)).sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0];
       replace(section, title(), current ? facts(current) : h('p', { class: 'empty' }, 'You have no token yet.'));
       return current;
     } catch (err) {
@@ -59,4 +60,9 @@ export function yourTokenPanel(s: SessionInfo, onRevoked: () => void): YourToken
   };
 
   return { section, refresh };
+}
+
+/** The token of Generate Access Token (the API names it `personal`). */
+function isPersonal(t: TokenRow): boolean {
+  return t.name === undefined || t.name === null || t.name === 'personal';
 }

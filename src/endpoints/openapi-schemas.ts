@@ -36,6 +36,22 @@ export const SCHEMAS = {
     },
   },
   /** src/endpoints/jwks.ts, src/identity/signing-keys.ts: public keys only (RFC 7517 §5; never `d`). */
+  /** GitHub secret scanning's partner report (src/endpoints/leaked-tokens.ts): the matches it found. */
+  LeakReport: {
+    type: 'array', maxItems: 1000,
+    items: {
+      type: 'object', required: ['token'],
+      properties: { token: { type: 'string' }, type: { type: 'string' }, url: { type: 'string' }, source: { type: 'string' } },
+    },
+  },
+  /** GitHub's feedback format: one verdict per match, in order. */
+  LeakReportAnswer: {
+    type: 'array',
+    items: {
+      type: 'object', required: ['token_raw', 'token_type', 'label'],
+      properties: { token_raw: { type: 'string' }, token_type: { type: 'string' }, label: { enum: ['true_positive', 'false_positive'] } },
+    },
+  },
   JwkSet: {
     type: 'object',
     required: ['keys'],

@@ -128,6 +128,18 @@ export function openApiDocument(prefix: string, version: string, morePaths: (pre
         },
       },
       [`${prefix}/verify`]: verifyPath(kit, bearerAuth),
+      [`${prefix}/leaked-tokens`]: {
+        post: {
+          operationId: 'leakedTokens', security: [{}],
+          summary: 'GitHub secret scanning reports tokens it found (only with leaks.github.keysFile; else 404): each of ours is revoked at once (reason leaked) and audited',
+          parameters: [
+            { name: 'Github-Public-Key-Identifier', in: 'header', required: true, schema: { type: 'string' } },
+            { name: 'Github-Public-Key-Signature', in: 'header', required: true, schema: { type: 'string' }, description: 'ECDSA P-256 SHA-256 (DER, base64) of the raw body by that key of leaks.github.keysFile' },
+          ],
+          requestBody: { required: true, content: json('LeakReport') },
+          responses: { 200: ok('One verdict per match: true_positive for a token of ours (now revoked), false_positive otherwise', 'LeakReportAnswer'), ...errors('leak_report_signature_invalid', 'leak_report_keys_unavailable', 'not_found', 'payload_too_large') },
+        },
+      },
       [`${prefix}/openapi.json`]: {
         get: { operationId: 'openapi', summary: 'This document', security: [{}], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
       },
@@ -136,7 +148,7 @@ export function openApiDocument(prefix: string, version: string, morePaths: (pre
     components: {
       securitySchemes: {
         basic: { type: 'http', scheme: 'basic', description: 'The user directory (users.source); failed logins are rate limited (429)' },
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWE', description: 'A token from /oauth/authorize or POST /tokens (accepted by neither). On proxied paths a named token is held to its scopes: outside them 403 insufficient_scope' },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'hlgw_ token (docs/architecture/token.md)', description: 'A token from /oauth/authorize or POST /tokens (accepted by neither). On proxied paths a named token is held to its scopes: outside them 403 insufficient_scope' },
         session: { type: 'apiKey', in: 'cookie', name: 'hlgw_session', description: 'The portal session (`__Host-hlgw_session` over TLS), from POST ui/api/session or an SSO sign-in' },
         csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'The session\'s csrfToken, required with the session on every unsafe method (and a same-origin Origin)' },
       },

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { assertConformsToOpenApi } from '../support/openapi-conformance.js';
 import { LEAK_REPORT_MAX_TOKENS } from '../../src/admin/leaked-tokens-body.js';
 import { MasterKey } from '../../src/secrets/master-key.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -39,13 +40,18 @@ describe.each(STORE_FACTORIES)('leak reports ($name store)', (factory) => {
   const report = (body: unknown, secret = SECRET) => call(t.admin, '/tokens/leaked', {
     method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
   });
-  const github = (body: string, opts: { keyId?: string; signature?: string } = {}) => call(t.url, '/auth/leaked-tokens', {
-    method: 'POST', body,
-    headers: {
-      'content-type': 'application/json', 'github-public-key-identifier': opts.keyId ?? KEY_ID,
-      'github-public-key-signature': opts.signature ?? sign('sha256', Buffer.from(body), gh.privateKey).toString('base64'),
-    },
-  });
+  // Every answer is also checked against the OpenAPI document ({prefix}/openapi.json).
+  const github = async (body: string, opts: { keyId?: string; signature?: string } = {}) => {
+    const r = await call(t.url, '/auth/leaked-tokens', {
+      method: 'POST', body,
+      headers: {
+        'content-type': 'application/json', 'github-public-key-identifier': opts.keyId ?? KEY_ID,
+        'github-public-key-signature': opts.signature ?? sign('sha256', Buffer.from(body), gh.privateKey).toString('base64'),
+      },
+    });
+    assertConformsToOpenApi('POST', '/auth/leaked-tokens', r);
+    return r;
+  };
   const issue = (userId: string) => t.gw.tokens.issue({ userId, login: `${userId}@acme.example`, companyId: 'acme' });
   const leakedEvents = async () => (await t.gw.store.listAudit('acme', { limit: 100 })).events.filter((e) => e.action === 'token.leaked');
 

@@ -40,7 +40,7 @@ describe('{prefix}/openapi.json', () => {
   it('describes every route of the endpoint router', () => {
     const paths = Object.keys(openApiDocument('/auth', 'x').paths as object);
     expect(paths.sort()).toEqual([
-      '/auth/.well-known/jwks.json', '/auth/oauth/authorize', '/auth/oauth/introspect', '/auth/oauth/revoke', '/auth/openapi.json',
+      '/auth/.well-known/jwks.json', '/auth/leaked-tokens', '/auth/oauth/authorize', '/auth/oauth/introspect', '/auth/oauth/revoke', '/auth/openapi.json',
       '/auth/portfolios/{companyId}/audit', '/auth/portfolios/{companyId}/token-policy', '/auth/tokens', '/auth/tokens/{tokenId}',
       '/auth/ui/api/oauth/authorize', '/auth/ui/api/portfolios/{companyId}/audit', '/auth/ui/api/portfolios/{companyId}/token-policy',
       '/auth/ui/api/session', '/auth/ui/api/session-probe', '/auth/ui/api/sign-in-options', '/auth/ui/api/token-scopes', '/auth/ui/api/tokens', '/auth/ui/api/tokens/{tokenId}', '/auth/verify',

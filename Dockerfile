@@ -1,4 +1,5 @@
-# hlgw: build stage compiles TypeScript and the better-sqlite3 addon, runtime stage carries only what runs.
+# hlgw: build stage compiles TypeScript, runtime stage carries only what runs. On Node 24 the SQLite store
+# uses node:sqlite (src/store/sqlite-driver.ts): the optional better-sqlite3 addon is neither built nor shipped.
 # The base image is pinned by digest (a tag moves; a digest is one exact image): Node 24, the
 # active LTS. To update it, docs/OPERATIONS.md "Docker image": `docker buildx imagetools inspect
 # node:24-bookworm-slim` prints the new digest; `docker build --build-arg NODE_IMAGE=...` overrides it.
@@ -6,15 +7,12 @@ ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b12
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=optional --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --omit=optional
 
 FROM ${NODE_IMAGE}
 WORKDIR /app

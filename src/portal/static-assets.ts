@@ -18,7 +18,7 @@ interface Asset {
 export type StaticAssets = ReadonlyMap<string, Asset>;
 
 /**
- * Where the built page is: dist/portal/web (tsc compiles the modules, scripts/copy-portal-assets.mjs
+ * Where the built page is: dist/portal/web (tsc compiles the modules, scripts/finish-build.mjs
  * copies html and css). Running from src/ (the tests), that is ../../dist/portal/web.
  */
 function webDir(): string {

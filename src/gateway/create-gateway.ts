@@ -160,6 +160,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       state.stop();
       obs.stop();
       await Promise.all([edge.stop(DRAIN_MS), admin.stop(), decision.stop()]);
+      obs.accessLog.close(); // the lines of the drained requests, written before the process ends
       await Promise.all([services.stop(), tracing.stop()]); // the spans of the drained requests are exported
     },
   };

@@ -34,13 +34,14 @@ export function buildObservability(ctx: GatewayContext, s: StatePart, late: Late
     ready: () => late.ready(),
   });
   registerBuildInfo(metrics.registry, version);
+  const accessLog = new AccessLog(ctx.log, config.log, {
+    trustedProxies: ctx.trustedProxies, maxTokenBytes: config.tokens.maxTokenBytes, isEndpoint: (url) => late.isEndpoint(url),
+  });
   return {
     metrics,
     tokenMetrics: new TokenMetrics(metrics.registry),
     configMetrics: new ConfigMetrics(metrics.registry, config),
-    accessLog: new AccessLog(ctx.log, config.log, {
-      trustedProxies: ctx.trustedProxies, maxTokenBytes: config.tokens.maxTokenBytes, isEndpoint: (url) => late.isEndpoint(url),
-    }),
+    accessLog,
     stop: stopSyncMetrics,
   };
 }

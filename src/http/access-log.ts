@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { classifyAuthorization } from '../auth/classify-authorization.js';
 import type { ErrorCode } from '../errors.js';
-import { createAccessLogger, type Logger } from '../log.js';
+import { createAccessLogger, type AccessLogger, type Logger } from '../log.js';
 import { redactPath } from '../secrets/redact-url.js';
 import type { TokenClaims } from '../token/format.js';
 import { clientAddress } from './forwarded-headers.js';
@@ -30,6 +30,8 @@ const ENTRY = Symbol('hlgw.accessLog');
 type Tagged = IncomingMessage & { [ENTRY]?: Entry };
 const UPSTREAM_FAILURES: ReadonlySet<ErrorCode> = new Set(['upstream_unreachable', 'upstream_timeout']);
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The longest a line waits in the buffer on a quiet gateway. */
+const FLUSH_MS = 1000;
 
 /**
  * The access log (`log.access`): one pino JSON line per request on the proxy port, after its
@@ -52,6 +54,9 @@ export class AccessLog {
   private rate = 0;
   private userIds = false;
   private readonly out: Logger;
+  private readonly sink: AccessLogger;
+  /** Pushes buffered lines out at least every FLUSH_MS, whatever the traffic. */
+  private readonly timer: NodeJS.Timeout;
 
   constructor(
     log: Logger,
@@ -59,8 +64,17 @@ export class AccessLog {
     private readonly o: { trustedProxies: ReadonlySet<string>; maxTokenBytes: number; isEndpoint(url: string): boolean },
   ) {
     // Written whatever log.level says: turning the access log on is the operator's explicit ask.
-    this.out = createAccessLogger(log);
+    this.sink = createAccessLogger(log);
+    this.out = this.sink.log;
+    this.timer = setInterval(() => this.sink.flush(false), FLUSH_MS);
+    this.timer.unref();
     this.configure(settings);
+  }
+
+  /** At shutdown: the buffered lines are written before the process ends. */
+  close(): void {
+    clearInterval(this.timer);
+    this.sink.flush(true);
   }
 
   configure(s: AccessSettings): void {

@@ -143,6 +143,10 @@ interface PortfolioRow {
   allowed_scopes: string | null;
 }
 
+/** The memory map over the database file, and the page cache (KiB) of the main connection. */
+const SQLITE_MMAP_BYTES = 256 * 1024 * 1024;
+const SQLITE_CACHE_KIB = 32 * 1024;
+
 /** The embedded store: one file, WAL, every acknowledged write fsynced (synchronous=FULL). */
 export class SqliteStore implements Store {
   readonly type = 'sqlite' as const;
@@ -161,6 +165,11 @@ export class SqliteStore implements Store {
     // FULL: a write acknowledged to a client survives a crash of the process and of the machine.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    // Every token cache miss reads one token row (the issued-id check): the file is read through
+    // a memory map and a larger page cache rather than a read() per page (SQLite's defaults: no map,
+    // a 2 MiB cache), measured on the bench's cold row. Address space, not memory: the kernel pages it.
+    this.db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+    this.db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
     this.migrate();
     // A second connection to the same file with synchronous = NORMAL: in WAL mode its commits
     // skip the fsync, which would otherwise block the event loop for milliseconds on every failed

@@ -87,10 +87,13 @@ export class TokenValidator<T> {
 
   constructor(private readonly o: ValidatorOptions<T>) {
     const perf = { now: () => o.clock.now() };
-    this.cache = new LRUCache({ max: o.maxEntries, ttlAutopurge: false, perf });
+    // ttlResolution 0: every staleness check asks the clock. lru-cache's default (1 ms) reuses the
+    // last reading for a millisecond, armed by a timer: an entry could outlive its TTL by that much,
+    // and a timer was set on the hit path once per millisecond.
+    this.cache = new LRUCache({ max: o.maxEntries, ttlAutopurge: false, ttlResolution: 0, perf });
     this.negative =
       o.negativeMaxEntries > 0 && o.negativeTtlSeconds > 0
-        ? new LRUCache({ max: o.negativeMaxEntries, ttl: o.negativeTtlSeconds * 1000, perf })
+        ? new LRUCache({ max: o.negativeMaxEntries, ttl: o.negativeTtlSeconds * 1000, ttlResolution: 0, perf })
         : undefined;
   }
 

@@ -23,7 +23,12 @@ export interface MintInput {
 }
 
 export function newTokenId(): string {
-  return randomBytes(16).toString('base64url');
+  // Never starting with `-` (1 id in 64 otherwise): a command line reads such an id as an option
+  // (`hlgw token revoke -3Yh...` is "unknown option"). The first 6 bits are then never 62.
+  for (;;) {
+    const id = randomBytes(16);
+    if (id[0]! >> 2 !== 62) return id.toString('base64url');
+  }
 }
 
 /**

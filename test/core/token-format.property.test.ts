@@ -114,3 +114,10 @@ function base62(n: number): string {
   }
   return out;
 }
+
+describe('token ids', () => {
+  it('never start with "-", so no command line reads one as an option', async () => {
+    const { newTokenId } = await import('../../src/token/mint.js');
+    for (let i = 0; i < 20_000; i++) expect(newTokenId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  });
+});

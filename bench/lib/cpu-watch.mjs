@@ -23,7 +23,7 @@ function processTicks(pid) {
 }
 
 /** `roots` and every process below them (a gateway child's node:cluster workers are the bench's too). */
-function withDescendants(roots) {
+export function withDescendants(roots) {
   const children = new Map();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

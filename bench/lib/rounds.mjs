@@ -3,6 +3,7 @@ import { cpuSnapshot, foreignCpu, treeCpuSeconds } from './cpu-watch.mjs';
 import { driveTokens } from './drive.mjs';
 import { cacheCounters, scrape } from './gateways.mjs';
 import { buildClientRequests, runLoad } from './load.mjs';
+import { restAllBut, wakeAll } from './rest.mjs';
 import { ROWS } from './rows.mjs';
 
 /** Above this share of the machine's CPU used by other processes, a measured run is repeated once. */
@@ -23,36 +24,45 @@ export async function runRounds(session, o) {
 
   const runs = new Map(rows.map((r) => [r.name, []]));
   let retries = 0;
-  for (let round = 0; round < o.rounds; round++) {
-    const k = round % rows.length;
-    for (const row of [...rows.slice(k), ...rows.slice(0, k)]) {
-      const target = session.targets[row.target];
-      const spec = { url: target.url, connections: o.connections, headers: row.headers, clientRequests: requests.get(row.name) };
-      if (o.warmupS > 0) await runLoad({ ...spec, durationS: o.warmupS });
-      const watch = row.tokens && target.admin;
-      const before = watch ? cacheCounters(await scrape(target.admin)) : null;
-      let run;
-      for (let attempt = 0; ; attempt++) {
-        const cpu0 = cpuSnapshot();
-        const serverCpu0 = serverCpuSeconds(target);
-        run = await runLoad({ ...spec, durationS: o.durationS });
-        // The server's own CPU time per request: far steadier than req/s on a shared machine.
-        const serverCpu1 = serverCpuSeconds(target);
-        run.cpu = foreignCpu(cpu0, cpuSnapshot());
-        run.serverCpuSeconds = serverCpu0 != null && serverCpu1 != null ? serverCpu1 - serverCpu0 : null;
-        run.retries = attempt;
-        // Shared machine: a run disturbed by other processes is measured again (bounded).
-        if (!run.cpu || run.cpu.foreignPct <= DISTURBED_PCT || attempt >= 1 || retries >= o.maxRetries) break;
-        retries++;
-        o.log(`round ${round + 1}/${o.rounds}  ${row.name}: other processes used ${run.cpu.foreignPct.toFixed(0)}% CPU, measuring again`);
-      }
-      const after = watch ? cacheCounters(await scrape(target.admin)) : null;
-      run.cache = before && after ? { hit: after.hit - before.hit, miss: after.miss - before.miss, negative: after.negative - before.negative } : null;
-      runs.get(row.name).push(run);
-      o.log(`round ${round + 1}/${o.rounds}  ${row.name.padEnd(30)} ${Math.round(run.rps).toLocaleString('en-US').padStart(8)} req/s  status ${JSON.stringify(run.status)}${run.errors + run.timeouts ? `  errors ${run.errors + run.timeouts}` : ''}${run.cpu ? `  other procs ${run.cpu.foreignPct.toFixed(0)}% CPU` : ''}`);
-    }
+  try {
+    await measure();
+  } finally {
+    wakeAll(session);
   }
   return { rows, runs, retries };
+
+  async function measure() {
+    for (let round = 0; round < o.rounds; round++) {
+      const k = round % rows.length;
+      for (const row of [...rows.slice(k), ...rows.slice(0, k)]) {
+        const target = session.targets[row.target];
+        const spec = { url: target.url, connections: o.connections, headers: row.headers, clientRequests: requests.get(row.name) };
+        restAllBut(session, target);
+        if (o.warmupS > 0) await runLoad({ ...spec, durationS: o.warmupS });
+        const watch = row.tokens && target.admin;
+        const before = watch ? cacheCounters(await scrape(target.admin)) : null;
+        let run;
+        for (let attempt = 0; ; attempt++) {
+          const cpu0 = cpuSnapshot();
+          const serverCpu0 = serverCpuSeconds(target);
+          run = await runLoad({ ...spec, durationS: o.durationS });
+          // The server's own CPU time per request: far steadier than req/s on a shared machine.
+          const serverCpu1 = serverCpuSeconds(target);
+          run.cpu = foreignCpu(cpu0, cpuSnapshot());
+          run.serverCpuSeconds = serverCpu0 != null && serverCpu1 != null ? serverCpu1 - serverCpu0 : null;
+          run.retries = attempt;
+          // Shared machine: a run disturbed by other processes is measured again (bounded).
+          if (!run.cpu || run.cpu.foreignPct <= DISTURBED_PCT || attempt >= 1 || retries >= o.maxRetries) break;
+          retries++;
+          o.log(`round ${round + 1}/${o.rounds}  ${row.name}: other processes used ${run.cpu.foreignPct.toFixed(0)}% CPU, measuring again`);
+        }
+        const after = watch ? cacheCounters(await scrape(target.admin)) : null;
+        run.cache = before && after ? { hit: after.hit - before.hit, miss: after.miss - before.miss, negative: after.negative - before.negative } : null;
+        runs.get(row.name).push(run);
+        o.log(`round ${round + 1}/${o.rounds}  ${row.name.padEnd(30)} ${Math.round(run.rps).toLocaleString('en-US').padStart(8)} req/s  status ${JSON.stringify(run.status)}${run.errors + run.timeouts ? `  errors ${run.errors + run.timeouts}` : ''}${run.cpu ? `  other procs ${run.cpu.foreignPct.toFixed(0)}% CPU` : ''}`);
+      }
+    }
+  }
 }
 
 /** CPU seconds used so far by the row's server: its process and descendants (nginx rows: `cpuPids`, the decision gateway included). */

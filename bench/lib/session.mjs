@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { pinSelf, pinning, spawnNode, stopAll, waitExit, waitReady } from './children.mjs';
 import { startGateway, workersSupported } from './gateways.mjs';
 import { startNginx, nginxMissing } from './nginx.mjs';
+import { wakeAll } from './rest.mjs';
 import { GATEWAYS, ROWS, TOKEN_COUNTS, tokenSets } from './rows.mjs';
 
 const SERVERS = fileURLToPath(new URL('../servers/', import.meta.url));
@@ -31,6 +32,7 @@ export async function openSession(o) {
   const tmp = mkdtempSync(join(tmpdir(), 'hlgw-bench-'));
   const session = { plan, tmp, targets: {}, skipped: [], tokens: null, ctx: null };
   session.close = async () => {
+    wakeAll(session); // a stopped child would only take its SIGTERM once continued
     await stopAll();
     rmSync(tmp, { recursive: true, force: true });
   };

@@ -19,8 +19,11 @@ export type UpstreamMode = 'basic' | 'headers' | 'assertion';
  */
 export function createUpstreamInjector(serviceAuthorization: string | undefined, now: () => number) {
   return function injectIdentity(headers: IncomingHttpHeaders, identity: UpstreamIdentity): void {
-    if (serviceAuthorization === undefined) delete headers.authorization;
-    else headers.authorization = serviceAuthorization;
+    // Assigned, never `delete`d: a delete turns req.headers into a hash table, slower for every
+    // later step and for the forwarder's copy (src/http/forwarded-headers.ts says why; undici skips
+    // an undefined value, the http-proxy forwarder drops it).
+    if (serviceAuthorization !== undefined) headers.authorization = serviceAuthorization;
+    else if (headers.authorization !== undefined) headers.authorization = undefined;
     if (identity instanceof ReplayedCredential) {
       headers.authorization = identity.authorization;
       return;

@@ -66,9 +66,10 @@ export function createHttpProxyForwarder(o: ForwarderOptions): Forwarder {
       // Node's ClientRequest frames from these: Content-Length as given, chunked when the
       // header says so, nothing for a bodyless GET/DELETE (whose request stream is empty).
       setFramingHeaders(req.headers, framing, true);
-      // Headers removed earlier on the path hold `undefined` (src/http/forwarded-headers.ts); Node's setHeader refuses those.
-      const h = req.headers;
-      for (const name in h) if (h[name] === undefined) delete h[name];
+      // Headers removed earlier on the path hold `undefined` (src/http/forwarded-headers.ts); Node's
+      // setHeader refuses those. A new object with the others, not `delete`: http-proxy copies it
+      // once more and Node's ClientRequest walks it, both faster on an object that is no hash table.
+      req.headers = definedOnly(req.headers);
       (req as Tagged)[EXCHANGE] = { auth, startedAt, sentAt: startedAt };
       try {
         proxy.web(req, res);
@@ -106,6 +107,12 @@ function buildProxy(o: ForwarderOptions): { proxy: httpProxy; agent: Agent } {
   // http-proxy is frozen at 1.18 (no release since 2020); a different one needs this reviewed.
   if (passes.webPasses.map((p) => p.name).join() !== 'timeout,XHeaders,stream') throw new Error('http-proxy: unexpected web passes; review src/proxy/http-proxy-forwarder.ts');
   return { proxy, agent };
+}
+
+function definedOnly(h: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const name in h) if (h[name] !== undefined) out[name] = h[name];
+  return out;
 }
 
 /** The upstream's response headers as the client gets them; http-proxy copies them into the response after 'proxyRes'. */

@@ -507,17 +507,19 @@ function toPortfolio(r: PortfolioRow): PortfolioRecord {
 }
 
 function toToken(r: TokenRow): TokenRecord {
-  return {
+  const t: TokenRecord = {
     tokenId: r.token_id, companyId: r.company_id, userId: r.user_id, login: r.login, generation: r.generation,
     createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason, lastUsedAt: r.last_used_at,
-    // Present only when there is one: records of other modes read exactly as before.
-    ...(r.sealed_credential ? { sealedCredential: r.sealed_credential } : {}),
-    ...(r.sign_in_provider !== null ? { signIn: { provider: r.sign_in_provider, issuer: r.sign_in_issuer ?? '' } } : {}),
-    ...(r.portfolio_id !== null ? { portfolioId: r.portfolio_id } : {}),
-    ...(r.name !== null ? { name: r.name } : {}),
-    ...(r.scopes !== null ? { scopes: r.scopes.split(' ') } : {}),
-    ...(r.last_used_ip !== null ? { lastUsedIp: r.last_used_ip } : {}),
   };
+  // Present only when there is one: records of other modes read exactly as before. Assigned, not
+  // spread: this runs on every token cache miss (the issued-id check).
+  if (r.sealed_credential) t.sealedCredential = r.sealed_credential;
+  if (r.sign_in_provider !== null) t.signIn = { provider: r.sign_in_provider, issuer: r.sign_in_issuer ?? '' };
+  if (r.portfolio_id !== null) t.portfolioId = r.portfolio_id;
+  if (r.name !== null) t.name = r.name;
+  if (r.scopes !== null) t.scopes = r.scopes.split(' ');
+  if (r.last_used_ip !== null) t.lastUsedIp = r.last_used_ip;
+  return t;
 }
 
 /** better-sqlite3 binds named parameters from plain values only: the nested sign-in goes in as two columns. */

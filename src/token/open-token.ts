@@ -28,6 +28,11 @@ export function openToken(token: string, state: VerificationState, nowSeconds: n
  */
 export function openSealed(token: string, state: VerificationState, prefix: string): TokenClaims {
   if (!isCanonicalToken(token, prefix)) throw new GatewayError('token_malformed');
+  return openCanonical(token, state, prefix);
+}
+
+/** openSealed for a token that isCanonicalToken already accepted (the validator checks it first, to negative-cache noise). */
+export function openCanonical(token: string, state: VerificationState, prefix: string): TokenClaims {
   const e = readEnvelope(token, prefix);
   if (e === undefined) throw new GatewayError('token_malformed');
   const p = keyFor(e.companyId, e.generation, state);

@@ -19,10 +19,12 @@ export async function runProfiles(session, o) {
     { label: 'gateway-anonymous', start: (dir) => startGateway({ ...GATEWAYS.gw, name: 'profile-anonymous', cpuProfDir: dir }, session.ctx), tokens: null },
     { label: 'gateway-bearer-hot@http-proxy', start: (dir) => startGateway({ ...GATEWAYS.gwHttpProxy, name: 'profile-hot-http-proxy', cpuProfDir: dir }, session.ctx), tokens: session.tokens.hot },
     { label: 'gateway-bearer-cold', start: (dir) => startGateway({ ...GATEWAYS.gwCold, name: 'profile-cold', cpuProfDir: dir }, session.ctx), tokens: session.tokens.cold },
-    ...['bare-undici', 'bare-http-proxy'].map((name) => ({
-      label: `${name} (reference)`, tokens: null,
+    // The bearer rows' floor (bench/servers/bare-undici.mjs identity): the headers without the gateway's logic.
+    ...[['bare-undici', 'bare-undici', null], ['bare-undici+identity', 'bare-undici', 'identity'], ['bare-http-proxy', 'bare-http-proxy', null]].map(([name, script, mode]) => ({
+      label: `${name} (reference)`, tokens: mode === 'identity' ? session.tokens.hot : null,
       start: async (dir) => {
-        const info = spawnNode(`profile-${name}`, ['--cpu-prof', '--cpu-prof-dir', dir, join(SERVERS, `${name}.mjs`), session.ctx.upstreamUrl], { plan: session.plan });
+        const args = [join(SERVERS, `${script}.mjs`), session.ctx.upstreamUrl, ...(mode ? [mode] : [])];
+        const info = spawnNode(`profile-${name}`, ['--cpu-prof', '--cpu-prof-dir', dir, ...args], { plan: session.plan });
         return { info, url: `http://127.0.0.1:${await waitReady(info)}` };
       },
     })),

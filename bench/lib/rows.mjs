@@ -5,6 +5,10 @@ export const ROWS = [
   { name: 'direct', target: 'upstream', what: 'the upstream itself, no proxy' },
   { name: 'bare-http-proxy', target: 'bareHttpProxy', what: 'http-proxy 1.18, keep-alive Agent (128 sockets, lifo), no auth' },
   { name: 'bare-undici', target: 'bareUndici', what: 'node:http + undici Pool.dispatch (128 connections, pipelining 1), no auth' },
+  // Floors: bare-undici adding, as constants, the headers the gateway must add (no gateway logic).
+  { name: 'bare-undici+headers', target: 'bareUndiciHeaders', what: 'bare-undici adding X-Forwarded-For/-Proto/-Host and a new X-Request-Id, echoed on the response: the floor of gateway-anonymous' },
+  { name: 'bare-undici+identity', target: 'bareUndiciIdentity', what: 'bare-undici+headers, sent the hot row\'s Bearer token, removing it and adding the seven identity headers of identity.upstream: headers: the floor of the bearer rows', tokens: 'hot' },
+  { name: 'bare-http-proxy+identity', target: 'bareHttpProxyIdentity', what: 'bare-http-proxy with the headers of bare-undici+identity (same token sent): the floor of gateway-bearer-hot@http-proxy', tokens: 'hot' },
   { name: 'gateway-anonymous', target: 'gw', what: 'no Authorization header' },
   { name: 'gateway-basic', target: 'gw', what: 'Basic credentials, forwarded untouched', headers: { authorization: 'Basic YmVuY2hAZXhhbXBsZS5jb206c2VjcmV0' } },
   { name: 'gateway-bearer-hot', target: 'gw', what: 'one valid token (cache hit)', tokens: 'hot' },

@@ -67,6 +67,9 @@ export async function openSession(o) {
     const starts = [];
     if (needed.has('bareHttpProxy')) starts.push(['bareHttpProxy', startBare('bare-http-proxy', 'bare-http-proxy.mjs', plan, [upstream.url])]);
     if (needed.has('bareUndici')) starts.push(['bareUndici', startBare('bare-undici', 'bare-undici.mjs', plan, [upstream.url])]);
+    if (needed.has('bareHttpProxyIdentity')) starts.push(['bareHttpProxyIdentity', startBare('bare-http-proxy+identity', 'bare-http-proxy.mjs', plan, [upstream.url, 'identity'])]);
+    if (needed.has('bareUndiciHeaders')) starts.push(['bareUndiciHeaders', startBare('bare-undici+headers', 'bare-undici.mjs', plan, [upstream.url, 'headers'])]);
+    if (needed.has('bareUndiciIdentity')) starts.push(['bareUndiciIdentity', startBare('bare-undici+identity', 'bare-undici.mjs', plan, [upstream.url, 'identity'])]);
     const started = await Promise.allSettled(starts.map(([, p]) => p));
     started.forEach((r, i) => { if (r.status === 'fulfilled') session.targets[starts[i][0]] = r.value; });
     const failed = started.find((r) => r.status === 'rejected');

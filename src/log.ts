@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 
 /**
@@ -25,10 +26,14 @@ export interface AccessLogger {
  * buffered. An access line is built only from fields that cannot hold a secret, and redaction's
  * wildcard paths cost a request more than the rest of its line (`node bench/micro/access-line.mjs`).
  * When `log` writes to a file descriptor (stdout by default), the access lines go to the same one
- * through their own asynchronous buffer, written in chunks of about 2 KiB (under PIPE_BUF, so a chunk
- * is never split by another writer on a pipe) off the event loop: a synchronous write per line
- * was most of what the access log cost a request (the profile of gateway-bearer-hot+access-log).
- * A crash loses at most the buffer; a stop flushes it.
+ * through their own buffer, written in chunks of about 2 KiB (under PIPE_BUF, so a chunk is never
+ * split by another writer on a pipe), never a write per line:
+ * - to a regular file, synchronously: a write to the page cache is a few µs and cannot wait on a
+ *   reader, while handing each chunk to libuv's thread pool cost a request more than the line itself
+ *   (the profile of gateway-bearer-hot+access-log: the worker thread's wake-ups on a shared core);
+ * - to a pipe, socket or terminal, off the event loop (libuv's thread pool): a slow reader must
+ *   never stop the gateway.
+ * A crash loses at most the buffer (and the last second: the access log flushes every second); a stop flushes it.
  */
 export function createAccessLogger(log: Logger): AccessLogger {
   const stream = (log as unknown as Record<symbol, pino.DestinationStream & { fd?: unknown }>)[pino.symbols.streamSym];
@@ -37,7 +42,7 @@ export function createAccessLogger(log: Logger): AccessLogger {
     // Any other stream (tests capture lines in memory): used as it is, nothing buffered here.
     return { log: pino({ level: 'info', base: { service: 'hlgw' } }, stream).child({ log: 'access' }), flush() {} };
   }
-  const dest = pino.destination({ fd, sync: false, minLength: 2048 });
+  const dest = pino.destination({ fd, sync: isRegularFile(fd), minLength: 2048 });
   return {
     log: pino({ level: 'info', base: { service: 'hlgw' } }, dest).child({ log: 'access' }),
     flush(sync) {
@@ -49,6 +54,14 @@ export function createAccessLogger(log: Logger): AccessLogger {
       }
     },
   };
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export type { Logger };

@@ -11,7 +11,7 @@ export const USAGE = `usage: npm run bench -- [flags]
   --max-retries N      runs disturbed by other processes (>10% CPU) measured again, at most N (default 12)
   --rows a,b,c         only these rows (default: all): ${ROW_NAMES.join(', ')}
   --no-memory          skip the RSS / 100k cached tokens phase
-  --profile            instead of the table: CPU-profile the gateway under bearer-hot and bearer-cold
+  --profile            instead of the table: CPU-profile the gateways, the bare forwarders and the floor (with --rows: only those; no file changed)
   --profile-duration S seconds of load per profile (default 8)
   --out FILE           JSON results file (default bench/results/bench-<date>.json)
   --no-write           do not rewrite bench/RESULTS.md, README.md, docs/ nor bench/results/latest-node<major>.json
@@ -69,9 +69,11 @@ export function parseOptions(argv) {
     memory: values['no-memory'] ? false : (values.memory ?? !quick),
     profile: values.profile,
     profileDurationS: num('profile-duration', values['profile-duration'], 8, 1),
+    // With --profile, --rows picks the profiled servers (a partial run rewrites no section).
+    profileRows: values.rows === undefined ? null : rows,
     out: values.out,
     // A smoke run never replaces the committed full-run table.
-    writeResultsMd: !values['no-write'] && !quick,
+    writeResultsMd: !values['no-write'] && !quick && !(values.profile && values.rows !== undefined),
     // Every row, not quick, writing: the run that becomes bench/results/latest-node<major>.json.
     publish: !values['no-write'] && !quick && values.rows === undefined,
     node: values.node ?? process.env.HLGW_BENCH_NODE ?? process.execPath,

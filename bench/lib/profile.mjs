@@ -18,6 +18,7 @@ export async function runProfiles(session, o) {
     { label: 'gateway-bearer-hot', start: (dir) => startGateway({ ...GATEWAYS.gw, name: 'profile-hot', cpuProfDir: dir }, session.ctx), tokens: session.tokens.hot },
     { label: 'gateway-anonymous', start: (dir) => startGateway({ ...GATEWAYS.gw, name: 'profile-anonymous', cpuProfDir: dir }, session.ctx), tokens: null },
     { label: 'gateway-bearer-hot@http-proxy', start: (dir) => startGateway({ ...GATEWAYS.gwHttpProxy, name: 'profile-hot-http-proxy', cpuProfDir: dir }, session.ctx), tokens: session.tokens.hot },
+    { label: 'gateway-bearer-hot+access-log', start: (dir) => startGateway({ ...GATEWAYS.gwAccessLog, name: 'profile-hot-access-log', cpuProfDir: dir }, session.ctx), tokens: session.tokens.hot },
     { label: 'gateway-bearer-cold', start: (dir) => startGateway({ ...GATEWAYS.gwCold, name: 'profile-cold', cpuProfDir: dir }, session.ctx), tokens: session.tokens.cold },
     // The bearer rows' floor (bench/servers/bare-undici.mjs identity): the headers without the gateway's logic.
     ...[['bare-undici', 'bare-undici', null], ['bare-undici+identity', 'bare-undici', 'identity'], ['bare-http-proxy', 'bare-http-proxy', null]].map(([name, script, mode]) => ({
@@ -35,7 +36,7 @@ export async function runProfiles(session, o) {
       `${o.connections} connections${session.plan.enabled ? ', server pinned to CPU 1 and load generator to CPU 0' : ''}. ` +
       'Native frames (no URL) are counted in the component of their nearest JavaScript caller. Raw profiles: bench/results/profile-*/.', '',
   ];
-  for (const c of cases) {
+  for (const c of cases.filter((x) => o.profileRows === null || o.profileRows.includes(x.label.split(' ')[0]))) {
     const dir = join(root, c.label.split(' ')[0]);
     mkdirSync(dir, { recursive: true });
     const server = await c.start(dir);

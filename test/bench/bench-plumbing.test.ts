@@ -70,11 +70,42 @@ describe('npm run bench -- --quick (plumbing)', () => {
     if (mdBefore !== undefined) expect(statSync(RESULTS_MD).mtimeMs).toBe(mdBefore);
   }, 70_000);
 
+  it('runs the floor rows (the headers the gateway adds, without its logic) while every other row\'s server rests', async () => {
+    const floors = ['bare-undici', 'bare-undici+headers', 'bare-undici+identity', 'bare-http-proxy+identity', 'gateway-anonymous'];
+    const file = join(dir, 'floors.json');
+    const { stderr } = await run(
+      process.execPath,
+      ['bench/run.mjs', '--quick', '--duration', '1', '--warmup', '0', '--rounds', '2', '--connections', '2',
+        '--rows', floors.join(','), '--no-memory', '--no-write', '--out', file],
+      { cwd: ROOT, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    expect(json.rows.map((r: { name: string }) => r.name)).toEqual(floors);
+    // Every row answered every request 200 in both rounds: a server stopped (SIGSTOP) while the
+    // others ran was continued in time for its own row, and the Bearer-sending floor forwards.
+    for (const r of json.rows) {
+      expect(r.rounds).toHaveLength(2);
+      expect(r.errors).toBe(0);
+      expect(r.unexpected).toBe(0);
+      expect(Object.keys(r.status)).toEqual(['200']);
+    }
+    // The targets table (on stderr) names each target's floor.
+    expect(stderr).toMatch(/\| gateway-anonymous \| ≥ 0\.90 × bare-undici \| [\d.]+ × bare-undici \| (met|missed) \| bare-undici\+headers [\d.]+ \|/);
+  }, 100_000);
+
   it('refuses a --node binary that does not run, before starting anything, and says why', async () => {
     const missing = join(dir, 'no-such-node');
     const err = await run(process.execPath, ['bench/run.mjs', '--quick', '--rows', 'direct', '--node', missing], { cwd: ROOT, timeout: 30_000 })
       .then(() => undefined, (e: unknown) => e as { code: number; stderr: string });
     expect(err?.code).toBe(2);
     expect(err?.stderr).toContain(`--node ${missing}: it does not run`);
+  });
+
+  it('node bench/peers.mjs says where it looked when there is no peers harness, and writes nothing', async () => {
+    const missing = join(dir, 'no-peers');
+    const err = await run(process.execPath, ['bench/peers.mjs', '--peers', missing], { cwd: ROOT, timeout: 30_000 })
+      .then(() => undefined, (e: unknown) => e as { code: number; stderr: string });
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toContain(`peers: no peers harness at ${missing}`);
   });
 });

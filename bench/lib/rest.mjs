@@ -9,7 +9,8 @@ import { withDescendants } from './cpu-watch.mjs';
 /** Targets that always run: the upstream every row goes through. */
 const ALWAYS = new Set(['upstream']);
 
-function rootsOf(target) {
+/** The processes a target's requests cost (nginx rows: nginx and the decision gateway); rounds.mjs counts their CPU. */
+export function rootsOf(target) {
   return target.cpuPids ? target.cpuPids() : [target.info.child.pid];
 }
 

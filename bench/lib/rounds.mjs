@@ -3,7 +3,7 @@ import { cpuSnapshot, foreignCpu, treeCpuSeconds } from './cpu-watch.mjs';
 import { driveTokens } from './drive.mjs';
 import { cacheCounters, scrape } from './gateways.mjs';
 import { buildClientRequests, runLoad } from './load.mjs';
-import { restAllBut, wakeAll } from './rest.mjs';
+import { restAllBut, rootsOf, wakeAll } from './rest.mjs';
 import { ROWS } from './rows.mjs';
 
 /** Above this share of the machine's CPU used by other processes, a measured run is repeated once. */
@@ -67,5 +67,5 @@ export async function runRounds(session, o) {
 
 /** CPU seconds used so far by the row's server: its process and descendants (nginx rows: `cpuPids`, the decision gateway included). */
 function serverCpuSeconds(target) {
-  return treeCpuSeconds(target.cpuPids ? target.cpuPids() : [target.info.child.pid]);
+  return treeCpuSeconds(rootsOf(target));
 }

@@ -7,13 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer } from 'node:http';
 import httpProxy from 'http-proxy';
+import { IDENTITY_HEADERS } from './identity-headers.mjs';
 
 const [target, mode] = process.argv.slice(2);
-const IDENTITY = [
-  ['x-highlight-user-id', 'bench-0'], ['x-highlight-login', 'bench-0@bench.example'], ['x-highlight-company-id', 'bench-co'],
-  ['x-highlight-portfolio-id', 'bench-co'], ['x-highlight-token-id', 'AbCdEfGhIjKlMnOpQrStUv'], ['x-highlight-auth-method', 'bearer'],
-  ['x-highlight-token-scopes', 'full'],
-];
 const CONNECTIONS = 128;
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS, scheduling: 'lifo' });
 const proxy = httpProxy.createProxyServer({ target, agent, xfwd: false, changeOrigin: false, ws: false });
@@ -31,7 +27,7 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     h['x-forwarded-host'] = h.host;
     h['x-request-id'] = randomUUID();
     delete h.authorization;
-    for (const [name, value] of IDENTITY) h[name] = value;
+    for (const [name, value] of IDENTITY_HEADERS) h[name] = value;
     res.setHeader('x-request-id', h['x-request-id']);
   }
   proxy.web(req, res);

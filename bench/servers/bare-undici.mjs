@@ -12,15 +12,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
+import { IDENTITY_HEADERS } from './identity-headers.mjs';
 
 const [origin, mode] = process.argv.slice(2);
 const pool = new Pool(origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
 const HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect'];
-const IDENTITY = [
-  ['x-highlight-user-id', 'bench-0'], ['x-highlight-login', 'bench-0@bench.example'], ['x-highlight-company-id', 'bench-co'],
-  ['x-highlight-portfolio-id', 'bench-co'], ['x-highlight-token-id', 'AbCdEfGhIjKlMnOpQrStUv'], ['x-highlight-auth-method', 'bearer'],
-  ['x-highlight-token-scopes', 'full'],
-];
 
 class Relay {
   constructor(res, requestId) { this.res = res; this.requestId = requestId; }
@@ -53,7 +49,7 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   }
   if (mode === 'identity') {
     h.authorization = undefined;
-    for (const [name, value] of IDENTITY) h[name] = value;
+    for (const [name, value] of IDENTITY_HEADERS) h[name] = value;
   }
   const hasBody = h['content-length'] !== undefined && h['content-length'] !== '0';
   pool.dispatch({ origin, path: req.url, method: req.method, headers: h, body: hasBody ? req : null }, new Relay(res, requestId));

@@ -11,17 +11,17 @@ export type DecisionLabel = 'allow' | 'pass' | 'deny';
 
 export type OutcomeLabel = 'forwarded' | 'rejected' | 'endpoint';
 /**
- * `class` of hlgw_requests_total, indexed by the status's first digit (Math.floor(status / 100)):
- * a plain array read, no string built per request. 1xx is never final here (Upgrade is not
- * forwarded) and a status outside 1xx-5xx is invalid (RFC 9110 §15): both count as 5xx.
- */
-/**
  * How often the event-loop lag histogram (hlgw_nodejs_eventloop_lag_*) samples the loop. prom-client's
  * default, 10 ms, wakes an idle gateway 100 times a second (about 0.6 % of a core each, measured with
  * /proc/<pid>/stat on an idle `hlgw serve`); a stall long enough to matter still delays the next sample.
  */
 const EVENT_LOOP_SAMPLE_MS = 100;
 
+/**
+ * `class` of hlgw_requests_total, indexed by the status's first digit (Math.floor(status / 100)):
+ * a plain array read, no string built per request. 1xx is never final here (Upgrade is not
+ * forwarded) and a status outside 1xx-5xx is invalid (RFC 9110 §15): both count as 5xx.
+ */
 const STATUS_CLASSES = ['5xx', '5xx', '2xx', '3xx', '4xx', '5xx', '5xx', '5xx', '5xx', '5xx'] as const;
 /** `request`: the upstream request could not be built (an invalid header value); nothing was sent. */
 export type UpstreamErrorKind = 'unreachable' | 'timeout' | 'reset' | 'request' | 'tls';

@@ -145,7 +145,6 @@ export class TokenValidator<T> {
     let read: Promise<TokenRecord | undefined>;
     try {
       claims = openCanonical(token, this.o.state, this.o.prefix);
-      if (claims.expiresAt + this.o.skewSeconds <= now) throw rejection('token_expired');
       // What the state already decides (revoked, expired, the duration) needs no store: such a token
       // is refused without asking it, also while the store is away. A revoked id stays revoked: remembered.
       const known = checkClaims(claims, this.o.state, now, this.o.skewSeconds);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http-call.js';
+import { TOKEN_RUN, redactPath } from '../../src/secrets/redact-url.js';
+import { BODY_MIN_CHARS } from '../../src/token/envelope.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
 
@@ -47,5 +49,13 @@ describe('a token in the URL never reaches a log line', () => {
     const lines = t.logs.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'request rejected', path: '/x/[token]' }));
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'access', path: '/x/[token]' }));
+  });
+});
+
+describe('the redaction of a token-shaped run holds for the shortest token', () => {
+  it('takes every run of TOKEN_RUN characters for a token, and no token body is shorter', () => {
+    expect(TOKEN_RUN).toBeLessThanOrEqual(BODY_MIN_CHARS);
+    expect(redactPath(`/x/${'a'.repeat(TOKEN_RUN)}`)).toBe('/x/[token]');
+    expect(redactPath(`/x/${'a'.repeat(TOKEN_RUN - 1)}`)).toBe(`/x/${'a'.repeat(TOKEN_RUN - 1)}`);
   });
 });

@@ -14,23 +14,26 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   return pino({ level, base: { service: 'hlgw' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
 }
 
-/** The access log's logger, and how to push out what it has buffered. */
+/** Where the access log's lines go (src/http/access-log.ts builds them), and how to push out what is buffered. */
 export interface AccessLogger {
-  readonly log: Logger;
+  /** One complete JSON line, newline included. */
+  write(line: string): void;
   /** Writes what is buffered now (on a timer, and synchronously at shutdown). */
   flush(sync: boolean): void;
 }
 
+/** Under PIPE_BUF (4096): on a pipe, a chunk is never split by another writer. */
+const CHUNK = 2048;
+
 /**
- * The access log's logger (src/http/access-log.ts): `log`'s destination, without redaction, and
- * buffered. An access line is built only from fields that cannot hold a secret, and redaction's
- * wildcard paths cost a request more than the rest of its line (`node bench/micro/access-line.mjs`).
+ * The access log's sink (src/http/access-log.ts): `log`'s destination, without pino's serialisation
+ * or redaction, and buffered. An access line is built only from fields that cannot hold a secret.
  * When `log` writes to a file descriptor (stdout by default), the access lines go to the same one
- * through their own buffer, written in chunks of about 2 KiB (under PIPE_BUF, so a chunk is never
- * split by another writer on a pipe), never a write per line:
- * - to a regular file, synchronously: a write to the page cache is a few µs and cannot wait on a
- *   reader, while handing each chunk to libuv's thread pool cost a request more than the line itself
- *   (the profile of gateway-bearer-hot+access-log: the worker thread's wake-ups on a shared core);
+ * through their own buffer, written in chunks of about 2 KiB, never a write per line:
+ * - to a regular file, synchronously: a write to the page cache cannot wait on a reader, while
+ *   handing each chunk to libuv's thread pool cost a request more than the line itself (the worker
+ *   thread's wake-ups on a shared core). Larger chunks saved system time and cost as much user
+ *   time in sonic-boom's buffer (`node bench/micro/access-line.mjs`);
  * - to a pipe, socket or terminal, off the event loop (libuv's thread pool): a slow reader must
  *   never stop the gateway.
  * A crash loses at most the buffer (and the last second: the access log flushes every second); a stop flushes it.
@@ -40,11 +43,11 @@ export function createAccessLogger(log: Logger): AccessLogger {
   const fd = stream?.fd;
   if (typeof fd !== 'number') {
     // Any other stream (tests capture lines in memory): used as it is, nothing buffered here.
-    return { log: pino({ level: 'info', base: { service: 'hlgw' } }, stream).child({ log: 'access' }), flush() {} };
+    return { write: (line) => void stream?.write(line), flush() {} };
   }
-  const dest = pino.destination({ fd, sync: isRegularFile(fd), minLength: 2048 });
+  const dest = pino.destination({ fd, sync: isRegularFile(fd), minLength: CHUNK });
   return {
-    log: pino({ level: 'info', base: { service: 'hlgw' } }, dest).child({ log: 'access' }),
+    write: (line) => void dest.write(line),
     flush(sync) {
       try {
         if (sync) dest.flushSync();

@@ -1,9 +1,10 @@
 // `--profile`: CPU profiles (node --cpu-prof) of the gateway child under bearer-hot,
-// anonymous, bearer-hot on http-proxy and bearer-cold, and of both bare baselines for reference.
+// anonymous, bearer-hot on http-proxy, with the access log, bearer-10k and bearer-cold, and of both bare baselines for reference.
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnNode, stop, waitReady } from './children.mjs';
+import { driveTokens } from './drive.mjs';
 import { startGateway } from './gateways.mjs';
 import { buildClientRequests, runLoad } from './load.mjs';
 import { analyzeProfile, profileMarkdown } from './profile-analyze.mjs';
@@ -19,6 +20,8 @@ export async function runProfiles(session, o) {
     { label: 'gateway-anonymous', start: (dir) => startGateway({ ...GATEWAYS.gw, name: 'profile-anonymous', cpuProfDir: dir }, session.ctx), tokens: null },
     { label: 'gateway-bearer-hot@http-proxy', start: (dir) => startGateway({ ...GATEWAYS.gwHttpProxy, name: 'profile-hot-http-proxy', cpuProfDir: dir }, session.ctx), tokens: session.tokens.hot },
     { label: 'gateway-bearer-hot+access-log', start: (dir) => startGateway({ ...GATEWAYS.gwAccessLog, name: 'profile-hot-access-log', cpuProfDir: dir }, session.ctx), tokens: session.tokens.hot },
+    // 10,000 tokens, all cached after the 1 s warm-up: what a large working set costs over one hot token.
+    { label: 'gateway-bearer-10k', start: (dir) => startGateway({ ...GATEWAYS.gw, name: 'profile-10k', cpuProfDir: dir }, session.ctx), tokens: session.tokens.tenK, prime: true },
     { label: 'gateway-bearer-cold', start: (dir) => startGateway({ ...GATEWAYS.gwCold, name: 'profile-cold', cpuProfDir: dir }, session.ctx), tokens: session.tokens.cold },
     // The bearer rows' floor (bench/servers/bare-undici.mjs identity): the headers without the gateway's logic.
     ...[['bare-undici', 'bare-undici', null], ['bare-undici+identity', 'bare-undici', 'identity'], ['bare-http-proxy', 'bare-http-proxy', null]].map(([name, script, mode]) => ({
@@ -44,6 +47,8 @@ export async function runProfiles(session, o) {
     let window;
     try {
       const spec = { url: server.url, connections: o.connections, clientRequests: c.tokens ? buildClientRequests(c.tokens, o.connections) : undefined };
+      // As in the full run: every token verified once first, so the profile holds cache hits only.
+      if (c.prime) await driveTokens(server.url, c.tokens, { deadlineMs: 60_000 });
       await runLoad({ ...spec, durationS: 1 });
       // Only the measured run counts: start-up (module compilation) and warm-up are cut off.
       const fromUs = Number(process.hrtime.bigint() / 1000n);

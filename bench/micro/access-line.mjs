@@ -1,10 +1,12 @@
-// What one access-log line costs the gateway's process, by logger setup: 100,000 lines of a
+// What one access-log line costs the gateway's process, by logger setup (pino with and without
+// redaction, against the gateway's own line builder): 100,000 lines of a
 // representative access entry written to a file, CPU time (user + system) per line.
 // Usage: node bench/micro/access-line.mjs [lines]. Run with `npm run build` done (imports dist/).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { accessLine } from '../../dist/http/access-line.js';
 import { createLogger } from '../../dist/log.js';
 
 const LINES = Number(process.argv[2] ?? 100_000);
@@ -44,14 +46,11 @@ await measure('pino, no redact + 8 KiB async buffer', (file) => {
   const dest = pino.destination({ dest: file, sync: false, minLength: 8 * 1024 });
   return { log: pino({ base: { service: 'hlgw' } }, dest).child({ log: 'access' }), flush: flushOf(dest) };
 });
-await measure('hand-built line + sync destination', (file) => {
-  const dest = pino.destination({ dest: file, sync: true });
-  const q = (v) => (v === undefined ? undefined : JSON.stringify(v));
-  const log = { info(e) {
-    let line = `{"level":30,"time":${Date.now()},"service":"hlgw","log":"access"`;
-    for (const k in e) { const v = e[k]; if (v !== undefined) line += `,"${k}":${typeof v === 'string' ? q(v) : v}`; }
-    dest.write(line + ',"msg":"access"}\n');
-  } };
-  return { log, flush: async () => {} };
-});
+// What the gateway does (src/http/access-line.ts + src/log.ts createAccessLogger on a regular file).
+for (const kib of [2, 12]) {
+  await measure(`accessLine + sync ${kib} KiB chunks`, (file) => {
+    const dest = pino.destination({ dest: file, sync: true, minLength: kib * 1024 });
+    return { log: { info: (e) => dest.write(accessLine(e, Date.now())) }, flush: async () => dest.flushSync() };
+  });
+}
 rmSync(dir, { recursive: true, force: true });

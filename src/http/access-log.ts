@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { classifyAuthorization } from '../auth/classify-authorization.js';
 import type { ErrorCode } from '../errors.js';
 import { createAccessLogger, type AccessLogger, type Logger } from '../log.js';
+import { accessLine } from './access-line.js';
 import { redactPath } from '../secrets/redact-url.js';
 import type { TokenClaims } from '../token/format.js';
 import { clientAddress } from './forwarded-headers.js';
@@ -34,7 +35,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const FLUSH_MS = 1000;
 
 /**
- * The access log (`log.access`): one pino JSON line per request on the proxy port, after its
+ * The access log (`log.access`): one JSON line per request (pino's line shape, src/http/access-line.ts) on the proxy port, after its
  * response is done. Fields: time, requestId, method, path (redactPath: never the query string; a
  * token-shaped segment is replaced by `[token]`), status, auth (none|basic|bearer|other|malformed), outcome
  * (forwarded|rejected|endpoint), reason (the error code when the gateway refused or failed),
@@ -53,7 +54,6 @@ export class AccessLog {
   private mode: AccessMode = 'off';
   private rate = 0;
   private userIds = false;
-  private readonly out: Logger;
   private readonly sink: AccessLogger;
   /** Pushes buffered lines out at least every FLUSH_MS, whatever the traffic. */
   private readonly timer: NodeJS.Timeout;
@@ -65,7 +65,6 @@ export class AccessLog {
   ) {
     // Written whatever log.level says: turning the access log on is the operator's explicit ask.
     this.sink = createAccessLogger(log);
-    this.out = this.sink.log;
     this.timer = setInterval(() => this.sink.flush(false), FLUSH_MS);
     this.timer.unref();
     this.configure(settings);
@@ -127,7 +126,7 @@ export class AccessLog {
     const endpoint = this.o.isEndpoint(url);
     const id = req.headers['x-request-id'];
     const upstreamAnswered = !endpoint && e.upstreamMs !== undefined;
-    this.out.info({
+    this.sink.write(accessLine({
       requestId: typeof id === 'string' && SANE_REQUEST_ID.test(id) ? id : undefined,
       method: req.method,
       path: redactPath(url),
@@ -146,7 +145,7 @@ export class AccessLog {
       userId: this.userIds ? e.token?.userId : undefined,
       // A client that left before the answer was complete.
       aborted: res.writableFinished ? undefined : true,
-    }, 'access');
+    }, Date.now()));
   }
 }
 

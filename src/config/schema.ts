@@ -27,6 +27,8 @@ export const DEFAULTS = Object.freeze({
   sqlitePath: './data/hlgw.db',
   masterKeyFile: './data/master.key',
   lastUsedFlushMs: 5_000,
+  /** A token's last use is recorded once per window (src/lifecycle/usage-recorder.ts). */
+  lastUsedWindowMs: 60_000,
   redisResyncSeconds: 30,
   redisStaleMaxSeconds: 60,
   redisMaxLagSeconds: 5,

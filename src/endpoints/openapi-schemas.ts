@@ -147,7 +147,7 @@ export const SCHEMAS = {
       login: { type: 'string' },
       created_at: dateTime,
       expires_at: dateTime,
-      last_used_at: nullableDateTime,
+      last_used_at: { ...nullableDateTime, description: 'A use of the token within the last minute it was used in: a token\'s use is recorded once a minute (the first in each minute), written in batches every 5 s' },
       revoked_at: nullableDateTime,
       // Why it stopped: null while active (src/store/types.ts RevokeReason).
       revoked_reason: { enum: [...REVOKE_REASONS, null] },
@@ -155,7 +155,7 @@ export const SCHEMAS = {
       revoke_reason: { enum: [...REVOKE_REASONS, null], description: 'As revoked_reason' },
       name: { type: 'string', description: '`personal` for the token of /oauth/authorize, else the name given at POST /tokens' },
       scopes: { type: 'array', items: { type: 'string' }, description: '`full` for the personal token; `read` or a configured scope (tokens.scopes)' },
-      last_used_ip: { type: ['string', 'null'], description: 'The client address of the last use, as the gateway trusts it (server.trustedProxies); written in batches' },
+      last_used_ip: { type: ['string', 'null'], description: 'The client address of the use in last_used_at, as the gateway trusts it (server.trustedProxies)' },
       signed_in_with: { type: 'string', description: 'How the owner signed in: `password`, or the SSO provider the token is bound to (users.sso.providers[].name)' },
     },
   },

@@ -54,7 +54,7 @@ export function buildEdge(
     ...(tracer ? { tracer } : {}),
     ...(replays ? { trackReplay: (req: IncomingMessage, entry: Parameters<ReplayRejections['track']>[1]) => replays.track(req, entry) } : {}),
     onTokenUse(req, claims) {
-      services.usage.touch(claims.tokenId, clientAddress(req, ctx.trustedProxies));
+      if (services.usage.wants(claims.tokenId)) services.usage.touch(claims.tokenId, clientAddress(req, ctx.trustedProxies));
       accessLog.identified(req, claims);
     },
     endpoints,

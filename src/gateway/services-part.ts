@@ -73,7 +73,7 @@ export function buildServices(ctx: GatewayContext, s: StatePart, id: IdentityPar
     ctx.masterKey.deriveSubkey(UPSTREAM_PASSWORD_MARK_PURPOSE),
     (who) => sessions.confirm(who),
   );
-  const usage = new UsageRecorder(store, now, (err) => log.warn({ err: String(err) }, 'could not record token last use'));
+  const usage = new UsageRecorder(store, now, (err) => log.warn({ err: String(err) }, 'could not record token last use'), DEFAULTS.lastUsedWindowMs);
   return {
     audit, tokens, placement, sessions, users, usage, announcer,
     portfolios: new PortfolioService(store, s.state, ctx.masterKey, now, announcer),

@@ -4,8 +4,8 @@ import type { TokenStore, TokenUse } from '../store/types.js';
  * last_used_at and last_used_ip without touching the store per request. A token's use is recorded
  * once per window (the first use in it: its time and client address); a timer writes the batch.
  * A token in constant use is written once a window, not once a flush: with 10,000 active tokens
- * that is what the store takes (GitLab likewise refreshes a token's last use at most every 10
- * minutes), and a request that is not the first of its token's window costs one Set lookup. At most
+ * that is what the store takes (GoCD, for one, writes its access tokens' last use once a minute),
+ * and a request that is not the first of its token's window costs one Set lookup. At most
  * one flush interval of last-use times is lost on a crash, which is acceptable for an informational field.
  */
 const FLUSH_CHUNK = 500;

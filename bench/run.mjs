@@ -39,10 +39,10 @@ try {
 }
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 
-// Bounded no matter what: the rows' own time plus generous set-up room (seeding, and the gateway
+// Bounded no matter what: the rows' (or the ten profiles') own time plus generous set-up room (seeding, and the gateway
 // children started one after another: 30 s each on top, a busy machine's worst seen was ~20 s).
 const startupS = 120 + 30 * Object.keys(GATEWAYS).length;
-const budgetS = o.profile ? 3 * (o.profileDurationS + 30) + startupS : o.rows.length * o.rounds * (o.durationS + o.warmupS + 3) + o.maxRetries * (o.durationS + 2) + (o.memory ? 240 : 0) + startupS;
+const budgetS = o.profile ? 10 * (o.profileDurationS + 15) + startupS : o.rows.length * o.rounds * (o.durationS + o.warmupS + 3) + o.maxRetries * (o.durationS + 2) + (o.memory ? 240 : 0) + startupS;
 const watchdog = setTimeout(() => { log(`watchdog: still running after ${budgetS} s, killing everything`); killAllNow(); process.exit(3); }, budgetS * 1000);
 watchdog.unref();
 

@@ -24,7 +24,7 @@ export async function runProfiles(session, o) {
     { label: 'gateway-bearer-10k', start: (dir) => startGateway({ ...GATEWAYS.gw, name: 'profile-10k', cpuProfDir: dir }, session.ctx), tokens: session.tokens.tenK, prime: true },
     { label: 'gateway-bearer-cold', start: (dir) => startGateway({ ...GATEWAYS.gwCold, name: 'profile-cold', cpuProfDir: dir }, session.ctx), tokens: session.tokens.cold },
     // The bearer rows' floor (bench/servers/bare-undici.mjs identity): the headers without the gateway's logic.
-    ...[['bare-undici', 'bare-undici', null], ['bare-undici+identity', 'bare-undici', 'identity'], ['bare-http-proxy', 'bare-http-proxy', null]].map(([name, script, mode]) => ({
+    ...[['bare-undici', 'bare-undici', null], ['bare-undici+identity', 'bare-undici', 'identity'], ['bare-http-proxy', 'bare-http-proxy', null], ['bare-http-proxy+identity', 'bare-http-proxy', 'identity']].map(([name, script, mode]) => ({
       label: `${name} (reference)`, tokens: mode === 'identity' ? session.tokens.hot : null,
       start: async (dir) => {
         const args = [join(SERVERS, `${script}.mjs`), session.ctx.upstreamUrl, ...(mode ? [mode] : [])];

@@ -75,8 +75,9 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     private readonly tlsCauseOf?: (err: unknown) => Error | undefined,
   ) {
     // The one listener per request: client gone before the response ended → stop the upstream
-    // request too; either way the exchange is over.
-    res.once('close', () => {
+    // request too; either way the exchange is over. `on`, not `once`: a response closes once, and
+    // `once` allocates a wrapper per request.
+    res.on('close', () => {
       if (!this.done) this.controller?.abort(new Error('client closed the connection'));
       o.onDone(auth, startedAt, res.statusCode);
     });

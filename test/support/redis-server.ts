@@ -77,6 +77,26 @@ export class RedisServer {
       args.push(...(this.opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
       args.push(...(this.opts.args ?? []));
     }
+    try {
+      await this.spawnAndWait(bin, args);
+    } catch (err) {
+      // A free port is only free when it is chosen: on a first start, a port of our own choosing
+      // that another process bound first is chosen again, once (a caller that gives the ports
+      // chooses again itself: ClusterSet). A restart keeps its port.
+      const ours = this.opts.port === undefined && this.opts.sentinelConf === undefined && !this.startedOnce;
+      if (!ours || !this.output.includes('Address already in use') || this.retried) throw err;
+      this.retried = true;
+      this.port = 0;
+      return this.start();
+    }
+    this.startedOnce = true;
+    return this;
+  }
+
+  private retried = false;
+  private startedOnce = false;
+
+  private async spawnAndWait(bin: string, args: string[]): Promise<void> {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.output = '';
     child.stdout!.on('data', (b: Buffer) => { this.output = (this.output + b.toString()).slice(-20_000); });
@@ -90,7 +110,6 @@ export class RedisServer {
       }
       await sleep(50);
     }
-    return this;
   }
 
   /** SIGKILL (an outage, not a shutdown) and wait for the port to close. */

@@ -1,3 +1,6 @@
+import type { Credential } from '../auth/classify-authorization.js';
+import type { ErrorCode } from '../errors.js';
+
 /** What one access line says (src/http/access-log.ts fills it once the response is done). */
 export interface AccessFields {
   /** Only an id that passed the log's sane-id check: written as it is. */
@@ -5,10 +8,10 @@ export interface AccessFields {
   method: string | undefined;
   path: string;
   status: number | undefined;
-  /** The next three are the gateway's own constants (AuthLabel, outcome, ErrorCode): written as they are. */
-  auth: string;
-  outcome: string;
-  reason: string | undefined;
+  /** The next three are the gateway's own constants: written as they are. */
+  auth: Credential['kind'];
+  outcome: 'forwarded' | 'rejected' | 'endpoint';
+  reason: ErrorCode | undefined;
   upstreamStatus: number | undefined;
   upstreamMs: number | undefined;
   durationMs: number;

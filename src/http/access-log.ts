@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { classifyAuthorization } from '../auth/classify-authorization.js';
+import { classifyAuthorization, type Credential } from '../auth/classify-authorization.js';
 import type { ErrorCode } from '../errors.js';
 import { createAccessLogger, type AccessLogger, type Logger } from '../log.js';
 import { accessLine } from './access-line.js';
@@ -18,7 +18,7 @@ interface Entry {
   socket: Socket;
   read0: number;
   written0: number;
-  auth: string;
+  auth: Credential['kind'];
   body: number | 'chunked';
   client: string;
   code: ErrorCode | undefined;

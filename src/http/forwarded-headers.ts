@@ -26,6 +26,18 @@ export function connectionListed(connection: string | string[] | undefined): rea
   return v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
 }
 
+/**
+ * A response's headers as the client gets them: a new object without the hop-by-hop ones and
+ * those its Connection header lists. A copy, not `delete`s: a delete turns the object into a hash
+ * table, slower for every walk of it after (Node's writeHead and setHeader, http-proxy's copy).
+ */
+export function endToEndHeaders<V>(h: Readonly<Record<string, V>>): Record<string, V> {
+  const listed = connectionListed(h.connection as string | string[] | undefined);
+  const out: Record<string, V> = {};
+  for (const name in h) if (!HOP_BY_HOP.has(name) && !listed.includes(name)) out[name] = h[name]!;
+  return out;
+}
+
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The one X-Request-Id rule, on the proxy path and on /auth answers: a sane one is kept, anything else replaced. */

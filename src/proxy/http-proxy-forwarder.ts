@@ -2,7 +2,7 @@ import { Agent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessa
 import { Agent as HttpsAgent } from 'node:https';
 import httpProxy from 'http-proxy';
 import type { Framing } from '../http/check-framing.js';
-import { HOP_BY_HOP, connectionListed } from '../http/forwarded-headers.js';
+import { endToEndHeaders } from '../http/forwarded-headers.js';
 import type { AuthLabel } from '../metrics/metrics.js';
 import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forwarder.js';
 import { setFramingHeaders } from './framing-headers.js';
@@ -119,17 +119,9 @@ function definedOnly(h: IncomingHttpHeaders): IncomingHttpHeaders {
   return out;
 }
 
-/**
- * The upstream's response headers as the client gets them, as a new object that replaces
- * proxyRes.headers: http-proxy copies them into the response after 'proxyRes'. A copy, not
- * `delete`s: a delete turns the object into a hash table, slower for http-proxy's walk and
- * Node's setHeader (the profile of gateway-bearer-hot@http-proxy).
- */
+/** The upstream's response headers as the client gets them (a new proxyRes.headers): http-proxy copies them into the response after 'proxyRes'. */
 function rewriteResponseHeaders(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
-  const h = proxyRes.headers;
-  const listed = connectionListed(h.connection);
-  const out: IncomingHttpHeaders = {};
-  for (const name in h) if (!HOP_BY_HOP.has(name) && !listed.includes(name)) out[name] = h[name];
+  const out: IncomingHttpHeaders = endToEndHeaders(proxyRes.headers);
   // http-proxy's setConnection pass writes `Connection: keep-alive` when the header is absent,
   // which overrides Node's decision: a client's `Connection: close` (RFC 9112 §9.6) and the
   // drain's (src/http/drain.ts) would be answered with keep-alive. Node's decision stands.

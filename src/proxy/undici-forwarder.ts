@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import { HOP_BY_HOP, connectionListed } from '../http/forwarded-headers.js';
+import { endToEndHeaders } from '../http/forwarded-headers.js';
 import type { AuthLabel } from '../metrics/metrics.js';
 import { upstreamErrorKind, type Forwarder, type ForwarderOptions } from './forwarder.js';
 import { setFramingHeaders } from './framing-headers.js';
@@ -94,12 +94,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       this.answered = true;
       return;
     }
-    const out: OutgoingHttpHeaders = {};
-    const listed = connectionListed(headers.connection);
-    for (const name in headers) {
-      if (HOP_BY_HOP.has(name) || listed.includes(name)) continue;
-      out[name] = headers[name];
-    }
+    const out: OutgoingHttpHeaders = endToEndHeaders(headers);
     const requestId = this.req.headers['x-request-id'];
     if (requestId !== undefined) out['x-request-id'] = requestId;
     this.res.writeHead(statusCode, statusMessage || undefined, out);

@@ -21,6 +21,8 @@ export interface RedisServerOptions {
   sentinelConf?: string;
   /** A port chosen by the caller (0 = a free one). */
   port?: number;
+  /** A Redis Cluster node: its cluster bus gets a free port of its own (by default it would be port + 10000). */
+  clusterBus?: boolean;
 }
 
 export class RedisServer {
@@ -59,6 +61,7 @@ export class RedisServer {
   /** Starts it (on the same port after a stop). Throws a clear message when redis-server cannot run. */
   async start(): Promise<this> {
     if (this.port === 0) this.port = await freePort();
+    if (this.opts.clusterBus && this.busPort === 0) this.busPort = await freePort();
     const bin = process.env.REDIS_SERVER ?? 'redis-server';
     if (spawnSync(bin, ['--version']).error) {
       throw new Error(`cannot start ${bin}: it is not installed (apt-get install -y redis-server; .ci/run does this). The Redis store's tests need a real Redis.`);
@@ -75,25 +78,27 @@ export class RedisServer {
         // (re)sync in the Sentinel and Cluster suites paid it, and a busy machine stacked them.
         '--repl-diskless-sync-delay', '0'];
       args.push(...(this.opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+      if (this.opts.clusterBus) args.push('--cluster-port', String(this.busPort));
       args.push(...(this.opts.args ?? []));
     }
     try {
       await this.spawnAndWait(bin, args);
     } catch (err) {
-      // A free port is only free when it is chosen: on a first start, a port of our own choosing
-      // that another process bound first is chosen again, once (a caller that gives the ports
-      // chooses again itself: ClusterSet). A restart keeps its port.
+      // A free port is only free when it is chosen: on a first start, ports of our own choosing
+      // that another process bound first ("Address already in use") are chosen again. A restart
+      // keeps its ports; a sentinel's are in its config file.
       const ours = this.opts.port === undefined && this.opts.sentinelConf === undefined && !this.startedOnce;
-      if (!ours || !this.output.includes('Address already in use') || this.retried) throw err;
-      this.retried = true;
+      if (!ours || !this.output.includes('Address already in use') || ++this.attempts === 5) throw err;
       this.port = 0;
+      this.busPort = 0;
       return this.start();
     }
     this.startedOnce = true;
     return this;
   }
 
-  private retried = false;
+  private busPort = 0;
+  private attempts = 0;
   private startedOnce = false;
 
   private async spawnAndWait(bin: string, args: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { RedisServer, freePort } from './redis-server.js';
+import { RedisServer } from './redis-server.js';
 
 /**
  * Sentinel and Cluster deployments of real redis-server processes on free loopback ports, for
@@ -90,38 +90,6 @@ export class SentinelSet {
   }
 }
 
-/**
- * A cluster node on two free ports, its own and its cluster bus's (by default the bus would be
- * port + 10000). A free port is only free when it is chosen: another test or another node may bind
- * it before this redis-server does ("Address already in use"). Such a node is started again on
- * new ports; the nodes of one set never share a port.
- */
-async function startClusterNode(taken: Set<number>): Promise<RedisServer> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePortNotIn(taken);
-    const bus = await freePortNotIn(taken);
-    const node = new RedisServer({
-      port,
-      args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000', '--cluster-port', String(bus)],
-    });
-    try {
-      return await node.start();
-    } catch (err) {
-      await node.stop();
-      if (attempt === 5 || !node.logs.includes('Address already in use')) throw err;
-    }
-  }
-}
-
-async function freePortNotIn(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (taken.has(port)) continue;
-    taken.add(port);
-    return port;
-  }
-}
-
 /** A Redis Cluster of `primaries` primaries, each with `replicasPerPrimary` replicas, made by `redis-cli --cluster create`. */
 export class ClusterSet {
   readonly nodes: RedisServer[] = [];
@@ -130,8 +98,10 @@ export class ClusterSet {
 
   async start(): Promise<this> {
     const count = this.primaries * (1 + this.replicasPerPrimary);
-    const taken = new Set<number>();
-    this.nodes.push(...await Promise.all(Array.from({ length: count }, () => startClusterNode(taken))));
+    for (let i = 0; i < count; i++) {
+      this.nodes.push(new RedisServer({ clusterBus: true, args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'] }));
+    }
+    await Promise.all(this.nodes.map((n) => n.start()));
     const cli = spawnSync(process.env.REDIS_CLI ?? 'redis-cli', [
       '--cluster', 'create', ...this.nodes.map((n) => n.address), '--cluster-replicas', String(this.replicasPerPrimary), '--cluster-yes',
     ], { encoding: 'utf8', timeout: 60_000 });

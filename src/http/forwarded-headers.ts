@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
  * `transfer-encoding` is hop-by-hop as well, but each forwarder re-frames the body itself and
  * needs it to know a body follows, so forwarders drop it (REQUEST_HOP_BY_HOP leaves it).
  */
-export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect',
 ]);

@@ -42,6 +42,7 @@ export class ClusterRelayStore implements Store {
   listSigningKeys(): Promise<SigningKeyRecord[]> { return this.inner.listSigningKeys(); }
   putSigningKey(record: SigningKeyRecord): Promise<void> { return this.inner.putSigningKey(record); }
   getToken(tokenId: string): Promise<TokenRecord | undefined> { return this.inner.getToken(tokenId); }
+  get getTokenNow(): Store['getTokenNow'] { return this.inner.getTokenNow; }
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> { return this.inner.listTokens(companyId, userId); }
   revokeToken(tokenId: string, now: number, reason?: RevokeReason, events?: readonly OutboxEvent[]): Promise<boolean> { return this.inner.revokeToken(tokenId, now, reason, events); }
   listCompanyEdges(): Promise<CompanyEdge[]> { return this.inner.listCompanyEdges(); }

@@ -41,7 +41,8 @@ export function buildIdentity(ctx: GatewayContext, s: StatePart, observer: Valid
     negativeMaxEntries: config.cache.negativeMaxEntries,
     negativeTtlSeconds: config.cache.negativeTtlSeconds,
     // Cache misses only; with server.workers and SQLite the relay store reads the shared file directly.
-    issuedRecord: (tokenId) => store.getToken(tokenId),
+    // SQLite answers at once (getTokenNow), so a miss is verified in the turn it arrived in.
+    issuedRecord: store.getTokenNow ?? ((tokenId) => store.getToken(tokenId)),
     checkRecord: providerBinding(config.users.sso),
     prepare: upstreamIdentity.prepare,
     scopeChecker: (names) => scopes.checker(names),

@@ -277,10 +277,15 @@ export class SqliteStore implements Store {
   }
 
   async getToken(tokenId: string): Promise<TokenRecord | undefined> {
+    return this.getTokenNow(tokenId);
+  }
+
+  /** An arrow (bound): the validator calls it without its object. */
+  readonly getTokenNow = (tokenId: string): TokenRecord | undefined => {
     this.getTokenStatement ??= this.db.prepare('SELECT * FROM tokens WHERE token_id = ?');
     const row = this.getTokenStatement.get(tokenId) as TokenRow | undefined;
     return row && toToken(row);
-  }
+  };
 
   async listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> {
     const rows = (userId === undefined

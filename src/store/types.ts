@@ -281,6 +281,12 @@ export interface TokenStore {
    */
   insertToken(record: TokenRecord, opts: InsertTokenOptions): Promise<string[]>;
   getToken(tokenId: string): Promise<TokenRecord | undefined>;
+  /**
+   * getToken without the promise, only on a store whose reads are synchronous (SQLite: its read
+   * blocks the event loop either way). The validator's issued-id check uses it when present, so a
+   * cache miss is verified in the turn it arrived in, like a hit. Throws where getToken rejects.
+   */
+  readonly getTokenNow?: (tokenId: string) => TokenRecord | undefined;
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]>;
   /**
    * Marks it revoked (`reason` defaults to `revoked`); false when unknown or already revoked.

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { VerificationState } from './verification-state.js';
-import type { TokenRecord, TokenStore } from '../store/types.js';
+import type { TokenRecord } from '../store/types.js';
 import { isCanonicalToken } from './canonical-token.js';
 import { checkClaims } from './check-claims.js';
 import { checkIssued } from './check-issued.js';
@@ -34,8 +34,12 @@ export interface ValidatorObserver {
 /** One request's view of its validation (tracing, src/tracing/): the cache outcome, and the store read of a miss. */
 export interface ValidationTrace {
   cache(outcome: CacheOutcome): void;
-  storeRead(read: Promise<unknown>): void;
+  /** Runs the store read of a miss (`read()`) inside its span: ended at once for a synchronous answer, else when it settles. */
+  storeRead<R>(read: () => R): R;
 }
+
+/** A store's record of a token id: at once from a store that reads synchronously (SQLite), else a promise. */
+type IssuedRead = TokenRecord | undefined | Promise<TokenRecord | undefined>;
 
 export interface ValidatorOptions<T> {
   state: VerificationState;
@@ -47,11 +51,13 @@ export interface ValidatorOptions<T> {
   negativeMaxEntries: number;
   negativeTtlSeconds: number;
   /**
-   * The store's record of a token id (TokenStore.getToken), asked on a cache miss only: a token is
-   * valid only if the store issued it (src/token/check-issued.ts). A rejection means the store
-   * cannot answer: the request gets 503 token_store_stale, never a 401 or a 500.
+   * The store's record of a token id (TokenStore.getToken, or getTokenNow where the store has it),
+   * asked on a cache miss only: a token is valid only if the store issued it
+   * (src/token/check-issued.ts). A throw or a rejection means the store cannot answer: the request
+   * gets 503 token_store_stale, never a 401 or a 500. An answer given at once is verified in the
+   * same turn, like a hit: no promise, no microtask, no in-flight entry.
    */
-  issuedRecord: TokenStore['getToken'];
+  issuedRecord(tokenId: string): IssuedRead;
   /**
    * Built once per verified token and cached with it (what the upstream gets: src/identity/),
    * from the claims and the store's record fetched for the issued-id check. May throw a GatewayError.
@@ -127,7 +133,8 @@ export class TokenValidator<T> {
     let pending = this.inflight.get(key);
     if (pending === undefined) {
       const r = this.verify(key, token, trace);
-      if (r instanceof GatewayError) return r;
+      // Refused, or admitted at once (a synchronous store): answered in this turn.
+      if (!(r instanceof Promise)) return r instanceof GatewayError ? r : this.finish(r, key);
       pending = r;
       this.inflight.set(key, pending);
     }
@@ -136,13 +143,13 @@ export class TokenValidator<T> {
 
   /**
    * A cache miss: the seal and the claims synchronously (a refusal there is answered at once), then
-   * the one wait, the store's record for the issued-id check. One `.then` instead of awaits: each
-   * await is a promise and a microtask more on every miss (the cold row of `npm run bench`).
+   * the store's record for the issued-id check: at once from a synchronous store (the entry is
+   * admitted in this turn), else the one wait. One `.then` instead of awaits: each await is a
+   * promise and a microtask more on every miss (the cold row of `npm run bench`).
    */
-  private verify(key: string, token: string, trace: ValidationTrace | undefined): Promise<VerifiedToken<T> | GatewayError> | GatewayError {
+  private verify(key: string, token: string, trace: ValidationTrace | undefined): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
     const now = this.o.clock.now() / 1000;
     let claims: TokenClaims;
-    let read: Promise<TokenRecord | undefined>;
     try {
       claims = openCanonical(token, this.o.state, this.o.prefix);
       // What the state already decides (revoked, expired, the duration) needs no store: such a token
@@ -152,21 +159,22 @@ export class TokenValidator<T> {
         if (known === 'token_revoked' && this.o.state.isRevoked(claims.tokenId)) this.negative?.set(key, known);
         throw rejection(known);
       }
-      read = this.issued(claims.tokenId);
-      trace?.storeRead(read);
     } catch (err) {
       return this.refused(key, err);
     }
+    let read: IssuedRead;
+    try {
+      read = trace === undefined ? this.o.issuedRecord(claims.tokenId) : trace.storeRead(() => this.o.issuedRecord(claims.tokenId));
+    } catch {
+      // A store that throws cannot answer: 503, never a 401 or a 500 (and nothing negative-cached).
+      return this.refused(key, rejection('token_store_stale'));
+    }
+    if (!(read instanceof Promise)) return this.admitted(key, claims, read, now);
     return read.then(
       (record) => {
         this.inflight.delete(key);
-        try {
-          return this.admit(key, claims, record, now);
-        } catch (err) {
-          return this.refused(key, err);
-        }
+        return this.admitted(key, claims, record, now);
       },
-      // The store cannot answer: 503, never a 401 or a 500 (and nothing negative-cached).
       () => {
         this.inflight.delete(key);
         return this.refused(key, rejection('token_store_stale'));
@@ -174,12 +182,11 @@ export class TokenValidator<T> {
     );
   }
 
-  /** A store that throws instead of rejecting cannot answer either: 503 (the rejection handler below). */
-  private issued(tokenId: string): Promise<TokenRecord | undefined> {
+  private admitted(key: string, claims: TokenClaims, record: TokenRecord | undefined, now: number): VerifiedToken<T> | GatewayError {
     try {
-      return this.o.issuedRecord(tokenId);
+      return this.admit(key, claims, record, now);
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return this.refused(key, err);
     }
   }
 

@@ -146,9 +146,19 @@ export class RequestTracer {
     this.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), req.headers, defaultTextMapSetter);
   }
 
-  private storeRead(read: Promise<unknown>, context: Context): void {
+  private storeRead<R>(read: () => R, context: Context): R {
     const span = this.tracer.startSpan('store getToken', { kind: SpanKind.CLIENT, attributes: { [ATTR_DB_OPERATION_NAME]: 'getToken' } }, context);
-    read.then(() => span.end(), (err: unknown) => endFailed(span, err));
+    let out: R;
+    try {
+      out = read();
+    } catch (err) {
+      endFailed(span, err);
+      throw err;
+    }
+    // A synchronous store (SQLite) has answered already; a promise ends the span when it settles.
+    if (out instanceof Promise) out.then(() => span.end(), (err: unknown) => endFailed(span, err));
+    else span.end();
+    return out;
   }
 
   private end(req: IncomingMessage, res: ServerResponse, r: RequestSpans): void {

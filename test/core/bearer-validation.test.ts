@@ -185,6 +185,21 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
     expect(hit).not.toBeInstanceOf(Error);
   });
 
+  it('a cache miss is answered in the same turn by a store that reads synchronously (SQLite), else after its read', async () => {
+    const issued = await t.gw.tokens.issue({ userId: 'u-14', login: 'hal@acme.example', companyId: 'acme' });
+    const miss = t.gw.validator.validate(issued.token);
+    expect(miss instanceof Promise).toBe(factory.name !== 'sqlite');
+    const entry = await miss;
+    expect(entry).not.toBeInstanceOf(Error);
+    expect(t.gw.validator.validate(issued.token)).toBe(entry); // cached by that miss
+    // Sealed right (the current key and generation) around an id the store never issued.
+    const p = t.gw.state.portfolio('acme')!;
+    const forged = sealWith(p.key!, { generation: p.generation });
+    const refused = t.gw.validator.validate(forged);
+    if (factory.name === 'sqlite') expect(refused).not.toBeInstanceOf(Promise);
+    expect(((await refused) as { code: string }).code).toBe('token_unknown');
+  });
+
   it('concurrent first uses of one token are verified once', async () => {
     const issued = await t.gw.tokens.issue({ userId: 'u-11', login: 'erin@acme.example', companyId: 'acme' });
     const results = await Promise.all(Array.from({ length: 8 }, () => t.gw.validator.validate(issued.token)));

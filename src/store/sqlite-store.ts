@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openSqlite, type SqlDatabase, type SqlStatement } from './sqlite-driver.js';
+import { openSqlite, type SqlDatabase, type SqlQuery } from './sqlite-driver.js';
 import { LOGIN_ATTEMPTS_MIGRATION, SqliteLoginAttempts } from './sqlite-login-attempts.js';
 import { GatewayError } from '../errors.js';
 import { newEntryJson, parseEntry, renewedEvent } from './outbox-events.js';
@@ -132,6 +132,20 @@ interface TokenRow {
   portfolio_id: string | null;
   name: string | null; scopes: string | null; last_used_ip: string | null;
 }
+/** A token row's columns in TokenRow's order: the issued-id read selects them by name and reads its array by position. */
+const TOKEN_COLUMNS = [
+  'token_id', 'company_id', 'user_id', 'login', 'generation', 'created_at', 'expires_at', 'revoked_at', 'revoked_reason', 'last_used_at',
+  'sealed_credential', 'sign_in_provider', 'sign_in_issuer', 'portfolio_id', 'name', 'scopes', 'last_used_ip',
+] as const satisfies readonly (keyof TokenRow)[];
+
+/** The row an array of TOKEN_COLUMNS' values stands for (a literal: one shape, no per-key stores). */
+function tokenRowOf(v: readonly unknown[]): TokenRow {
+  return {
+    token_id: v[0], company_id: v[1], user_id: v[2], login: v[3], generation: v[4], created_at: v[5], expires_at: v[6],
+    revoked_at: v[7], revoked_reason: v[8], last_used_at: v[9], sealed_credential: v[10], sign_in_provider: v[11],
+    sign_in_issuer: v[12], portfolio_id: v[13], name: v[14], scopes: v[15], last_used_ip: v[16],
+  } as TokenRow;
+}
 interface SessionRow {
   id_hash: string; user_id: string; login: string; company_id: string; manager: number;
   created_at: number; last_seen_at: number; expires_at: number;
@@ -156,7 +170,7 @@ export class SqliteStore implements Store {
   private readonly relaxedDb: SqlDatabase;
   private readonly logins: SqliteLoginAttempts;
   /** Prepared once: getToken runs on every token cache miss (only issued tokens are valid), and preparing costs more than the read. */
-  private getTokenStatement: SqlStatement | undefined;
+  private getTokenStatement: SqlQuery<[string], unknown[]> | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -280,11 +294,11 @@ export class SqliteStore implements Store {
     return this.getTokenNow(tokenId);
   }
 
-  /** An arrow (bound): the validator calls it without its object. */
+  /** An arrow (bound): the validator calls it without its object. Rows as arrays (SqlDatabase.prepareArrays). */
   readonly getTokenNow = (tokenId: string): TokenRecord | undefined => {
-    this.getTokenStatement ??= this.db.prepare('SELECT * FROM tokens WHERE token_id = ?');
-    const row = this.getTokenStatement.get(tokenId) as TokenRow | undefined;
-    return row && toToken(row);
+    this.getTokenStatement ??= this.db.prepareArrays(`SELECT ${TOKEN_COLUMNS.join(', ')} FROM tokens WHERE token_id = ?`);
+    const values = this.getTokenStatement.get(tokenId);
+    return values && toToken(tokenRowOf(values));
   };
 
   async listTokens(companyId: string, userId?: string): Promise<TokenRecord[]> {

@@ -1,4 +1,10 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessLog } from '../../src/http/access-log.js';
+import { createLogger } from '../../src/log.js';
 import { basic, call } from '../support/http-call.js';
 import { PASS_PHRASE, USERS, usersFilePath, type DemoUser } from '../support/lifecycle.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
@@ -154,6 +160,52 @@ describe('log.access settings', () => {
       expect(anonymous).not.toHaveProperty('userId');
     } finally {
       await t.close();
+    }
+  });
+
+  it('concurrent responses each get their own line, and the gateway stopped at once after them loses none', async () => {
+    const t = await startGateway({ upstreamUrl: up.url, config: { log: { access: 'all' } } });
+    let stopped = false;
+    try {
+      // Lines are built in batches (one per turn of the event loop): 40 at once share batches.
+      const paths = Array.from({ length: 40 }, (_, i) => `/c${i}`);
+      const answers = await Promise.all(paths.map((p, i) => call(t.url, p, { headers: i % 2 === 0 ? {} : { authorization: 'Basic YTpi' } })));
+      expect(answers.every((r) => r.status === 200)).toBe(true);
+      await t.close(); // no wait for the batch: stopping writes what is pending
+      stopped = true;
+      const lines = accessLines(t);
+      expect(lines.map((l) => l.path).sort()).toEqual([...paths].sort());
+      for (const l of lines) {
+        const i = Number(l.path.slice(2));
+        expect(l).toMatchObject({ status: 200, outcome: 'forwarded', auth: i % 2 === 0 ? 'none' : 'basic', upstreamStatus: 200 });
+      }
+    } finally {
+      if (!stopped) await t.close();
+    }
+  });
+
+  it('a line still waiting for its batch is written by close(), before close() returns', async () => {
+    const out: string[] = [];
+    const log = createLogger('info', new Writable({ write(chunk: Buffer, _enc, cb) { out.push(chunk.toString()); cb(); } }));
+    const access = new AccessLog(log, { access: 'all', accessSampleRate: 1, accessUserIds: false }, { trustedProxies: new Set(), maxTokenBytes: 4096, isEndpoint: () => false });
+    let writtenAtClose = '';
+    const server: Server = createServer(access.wrap((_req, res) => {
+      // Runs after the log's own `close` listener: the line is pending, its batch not yet run.
+      res.on('close', () => {
+        access.close();
+        writtenAtClose = out.join('');
+      });
+      res.end('ok');
+    }));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const r = await call(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, '/last-words');
+      expect(r.status).toBe(200);
+      for (let i = 0; i < 100 && writtenAtClose === ''; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(writtenAtClose).toContain('"path":"/last-words"');
+    } finally {
+      server.close();
     }
   });
 

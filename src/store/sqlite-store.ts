@@ -132,20 +132,16 @@ interface TokenRow {
   portfolio_id: string | null;
   name: string | null; scopes: string | null; last_used_ip: string | null;
 }
-/** A token row's columns in TokenRow's order: the issued-id read selects them by name and reads its array by position. */
-const TOKEN_COLUMNS = [
-  'token_id', 'company_id', 'user_id', 'login', 'generation', 'created_at', 'expires_at', 'revoked_at', 'revoked_reason', 'last_used_at',
-  'sealed_credential', 'sign_in_provider', 'sign_in_issuer', 'portfolio_id', 'name', 'scopes', 'last_used_ip',
-] as const satisfies readonly (keyof TokenRow)[];
-
-/** The row an array of TOKEN_COLUMNS' values stands for (a literal: one shape, no per-key stores). */
+/** The row an array of token columns stands for, by position (a literal: one shape, no per-key stores). */
 function tokenRowOf(v: readonly unknown[]): TokenRow {
   return {
     token_id: v[0], company_id: v[1], user_id: v[2], login: v[3], generation: v[4], created_at: v[5], expires_at: v[6],
     revoked_at: v[7], revoked_reason: v[8], last_used_at: v[9], sealed_credential: v[10], sign_in_provider: v[11],
     sign_in_issuer: v[12], portfolio_id: v[13], name: v[14], scopes: v[15], last_used_ip: v[16],
-  } as TokenRow;
+  } satisfies Record<keyof TokenRow, unknown> as TokenRow;
 }
+/** The columns the issued-id read selects: tokenRowOf's keys, in its order (the one list of them). */
+const TOKEN_COLUMNS = Object.keys(tokenRowOf([])).join(', ');
 interface SessionRow {
   id_hash: string; user_id: string; login: string; company_id: string; manager: number;
   created_at: number; last_seen_at: number; expires_at: number;
@@ -296,7 +292,7 @@ export class SqliteStore implements Store {
 
   /** An arrow (bound): the validator calls it without its object. Rows as arrays (SqlDatabase.prepareArrays). */
   readonly getTokenNow = (tokenId: string): TokenRecord | undefined => {
-    this.getTokenStatement ??= this.db.prepareArrays(`SELECT ${TOKEN_COLUMNS.join(', ')} FROM tokens WHERE token_id = ?`);
+    this.getTokenStatement ??= this.db.prepareArrays(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_id = ?`);
     const values = this.getTokenStatement.get(tokenId);
     return values && toToken(tokenRowOf(values));
   };

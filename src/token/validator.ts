@@ -134,7 +134,8 @@ export class TokenValidator<T> {
     if (pending === undefined) {
       const r = this.verify(key, token, trace);
       // Refused, or admitted at once (a synchronous store): answered in this turn.
-      if (!(r instanceof Promise)) return r instanceof GatewayError ? r : this.finish(r, key);
+      // verify() checked the claims a moment ago: not again, as finish() must after a wait.
+      if (!(r instanceof Promise)) return r instanceof GatewayError ? r : this.valid(r);
       pending = r;
       this.inflight.set(key, pending);
     }
@@ -229,6 +230,10 @@ export class TokenValidator<T> {
       this.cache.delete(key);
       return this.fail(bad);
     }
+    return this.valid(entry);
+  }
+
+  private valid(entry: VerifiedToken<T>): VerifiedToken<T> {
     this.o.observer?.result('valid');
     return entry;
   }

@@ -41,7 +41,7 @@ export function buildIdentity(ctx: GatewayContext, s: StatePart, observer: Valid
     negativeMaxEntries: config.cache.negativeMaxEntries,
     negativeTtlSeconds: config.cache.negativeTtlSeconds,
     // Cache misses only; with server.workers and SQLite the relay store reads the shared file directly.
-    // SQLite answers at once (getTokenNow), so a miss is verified in the turn it arrived in.
+    // SQLite answers at once (getTokenNow), so the misses of a turn are settled at its end without a wait.
     issuedRecord: store.getTokenNow ?? ((tokenId) => store.getToken(tokenId)),
     checkRecord: providerBinding(config.users.sso),
     prepare: upstreamIdentity.prepare,

@@ -283,8 +283,8 @@ export interface TokenStore {
   getToken(tokenId: string): Promise<TokenRecord | undefined>;
   /**
    * getToken without the promise, only on a store whose reads are synchronous (SQLite: its read
-   * blocks the event loop either way). The validator's issued-id check uses it when present, so a
-   * cache miss is verified in the turn it arrived in, like a hit. Throws where getToken rejects.
+   * blocks the event loop either way). The validator's issued-id check uses it when present, so the
+   * misses of a turn are settled at its end without a wait. Throws where getToken rejects.
    */
   readonly getTokenNow?: (tokenId: string) => TokenRecord | undefined;
   listTokens(companyId: string, userId?: string): Promise<TokenRecord[]>;

@@ -38,6 +38,17 @@ export interface ValidationTrace {
   storeRead<R>(read: () => R): R;
 }
 
+/** A verification's outcome: the entry, or the refusal. */
+type Verdict<T> = VerifiedToken<T> | GatewayError;
+
+/** A miss waiting for the end of its turn (TokenValidator.verifyMisses). */
+interface Miss<T> {
+  readonly key: string;
+  readonly token: string;
+  readonly trace: ValidationTrace | undefined;
+  readonly settle: (verdict: Verdict<T> | Promise<Verdict<T>>) => void;
+}
+
 /** A store's record of a token id: at once from a store that reads synchronously (SQLite), else a promise. */
 type IssuedRead = TokenRecord | undefined | Promise<TokenRecord | undefined>;
 
@@ -54,8 +65,8 @@ export interface ValidatorOptions<T> {
    * The store's record of a token id (TokenStore.getToken, or getTokenNow where the store has it),
    * asked on a cache miss only: a token is valid only if the store issued it
    * (src/token/check-issued.ts). A throw or a rejection means the store cannot answer: the request
-   * gets 503 token_store_stale, never a 401 or a 500. An answer given at once is verified in the
-   * same turn, like a hit: no promise, no microtask, no in-flight entry.
+   * gets 503 token_store_stale, never a 401 or a 500. An answer given at once is admitted with the
+   * other misses of its turn; a promise is waited for.
    */
   issuedRecord(tokenId: string): IssuedRead;
   /**
@@ -80,7 +91,8 @@ const NEGATIVE_CACHEABLE: ReadonlySet<ErrorCode> = new Set(['token_malformed', '
 /**
  * Token validation = cache lookup (hash of the token → verified claims) or full opening on a
  * miss (canonical spelling, the seal, the claims, and the store's record of the token id), then
- * checkClaims on every request. Returns synchronously on a hit (no store call), a promise on a miss.
+ * checkClaims on every request. Returns synchronously on a hit (no store call) and on a refusal of
+ * the token's spelling, a promise on a miss (verified at the end of its turn, with the others).
  *
  * The key is SHA-256 of the whole token: a tampered token hashes elsewhere, so it can never
  * land on another token's entry, and the raw token is not kept in memory.
@@ -89,7 +101,9 @@ export class TokenValidator<T> {
   private readonly cache: LRUCache<string, VerifiedToken<T>>;
   private readonly negative: LRUCache<string, ErrorCode> | undefined;
   /** Concurrent first uses of one token share one verification. */
-  private readonly inflight = new Map<string, Promise<VerifiedToken<T> | GatewayError>>();
+  private readonly inflight = new Map<string, Promise<Verdict<T>>>();
+  /** The misses of this turn of the event loop, not verified yet (verifyMisses). */
+  private misses: Miss<T>[] = [];
 
   constructor(private readonly o: ValidatorOptions<T>) {
     const perf = { now: () => o.clock.now() };
@@ -132,44 +146,79 @@ export class TokenValidator<T> {
     }
     let pending = this.inflight.get(key);
     if (pending === undefined) {
-      const r = this.verify(key, token, trace);
-      // Refused, or admitted at once (a synchronous store): answered in this turn.
-      // verify() checked the claims a moment ago: not again, as finish() must after a wait.
-      if (!(r instanceof Promise)) return r instanceof GatewayError ? r : this.valid(r);
-      pending = r;
+      pending = new Promise((settle) => {
+        if (this.misses.push({ key, token, trace, settle }) === 1) setImmediate(this.verifyMisses);
+      });
       this.inflight.set(key, pending);
     }
     return pending.then((r) => (r instanceof GatewayError ? r : this.finish(r, key)));
   }
 
   /**
-   * A cache miss: the seal and the claims synchronously (a refusal there is answered at once), then
-   * the store's record for the issued-id check: at once from a synchronous store (the entry is
-   * admitted in this turn), else the one wait. One `.then` instead of awaits: each await is a
-   * promise and a microtask more on every miss (the cold row of `npm run bench`).
+   * The misses of one turn of the event loop, verified together at its end: first every seal
+   * (node:crypto), then every store read, then every admission. One by one, each miss ran
+   * OpenSSL's and SQLite's code between the sockets' work and the upstream's turns on a shared
+   * core, with their caches cold; grouped, the first of a turn warms them for the others, and
+   * under load most misses arrive several to a turn. The cold row of `npm run bench` costs about
+   * 4 µs CPU less per request (bench/RESULTS.md, "Where the time goes"). A miss waits for nothing
+   * more than the end of the turn it arrived in.
    */
-  private verify(key: string, token: string, trace: ValidationTrace | undefined): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
+  private readonly verifyMisses = (): void => {
+    const misses = this.misses;
+    this.misses = [];
     const now = this.o.clock.now() / 1000;
-    let claims: TokenClaims;
+    const opened: (TokenClaims | undefined)[] = [];
+    for (const m of misses) {
+      const claims = this.open(m.key, m.token, now);
+      if (claims instanceof GatewayError) this.settle(m, claims);
+      opened.push(claims instanceof GatewayError ? undefined : claims);
+    }
+    const reads = opened.map((claims, i) => claims && this.read(claims.tokenId, misses[i]!.trace));
+    for (let i = 0; i < misses.length; i++) {
+      const claims = opened[i];
+      if (claims !== undefined) this.settle(misses[i]!, this.afterRead(misses[i]!.key, claims, reads[i]!, now));
+    }
+  };
+
+  /** A miss gets its verdict; the in-flight entry goes with a verdict given now (a store's wait removes its own). */
+  private settle(m: Miss<T>, verdict: Verdict<T> | Promise<Verdict<T>>): void {
+    if (!(verdict instanceof Promise)) this.inflight.delete(m.key);
+    m.settle(verdict);
+  }
+
+  /**
+   * The seal and the claims, or the refusal. What the state already decides (revoked, expired, the
+   * duration) needs no store: such a token is refused without asking it, also while the store is
+   * away. A revoked id stays revoked: remembered.
+   */
+  private open(key: string, token: string, now: number): TokenClaims | GatewayError {
     try {
-      claims = openCanonical(token, this.o.state, this.o.prefix);
-      // What the state already decides (revoked, expired, the duration) needs no store: such a token
-      // is refused without asking it, also while the store is away. A revoked id stays revoked: remembered.
+      const claims = openCanonical(token, this.o.state, this.o.prefix);
       const known = checkClaims(claims, this.o.state, now, this.o.skewSeconds);
-      if (known !== undefined) {
-        if (known === 'token_revoked' && this.o.state.isRevoked(claims.tokenId)) this.negative?.set(key, known);
-        throw rejection(known);
-      }
+      if (known === undefined) return claims;
+      if (known === 'token_revoked' && this.o.state.isRevoked(claims.tokenId)) this.negative?.set(key, known);
+      return this.refused(key, rejection(known));
     } catch (err) {
       return this.refused(key, err);
     }
-    let read: IssuedRead;
+  }
+
+  /** The store's record of the id: at once from a synchronous store, else a promise; a throw is the store unable to answer. */
+  private read(tokenId: string, trace: ValidationTrace | undefined): IssuedRead | GatewayError {
     try {
-      read = trace === undefined ? this.o.issuedRecord(claims.tokenId) : trace.storeRead(() => this.o.issuedRecord(claims.tokenId));
+      return trace === undefined ? this.o.issuedRecord(tokenId) : trace.storeRead(() => this.o.issuedRecord(tokenId));
     } catch {
-      // A store that throws cannot answer: 503, never a 401 or a 500 (and nothing negative-cached).
-      return this.refused(key, rejection('token_store_stale'));
+      return rejection('token_store_stale');
     }
+  }
+
+  /**
+   * The issued-id check on the record. A store that cannot answer (a throw, a rejection) is 503,
+   * never a 401 or a 500, and nothing is negative-cached. One `.then` for a store that waits: each
+   * await would be a promise and a microtask more on every miss.
+   */
+  private afterRead(key: string, claims: TokenClaims, read: IssuedRead | GatewayError, now: number): Verdict<T> | Promise<Verdict<T>> {
+    if (read instanceof GatewayError) return this.refused(key, read);
     if (!(read instanceof Promise)) return this.admitted(key, claims, read, now);
     return read.then(
       (record) => {

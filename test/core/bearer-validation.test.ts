@@ -185,19 +185,29 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
     expect(hit).not.toBeInstanceOf(Error);
   });
 
-  it('a cache miss is answered in the same turn by a store that reads synchronously (SQLite), else after its read', async () => {
-    const issued = await t.gw.tokens.issue({ userId: 'u-14', login: 'hal@acme.example', companyId: 'acme' });
-    const miss = t.gw.validator.validate(issued.token);
-    expect(miss instanceof Promise).toBe(factory.name !== 'sqlite');
-    const entry = await miss;
-    expect(entry).not.toBeInstanceOf(Error);
-    expect(t.gw.validator.validate(issued.token)).toBe(entry); // cached by that miss
-    // Sealed right (the current key and generation) around an id the store never issued.
+  it('the misses of one turn are verified together at its end, each with its own verdict', async () => {
+    const a = await t.gw.tokens.issue({ userId: 'u-14', login: 'hal@acme.example', companyId: 'acme' });
+    const b = await t.gw.tokens.issue({ userId: 'u-15', login: 'ida@acme.example', companyId: 'acme' });
     const p = t.gw.state.portfolio('acme')!;
+    // Sealed right (the current key and generation) around an id the store never issued.
     const forged = sealWith(p.key!, { generation: p.generation });
-    const refused = t.gw.validator.validate(forged);
-    if (factory.name === 'sqlite') expect(refused).not.toBeInstanceOf(Promise);
-    expect(((await refused) as { code: string }).code).toBe('token_unknown');
+    const badSeal = flipBodyBit(b.token, 30);
+    const cached = t.gw.validator.size;
+    const misses = [a.token, b.token, a.token, forged, badSeal].map((x) => t.gw.validator.validate(x));
+    for (const m of misses) expect(m).toBeInstanceOf(Promise);
+    expect(t.gw.validator.size).toBe(cached); // nothing verified before the turn ends
+    await new Promise((r) => setImmediate(r)); // after the validator's
+    // SQLite answers at once: the turn's misses are settled with it; Redis's replies take their time.
+    if (factory.name === 'sqlite') expect(t.gw.validator.size).toBe(cached + 2);
+    const [first, second, again, unknown, sealBroken] = await Promise.all(misses);
+    expect(t.gw.validator.size).toBe(cached + 2);
+    expect(first).not.toBeInstanceOf(Error);
+    expect(again).toBe(first); // one token, one verification, shared
+    expect((second as { claims: { userId: string } }).claims.userId).toBe('u-15');
+    expect((unknown as { code: string }).code).toBe('token_unknown');
+    expect((sealBroken as { code: string }).code).toBe('token_invalid_seal');
+    expect(t.gw.validator.validate(a.token)).toBe(first); // a hit now, synchronously
+    expect(t.gw.validator.validate(b.token)).toBe(second);
   });
 
   it('concurrent first uses of one token are verified once', async () => {

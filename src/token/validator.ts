@@ -47,6 +47,8 @@ interface Miss<T> {
   readonly token: string;
   readonly trace: ValidationTrace | undefined;
   readonly settle: (verdict: Verdict<T> | Promise<Verdict<T>>) => void;
+  /** Rejects the miss's promise; nothing once it is settled. */
+  readonly fault: (err: unknown) => void;
 }
 
 /** A store's record of a token id: at once from a store that reads synchronously (SQLite), else a promise. */
@@ -146,8 +148,8 @@ export class TokenValidator<T> {
     }
     let pending = this.inflight.get(key);
     if (pending === undefined) {
-      pending = new Promise((settle) => {
-        if (this.misses.push({ key, token, trace, settle }) === 1) setImmediate(this.verifyMisses);
+      pending = new Promise((settle, fault) => {
+        if (this.misses.push({ key, token, trace, settle, fault }) === 1) setImmediate(this.verifyMisses);
       });
       this.inflight.set(key, pending);
     }
@@ -159,13 +161,26 @@ export class TokenValidator<T> {
    * (node:crypto), then every store read, then every admission. One by one, each miss ran
    * OpenSSL's and SQLite's code between the sockets' work and the upstream's turns on a shared
    * core, with their caches cold; grouped, the first of a turn warms them for the others, and
-   * under load most misses arrive several to a turn. The cold row of `npm run bench` costs about
-   * 4 µs CPU less per request (bench/RESULTS.md, "Where the time goes"). A miss waits for nothing
+   * under load most misses arrive several to a turn. The cold row of `npm run bench` costs 8 to 12
+   * µs CPU less per request (bench/RESULTS.md, "Where the time goes"). A miss waits for nothing
    * more than the end of the turn it arrived in.
    */
   private readonly verifyMisses = (): void => {
     const misses = this.misses;
     this.misses = [];
+    try {
+      this.verifyAll(misses);
+    } catch (err) {
+      // A fault, not a verdict (every verdict is caught where it is made): the misses not settled
+      // yet fail (their requests get a 500), none waits forever, and the process goes on.
+      for (const m of misses) {
+        this.inflight.delete(m.key);
+        m.fault(err);
+      }
+    }
+  };
+
+  private verifyAll(misses: readonly Miss<T>[]): void {
     const now = this.o.clock.now() / 1000;
     const opened: (TokenClaims | undefined)[] = [];
     for (const m of misses) {
@@ -178,7 +193,7 @@ export class TokenValidator<T> {
       const claims = opened[i];
       if (claims !== undefined) this.settle(misses[i]!, this.afterRead(misses[i]!.key, claims, reads[i]!, now));
     }
-  };
+  }
 
   /** A miss gets its verdict; the in-flight entry goes with a verdict given now (a store's wait removes its own). */
   private settle(m: Miss<T>, verdict: Verdict<T> | Promise<Verdict<T>>): void {

@@ -1,6 +1,7 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TOKEN_PREFIX } from '../../src/token/format.js';
+import { TokenValidator } from '../../src/token/validator.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { bodyBytes, flipBodyBit, jweToken, sealWith, withChecksum, type RawClaims, type RawEnvelope } from '../support/forge.js';
 import { call } from '../support/http-call.js';
@@ -208,6 +209,22 @@ describe.each(STORE_FACTORIES)('Bearer validation on $name', (factory) => {
     expect((sealBroken as { code: string }).code).toBe('token_invalid_seal');
     expect(t.gw.validator.validate(a.token)).toBe(first); // a hit now, synchronously
     expect(t.gw.validator.validate(b.token)).toBe(second);
+  });
+
+  it('a fault while the misses of a turn are verified fails their requests, not the process', async () => {
+    // The gateway's own state and store, with an observer that throws: the fault surfaces inside the turn's verification.
+    const v = new TokenValidator({
+      state: t.gw.state, prefix: DEFAULT_TOKEN_PREFIX, clock, skewSeconds: 0, maxEntries: 10, negativeMaxEntries: 10, negativeTtlSeconds: 10,
+      issuedRecord: (id) => fresh.store.getToken(id), prepare: () => ({}),
+      observer: { cache() {}, result() { throw new Error('observer fault'); } },
+    });
+    const p = t.gw.state.portfolio('acme')!;
+    const forged = sealWith(p.key!, { generation: p.generation }); // refused by the store read: token_unknown
+    const badSeal = flipBodyBit(token, 30); // refused by the seal
+    await expect(v.validate(forged)).rejects.toThrow('observer fault');
+    await expect(v.validate(badSeal)).rejects.toThrow('observer fault');
+    // The in-flight entries went with them: asked again, each is verified again (and fails again).
+    await expect(v.validate(forged)).rejects.toThrow('observer fault');
   });
 
   it('concurrent first uses of one token are verified once', async () => {

@@ -19,7 +19,9 @@ const COMPONENTS = [
 const INCLUSIVE = [
   ['jose (anything under a jose frame)', (cf) => cf.url.includes('/node_modules/jose/')],
   ['TokenValidator.validate (hash + cache + checks)', (cf) => cf.functionName === 'validate' && cf.url.endsWith('/dist/token/validator.js')],
-  ['openToken (full verification)', (cf) => cf.functionName === 'openToken' && cf.url.endsWith('/dist/token/open-token.js')],
+  // A miss is verified after the request's turn, with the turn's other misses (TokenValidator.verifyMisses).
+  ['TokenValidator misses (every seal, store read and admission of a turn)', (cf) => cf.functionName === 'verifyAll' && cf.url.endsWith('/dist/token/validator.js')],
+  ['openCanonical (the seal and claims of a miss)', (cf) => cf.functionName === 'openCanonical' && cf.url.endsWith('/dist/token/open-token.js')],
   ['createHash (token → cache key)', (cf) => cf.functionName === 'createHash' || cf.functionName === 'Hash'],
   ['handleRequest (whole hot path incl. forward)', (cf) => cf.functionName === 'handleRequest'],
   ['forwarder.forward', (cf) => cf.functionName === 'forward' && cf.url.includes('/dist/proxy/')],

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { classifyAuthorization, type Credential } from '../auth/classify-authorization.js';
 import type { ErrorCode } from '../errors.js';
 import { createAccessLogger, type AccessLogger, type Logger } from '../log.js';
+import { TurnBatch } from '../turn-batch.js';
 import { accessLine, type AccessFields } from './access-line.js';
 import { redactPath } from '../secrets/redact-url.js';
 import type { TokenClaims } from '../token/format.js';
@@ -57,9 +58,8 @@ export class AccessLog {
   private readonly sink: AccessLogger;
   /** Pushes buffered lines out at least every FLUSH_MS, whatever the traffic. */
   private readonly timer: NodeJS.Timeout;
-  /** Fields of finished responses whose lines are built at the end of this turn of the event loop. */
-  private pending: AccessFields[] = [];
-  private readonly writePendingNow = () => this.writePending();
+  /** Fields of finished responses: their lines are built and written together at the end of the turn. */
+  private readonly pending = new TurnBatch<AccessFields>((fields) => this.writeLines(fields));
 
   constructor(
     log: Logger,
@@ -76,7 +76,7 @@ export class AccessLog {
   /** At shutdown: the pending and buffered lines are written before the process ends. */
   close(): void {
     clearInterval(this.timer);
-    this.writePending();
+    this.pending.flush();
     this.sink.flush(true);
   }
 
@@ -127,7 +127,7 @@ export class AccessLog {
 
   /**
    * The response is done: its fields are read now (they change as the connection goes on), its
-   * line is built with the others of this turn of the event loop (writePending). Built one by one
+   * line is built with the others of this turn of the event loop (writeLines). Built one by one
    * in each response's `close`, the lines cost about 6 µs CPU per request more (bench/RESULTS.md,
    * "Where the time goes"): the builder ran with cold caches between the upstream's turns on the core.
    */
@@ -136,7 +136,7 @@ export class AccessLog {
     const endpoint = this.o.isEndpoint(url);
     const id = req.headers['x-request-id'];
     const upstreamAnswered = !endpoint && e.upstreamMs !== undefined;
-    if (this.pending.push({
+    this.pending.add({
       requestId: typeof id === 'string' && SANE_REQUEST_ID.test(id) ? id : undefined,
       method: req.method,
       path: redactPath(url),
@@ -155,14 +155,11 @@ export class AccessLog {
       userId: this.userIds ? e.token?.userId : undefined,
       // A client that left before the answer was complete.
       aborted: res.writableFinished ? undefined : true,
-    }) === 1) setImmediate(this.writePendingNow);
+    });
   }
 
-  /** The lines of the responses done since the last call, in the order they finished, in one write. */
-  private writePending(): void {
-    const pending = this.pending;
-    if (pending.length === 0) return;
-    this.pending = [];
+  /** The lines of the responses done in one turn, in the order they finished, in one write. */
+  private writeLines(pending: readonly AccessFields[]): void {
     const time = Date.now();
     let lines = '';
     for (let i = 0; i < pending.length; i++) lines += accessLine(pending[i]!, time);

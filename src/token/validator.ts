@@ -9,6 +9,7 @@ import { checkClaims } from './check-claims.js';
 import { checkIssued } from './check-issued.js';
 import type { TokenClaims } from './format.js';
 import { openCanonical } from './open-token.js';
+import { TurnBatch } from '../turn-batch.js';
 import type { ScopeChecker } from './scopes.js';
 
 /** A verified token as cached: its claims and whatever the caller precomputed from them. */
@@ -104,8 +105,8 @@ export class TokenValidator<T> {
   private readonly negative: LRUCache<string, ErrorCode> | undefined;
   /** Concurrent first uses of one token share one verification. */
   private readonly inflight = new Map<string, Promise<Verdict<T>>>();
-  /** The misses of this turn of the event loop, not verified yet (verifyMisses). */
-  private misses: Miss<T>[] = [];
+  /** The misses of this turn of the event loop, verified together at its end (verifyMisses). */
+  private readonly misses = new TurnBatch<Miss<T>>((misses) => this.verifyMisses(misses));
 
   constructor(private readonly o: ValidatorOptions<T>) {
     const perf = { now: () => o.clock.now() };
@@ -149,7 +150,7 @@ export class TokenValidator<T> {
     let pending = this.inflight.get(key);
     if (pending === undefined) {
       pending = new Promise((settle, fault) => {
-        if (this.misses.push({ key, token, trace, settle, fault }) === 1) setImmediate(this.verifyMisses);
+        this.misses.add({ key, token, trace, settle, fault });
       });
       this.inflight.set(key, pending);
     }
@@ -165,9 +166,7 @@ export class TokenValidator<T> {
    * µs CPU less per request (bench/RESULTS.md, "Where the time goes"). A miss waits for nothing
    * more than the end of the turn it arrived in.
    */
-  private readonly verifyMisses = (): void => {
-    const misses = this.misses;
-    this.misses = [];
+  private verifyMisses(misses: readonly Miss<T>[]): void {
     try {
       this.verifyAll(misses);
     } catch (err) {
@@ -178,21 +177,16 @@ export class TokenValidator<T> {
         m.fault(err);
       }
     }
-  };
+  }
 
   private verifyAll(misses: readonly Miss<T>[]): void {
     const now = this.o.clock.now() / 1000;
-    const opened: (TokenClaims | undefined)[] = [];
-    for (const m of misses) {
-      const claims = this.open(m.key, m.token, now);
-      if (claims instanceof GatewayError) this.settle(m, claims);
-      opened.push(claims instanceof GatewayError ? undefined : claims);
-    }
-    const reads = opened.map((claims, i) => claims && this.read(claims.tokenId, misses[i]!.trace));
-    for (let i = 0; i < misses.length; i++) {
-      const claims = opened[i];
-      if (claims !== undefined) this.settle(misses[i]!, this.afterRead(misses[i]!.key, claims, reads[i]!, now));
-    }
+    const opened = misses.map((m) => this.open(m.key, m.token, now));
+    const reads = opened.map((claims, i) => (claims instanceof GatewayError ? claims : this.read(claims.tokenId, misses[i]!.trace)));
+    misses.forEach((m, i) => {
+      const claims = opened[i]!;
+      this.settle(m, claims instanceof GatewayError ? claims : this.afterRead(m.key, claims, reads[i]!, now));
+    });
   }
 
   /** A miss gets its verdict; the in-flight entry goes with a verdict given now (a store's wait removes its own). */

@@ -1,9 +1,9 @@
-import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import { GatewayError, rejection, type ErrorCode } from '../errors.js';
 import type { VerificationState } from './verification-state.js';
 import type { TokenRecord } from '../store/types.js';
+import { cacheKeyOf } from './cache-key.js';
 import { isCanonicalToken } from './canonical-token.js';
 import { checkClaims } from './check-claims.js';
 import { checkIssued } from './check-issued.js';
@@ -97,8 +97,8 @@ const NEGATIVE_CACHEABLE: ReadonlySet<ErrorCode> = new Set(['token_malformed', '
  * checkClaims on every request. Returns synchronously on a hit (no store call) and on a refusal of
  * the token's spelling, a promise on a miss (verified at the end of its turn, with the others).
  *
- * The key is SHA-256 of the whole token: a tampered token hashes elsewhere, so it can never
- * land on another token's entry, and the raw token is not kept in memory.
+ * The key is SHA-256 of the whole token (src/token/cache-key.ts): a tampered token hashes
+ * elsewhere, so it can never land on another token's entry, and the caches keep no raw token.
  */
 export class TokenValidator<T> {
   private readonly cache: LRUCache<string, VerifiedToken<T>>;
@@ -124,9 +124,12 @@ export class TokenValidator<T> {
     return this.cache.size;
   }
 
-  /** `trace` only when tracing is on (src/tracing/request-tracer.ts). */
-  validate(token: string, trace?: ValidationTrace): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
-    const key = hash('sha256', token, 'base64'); // one-shot: half the cost of createHash()
+  /**
+   * `trace` only when tracing is on (src/tracing/request-tracer.ts). `conn`: the connection the
+   * token came on, which remembers its last token's cache key (src/token/cache-key.ts).
+   */
+  validate(token: string, trace?: ValidationTrace, conn?: object): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
+    const key = cacheKeyOf(token, conn);
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       this.o.observer?.cache('hit');

@@ -3,7 +3,9 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ForwarderName } from '../../src/proxy/forwarder.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { bodyBytes, flipBodyBit } from '../support/forge.js';
 import { call } from '../support/http-call.js';
+import { RawConnection } from '../support/raw-http.js';
 import { RecordingUpstream } from '../support/recording-upstream.js';
 import { enableAndIssue, startGateway, type TestGateway } from '../support/start-gateway.js';
 import { STORE_FACTORIES, freshStore } from '../support/stores.js';
@@ -102,6 +104,34 @@ describe.each(MATRIX)('request path via %s on %s', (forwarder, _storeName, facto
         for (const h of IDENTITY) expect(up.last!.headers[h]).toBeUndefined();
       }
     });
+  });
+
+  it('one keep-alive connection, several tokens: each request is answered as the token it carries', async () => {
+    // The connection remembers its last token's cache key (src/token/cache-key.ts): only that
+    // exact token may reuse it. A token one bit away (a valid checksum, a broken seal) and another
+    // user's token on the same connection are verified as themselves.
+    const other = (await t.gw.tokens.issue({ userId: 'u-43', login: 'bob@acme.example', companyId: 'acme' })).token;
+    const forged = flipBodyBit(token, bodyBytes(token).length - 1);
+    expect(forged).toHaveLength(token.length);
+    const conn = await RawConnection.open(t.url);
+    try {
+      const ask = async (bearer: string) => {
+        up.requests.length = 0;
+        conn.send(`GET /WS2/me HTTP/1.1\r\nHost: gw.example\r\nAuthorization: Bearer ${bearer}\r\n\r\n`);
+        const r = await conn.next();
+        return { status: r?.status, user: up.last?.headers['x-highlight-user-id'] };
+      };
+      expect(await ask(token)).toEqual({ status: 200, user: 'u-42' });
+      expect(await ask(token)).toEqual({ status: 200, user: 'u-42' });
+      expect(await ask(forged)).toEqual({ status: 401, user: undefined });
+      expect(await ask(token)).toEqual({ status: 200, user: 'u-42' });
+      expect(await ask(other)).toEqual({ status: 200, user: 'u-43' });
+      expect(await ask(other)).toEqual({ status: 200, user: 'u-43' });
+      expect(await ask(token)).toEqual({ status: 200, user: 'u-42' });
+      expect(conn.isClosed).toBe(false);
+    } finally {
+      conn.destroy();
+    }
   });
 
   it('refuses access_token in the URL (RFC 6750 §5.3) without calling the upstream', async () => {

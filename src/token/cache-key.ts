@@ -1,14 +1,17 @@
 import { hash } from 'node:crypto';
-
-/** Where a connection keeps the last token it carried, with that token's key. */
-const LAST = Symbol('hlgw.lastToken');
+import { CHECKSUM_CHARS } from './checksum.js';
 
 interface LastToken {
   token: string;
   key: string;
 }
 
-type Connection = object & { [LAST]?: LastToken };
+/**
+ * Each connection's last token and that token's key. A WeakMap, not a property on the socket: a
+ * property added to some sockets gives them a second hidden class, and Node's stream code, which
+ * sees every socket, got slower on Node 20 for every request (anonymous ones too).
+ */
+const LAST = new WeakMap<object, LastToken>();
 
 /**
  * The token caches' key: SHA-256 of the whole token. A tampered token hashes elsewhere, so it can
@@ -17,29 +20,35 @@ type Connection = object & { [LAST]?: LastToken };
  * `conn` is the connection the token came on. A keep-alive connection usually sends the same
  * token on every request (an API client, a CI job), so it remembers its last token and that
  * token's key: a repeat costs a comparison instead of a hash. The hash is native code that runs
- * with the CPU's caches cold between the sockets' work; it cost 1 to 2 µs CPU per request on
- * bench's bearer-hot row and about 7 on bearer-hot@http-proxy (bench/RESULTS.md, "Where the time
- * goes"). The token stays in memory as long as the connection that carried it, no longer. The
- * comparison takes the same time wherever the tokens differ: a connection from a proxy in front
- * carries other clients' tokens.
+ * with the CPU's caches cold between the sockets' work; it cost about 1 µs CPU per request on
+ * bench's bearer-hot row and about 5 on bearer-hot@http-proxy, Node 24 (bench/RESULTS.md, "Where the time
+ * goes"). The token stays in memory as long as the connection that carried it, no longer. A
+ * connection from a proxy in front carries other clients' tokens: see sameToken.
  */
 export function cacheKeyOf(token: string, conn?: object): string {
-  const c = conn as Connection | undefined;
-  const last = c?.[LAST];
+  const last = conn === undefined ? undefined : LAST.get(conn);
   if (last !== undefined && sameToken(last.token, token)) return last.key;
   const key = hash('sha256', token, 'base64'); // one-shot: half the cost of createHash()
   if (last !== undefined) {
     last.token = token;
     last.key = key;
-  } else if (c !== undefined) {
-    c[LAST] = { token, key };
+  } else if (conn !== undefined) {
+    LAST.set(conn, { token, key });
   }
   return key;
 }
 
-/** Equal strings, in a time that depends on their length only (a token's length is public). */
+/**
+ * Equal tokens. The last CHECKSUM_CHARS characters come first, with an early exit: they are the
+ * checksum, a CRC32 of the rest, which tells nothing that helps find a token, and a different
+ * token almost always differs there, so it costs a few comparisons. A full comparison of every
+ * character on each new token measured 5 µs CPU per request more on bench's bearer-10k row
+ * (Node 20). The whole token is then compared in a time that depends on its length only (a
+ * token's length is public).
+ */
 function sameToken(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
+  for (let i = a.length - CHECKSUM_CHARS; i < a.length; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;

@@ -55,7 +55,7 @@ export function verifyEndpoint(d: VerifyDeps): EndpointHandler {
         return void res.end();
       }
       if (d.isStateStale?.()) throw rejection('token_store_stale');
-      const r = await d.validator.validate(credential.token, undefined, req.socket);
+      const r = await d.validator.validate(credential.token, req.socket);
       if (r instanceof GatewayError) throw r;
       if (r.scope !== undefined && !(original.method !== undefined && original.uri !== undefined && r.scope.allows(original.method, original.uri))) {
         // A scoped token is allowed only for a request the ingress named (from a trusted peer) and its scopes cover.

@@ -97,7 +97,7 @@ export function createRequestHandler(d: RequestPathDeps) {
           return reject(d, req, res, 'malformed', credential.code, t0);
         case 'bearer': {
           if (d.isStateStale?.()) return reject(d, req, res, 'bearer', 'token_store_stale', t0);
-          const r = d.tracer === undefined ? validator.validate(credential.token, undefined, req.socket) : d.tracer.verify(req, validator, credential.token); // 6
+          const r = d.tracer === undefined ? validator.validate(credential.token, req.socket) : d.tracer.verify(req, validator, credential.token); // 6
           if (r instanceof Promise) {
             r.then((v) => {
               try {

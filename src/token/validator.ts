@@ -125,10 +125,10 @@ export class TokenValidator<T> {
   }
 
   /**
-   * `trace` only when tracing is on (src/tracing/request-tracer.ts). `conn`: the connection the
-   * token came on, which remembers its last token's cache key (src/token/cache-key.ts).
+   * `conn`: the connection the token came on, which remembers its last token's cache key
+   * (src/token/cache-key.ts). `trace` only when tracing is on (src/tracing/request-tracer.ts).
    */
-  validate(token: string, trace?: ValidationTrace, conn?: object): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
+  validate(token: string, conn?: object, trace?: ValidationTrace): VerifiedToken<T> | GatewayError | Promise<VerifiedToken<T> | GatewayError> {
     const key = cacheKeyOf(token, conn);
     const hit = this.cache.get(key);
     if (hit !== undefined) {

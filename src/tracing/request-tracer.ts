@@ -11,7 +11,7 @@ import type { ValidationTrace } from '../token/validator.js';
 
 /** What the request path validates with: TokenValidator, seen through the one call it makes. */
 interface Validating<R> {
-  validate(token: string, trace?: ValidationTrace, conn?: object): R | Promise<R>;
+  validate(token: string, conn?: object, trace?: ValidationTrace): R | Promise<R>;
 }
 
 /** One request's spans: the root (the request on the proxy port) and the upstream call while it runs. */
@@ -57,7 +57,7 @@ export class RequestTracer {
   /** Step 6 with a child span: `hlgw.token.cache` (hit, miss, negative_hit), the refusal's code, the store read on a miss. */
   verify<R>(req: IncomingMessage, validator: Validating<R>, token: string): R | Promise<R> {
     const r = (req as Tagged)[SPANS];
-    if (r === undefined) return validator.validate(token, undefined, req.socket);
+    if (r === undefined) return validator.validate(token, req.socket);
     const span = this.tracer.startSpan('token verify', { kind: SpanKind.INTERNAL }, r.context);
     const context = trace.setSpan(r.context, span);
     const probe: ValidationTrace = {
@@ -66,7 +66,7 @@ export class RequestTracer {
     };
     let out: R | Promise<R>;
     try {
-      out = validator.validate(token, probe, req.socket);
+      out = validator.validate(token, req.socket, probe);
     } catch (err) {
       endFailed(span, err);
       throw err;

@@ -89,7 +89,7 @@ async function tableMode(session) {
 
   const record = {
     date: started.toISOString(), command, machine: machine(), versions: versions(), serverNode, pinning: session.plan,
-    options: { rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, connections: o.connections, quick: o.quick }, retries,
+    options: { rounds: o.rounds, durationS: o.durationS, warmupS: o.warmupS, warmupSameLoad: true, connections: o.connections, quick: o.quick }, retries,
     ...(process.env.HLGW_BENCH_DIST ? { dist: process.env.HLGW_BENCH_DIST } : {}),
     rows: summaries, skipped: session.skipped, memory,
     rounds: Object.fromEntries([...runs].map(([name, rs]) => [name, rs.map(({ latencies, ...r }) => ({ ...r, p50Ms: latencies.percentile(50), p99Ms: latencies.percentile(99) }))])),

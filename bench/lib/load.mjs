@@ -47,17 +47,27 @@ export function buildClientRequests(tokens, connections) {
 }
 
 /**
- * spec: { url, connections, durationS, headers?, clientRequests? (from buildClientRequests) }.
- * Returns { requests, durationS, rps, status: {code: n}, errors, timeouts, latencies }.
+ * spec: { url, connections, durationS, warmupS?, onMeasureStart?, onMeasureEnd?, headers?,
+ * clientRequests? (from buildClientRequests) }.
+ *
+ * The warm-up is the first `warmupS` seconds of the same load, on the same connections: nothing
+ * is counted before it ends. Measured from a second load-generator instance instead, each run
+ * began with that instance's start-up (its clients' request buffers built, new connections, the
+ * first requests one at a time), which the rows sending a list of tokens paid most: their lists
+ * are built again at each start. `onMeasureStart` and `onMeasureEnd` run (synchronously) at the
+ * window's edges, where the caller reads the CPU counters.
+ * Returns { requests, durationS, rps, status: {code: n}, errors, timeouts, latencies } of the window.
  */
 export async function runLoad(spec) {
   const latencies = new Latencies();
+  const warmupS = spec.warmupS ?? 0;
   let next = 0;
   const opts = {
     url: spec.url + PATH,
     connections: spec.connections,
     pipelining: 1,
-    duration: spec.durationS,
+    // autocannon stops at its next one-second sample after the duration: the window ends before.
+    duration: warmupS + spec.durationS + 1,
     headers: spec.headers ?? {},
     timeout: 10,
   };
@@ -66,13 +76,45 @@ export async function runLoad(spec) {
     opts.setupClient = (client) => client.setRequests(lists[next++ % lists.length]);
   }
   const instance = autocannon(opts);
-  instance.on('response', (_client, _status, _bytes, ms) => latencies.record(ms));
-  const r = await instance;
   const status = {};
-  for (const [code, { count }] of Object.entries(r.statusCodeStats ?? {})) status[code] = count;
-  const durationS = r.duration || spec.durationS;
-  return {
-    requests: r.requests.total, durationS, rps: r.requests.total / durationS,
-    status, errors: r.errors, timeouts: r.timeouts, latencies,
+  let measuring = false;
+  let requests = 0, errors = 0, timeouts = 0, t0 = 0, t1 = 0;
+  let timer;
+  const begin = () => {
+    spec.onMeasureStart?.();
+    t0 = performance.now();
+    measuring = true;
+    timer = setTimeout(end, spec.durationS * 1000);
   };
+  const end = () => {
+    clearTimeout(timer);
+    if (!measuring) return;
+    measuring = false;
+    t1 = performance.now();
+    spec.onMeasureEnd?.();
+  };
+  instance.on('start', () => {
+    if (warmupS > 0) timer = setTimeout(begin, warmupS * 1000);
+    else begin();
+  });
+  instance.on('response', (_client, code, _bytes, ms) => {
+    if (!measuring) return;
+    latencies.record(ms);
+    requests++;
+    status[code] = (status[code] ?? 0) + 1;
+  });
+  instance.on('reqError', (err) => {
+    if (!measuring) return;
+    if (err?.message === 'request timed out') timeouts++;
+    else errors++;
+  });
+  await instance;
+  // A load generator that ended early (every connection failed) closes the window where it stopped.
+  if (t0 === 0) {
+    clearTimeout(timer);
+    begin();
+  }
+  end();
+  const durationS = (t1 - t0) / 1000;
+  return { requests, durationS, rps: requests / durationS, status, errors, timeouts, latencies };
 }

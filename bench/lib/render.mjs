@@ -14,6 +14,11 @@ function serverNodeVersion(rec) {
   return rec.serverNode?.version ?? rec.versions.node;
 }
 
+/** Runs since the warm-up became the first seconds of the measured load (bench/lib/load.mjs) say so. */
+function sameLoad(o) {
+  return o.warmupSameLoad && o.warmupS > 0 ? ' on the same connections' : '';
+}
+
 /** One line saying which run this is; a --quick run says it is not a measurement. */
 function provenance(rec) {
   const o = rec.options;
@@ -21,7 +26,7 @@ function provenance(rec) {
   const busy = foreign > 10 ? `, on a busy machine (other processes used up to ${foreign.toFixed(0)} % of its CPU during a measured run)` : '';
   const what = o.quick
     ? `**smoke run (\`--quick\`, ${o.rounds} round × ${o.durationS} s per row, ${o.warmupS ? `after a ${o.warmupS} s warm-up` : 'no warm-up'})${busy}: not a measurement to quote; a full \`npm run bench\` on a quiet machine replaces it**`
-    : `full run, ${o.rounds} rounds × ${o.durationS} s per row after a ${o.warmupS} s warm-up${busy}`;
+    : `full run, ${o.rounds} rounds × ${o.durationS} s per row after a ${o.warmupS} s warm-up${sameLoad(o)}${busy}`;
   return `From \`${rec.command ?? 'npm run bench'}\`, ${rec.date}, server children on Node ${serverNodeVersion(rec)}: ${what}.`;
 }
 
@@ -40,7 +45,7 @@ export function renderTable(rec) {
     `server children (upstream, baselines, gateways): ${serverNodeVersion(rec)}${rec.serverNode ? ` (${rec.serverNode.binary})` : ''}; load generator: node ${rec.versions.node}`,
     `versions: ${Object.entries(rec.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     p.enabled ? `pinned with taskset: load generator (autocannon) on CPU ${p.loadCpu}, upstream + baselines + gateways on CPU ${p.serverCpu}` : `not pinned: ${p.reason}`,
-    `${rec.options.rounds} interleaved round(s) × ${rec.options.durationS} s per row after a ${rec.options.warmupS} s warm-up; ${rec.options.connections} keep-alive connections; GET /bench, tiny JSON answer; loopback only`,
+    `${rec.options.rounds} interleaved round(s) × ${rec.options.durationS} s per row after a ${rec.options.warmupS} s warm-up${sameLoad(rec.options)}; ${rec.options.connections} keep-alive connections; GET /bench, tiny JSON answer; loopback only`,
     ...(rec.dist ? [`gateway children run from HLGW_BENCH_DIST=${rec.dist}, not dist/`] : []),
     `runs re-measured because other processes used over 10% of the machine's CPU: ${rec.retries}`,
   ];

@@ -38,17 +38,20 @@ export async function runRounds(session, o) {
         const target = session.targets[row.target];
         const spec = { url: target.url, connections: o.connections, headers: row.headers, clientRequests: requests.get(row.name) };
         restAllBut(session, target);
-        if (o.warmupS > 0) await runLoad({ ...spec, durationS: o.warmupS });
         const watch = row.tokens && target.admin;
+        // Cache counters span the warm-up too: the scrape is an HTTP request the gateway serves.
         const before = watch ? cacheCounters(await scrape(target.admin)) : null;
         let run;
         for (let attempt = 0; ; attempt++) {
-          const cpu0 = cpuSnapshot();
-          const serverCpu0 = serverCpuSeconds(target);
-          run = await runLoad({ ...spec, durationS: o.durationS });
+          // The window's CPU counters, read at its edges (the warm-up runs on the same load before it).
+          let cpu0, cpu1, serverCpu0, serverCpu1;
+          run = await runLoad({
+            ...spec, durationS: o.durationS, warmupS: o.warmupS,
+            onMeasureStart: () => { cpu0 = cpuSnapshot(); serverCpu0 = serverCpuSeconds(target); },
+            onMeasureEnd: () => { serverCpu1 = serverCpuSeconds(target); cpu1 = cpuSnapshot(); },
+          });
           // The server's own CPU time per request: far steadier than req/s on a shared machine.
-          const serverCpu1 = serverCpuSeconds(target);
-          run.cpu = foreignCpu(cpu0, cpuSnapshot());
+          run.cpu = foreignCpu(cpu0, cpu1);
           run.serverCpuSeconds = serverCpu0 != null && serverCpu1 != null ? serverCpu1 - serverCpu0 : null;
           run.retries = attempt;
           // Shared machine: a run disturbed by other processes is measured again (bounded).

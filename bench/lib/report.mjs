@@ -87,7 +87,7 @@ export function markdownTable(summaries, rounds) {
 
 export const TABLE_NOTES = [
   '† non-2xx: responses other than 2xx; for gateway-invalid and gateway-revoked (where 401 is the right answer) it counts responses other than 401.',
-  'errors: socket errors and timeouts seen by the load generator. cache hit %: from the gateway\'s hlgw_token_cache_requests_total over the measured runs (bearer rows).',
+  'errors: socket errors and timeouts seen by the load generator. cache hit %: from the gateway\'s hlgw_token_cache_requests_total over the warm-ups and measured runs, which send the same requests (bearer rows).',
   '‡ other procs CPU %: the largest share, over the rounds, of the machine\'s CPU time used by processes that are not the bench\'s during a measured run (/proc/stat); above a few % the row was disturbed.',
   '§ CPU µs/req: CPU time (user + system, /proc/<pid>/stat) of the row\'s server process and its descendants (workers) over the measured runs, divided by the requests served: the upstream for direct, the forwarder for the bare rows, the gateway, nginx, or nginx + the gateway for the decision row. What a request costs the server; much less disturbed by other processes than req/s.',
   '¶ overhead µs/req: the row\'s CPU µs/req minus its bare forwarder\'s in the same run (bare-undici; bare-http-proxy for http-proxy rows; nginx-bare for nginx rows). p99 × bare-undici: the row\'s p99 over bare-undici\'s.',

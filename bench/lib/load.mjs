@@ -105,6 +105,7 @@ export async function runLoad(spec) {
   });
   instance.on('reqError', (err) => {
     if (!measuring) return;
+    // autocannon reports a timeout as this error (lib/run.js onTimeout); its own count spans the warm-up.
     if (err?.message === 'request timed out') timeouts++;
     else errors++;
   });

@@ -43,13 +43,14 @@ export function cacheKeyOf(token: string, conn?: object): string {
  * checksum, a CRC32 of the rest, which tells nothing that helps find a token, and a different
  * token almost always differs there, so it costs a few comparisons. A full comparison of every
  * character on each new token measured 5 µs CPU per request more on bench's bearer-10k row
- * (Node 20). The whole token is then compared in a time that depends on its length only (a
- * token's length is public).
+ * (Node 20). The characters before it are then compared in a time that depends on the length
+ * only (a token's length is public).
  */
 function sameToken(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
-  for (let i = a.length - CHECKSUM_CHARS; i < a.length; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  const body = a.length - CHECKSUM_CHARS;
+  for (let i = body; i < a.length; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
   let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  for (let i = 0; i < body; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
 }
